@@ -1,0 +1,47 @@
+namespace Maas.ApiKeys;
+
+/// <summary>
+/// What a store keeps about an API key: its metadata and the SHA-256 hash of its secret,
+/// never the key itself.
+/// </summary>
+public sealed record ApiKeyRecord
+{
+    /// <summary>Gets the key id: the public part of the key, unique across owners.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Gets the name of the user who owns the key.</summary>
+    public required string Owner { get; init; }
+
+    /// <summary>Gets the owner's groups when the key was created; the tier is resolved from them.</summary>
+    public required IReadOnlyList<string> OwnerGroups { get; init; }
+
+    /// <summary>Gets the name the owner gave the key.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Gets the optional description.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>Gets SHA-256(keyId, 0x00, secret): 32 bytes.</summary>
+    public required byte[] Hash { get; init; }
+
+    /// <summary>Gets when the key was created.</summary>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Gets when the key expires.</summary>
+    public required DateTimeOffset ExpiresAt { get; init; }
+
+    /// <summary>Gets when the key was revoked, or <see langword="null"/> while it is not.</summary>
+    public DateTimeOffset? RevokedAt { get; init; }
+
+    /// <summary>Gets when the key was last used to authenticate, as far as recorded.</summary>
+    public DateTimeOffset? LastUsedAt { get; init; }
+
+    /// <summary>
+    /// Computes the status at <paramref name="now"/>: revoked wins over expired, and a key is
+    /// expired from the instant of <see cref="ExpiresAt"/> on.
+    /// </summary>
+    public ApiKeyStatus StatusAt(DateTimeOffset now) =>
+        RevokedAt is not null ? ApiKeyStatus.Revoked
+        : now >= ExpiresAt ? ApiKeyStatus.Expired
+        : ApiKeyStatus.Active;
+}

@@ -1,0 +1,40 @@
+namespace Maas.ApiKeys;
+
+/// <summary>
+/// Keeps API key metadata and per-user revocation instants. Every implementation passes the
+/// same conformance suite: owners are isolated, nothing acknowledged is lost, history is kept.
+/// </summary>
+public interface IKeyStore
+{
+    /// <summary>Stores a new key. Throws <see cref="DuplicateKeyException"/> when the id or hash exists.</summary>
+    ValueTask AddAsync(ApiKeyRecord key, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists an owner's keys, newest first (ties broken by id, descending).</summary>
+    IAsyncEnumerable<ApiKeyRecord> ListAsync(string owner, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns the owner's key with that id, or <see langword="null"/> if it does not exist or belongs to someone else.</summary>
+    ValueTask<ApiKeyRecord?> GetAsync(string owner, string id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Revokes one of the owner's keys at <paramref name="revokedAt"/>. Returns <see langword="false"/>
+    /// when the key does not exist or belongs to someone else; revoking a revoked key returns
+    /// <see langword="true"/> and keeps the first revocation instant.
+    /// </summary>
+    ValueTask<bool> RevokeAsync(string owner, string id, DateTimeOffset revokedAt, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records that every credential of <paramref name="owner"/> issued before <paramref name="revokedBefore"/>
+    /// is revoked, and marks the owner's unrevoked keys revoked at that instant. The instant only
+    /// moves forward. Returns how many keys were newly marked.
+    /// </summary>
+    ValueTask<int> RevokeAllAsync(string owner, DateTimeOffset revokedBefore, CancellationToken cancellationToken = default);
+
+    /// <summary>Finds a key of any owner by the SHA-256 hash of its secret, or <see langword="null"/>.</summary>
+    ValueTask<ApiKeyRecord?> FindByHashAsync(ReadOnlyMemory<byte> hash, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns the owner's "revoked before" instant, or <see langword="null"/> if they never revoked everything.</summary>
+    ValueTask<DateTimeOffset?> GetRevokedBeforeAsync(string owner, CancellationToken cancellationToken = default);
+
+    /// <summary>Records when keys were last used; an instant earlier than the recorded one is ignored.</summary>
+    ValueTask RecordUsageAsync(IReadOnlyCollection<KeyUsage> usages, CancellationToken cancellationToken = default);
+}

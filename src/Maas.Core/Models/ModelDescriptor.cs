@@ -1,0 +1,27 @@
+namespace Maas.Models;
+
+/// <summary>A model served by the platform, as the catalog describes it.</summary>
+public sealed class ModelDescriptor
+{
+    /// <summary>Gets or sets the model id callers put in their requests.</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>Gets or sets who owns the model, for example its namespace.</summary>
+    public string OwnedBy { get; set; } = "";
+
+    /// <summary>Gets or sets when the model was created, in Unix seconds.</summary>
+    public long Created { get; set; }
+
+    /// <summary>Gets or sets the URL the model is served at.</summary>
+    public Uri? Url { get; set; }
+
+    /// <summary>Gets or sets whether the model is ready to serve requests.</summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool Ready { get; set; } = true;
+
+    /// <summary>Gets or sets descriptive details shown to users.</summary>
+    public ModelDetails? Details { get; set; }
+
+    /// <summary>Gets the names of the tiers that may use the model; empty means every tier.</summary>
+    public IList<string> Tiers { get; init; } = [];
+}
