@@ -1,0 +1,210 @@
+using System.Collections.ObjectModel;
+using Maas.ApiKeys;
+
+namespace Maas.Storage.InMemory;
+
+/// <summary>
+/// The <c>in-memory</c> store: everything in process memory, lost on restart. One lock guards
+/// every structure, so each operation is atomic; hash lookup is a dictionary probe and an
+/// owner's listing is kept sorted (newest first, then id descending). Instants are kept exactly
+/// as given, converted to UTC offsets.
+/// </summary>
+internal sealed class InMemoryKeyStore : IKeyStore
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, ApiKeyRecord> _byId = new(StringComparer.Ordinal);
+    private readonly Dictionary<byte[], string> _idByHash = new(HashComparer.Instance);
+    private readonly Dictionary<byte[], string>.AlternateLookup<ReadOnlySpan<byte>> _idBySpan;
+    private readonly Dictionary<string, SortedSet<ListingEntry>> _byOwner = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _revokedBefore = new(StringComparer.Ordinal);
+
+    public InMemoryKeyStore()
+    {
+        _idBySpan = _idByHash.GetAlternateLookup<ReadOnlySpan<byte>>();
+    }
+
+    public ValueTask AddAsync(ApiKeyRecord key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        var stored = key with
+        {
+            OwnerGroups = new ReadOnlyCollection<string>([.. key.OwnerGroups]),
+            Hash = (byte[])key.Hash.Clone(),
+            CreatedAt = key.CreatedAt.ToUniversalTime(),
+            ExpiresAt = key.ExpiresAt.ToUniversalTime(),
+            RevokedAt = key.RevokedAt?.ToUniversalTime(),
+            LastUsedAt = key.LastUsedAt?.ToUniversalTime(),
+        };
+
+        lock (_gate)
+        {
+            if (_byId.ContainsKey(stored.Id) || _idByHash.ContainsKey(stored.Hash))
+            {
+                throw new DuplicateKeyException();
+            }
+
+            _byId.Add(stored.Id, stored);
+            _idByHash.Add(stored.Hash, stored.Id);
+            if (!_byOwner.TryGetValue(stored.Owner, out var listing))
+            {
+                listing = new SortedSet<ListingEntry>(ListingEntry.NewestFirst);
+                _byOwner.Add(stored.Owner, listing);
+            }
+
+            listing.Add(new ListingEntry(stored.CreatedAt, stored.Id));
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public IAsyncEnumerable<ApiKeyRecord> ListAsync(string owner, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ApiKeyRecord[] snapshot;
+        lock (_gate)
+        {
+            if (!_byOwner.TryGetValue(owner, out var listing))
+            {
+                return AsyncEnumerable.Empty<ApiKeyRecord>();
+            }
+
+            snapshot = new ApiKeyRecord[listing.Count];
+            var i = 0;
+            foreach (var entry in listing)
+            {
+                snapshot[i++] = Copy(_byId[entry.Id]);
+            }
+        }
+
+        return snapshot.ToAsyncEnumerable();
+    }
+
+    public ValueTask<ApiKeyRecord?> GetAsync(string owner, string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentNullException.ThrowIfNull(id);
+        lock (_gate)
+        {
+            return ValueTask.FromResult(
+                _byId.TryGetValue(id, out var key) && string.Equals(key.Owner, owner, StringComparison.Ordinal) ? Copy(key) : null);
+        }
+    }
+
+    public ValueTask<bool> RevokeAsync(string owner, string id, DateTimeOffset revokedAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentNullException.ThrowIfNull(id);
+        lock (_gate)
+        {
+            if (!_byId.TryGetValue(id, out var key) || !string.Equals(key.Owner, owner, StringComparison.Ordinal))
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            if (key.RevokedAt is null)
+            {
+                _byId[id] = key with { RevokedAt = revokedAt.ToUniversalTime() };
+            }
+
+            return ValueTask.FromResult(true);
+        }
+    }
+
+    public ValueTask<int> RevokeAllAsync(string owner, DateTimeOffset revokedBefore, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        var instant = revokedBefore.ToUniversalTime();
+        lock (_gate)
+        {
+            if (!_revokedBefore.TryGetValue(owner, out var previous) || previous < instant)
+            {
+                _revokedBefore[owner] = instant;
+            }
+
+            var marked = 0;
+            if (_byOwner.TryGetValue(owner, out var listing))
+            {
+                foreach (var entry in listing)
+                {
+                    var key = _byId[entry.Id];
+                    if (key.RevokedAt is null)
+                    {
+                        _byId[entry.Id] = key with { RevokedAt = instant };
+                        marked++;
+                    }
+                }
+            }
+
+            return ValueTask.FromResult(marked);
+        }
+    }
+
+    public ValueTask<ApiKeyRecord?> FindByHashAsync(ReadOnlyMemory<byte> hash, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_idBySpan.TryGetValue(hash.Span, out var id) ? Copy(_byId[id]) : null);
+        }
+    }
+
+    public ValueTask<DateTimeOffset?> GetRevokedBeforeAsync(string owner, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_revokedBefore.TryGetValue(owner, out var instant) ? instant : (DateTimeOffset?)null);
+        }
+    }
+
+    public ValueTask RecordUsageAsync(IReadOnlyCollection<KeyUsage> usages, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(usages);
+        lock (_gate)
+        {
+            foreach (var usage in usages)
+            {
+                if (usage.Id is not null
+                    && _byId.TryGetValue(usage.Id, out var key)
+                    && (key.LastUsedAt is null || key.LastUsedAt < usage.UsedAt))
+                {
+                    _byId[usage.Id] = key with { LastUsedAt = usage.UsedAt.ToUniversalTime() };
+                }
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    // Callers get their own hash array: mutating it must not corrupt the index.
+    private static ApiKeyRecord Copy(ApiKeyRecord key) => key with { Hash = (byte[])key.Hash.Clone() };
+
+    private readonly record struct ListingEntry(DateTimeOffset CreatedAt, string Id)
+    {
+        public static readonly IComparer<ListingEntry> NewestFirst = Comparer<ListingEntry>.Create((x, y) =>
+        {
+            var byTime = y.CreatedAt.CompareTo(x.CreatedAt);
+            return byTime != 0 ? byTime : string.CompareOrdinal(y.Id, x.Id);
+        });
+    }
+
+    private sealed class HashComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+    {
+        public static readonly HashComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj) => GetHashCode(obj.AsSpan());
+
+        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
+
+        public int GetHashCode(ReadOnlySpan<byte> alternate)
+        {
+            var hash = default(HashCode);
+            hash.AddBytes(alternate);
+            return hash.ToHashCode();
+        }
+
+        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
+    }
+}
