@@ -3,6 +3,7 @@ using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Unicode;
 using System.Text.Json;
 using Maas.Validation;
 using Microsoft.Extensions.Options;
@@ -100,8 +101,9 @@ internal sealed class JwtTokenReader
 
             return ReadPayload(encodedPayload, out claims);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // Invalid JSON, or a string that is not valid UTF-8.
             return ValidationFailure.Malformed;
         }
     }
@@ -110,7 +112,7 @@ internal sealed class JwtTokenReader
     {
         key = null;
         Span<byte> header = stackalloc byte[MaxHeaderLength];
-        if (!Base64Url.TryDecodeFromChars(encodedHeader, header, out var headerLength))
+        if (!TryDecode(encodedHeader, header, out var headerLength) || !Utf8.IsValid(header[..headerLength]))
         {
             return ValidationFailure.Malformed;
         }
@@ -174,7 +176,7 @@ internal sealed class JwtTokenReader
 
         Span<byte> signature = stackalloc byte[JwtTokenIssuer.SignatureLength];
         Span<char> canonical = stackalloc char[JwtTokenIssuer.EncodedSignatureLength];
-        if (!Base64Url.TryDecodeFromChars(encodedSignature, signature, out var signatureLength)
+        if (!TryDecode(encodedSignature, signature, out var signatureLength)
             || signatureLength != JwtTokenIssuer.SignatureLength
             || !Base64Url.TryEncodeToChars(signature, canonical, out _)
             || !canonical.SequenceEqual(encodedSignature))
@@ -216,7 +218,8 @@ internal sealed class JwtTokenReader
         var rented = ArrayPool<byte>.Shared.Rent(Base64Url.GetMaxDecodedLength(encodedPayload.Length));
         try
         {
-            if (!Base64Url.TryDecodeFromChars(encodedPayload, rented, out var payloadLength))
+            if (!TryDecode(encodedPayload, rented, out var payloadLength)
+                || !Utf8.IsValid(rented.AsSpan(0, payloadLength)))
             {
                 return ValidationFailure.Malformed;
             }
@@ -343,6 +346,11 @@ internal sealed class JwtTokenReader
 
         return found;
     }
+
+    // Base64Url.TryDecodeFromChars throws on invalid data; the OperationStatus overload never does.
+    private static bool TryDecode(ReadOnlySpan<char> source, Span<byte> destination, out int bytesWritten) =>
+        Base64Url.DecodeFromChars(source, destination, out var consumed, out bytesWritten) == OperationStatus.Done
+        && consumed == source.Length;
 
     private static string? ReadString(ref Utf8JsonReader reader)
     {
