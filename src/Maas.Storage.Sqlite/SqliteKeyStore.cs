@@ -330,7 +330,7 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<T> WriteAsync<T>(Func<SqliteSession, CancellationToken, T> write, CancellationToken cancellationToken)
+    internal async Task<T> WriteAsync<T>(Func<SqliteSession, CancellationToken, T> write, CancellationToken cancellationToken)
     {
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -348,7 +348,7 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
         }
     }
 
-    private async Task<T> ReadAsync<T>(Func<SqliteSession, T> read, CancellationToken cancellationToken)
+    internal async Task<T> ReadAsync<T>(Func<SqliteSession, T> read, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         if (_writer is null)
