@@ -1,0 +1,422 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Maas.ApiKeys;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Maas.Storage.Sqlite;
+
+/// <summary>
+/// The <c>disk</c> store: one SQLite file in WAL mode. Writes go through one dedicated writer
+/// connection, one at a time (a <see cref="SemaphoreSlim"/>), so writers in this process never
+/// meet <c>SQLITE_BUSY</c>; reads use a pool of reader connections and run in parallel with the
+/// writer (WAL readers see the last committed state). Every command is parameterised and
+/// prepared once per connection.
+/// </summary>
+internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDisposable
+{
+    private const string Columns = "id, owner, owner_groups, name, description, hash, created_at, expires_at, revoked_at, last_used_at";
+    private const string InsertSql =
+        "INSERT INTO api_keys (" + Columns + ") VALUES ($id, $owner, $owner_groups, $name, $description, $hash, $created_at, $expires_at, $revoked_at, $last_used_at)";
+    private const string ListSql = "SELECT " + Columns + " FROM api_keys WHERE owner = $owner ORDER BY created_at DESC, id DESC";
+    private const string GetSql = "SELECT " + Columns + " FROM api_keys WHERE id = $id AND owner = $owner";
+    private const string FindByHashSql = "SELECT " + Columns + " FROM api_keys WHERE hash = $hash";
+    private const string RevokeSql = "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $at) WHERE id = $id AND owner = $owner";
+    private const string RevokeAllMarkSql = "UPDATE api_keys SET revoked_at = $at WHERE owner = $owner AND revoked_at IS NULL";
+    private const string RevokeAllInstantSql =
+        "INSERT INTO owner_revocations (owner, revoked_before) VALUES ($owner, $at) " +
+        "ON CONFLICT (owner) DO UPDATE SET revoked_before = MAX(revoked_before, excluded.revoked_before)";
+    private const string RevokedBeforeSql = "SELECT revoked_before FROM owner_revocations WHERE owner = $owner";
+    private const string UsageSql =
+        "UPDATE api_keys SET last_used_at = $at WHERE id = $id AND (last_used_at IS NULL OR last_used_at < $at)";
+
+    // SQLITE_CONSTRAINT_PRIMARYKEY and SQLITE_CONSTRAINT_UNIQUE.
+    private const int ConstraintPrimaryKey = 1555;
+    private const int ConstraintUnique = 2067;
+
+    private readonly SqliteKeyStoreOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly ConcurrentBag<SqliteSession> _readers = [];
+    private SqliteSession? _writer;
+    private int _disposed;
+
+    public SqliteKeyStore(SqliteKeyStoreOptions options, ILogger? logger = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.DataPath);
+        _options = options;
+        _logger = logger ?? NullLogger.Instance;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        FullPath = Path.GetFullPath(options.DataPath);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = FullPath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            ForeignKeys = true,
+            DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
+
+            // The store keeps its own connections for its lifetime; closing them closes the file.
+            Pooling = false,
+        }.ToString();
+    }
+
+    /// <summary>Gets the absolute path of the database file.</summary>
+    public string FullPath { get; }
+
+    /// <summary>
+    /// Creates the folder and the file when missing, sets the pragmas, and applies pending
+    /// migrations. Call once before anything else.
+    /// </summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var directory = Path.GetDirectoryName(FullPath);
+        try
+        {
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"Cannot create the folder of the SQLite database '{FullPath}': {ex.Message}", ex);
+        }
+
+        var writer = await OpenSessionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // WAL is a property of the file: set once, every later connection uses it.
+            var mode = await ScalarAsync(writer, "PRAGMA journal_mode = WAL", cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(mode as string, "wal", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException($"The SQLite database '{FullPath}' cannot be switched to WAL mode (journal mode is '{mode}').");
+            }
+
+            var result = await SqliteSchema.CreateMigrator(_timeProvider, _logger).MigrateAsync(writer.Connection, cancellationToken).ConfigureAwait(false);
+            Log.Opened(_logger, FullPath, result.FromVersion, result.ToVersion);
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
+
+        _writer = writer;
+    }
+
+    public async ValueTask AddAsync(ApiKeyRecord key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        await WriteAsync(
+            (session, _) =>
+            {
+                var command = session.Command(InsertSql);
+                var p = command.Parameters;
+                p.AddWithValue("$id", key.Id);
+                p.AddWithValue("$owner", key.Owner);
+                p.AddWithValue("$owner_groups", OwnerGroupsJson.Write(key.OwnerGroups));
+                p.AddWithValue("$name", key.Name);
+                p.AddWithValue("$description", (object?)key.Description ?? DBNull.Value);
+                p.AddWithValue("$hash", key.Hash);
+                p.AddWithValue("$created_at", UnixMicroseconds.From(key.CreatedAt));
+                p.AddWithValue("$expires_at", UnixMicroseconds.From(key.ExpiresAt));
+                p.AddWithValue("$revoked_at", key.RevokedAt is { } revoked ? UnixMicroseconds.From(revoked) : DBNull.Value);
+                p.AddWithValue("$last_used_at", key.LastUsedAt is { } used ? UnixMicroseconds.From(used) : DBNull.Value);
+                try
+                {
+                    command.ExecuteNonQuery();
+                }
+                catch (SqliteException ex) when (ex.SqliteExtendedErrorCode is ConstraintPrimaryKey or ConstraintUnique)
+                {
+                    throw new DuplicateKeyException("An API key with the same id or hash already exists.", ex);
+                }
+
+                return 0;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async IAsyncEnumerable<ApiKeyRecord> ListAsync(string owner, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        var keys = await ReadAsync(
+            session =>
+            {
+                var command = session.Command(ListSql);
+                command.Parameters.AddWithValue("$owner", owner);
+                var result = new List<ApiKeyRecord>();
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    result.Add(ReadKey(reader));
+                }
+
+                return result;
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        foreach (var key in keys)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return key;
+        }
+    }
+
+    public async ValueTask<ApiKeyRecord?> GetAsync(string owner, string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentNullException.ThrowIfNull(id);
+        return await ReadAsync(
+            session =>
+            {
+                var command = session.Command(GetSql);
+                command.Parameters.AddWithValue("$id", id);
+                command.Parameters.AddWithValue("$owner", owner);
+                return ReadSingle(command);
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<bool> RevokeAsync(string owner, string id, DateTimeOffset revokedAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentNullException.ThrowIfNull(id);
+        return await WriteAsync(
+            (session, _) =>
+            {
+                var command = session.Command(RevokeSql);
+                command.Parameters.AddWithValue("$at", UnixMicroseconds.From(revokedAt));
+                command.Parameters.AddWithValue("$id", id);
+                command.Parameters.AddWithValue("$owner", owner);
+                return command.ExecuteNonQuery() > 0;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<int> RevokeAllAsync(string owner, DateTimeOffset revokedBefore, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        var at = UnixMicroseconds.From(revokedBefore);
+        return await WriteAsync(
+            (session, _) =>
+            {
+                using var transaction = session.Connection.BeginTransaction(deferred: false);
+                var instant = session.Command(RevokeAllInstantSql, transaction);
+                instant.Parameters.AddWithValue("$owner", owner);
+                instant.Parameters.AddWithValue("$at", at);
+                instant.ExecuteNonQuery();
+                var mark = session.Command(RevokeAllMarkSql, transaction);
+                mark.Parameters.AddWithValue("$owner", owner);
+                mark.Parameters.AddWithValue("$at", at);
+                var marked = mark.ExecuteNonQuery();
+                transaction.Commit();
+                return marked;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<ApiKeyRecord?> FindByHashAsync(ReadOnlyMemory<byte> hash, CancellationToken cancellationToken = default)
+    {
+        var value = hash.ToArray();
+        return await ReadAsync(
+            session =>
+            {
+                var command = session.Command(FindByHashSql);
+                command.Parameters.AddWithValue("$hash", value);
+                return ReadSingle(command);
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<DateTimeOffset?> GetRevokedBeforeAsync(string owner, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        return await ReadAsync(
+            session =>
+            {
+                var command = session.Command(RevokedBeforeSql);
+                command.Parameters.AddWithValue("$owner", owner);
+                return command.ExecuteScalar() is long value ? UnixMicroseconds.To(value) : (DateTimeOffset?)null;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask RecordUsageAsync(IReadOnlyCollection<KeyUsage> usages, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(usages);
+        if (usages.Count == 0)
+        {
+            return;
+        }
+
+        await WriteAsync(
+            (session, _) =>
+            {
+                using var transaction = session.Connection.BeginTransaction(deferred: false);
+                foreach (var usage in usages)
+                {
+                    if (usage.Id is null)
+                    {
+                        continue;
+                    }
+
+                    var command = session.Command(UsageSql, transaction);
+                    command.Parameters.AddWithValue("$at", UnixMicroseconds.From(usage.UsedAt));
+                    command.Parameters.AddWithValue("$id", usage.Id);
+                    command.ExecuteNonQuery();
+                }
+
+                transaction.Commit();
+                return 0;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        // Wait for a write in flight: closing its connection under it would fail the write.
+        _writeGate.Wait();
+        _writer?.Dispose();
+        _writer = null;
+        while (_readers.TryTake(out var reader))
+        {
+            reader.Dispose();
+        }
+
+        _writeGate.Release();
+        _writeGate.Dispose();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static ApiKeyRecord? ReadSingle(SqliteCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadKey(reader) : null;
+    }
+
+    private static ApiKeyRecord ReadKey(SqliteDataReader reader) => new()
+    {
+        Id = reader.GetString(0),
+        Owner = reader.GetString(1),
+        OwnerGroups = OwnerGroupsJson.Read(reader.GetString(2)),
+        Name = reader.GetString(3),
+        Description = reader.IsDBNull(4) ? null : reader.GetString(4),
+        Hash = reader.GetFieldValue<byte[]>(5),
+        CreatedAt = UnixMicroseconds.To(reader.GetInt64(6)),
+        ExpiresAt = UnixMicroseconds.To(reader.GetInt64(7)),
+        RevokedAt = reader.IsDBNull(8) ? null : UnixMicroseconds.To(reader.GetInt64(8)),
+        LastUsedAt = reader.IsDBNull(9) ? null : UnixMicroseconds.To(reader.GetInt64(9)),
+    };
+
+    private static async Task<object?> ScalarAsync(SqliteSession session, string sql, CancellationToken cancellationToken)
+    {
+        var command = session.Command(sql);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    internal async Task<T> WriteAsync<T>(Func<SqliteSession, CancellationToken, T> write, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed != 0, this);
+            var writer = _writer ?? throw new InvalidOperationException("The SQLite key store was not initialized; call InitializeAsync first.");
+
+            // Microsoft.Data.Sqlite runs statements synchronously (its async methods do too);
+            // the writer is one connection, so one write at a time holds it.
+            return write(writer, cancellationToken);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    internal async Task<T> ReadAsync<T>(Func<SqliteSession, T> read, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (_writer is null)
+        {
+            throw new InvalidOperationException("The SQLite key store was not initialized; call InitializeAsync first.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_readers.TryTake(out var session))
+        {
+            session = await OpenSessionAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            return read(session);
+        }
+        finally
+        {
+            if (_disposed != 0)
+            {
+                session.Dispose();
+            }
+            else
+            {
+                _readers.Add(session);
+            }
+        }
+    }
+
+    private async Task<SqliteSession> OpenSessionAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1)
+            {
+                throw new InvalidOperationException($"The SQLite database '{FullPath}' is not writable by this process.");
+            }
+
+            var session = new SqliteSession(connection);
+
+            // synchronous=FULL: a commit returns only after the WAL is fsynced, so a write
+            // acknowledged to a caller is on stable storage. In WAL mode NORMAL already survives
+            // kill -9 of the process (the OS keeps the written pages) and loses only on power
+            // loss or an OS crash; the issue asks "acknowledged = durable", so FULL.
+            // busy_timeout: wait for another process's lock instead of failing at once.
+            var pragmas = session.Command(
+                $"PRAGMA synchronous = FULL; PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON;");
+            await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return session;
+        }
+        catch (SqliteException ex)
+        {
+            connection.Dispose();
+            throw new InvalidOperationException($"Cannot open the SQLite database '{FullPath}': {ex.Message}", ex);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Opened the SQLite key store {Path} (schema version {FromVersion} -> {ToVersion})")]
+        public static partial void Opened(ILogger logger, string path, int fromVersion, int toVersion);
+    }
+}

@@ -1,0 +1,48 @@
+using System.Data.Common;
+using Maas.Storage.Migrations;
+using Microsoft.Data.Sqlite;
+
+namespace Maas.Storage.Sqlite;
+
+/// <summary>
+/// The schema of the disk store. Instants are INTEGER Unix microseconds (UTC), the precision
+/// PostgreSQL keeps too, so ordering and boundary comparisons are exact integer comparisons.
+/// </summary>
+internal static class SqliteSchema
+{
+    public static readonly IReadOnlyList<SchemaMigration> Migrations =
+    [
+        new(1, "api_keys and owner_revocations", """
+            CREATE TABLE api_keys (
+                id           TEXT    NOT NULL PRIMARY KEY,
+                owner        TEXT    NOT NULL,
+                owner_groups TEXT    NOT NULL, -- JSON array of strings
+                name         TEXT    NOT NULL,
+                description  TEXT    NULL,
+                hash         BLOB    NOT NULL UNIQUE,
+                created_at   INTEGER NOT NULL, -- Unix microseconds, UTC
+                expires_at   INTEGER NOT NULL,
+                revoked_at   INTEGER NULL,
+                last_used_at INTEGER NULL
+            ) STRICT;
+            CREATE INDEX ix_api_keys_owner_created ON api_keys (owner, created_at DESC, id DESC);
+            CREATE TABLE owner_revocations (
+                owner          TEXT    NOT NULL PRIMARY KEY,
+                revoked_before INTEGER NOT NULL -- Unix microseconds, UTC
+            ) STRICT;
+            """),
+    ];
+
+    public static SchemaMigrator CreateMigrator(TimeProvider? timeProvider, Microsoft.Extensions.Logging.ILogger? logger) =>
+        new(Migrations, SqliteMigrationDialect.Instance, timeProvider, logger);
+
+    private sealed class SqliteMigrationDialect : SchemaMigrationDialect
+    {
+        public static readonly SqliteMigrationDialect Instance = new();
+
+        // BEGIN IMMEDIATE takes the write lock at once, so two processes opening the same file
+        // migrate one after the other (the second waits out the busy timeout, then sees the work done).
+        public override ValueTask<DbTransaction> BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
+    }
+}
