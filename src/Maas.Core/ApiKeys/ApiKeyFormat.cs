@@ -1,0 +1,177 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using Maas.Validation;
+
+namespace Maas.ApiKeys;
+
+/// <summary>
+/// The opaque API key format <c>sk-maas-&lt;keyId&gt;_&lt;secret&gt;&lt;check&gt;</c>: keyId is 96
+/// random bits in 17 base62 digits, secret 256 random bits in 43, and check the CRC-32 of
+/// everything before it in 6, so a mistyped or made-up key is refused without a lookup. Only
+/// SHA-256(keyId, 0x00, secret) is ever stored.
+/// </summary>
+internal static class ApiKeyFormat
+{
+    /// <summary>What every key starts with; secret scanners look for it.</summary>
+    public const string Prefix = "sk-maas-";
+
+    /// <summary>The length of <see cref="Prefix"/>.</summary>
+    public const int PrefixLength = 8;
+
+    /// <summary>The number of base62 digits of the key id.</summary>
+    public const int KeyIdLength = 17;
+
+    /// <summary>The number of base62 digits of the secret.</summary>
+    public const int SecretLength = 43;
+
+    /// <summary>The number of base62 digits of the checksum.</summary>
+    public const int CheckLength = 6;
+
+    /// <summary>The length of a whole key: 75 characters.</summary>
+    public const int Length = PrefixLength + KeyIdLength + 1 + SecretLength + CheckLength;
+
+    /// <summary>The length of the stored hash: 32 bytes.</summary>
+    public const int HashLength = SHA256.HashSizeInBytes;
+
+    private const int KeyIdBytes = 12;
+    private const int SecretBytes = 32;
+    private const int KeyIdStart = PrefixLength;
+    private const int SeparatorIndex = KeyIdStart + KeyIdLength;
+    private const int SecretStart = SeparatorIndex + 1;
+    private const int CheckStart = SecretStart + SecretLength;
+    private const int StackLimit = 256;
+
+    /// <summary>Generates a new key from <see cref="RandomNumberGenerator"/>.</summary>
+    public static GeneratedApiKey Generate()
+    {
+        Span<byte> random = stackalloc byte[KeyIdBytes + SecretBytes];
+        Span<char> key = stackalloc char[Length];
+        try
+        {
+            RandomNumberGenerator.Fill(random);
+            Prefix.CopyTo(key);
+            Base62.Encode(random[..KeyIdBytes], key.Slice(KeyIdStart, KeyIdLength));
+            key[SeparatorIndex] = '_';
+            Base62.Encode(random[KeyIdBytes..], key.Slice(SecretStart, SecretLength));
+            WriteCheck(key[..CheckStart], key[CheckStart..]);
+
+            var keyId = new string(key.Slice(KeyIdStart, KeyIdLength));
+            var hash = new byte[HashLength];
+            ComputeHash(keyId, key.Slice(SecretStart, SecretLength), hash);
+            return new GeneratedApiKey(new string(key), keyId, hash);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(random);
+            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(key));
+        }
+    }
+
+    /// <summary>Whether <paramref name="credential"/> claims to be an API key (starts with <see cref="Prefix"/>).</summary>
+    public static bool HasPrefix(ReadOnlySpan<char> credential) => credential.StartsWith(Prefix, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Checks the shape of <paramref name="key"/> (prefix, length, base62 digits, checksum, and
+    /// id and secret in range) without any lookup and, when it could be a key issued here, returns
+    /// its id and writes SHA-256(keyId, 0x00, secret) to <paramref name="hash"/>. Otherwise
+    /// <paramref name="failure"/> is <see cref="ValidationFailure.Malformed"/>. Never throws on any key.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="hash"/> is shorter than <see cref="HashLength"/>.</exception>
+    public static bool TryParse(ReadOnlySpan<char> key, [NotNullWhen(true)] out string? keyId, Span<byte> hash, out ValidationFailure failure)
+    {
+        if (hash.Length < HashLength)
+        {
+            throw new ArgumentException($"The hash destination needs {HashLength} bytes.", nameof(hash));
+        }
+
+        keyId = null;
+        failure = ValidationFailure.Malformed;
+        if (key.Length != Length
+            || !key.StartsWith(Prefix, StringComparison.Ordinal)
+            || key[SeparatorIndex] != '_'
+            || key.Slice(KeyIdStart, KeyIdLength).ContainsAnyExcept(Base62.Digits)
+            || key[SecretStart..].ContainsAnyExcept(Base62.Digits))
+        {
+            return false;
+        }
+
+        Span<char> check = stackalloc char[CheckLength];
+        WriteCheck(key[..CheckStart], check);
+        if (!check.SequenceEqual(key[CheckStart..]))
+        {
+            return false;
+        }
+
+        // Digits that spell a number larger than 96 or 256 bits were not generated here.
+        Span<byte> value = stackalloc byte[SecretBytes];
+        var idInRange = Base62.TryDecode(key.Slice(KeyIdStart, KeyIdLength), value[..KeyIdBytes]);
+        var secretInRange = Base62.TryDecode(key.Slice(SecretStart, SecretLength), value);
+        CryptographicOperations.ZeroMemory(value);
+        if (!idInRange || !secretInRange)
+        {
+            return false;
+        }
+
+        ComputeHash(key.Slice(KeyIdStart, KeyIdLength), key.Slice(SecretStart, SecretLength), hash);
+        keyId = new string(key.Slice(KeyIdStart, KeyIdLength));
+        failure = ValidationFailure.None;
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="id"/> could be the id of a key generated here (17 base62 digits, at most 96 bits).</summary>
+    public static bool IsKeyId(ReadOnlySpan<char> id)
+    {
+        Span<byte> value = stackalloc byte[KeyIdBytes];
+        return id.Length == KeyIdLength && Base62.TryDecode(id, value);
+    }
+
+    /// <summary>Computes SHA-256(UTF-8(keyId) || 0x00 || UTF-8(secret)).</summary>
+    public static byte[] ComputeHash(ReadOnlySpan<char> keyId, ReadOnlySpan<char> secret)
+    {
+        var hash = new byte[HashLength];
+        ComputeHash(keyId, secret, hash);
+        return hash;
+    }
+
+    /// <summary>Writes SHA-256(UTF-8(keyId) || 0x00 || UTF-8(secret)) to <paramref name="destination"/>.</summary>
+    public static void ComputeHash(ReadOnlySpan<char> keyId, ReadOnlySpan<char> secret, Span<byte> destination)
+    {
+        var length = checked(Encoding.UTF8.GetByteCount(keyId) + 1 + Encoding.UTF8.GetByteCount(secret));
+        byte[]? rented = null;
+        var input = length <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            var written = Encoding.UTF8.GetBytes(keyId, input);
+            input[written++] = 0;
+            written += Encoding.UTF8.GetBytes(secret, input[written..]);
+            SHA256.HashData(input[..written], destination);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(input[..length]);
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>Compares two hashes in time that does not depend on where they differ.</summary>
+    public static bool HashesEqual(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right) =>
+        CryptographicOperations.FixedTimeEquals(left, right);
+
+    // check = base62(CRC-32(UTF-8(text))) in 6 digits; text is ASCII here, so UTF-8 is one byte a character.
+    private static void WriteCheck(ReadOnlySpan<char> text, Span<char> destination)
+    {
+        Span<byte> bytes = stackalloc byte[CheckStart];
+        Span<byte> crc = stackalloc byte[sizeof(uint)];
+        var length = Encoding.UTF8.GetBytes(text, bytes);
+        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32.Compute(bytes[..length]));
+        CryptographicOperations.ZeroMemory(bytes);
+        Base62.Encode(crc, destination);
+    }
+}

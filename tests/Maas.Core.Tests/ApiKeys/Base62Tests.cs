@@ -1,0 +1,82 @@
+using System.Numerics;
+using Maas.ApiKeys;
+
+namespace Maas.Core.Tests.ApiKeys;
+
+public sealed class Base62Tests
+{
+    [Theory]
+    [InlineData(12, 17, "1f2SI9UJPXvb7vdJ1")]
+    [InlineData(32, 43, "yhjskwdA6OZ1AL1YmHWZWm8LLG7HjnuCA2j5rOw8Xp1")]
+    [InlineData(4, 6, "4gfFC3")]
+    public void Largest_values_fit_the_fixed_widths(int bytes, int digits, string expected)
+    {
+        var value = Enumerable.Repeat((byte)0xFF, bytes).ToArray();
+        var text = new char[digits];
+
+        Base62.Encode(value, text);
+
+        Assert.Equal(expected, new string(text));
+    }
+
+    [Fact]
+    public void Zero_is_all_zero_digits()
+    {
+        var text = new char[17];
+
+        Base62.Encode(new byte[12], text);
+
+        Assert.Equal(new string('0', 17), new string(text));
+    }
+
+    [Fact]
+    public void Encodes_like_a_big_integer_reference_and_decodes_back()
+    {
+        var random = new Random(62);
+        for (var i = 0; i < 500; i++)
+        {
+            var value = new byte[32];
+            random.NextBytes(value);
+            var text = new char[43];
+
+            Base62.Encode(value, text);
+
+            Assert.Equal(Reference(value, 43), new string(text));
+            var decoded = new byte[32];
+            Assert.True(Base62.TryDecode(text, decoded));
+            Assert.Equal(value, decoded);
+        }
+    }
+
+    [Fact]
+    public void A_value_too_large_for_the_width_is_refused()
+    {
+        Assert.Throws<ArgumentException>(() => Base62.Encode([0xFF, 0xFF], new char[2]));
+        Assert.False(Base62.TryDecode("1f2SI9UJPXvb7vdJ2", new byte[12]));
+        Assert.True(Base62.TryDecode("1f2SI9UJPXvb7vdJ1", new byte[12]));
+    }
+
+    [Theory]
+    [InlineData("abc-")]
+    [InlineData("ab c")]
+    [InlineData("é")]
+    [InlineData("_")]
+    public void Characters_outside_the_alphabet_are_refused(string text)
+    {
+        Assert.False(Base62.TryDecode(text, new byte[16]));
+    }
+
+    private static string Reference(byte[] bigEndian, int width)
+    {
+        var n = new BigInteger(bigEndian, isUnsigned: true, isBigEndian: true);
+        var digits = new char[width];
+        for (var i = width - 1; i >= 0; i--)
+        {
+            digits[i] = Base62.Alphabet[(int)(n % 62)];
+            n /= 62;
+        }
+
+        Assert.Equal(BigInteger.Zero, n);
+        return new string(digits);
+    }
+}
