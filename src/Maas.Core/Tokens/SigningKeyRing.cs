@@ -16,7 +16,7 @@ internal sealed class SigningKeyRing : IJsonWebKeySource, IDisposable
     private readonly SigningKey[] _keys;
     private readonly Dictionary<string, SigningKey> _byKid;
     private readonly Dictionary<string, SigningKey>.AlternateLookup<ReadOnlySpan<char>> _byKidSpan;
-    private readonly PublicJsonWebKey[] _publicKeys;
+    private readonly IReadOnlyList<PublicJsonWebKey> _publicKeys;
 
     /// <summary>
     /// Loads the PEM files of <see cref="SigningOptions.KeyFiles"/>, or, when none are configured,
@@ -79,7 +79,7 @@ internal sealed class SigningKeyRing : IJsonWebKeySource, IDisposable
         _keys = [.. list];
         _byKid = byKid;
         _byKidSpan = byKid.GetAlternateLookup<ReadOnlySpan<char>>();
-        _publicKeys = [.. list.Select(k => k.PublicKey)];
+        _publicKeys = Array.AsReadOnly([.. list.Select(k => k.PublicKey)]);
     }
 
     /// <summary>Gets the key that signs new tokens.</summary>
