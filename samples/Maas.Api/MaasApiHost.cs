@@ -1,0 +1,142 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Maas;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Maas.Api;
+
+/// <summary>
+/// Builds the <c>maas-api</c> application from flags, environment and configuration. Tests build
+/// it in-process (real Kestrel on loopback) and may replace services, such as the clock.
+/// </summary>
+internal static partial class MaasApiHost
+{
+    public static WebApplication Build(
+        IReadOnlyList<string> args,
+        Action<WebApplicationBuilder>? configure = null,
+        Func<string, string?>? environment = null,
+        string? environmentName = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = environmentName,
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+
+        var settings = HostSettings.Parse(args, environment, builder.Environment.IsDevelopment());
+        if (settings.Debug)
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        }
+
+        builder.Services.AddSingleton(settings);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
+            kestrel.Listen(settings.Address!, listen =>
+            {
+                if (settings.Secure)
+                {
+                    listen.UseHttps(https =>
+                    {
+                        https.ServerCertificate = LoadCertificate(settings);
+                        https.SslProtocols = settings.TlsMinimumVersion == System.Security.Authentication.SslProtocols.Tls13
+                            ? System.Security.Authentication.SslProtocols.Tls13
+                            : System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13;
+                    });
+                }
+            });
+        });
+
+        var maas = builder.Services.AddMaas(options =>
+        {
+            options.Issuer = settings.InstanceName;
+            options.Audience = settings.GatewayName + "-sa";
+        });
+        builder.Services.AddOptions<MaasOptions>().Bind(builder.Configuration.GetSection(MaasOptions.SectionName));
+        builder.Services.AddOptions<Maas.Hosting.Authentication.MaasGatewayOptions>()
+            .Bind(builder.Configuration.GetSection(Maas.Hosting.Authentication.MaasGatewayOptions.SectionName));
+        MaasApiStorage.Configure(maas, settings);
+
+        var corsOrigins = builder.Configuration.GetSection("Maas:Cors:Origins").Get<string[]>() ?? [];
+        if (settings.Debug && corsOrigins.Length > 0)
+        {
+            builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy =>
+                policy.WithOrigins(corsOrigins).AllowAnyHeader().AllowAnyMethod().AllowCredentials()));
+        }
+
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        if (settings.Debug && corsOrigins.Length > 0)
+        {
+            app.UseCors();
+        }
+
+        app.MapMaasApi();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Maas.Api");
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+            var listening = string.Join(", ", addresses ?? []);
+            LogListening(logger, listening, settings.StorageMode, app.Environment.EnvironmentName);
+            if (settings.Debug && corsOrigins.Length == 0)
+            {
+                LogNoCorsOrigins(logger);
+            }
+        });
+        return app;
+    }
+
+    /// <summary>Returns the first address the started application listens on, for example <c>http://127.0.0.1:41234</c>.</summary>
+    public static Uri GetBaseAddress(this WebApplication app)
+    {
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+    }
+
+    private static X509Certificate2 LoadCertificate(HostSettings settings)
+    {
+        if (settings.TlsCertificate is not null && settings.TlsKey is not null)
+        {
+            try
+            {
+                using var pem = X509Certificate2.CreateFromPemFile(settings.TlsCertificate, settings.TlsKey);
+                return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+            }
+            catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                throw new HostSettingsException($"--tls-cert/--tls-key could not be loaded ({settings.TlsCertificate}, {settings.TlsKey}): {ex.GetType().Name}");
+            }
+        }
+
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=" + settings.InstanceName, key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName("localhost");
+        names.AddDnsName(settings.InstanceName);
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        var now = DateTimeOffset.FromUnixTimeSeconds(TimeProvider.System.GetUtcNow().ToUnixTimeSeconds());
+        using var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(365));
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "maas-api listening on {Addresses} (storage: {Storage}, environment: {Environment})")]
+    private static partial void LogListening(ILogger logger, string addresses, string storage, string environment);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "--debug is set but Maas:Cors:Origins is empty: CORS stays off (origins are never opened to everyone)")]
+    private static partial void LogNoCorsOrigins(ILogger logger);
+}

@@ -1,0 +1,16 @@
+using Maas.Durations;
+
+namespace Maas.ApiKeys;
+
+/// <summary>What a user asks for when creating an API key.</summary>
+public sealed class ApiKeyRequest
+{
+    /// <summary>Gets the key's name: 1 to 128 characters after trimming, no control characters.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Gets an optional description of at most 1,000 characters.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>Gets the requested lifetime, or <see langword="null"/> for the configured default.</summary>
+    public GoDuration? Expiration { get; init; }
+}

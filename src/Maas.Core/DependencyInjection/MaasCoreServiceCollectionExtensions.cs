@@ -1,0 +1,70 @@
+using Maas;
+using Maas.ApiKeys;
+using Maas.Models;
+using Maas.Revocation;
+using Maas.Tiers;
+using Maas.Tokens;
+using Maas.Validation;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers Maas.Core: options, tiers, the built-in token issuer, validation and <see cref="MaasService"/>.</summary>
+public static class MaasCoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the Maas core services. Registration is idempotent (<c>TryAdd*</c>): calling it twice,
+    /// or after registering your own <see cref="ITokenIssuer"/> or <see cref="IModelCatalog"/>, keeps
+    /// the first registration. A storage package must add an <see cref="IKeyStore"/>.
+    /// </summary>
+    public static MaasBuilder AddMaasCore(this IServiceCollection services, Action<MaasOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<MaasOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        if (services.Any(d => d.ServiceType == typeof(MaasBuilderMarker)))
+        {
+            return new MaasBuilder(services);
+        }
+
+        services.AddSingleton<MaasBuilderMarker>();
+        options.PostConfigure(o =>
+        {
+            if (o.Tiers.Count == 0)
+            {
+                foreach (var tier in DefaultTiers.Create())
+                {
+                    o.Tiers.Add(tier);
+                }
+            }
+        }).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MaasOptions>, MaasOptionsValidator>());
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<RevocationSignal>();
+        services.TryAddSingleton<ITierResolver, TierResolver>();
+        services.TryAddSingleton<IModelCatalog, ConfiguredModelCatalog>();
+        services.TryAddSingleton<SigningKeyRing>();
+        services.TryAddSingleton<IJsonWebKeySource>(sp => sp.GetRequiredService<SigningKeyRing>());
+        services.TryAddSingleton<ITokenIssuer, JwtTokenIssuer>();
+        services.TryAddSingleton<JwtTokenReader>();
+        services.TryAddSingleton<CredentialValidator>();
+        services.TryAddSingleton(sp => new MaasService(
+            sp.GetRequiredService<IOptions<MaasOptions>>(),
+            sp.GetRequiredService<ITierResolver>(),
+            sp.GetRequiredService<ITokenIssuer>(),
+            sp.GetRequiredService<IKeyStore>(),
+            sp.GetRequiredService<IModelCatalog>(),
+            sp.GetRequiredService<RevocationSignal>(),
+            sp.GetRequiredService<CredentialValidator>(),
+            sp.GetRequiredService<TimeProvider>()));
+        return new MaasBuilder(services);
+    }
+
+    private sealed class MaasBuilderMarker;
+}

@@ -1,0 +1,88 @@
+using Maas.Tiers;
+using Microsoft.Extensions.Options;
+
+namespace Maas;
+
+/// <summary>
+/// Checks the rules that span several settings (lifetime bounds, unique tier names, models that
+/// name existing tiers), so a wrong configuration stops start-up with one clear line.
+/// </summary>
+internal sealed class MaasOptionsValidator : IValidateOptions<MaasOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MaasOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.Issuer))
+        {
+            failures.Add("Maas:Issuer must not be empty.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Audience))
+        {
+            failures.Add("Maas:Audience must not be empty.");
+        }
+
+        CheckLifetimes("Maas:Tokens", options.Tokens, failures);
+        CheckLifetimes("Maas:ApiKeys", options.ApiKeys, failures);
+
+        var tierNames = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Tiers.Count; i++)
+        {
+            Tier tier = options.Tiers[i];
+            if (string.IsNullOrWhiteSpace(tier.Name))
+            {
+                failures.Add($"Maas:Tiers:{i}:Name must not be empty.");
+            }
+            else if (!tierNames.Add(tier.Name))
+            {
+                failures.Add($"Maas:Tiers has two tiers named '{tier.Name}'; tier names must be unique.");
+            }
+
+            if (tier.Limits.Requests < 0 || tier.Limits.TokensPerMinute < 0 || tier.Limits.Window.Nanoseconds <= 0)
+            {
+                failures.Add($"Maas:Tiers:{i}:Limits of tier '{tier.Name}' must be non-negative with a positive Window.");
+            }
+        }
+
+        var modelIds = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Models.Count; i++)
+        {
+            var model = options.Models[i];
+            if (string.IsNullOrWhiteSpace(model.Id))
+            {
+                failures.Add($"Maas:Models:{i}:Id must not be empty.");
+            }
+            else if (!modelIds.Add(model.Id))
+            {
+                failures.Add($"Maas:Models has two models with id '{model.Id}'.");
+            }
+
+            foreach (var tierName in model.Tiers)
+            {
+                if (!tierNames.Contains(tierName))
+                {
+                    failures.Add($"Maas:Models:{i}:Tiers names tier '{tierName}', which is not configured.");
+                }
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckLifetimes(string section, LifetimePolicy policy, List<string> failures)
+    {
+        if (policy.Minimum.Nanoseconds <= 0)
+        {
+            failures.Add($"{section}:Minimum must be positive (got {policy.Minimum}).");
+        }
+
+        if (policy.Minimum > policy.Maximum)
+        {
+            failures.Add($"{section}:Minimum ({policy.Minimum}) is above {section}:Maximum ({policy.Maximum}).");
+        }
+        else if (policy.Default < policy.Minimum || policy.Default > policy.Maximum)
+        {
+            failures.Add($"{section}:Default ({policy.Default}) must lie between Minimum ({policy.Minimum}) and Maximum ({policy.Maximum}).");
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using Maas.ApiKeys;
+using Maas.Durations;
+using Maas.Errors;
+using Maas.Models;
+using Maas.Revocation;
+using Maas.Tiers;
+using Maas.Tokens;
+using Maas.Users;
+using Maas.Validation;
+using Microsoft.Extensions.Options;
+
+namespace Maas;
+
+/// <summary>
+/// The one entry point for what Maas does: issue tokens, create, list and revoke API keys,
+/// validate presented credentials and list the models a user may use. Hosts call this and
+/// only translate to and from their wire format.
+/// </summary>
+public sealed class MaasService
+{
+    private readonly MaasOptions _options;
+    private readonly ITierResolver _tiers;
+    private readonly ITokenIssuer _issuer;
+    private readonly IKeyStore _store;
+    private readonly IModelCatalog _models;
+    private readonly RevocationSignal _revocations;
+    private readonly CredentialValidator _validator;
+    private readonly TimeProvider _time;
+
+    internal MaasService(
+        IOptions<MaasOptions> options,
+        ITierResolver tiers,
+        ITokenIssuer issuer,
+        IKeyStore store,
+        IModelCatalog models,
+        RevocationSignal revocations,
+        CredentialValidator validator,
+        TimeProvider time)
+    {
+        _options = options.Value;
+        _tiers = tiers;
+        _issuer = issuer;
+        _store = store;
+        _models = models;
+        _revocations = revocations;
+        _validator = validator;
+        _time = time;
+    }
+
+    /// <summary>Gets the current time as the service sees it (status of keys is computed against it).</summary>
+    public DateTimeOffset Now => _time.GetUtcNow();
+
+    /// <summary>Returns the user's tier, or throws <see cref="NoTierException"/> when none applies.</summary>
+    public Tier GetTier(MaasUser user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return _tiers.Resolve(user.Groups) ?? throw new NoTierException(user.Name);
+    }
+
+    /// <summary>Returns the tier of highest level among <paramref name="groups"/>, or <see langword="null"/>.</summary>
+    public Tier? LookupTier(IReadOnlyList<string> groups) => _tiers.Resolve(groups);
+
+    /// <summary>
+    /// Issues an ephemeral token. Throws <see cref="InvalidRequestException"/> when the lifetime is
+    /// outside the policy and <see cref="NoTierException"/> when no tier applies.
+    /// </summary>
+    public ValueTask<IssuedToken> IssueTokenAsync(MaasUser user, GoDuration? expiration, CancellationToken cancellationToken = default)
+    {
+        var tier = GetTier(user);
+        var lifetime = LifetimeRules.Apply(_options.Tokens, expiration);
+        return _issuer.IssueAsync(user, tier, lifetime.ToTimeSpan(), cancellationToken);
+    }
+
+    /// <summary>
+    /// Creates a named API key for the user. Throws <see cref="InvalidRequestException"/> for a bad
+    /// name, description or lifetime and <see cref="NoTierException"/> when no tier applies.
+    /// </summary>
+    public async ValueTask<CreatedApiKey> CreateApiKeyAsync(MaasUser user, ApiKeyRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var name = ApiKeyNameRules.NormalizeName(request.Name);
+        var description = ApiKeyNameRules.NormalizeDescription(request.Description);
+        var lifetime = LifetimeRules.Apply(_options.ApiKeys, request.Expiration);
+        _ = GetTier(user);
+
+        var generated = ApiKeyFormat.Generate();
+        var now = _time.GetUtcNow();
+        var record = new ApiKeyRecord
+        {
+            Id = generated.KeyId,
+            Owner = user.Name,
+            OwnerGroups = user.Groups,
+            Name = name,
+            Description = description,
+            Hash = generated.Hash,
+            CreatedAt = now,
+            ExpiresAt = now + lifetime.ToTimeSpan(),
+        };
+        await _store.AddAsync(record, cancellationToken).ConfigureAwait(false);
+        return new CreatedApiKey { Key = generated.Key, Record = record, Lifetime = lifetime };
+    }
+
+    /// <summary>Lists the user's keys, newest first.</summary>
+    public async ValueTask<IReadOnlyList<ApiKeyRecord>> ListApiKeysAsync(MaasUser user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var keys = new List<ApiKeyRecord>();
+        await foreach (var key in _store.ListAsync(user.Name, cancellationToken).ConfigureAwait(false))
+        {
+            keys.Add(key);
+        }
+
+        return keys;
+    }
+
+    /// <summary>Returns one of the user's keys, or <see langword="null"/> when it does not exist or is someone else's.</summary>
+    public ValueTask<ApiKeyRecord?> GetApiKeyAsync(MaasUser user, string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(id);
+        return _store.GetAsync(user.Name, id, cancellationToken);
+    }
+
+    /// <summary>Revokes one of the user's keys; <see langword="false"/> when it does not exist or is someone else's.</summary>
+    public async ValueTask<bool> RevokeApiKeyAsync(MaasUser user, string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(id);
+        var revoked = await _store.RevokeAsync(user.Name, id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (revoked)
+        {
+            _revocations.Publish(new RevocationEvent { Owner = user.Name, KeyId = id });
+        }
+
+        return revoked;
+    }
+
+    /// <summary>
+    /// Revokes every token and key the user holds now: tokens issued before this instant fail
+    /// validation, and all their keys are marked revoked. Returns how many keys were newly revoked.
+    /// </summary>
+    public async ValueTask<int> RevokeAllAsync(MaasUser user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var now = _time.GetUtcNow();
+        var count = await _store.RevokeAllAsync(user.Name, now, cancellationToken).ConfigureAwait(false);
+        _revocations.Publish(new RevocationEvent { Owner = user.Name, RevokedBefore = now });
+        return count;
+    }
+
+    /// <summary>Validates a presented token or key: the user, tier and validity, or why it is refused.</summary>
+    public ValueTask<CredentialValidation> ValidateAsync(string credential, CancellationToken cancellationToken = default) =>
+        _validator.ValidateAsync(credential, cancellationToken);
+
+    /// <summary>Lists the models the user's tier may use; throws <see cref="NoTierException"/> when no tier applies.</summary>
+    public ValueTask<IReadOnlyList<ModelDescriptor>> ListModelsAsync(MaasUser user, CancellationToken cancellationToken = default) =>
+        _models.ListAsync(GetTier(user), cancellationToken);
+}

@@ -1,0 +1,31 @@
+namespace Maas.Hosting.Authentication;
+
+/// <summary>
+/// How the gateway tells Maas who the caller is: identity headers, trusted only together with a
+/// shared secret header (the original trusted them from anyone who could reach the pod).
+/// Binds from <c>Maas:Gateway</c>.
+/// </summary>
+public sealed class MaasGatewayOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "Maas:Gateway";
+
+    /// <summary>Gets or sets the header carrying the user name.</summary>
+    /// <value>The default is <c>X-MaaS-Username</c>.</value>
+    public string UserHeader { get; set; } = "X-MaaS-Username";
+
+    /// <summary>Gets or sets the header carrying the groups: a JSON array, or Authorino's <c>[a b]</c>.</summary>
+    /// <value>The default is <c>X-MaaS-Group</c>.</value>
+    public string GroupHeader { get; set; } = "X-MaaS-Group";
+
+    /// <summary>Gets or sets the header the gateway adds with <see cref="SharedSecret"/>.</summary>
+    /// <value>The default is <c>X-MaaS-Gateway-Secret</c>.</value>
+    public string SecretHeader { get; set; } = "X-MaaS-Gateway-Secret";
+
+    /// <summary>
+    /// Gets or sets the secret the gateway sends in <see cref="SecretHeader"/>. Without it, identity
+    /// headers are trusted only in Development and only from loopback addresses, and any other
+    /// environment refuses to start.
+    /// </summary>
+    public string? SharedSecret { get; set; }
+}

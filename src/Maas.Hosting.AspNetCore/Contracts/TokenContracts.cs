@@ -1,0 +1,30 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Maas.Hosting.Contracts;
+
+/// <summary>Body of <c>POST /v1/tokens</c>.</summary>
+internal sealed class TokenRequest
+{
+    [JsonPropertyName("expiration")]
+    public JsonElement? Expiration { get; init; }
+}
+
+/// <summary>Answer of <c>POST /v1/tokens</c>.</summary>
+internal sealed class TokenResponse
+{
+    [JsonPropertyName("token")]
+    public required string Token { get; init; }
+
+    [JsonPropertyName("expiration")]
+    public required string Expiration { get; init; }
+
+    [JsonPropertyName("expiresAt")]
+    public required long ExpiresAt { get; init; }
+
+    [JsonPropertyName("issuedAt")]
+    public required long IssuedAt { get; init; }
+
+    [JsonPropertyName("jti")]
+    public required string Jti { get; init; }
+}

@@ -1,0 +1,12 @@
+using Maas.Hosting.Contracts;
+using Microsoft.AspNetCore.Http;
+
+namespace Maas.Hosting.Endpoints;
+
+/// <summary><c>GET /health</c>: the process serves requests.</summary>
+internal static class HealthEndpoints
+{
+    private static readonly HealthResponse Healthy = new() { Status = "healthy" };
+
+    public static IResult Get() => TypedResults.Json(Healthy, MaasJsonContext.Default.HealthResponse);
+}

@@ -1,0 +1,33 @@
+using System.Security.Claims;
+using Maas.Hosting.Authentication;
+using Maas.Hosting.Contracts;
+using Microsoft.AspNetCore.Http;
+
+namespace Maas.Hosting.Endpoints;
+
+/// <summary><c>GET /v1/models</c>: the models of the caller's tier, in OpenAI's list shape.</summary>
+internal static class ModelEndpoints
+{
+    public static async Task<IResult> ListAsync(HttpContext context, ClaimsPrincipal principal, MaasService service)
+    {
+        var models = await service.ListModelsAsync(principal.ToMaasUser(), context.RequestAborted).ConfigureAwait(false);
+        var data = new ModelEntry[models.Count];
+        for (var i = 0; i < models.Count; i++)
+        {
+            var model = models[i];
+            data[i] = new ModelEntry
+            {
+                Id = model.Id,
+                Created = model.Created,
+                OwnedBy = model.OwnedBy,
+                Url = model.Url?.ToString(),
+                Ready = model.Ready,
+                ModelDetails = model.Details is { } details
+                    ? new ModelDetailsEntry { DisplayName = details.DisplayName, Description = details.Description, GenAIUse = details.GenAIUse }
+                    : null,
+            };
+        }
+
+        return TypedResults.Json(new ModelList { Data = data }, MaasJsonContext.Default.ModelList);
+    }
+}

@@ -1,0 +1,46 @@
+using System.Security.Claims;
+using Maas.Hosting.Authentication;
+using Maas.Hosting.Contracts;
+using Maas.Hosting.Requests;
+using Microsoft.AspNetCore.Http;
+
+namespace Maas.Hosting.Endpoints;
+
+/// <summary><c>POST /v1/tokens</c> and <c>DELETE /v1/tokens</c>.</summary>
+internal static class TokenEndpoints
+{
+    public static async Task<IResult> IssueAsync(HttpContext context, ClaimsPrincipal principal, MaasService service)
+    {
+        var (request, error) = await JsonBody.ReadAsync(context, MaasJsonContext.Default.TokenRequest, allowEmpty: true).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var expiration = ExpirationField.Read(request?.Expiration);
+        var issued = await service.IssueTokenAsync(principal.ToMaasUser(), expiration, context.RequestAborted).ConfigureAwait(false);
+        var lifetime = Durations.GoDuration.FromTimeSpan(issued.ExpiresAt - issued.IssuedAt);
+        var issuedAt = issued.IssuedAt.ToUnixTimeSeconds();
+        return TypedResults.Json(
+            new TokenResponse
+            {
+                Token = issued.Token,
+                Expiration = RoundToSeconds(lifetime).ToString(),
+                IssuedAt = issuedAt,
+                ExpiresAt = issued.ExpiresAt.ToUnixTimeSeconds(),
+                Jti = issued.Id,
+            },
+            MaasJsonContext.Default.TokenResponse,
+            statusCode: StatusCodes.Status201Created);
+    }
+
+    public static async Task<IResult> RevokeAllAsync(HttpContext context, ClaimsPrincipal principal, MaasService service)
+    {
+        await service.RevokeAllAsync(principal.ToMaasUser(), context.RequestAborted).ConfigureAwait(false);
+        return TypedResults.NoContent();
+    }
+
+    // The issued instant carries sub-second precision; echo the whole lifetime asked for.
+    private static Durations.GoDuration RoundToSeconds(Durations.GoDuration value) =>
+        new((value.Nanoseconds + 500_000_000L) / 1_000_000_000L * 1_000_000_000L);
+}

@@ -1,0 +1,68 @@
+using Maas.Hosting.Contracts;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace Maas.Hosting.Errors;
+
+/// <summary>
+/// An error answer: <c>application/problem+json</c> carrying <c>error</c>, or OpenAI's
+/// <c>{"error":{...}}</c> on endpoints marked with <see cref="OpenAiErrorsMetadata"/>.
+/// </summary>
+internal sealed class ErrorResult(int status, string message, string? field = null, string? code = null) : IResult
+{
+    public int StatusCode => status;
+
+    public string Message => message;
+
+    public Task ExecuteAsync(HttpContext httpContext) => WriteAsync(httpContext, status, message, field, code);
+
+    public static Task WriteAsync(HttpContext context, int status, string message, string? field = null, string? code = null)
+    {
+        var response = context.Response;
+        response.StatusCode = status;
+        response.Headers.CacheControl = "no-store";
+        if (context.GetEndpoint()?.Metadata.GetMetadata<OpenAiErrorsMetadata>() is not null)
+        {
+            response.ContentType = "application/json";
+            var body = new OpenAiErrorResponse
+            {
+                Error = new OpenAiError { Message = message, Type = OpenAiType(status), Code = code ?? OpenAiCode(status) },
+            };
+            return System.Text.Json.JsonSerializer.SerializeAsync(response.Body, body, MaasJsonContext.Default.OpenAiErrorResponse, context.RequestAborted);
+        }
+
+        response.ContentType = "application/problem+json";
+        var problem = new MaasProblem
+        {
+            Type = $"https://www.rfc-editor.org/rfc/rfc9110#status.{status}",
+            Title = ReasonPhrases.GetReasonPhrase(status),
+            Status = status,
+            Detail = message,
+            Error = code ?? message,
+            Message = code is null ? null : message,
+            Field = field,
+        };
+        return System.Text.Json.JsonSerializer.SerializeAsync(response.Body, problem, MaasJsonContext.Default.MaasProblem, context.RequestAborted);
+    }
+
+    private static string OpenAiType(int status) => status switch
+    {
+        401 => "authentication_error",
+        403 => "permission_error",
+        404 => "not_found_error",
+        429 => "rate_limit_error",
+        >= 500 => "server_error",
+        _ => "invalid_request_error",
+    };
+
+    private static string OpenAiCode(int status) => status switch
+    {
+        400 => "bad_request",
+        401 => "invalid_api_key",
+        403 => "forbidden",
+        404 => "not_found",
+        413 => "request_too_large",
+        503 => "service_unavailable",
+        _ => status >= 500 ? "internal_error" : "error",
+    };
+}

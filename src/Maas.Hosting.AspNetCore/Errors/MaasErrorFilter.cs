@@ -1,0 +1,56 @@
+using Maas.ApiKeys;
+using Maas.Errors;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Maas.Hosting.Errors;
+
+/// <summary>
+/// Turns the service's exceptions into answers: bad requests 400, no tier 403, an unreachable
+/// store 503 with <c>Retry-After</c>. Anything else is logged (without request data) and is 500.
+/// </summary>
+internal sealed partial class MaasErrorFilter(ILogger<MaasErrorFilter> logger) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context).ConfigureAwait(false);
+        }
+        catch (InvalidRequestException ex)
+        {
+            return new ErrorResult(StatusCodes.Status400BadRequest, ex.Message, ex.Field.Length == 0 ? null : ex.Field);
+        }
+        catch (NoTierException ex)
+        {
+            return new ErrorResult(StatusCodes.Status403Forbidden, ex.Message);
+        }
+        catch (StoreUnavailableException ex)
+        {
+            LogStoreUnavailable(logger, ex.Message);
+            context.HttpContext.Response.Headers.RetryAfter = "1";
+            return new ErrorResult(StatusCodes.Status503ServiceUnavailable, "The key store is temporarily unavailable; retry shortly.");
+        }
+        catch (OperationCanceledException) when (context.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            return Results.Empty;
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return new ErrorResult(ex.StatusCode, ex.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? "Request body is larger than 1 MiB."
+                : "The request could not be read.");
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogUnexpected(logger, ex.GetType().FullName ?? "exception", ex);
+            return new ErrorResult(StatusCodes.Status500InternalServerError, "An unexpected error occurred.");
+        }
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Key store unavailable: {Reason}")]
+    private static partial void LogStoreUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "Unexpected {ExceptionType} while serving a Maas request")]
+    private static partial void LogUnexpected(ILogger logger, string exceptionType, Exception exception);
+}

@@ -1,0 +1,152 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Maas.Hosting.Errors;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Maas.Hosting.Requests;
+
+/// <summary>
+/// Reads a JSON request body with a hard size limit and turns every way it can be wrong (too
+/// large, not JSON, wrong types) into a 4xx that names the problem, never a 500.
+/// </summary>
+internal static class JsonBody
+{
+    /// <summary>The largest body accepted: 1 MiB.</summary>
+    public const int MaxBytes = 1024 * 1024;
+
+    public static async ValueTask<(T? Value, ErrorResult? Error)> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo, bool allowEmpty)
+        where T : class
+    {
+        var request = context.Request;
+        if (request.ContentLength > MaxBytes)
+        {
+            return (null, TooLarge());
+        }
+
+        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (sizeFeature is { IsReadOnly: false })
+        {
+            sizeFeature.MaxRequestBodySize = MaxBytes;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            var length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (buffer.Length > MaxBytes)
+                    {
+                        return (null, TooLarge());
+                    }
+
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                int read;
+                try
+                {
+                    read = await request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted).ConfigureAwait(false);
+                }
+                catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+                {
+                    return (null, TooLarge());
+                }
+
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+                if (length > MaxBytes)
+                {
+                    return (null, TooLarge());
+                }
+            }
+
+            var json = buffer.AsSpan(0, length);
+            if (IsBlank(json))
+            {
+                return allowEmpty
+                    ? (null, null)
+                    : (null, new ErrorResult(StatusCodes.Status400BadRequest, "Request body is required: send a JSON object."));
+            }
+
+            if (!HasJsonContentType(request))
+            {
+                return (null, new ErrorResult(StatusCodes.Status415UnsupportedMediaType, "Request body must be JSON (Content-Type: application/json)."));
+            }
+
+            try
+            {
+                var value = JsonSerializer.Deserialize(json, typeInfo);
+                if (value is null)
+                {
+                    return (null, new ErrorResult(StatusCodes.Status400BadRequest, "Request body must be a JSON object, not null."));
+                }
+
+                return (value, null);
+            }
+            catch (JsonException ex)
+            {
+                return (null, Describe(ex));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static ErrorResult TooLarge() =>
+        new(StatusCodes.Status413PayloadTooLarge, $"Request body is larger than the limit of {MaxBytes} bytes (1 MiB).");
+
+    private static ErrorResult Describe(JsonException ex)
+    {
+        var path = ex.Path;
+        if (string.IsNullOrEmpty(path) || path == "$")
+        {
+            return new ErrorResult(StatusCodes.Status400BadRequest,
+                $"Request body is not a valid JSON object (line {ex.LineNumber + 1}, position {ex.BytePositionInLine + 1}).");
+        }
+
+        var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+        return new ErrorResult(StatusCodes.Status400BadRequest, $"Request field '{field}' is malformed or has the wrong type.", field);
+    }
+
+    private static bool IsBlank(ReadOnlySpan<byte> json)
+    {
+        foreach (var b in json)
+        {
+            if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // Clients of the Go service often send JSON without a content type (curl -d); accept that,
+    // but refuse a body that says it is something else.
+    private static bool HasJsonContentType(HttpRequest request)
+    {
+        var contentType = request.ContentType;
+        if (string.IsNullOrEmpty(contentType))
+        {
+            return true;
+        }
+
+        return contentType.Contains("json", StringComparison.OrdinalIgnoreCase)
+            || contentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
+            || contentType.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase);
+    }
+}

@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Maas.Api.Tests;
+
+/// <summary>Tokens, keys, Authorization headers and the gateway secret never appear in a log line.</summary>
+public sealed class SecretRedactionTests
+{
+    private const string GatewaySecret = "gateway-secret-that-must-never-be-logged";
+
+    [Fact]
+    public async Task No_secret_appears_in_any_log_line_at_trace_level()
+    {
+        var sink = new CapturingLoggerProvider();
+        await using var server = await MaasApiServer.StartAsync(configure: builder =>
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Trace);
+            builder.Logging.AddProvider(sink);
+            builder.Configuration["Maas:Gateway:SharedSecret"] = GatewaySecret;
+        });
+        using var gateway = server.CreateClient("alice", "system:authenticated");
+        gateway.DefaultRequestHeaders.Add("X-MaaS-Gateway-Secret", GatewaySecret);
+
+        var token = JsonDocument.Parse(await (await gateway.PostAsync("/v1/tokens", MaasApiServer.Json("{}"))).Content.ReadAsStringAsync())
+            .RootElement.GetProperty("token").GetString()!;
+        var key = JsonDocument.Parse(await (await gateway.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"k"}"""))).Content.ReadAsStringAsync())
+            .RootElement.GetProperty("token").GetString()!;
+        using var withToken = server.CreateBearerClient(token);
+        using var withKey = server.CreateBearerClient(key);
+        using var withBadKey = server.CreateBearerClient(key[..^3] + "zzz");
+        Assert.Equal(HttpStatusCode.OK, (await withToken.GetAsync("/v1/models")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await withKey.GetAsync("/v1/api-keys")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await withBadKey.GetAsync("/v1/models")).StatusCode);
+        server.Clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.DeleteAsync("/v1/tokens")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await withToken.GetAsync("/v1/models")).StatusCode);
+        using var forged = server.CreateClient("mallory", "admin-group");
+        forged.DefaultRequestHeaders.Add("X-MaaS-Gateway-Secret", GatewaySecret + "-guess");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await forged.PostAsync("/v1/tokens", MaasApiServer.Json("{}"))).StatusCode);
+
+        Assert.NotEmpty(sink.Lines);
+        var secret = key[(key.IndexOf('_', StringComparison.Ordinal) + 1)..];
+        var signature = token[(token.LastIndexOf('.') + 1)..];
+        foreach (var line in sink.Lines)
+        {
+            Assert.DoesNotContain(GatewaySecret, line, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, line, StringComparison.Ordinal);
+            Assert.DoesNotContain(signature, line, StringComparison.Ordinal);
+            Assert.DoesNotContain("Bearer sk-", line, StringComparison.Ordinal);
+            Assert.DoesNotContain("Bearer ey", line, StringComparison.Ordinal);
+        }
+    }
+
+    private sealed class CapturingLoggerProvider : ILoggerProvider
+    {
+        public ConcurrentQueue<string> Lines { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, Lines);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class CapturingLogger(string category, ConcurrentQueue<string> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue($"{category}: {formatter(state, exception)} {exception}");
+    }
+}

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+
+namespace Maas.Api.Tests;
+
+/// <summary>A wrong flag or setting stops maas-api with one clear line and a non-zero exit code.</summary>
+public sealed class StartupValidationTests
+{
+    public static TheoryData<string[], string[], string> WrongSettings => new()
+    {
+        { ["--storage", "cloud"], [], "invalid value \"cloud\" for --storage" },
+        { [], ["STORAGE_MODE=cloud"], "invalid value \"cloud\" for STORAGE_MODE" },
+        { ["--address", "not-an-address"], [], "invalid value \"not-an-address\" for --address" },
+        { ["--address=127.0.0.1:99999"], [], "port \"99999\"" },
+        { [], ["ADDRESS=localhost:http"], "for ADDRESS" },
+        { ["--bogus"], [], "flag provided but not defined: -bogus" },
+        { ["--storage=external"], [], "--db-connection-url" },
+        { [], ["Maas__Tokens__Minimum=2h", "Maas__Tokens__Maximum=1h", "Maas__Tokens__Default=90m"], "Maas:Tokens:Minimum (2h0m0s) is above Maas:Tokens:Maximum (1h0m0s)" },
+        { [], ["Maas__Tiers__0__Name=gold", "Maas__Tiers__0__Groups__0=a", "Maas__Tiers__1__Name=gold", "Maas__Tiers__1__Groups__0=b"], "two tiers named 'gold'" },
+        { [], ["DB_MAX_OPEN_CONNS=lots"], "DB_MAX_OPEN_CONNS" },
+    };
+
+    [Theory]
+    [MemberData(nameof(WrongSettings))]
+    public async Task Wrong_setting_stops_the_host_with_one_clear_line(string[] args, string[] environment, string expected)
+    {
+        var (exitCode, stdout, stderr) = await RunHostAsync(args, environment);
+        Assert.NotEqual(0, exitCode);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var line = Assert.Single(lines);
+        Assert.StartsWith("maas-api: ", line, StringComparison.Ordinal);
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
+    }
+
+    internal static async Task<(int ExitCode, string Stdout, string Stderr)> RunHostAsync(string[] args, string[] environment)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(HostPaths.MaasApiDll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        foreach (var pair in environment)
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            start.Environment[pair[..equals]] = pair[(equals + 1)..];
+        }
+
+        // Never let a misparsed test start a server that keeps running.
+        if (!args.Any(a => a.StartsWith("--address", StringComparison.Ordinal)) && !environment.Any(e => e.StartsWith("ADDRESS=", StringComparison.Ordinal)))
+        {
+            start.ArgumentList.Add("--address=127.0.0.1:0");
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("maas-api did not stop on a wrong setting: " + await stdout);
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
+
+/// <summary>Where the built sample host lives, next to this test assembly's configuration.</summary>
+internal static class HostPaths
+{
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    public static string MaasApiDll { get; } = Path.Combine(
+        RepositoryRoot, "samples", "Maas.Api", "bin", Configuration, "net10.0", "maas-api.dll");
+
+    private static string Configuration =>
+        new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+
+    private static string FindRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Maas.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("Maas.sln not found above " + AppContext.BaseDirectory);
+    }
+}
