@@ -19,11 +19,12 @@ internal sealed class SigningKeyRing : IJsonWebKeySource, IDisposable
     private readonly IReadOnlyList<PublicJsonWebKey> _publicKeys;
 
     /// <summary>
-    /// Loads the PEM files of <see cref="SigningOptions.KeyFiles"/>, or, when none are configured,
-    /// generates one key in memory and warns that tokens die with the process.
+    /// Loads the PEM files of <see cref="SigningOptions.KeyFiles"/>, or else the keys of a
+    /// registered <see cref="ISigningKeyProvider"/>, or else generates one key in memory and
+    /// warns that tokens die with the process.
     /// </summary>
-    public SigningKeyRing(IOptions<MaasOptions> options, ILogger<SigningKeyRing> logger)
-        : this(LoadOrGenerate(options, logger, out var generated))
+    public SigningKeyRing(IOptions<MaasOptions> options, ILogger<SigningKeyRing> logger, IEnumerable<ISigningKeyProvider> providers)
+        : this(LoadOrGenerate(options, logger, providers, out var generated))
     {
         ArgumentNullException.ThrowIfNull(logger);
         if (generated)
@@ -188,11 +189,18 @@ internal sealed class SigningKeyRing : IJsonWebKeySource, IDisposable
         }
     }
 
-    private static List<ECDsa> LoadOrGenerate(IOptions<MaasOptions> options, ILogger logger, out bool generated)
+    private static List<ECDsa> LoadOrGenerate(IOptions<MaasOptions> options, ILogger logger, IEnumerable<ISigningKeyProvider> providers, out bool generated)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(providers);
         var files = options.Value.Signing.KeyFiles;
+        if (files.Count == 0 && providers.LastOrDefault() is { } provider)
+        {
+            generated = false;
+            return [.. provider.GetSigningKeys()];
+        }
+
         var keys = new List<ECDsa>(Math.Max(files.Count, 1));
         generated = files.Count == 0;
         if (generated)

@@ -49,7 +49,7 @@ public sealed class SigningKeyRingTests : IDisposable
     {
         var logger = new ListLogger<SigningKeyRing>();
 
-        using var ring = new SigningKeyRing(Microsoft.Extensions.Options.Options.Create(new MaasOptions()), logger);
+        using var ring = new SigningKeyRing(Microsoft.Extensions.Options.Options.Create(new MaasOptions()), logger, []);
 
         Assert.Single(ring.GetPublicKeys());
         var warning = Assert.Single(logger.Entries, e => e.Level == LogLevel.Warning);
@@ -74,7 +74,7 @@ public sealed class SigningKeyRingTests : IDisposable
         var path = Write("key.pem", pem);
         var logger = new ListLogger<SigningKeyRing>();
 
-        using var ring = new SigningKeyRing(OptionsFor(path), logger);
+        using var ring = new SigningKeyRing(OptionsFor(path), logger, []);
 
         Assert.Equal(Thumbprint(key), ring.Current.Kid);
         Assert.DoesNotContain(logger.Entries, e => e.Level >= LogLevel.Warning);
@@ -98,7 +98,7 @@ public sealed class SigningKeyRingTests : IDisposable
         var pkcs8 = rsa.ExportPkcs8PrivateKeyPem();
         var path = Write("rsa.pem", pkcs8);
 
-        var error = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(path), new ListLogger<SigningKeyRing>()));
+        var error = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(path), new ListLogger<SigningKeyRing>(), []));
 
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
         Assert.Contains("P-256", error.Message, StringComparison.Ordinal);
@@ -111,7 +111,7 @@ public sealed class SigningKeyRingTests : IDisposable
         using var rsa = RSA.Create(2048);
         var path = Write("rsa1.pem", rsa.ExportRSAPrivateKeyPem());
 
-        var error = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(path), new ListLogger<SigningKeyRing>()));
+        var error = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(path), new ListLogger<SigningKeyRing>(), []));
 
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
     }
@@ -123,7 +123,7 @@ public sealed class SigningKeyRingTests : IDisposable
         var pem = p384.ExportPkcs8PrivateKeyPem();
         var path = Write("p384.pem", pem);
 
-        var error = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(path), new ListLogger<SigningKeyRing>()));
+        var error = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(path), new ListLogger<SigningKeyRing>(), []));
 
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
         Assert.Contains("P-256", error.Message, StringComparison.Ordinal);
@@ -137,8 +137,8 @@ public sealed class SigningKeyRingTests : IDisposable
         var publicPath = Write("public.pem", key.ExportSubjectPublicKeyInfoPem());
         var missingPath = Path.Combine(_directory, "missing.pem");
 
-        var publicError = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(publicPath), new ListLogger<SigningKeyRing>()));
-        var missingError = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(missingPath), new ListLogger<SigningKeyRing>()));
+        var publicError = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(publicPath), new ListLogger<SigningKeyRing>(), []));
+        var missingError = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(missingPath), new ListLogger<SigningKeyRing>(), []));
 
         Assert.Contains(publicPath, publicError.Message, StringComparison.Ordinal);
         Assert.Contains(missingPath, missingError.Message, StringComparison.Ordinal);
@@ -152,7 +152,7 @@ public sealed class SigningKeyRingTests : IDisposable
         var currentPath = Write("current.pem", current.ExportPkcs8PrivateKeyPem());
         var previousPath = Write("previous.pem", previous.ExportECPrivateKeyPem());
 
-        using var ring = new SigningKeyRing(OptionsFor(currentPath, previousPath), new ListLogger<SigningKeyRing>());
+        using var ring = new SigningKeyRing(OptionsFor(currentPath, previousPath), new ListLogger<SigningKeyRing>(), []);
 
         Assert.Equal([Thumbprint(current), Thumbprint(previous)], ring.GetPublicKeys().Select(k => k.Kid));
         Assert.Equal(Thumbprint(current), ring.Current.Kid);
@@ -181,6 +181,40 @@ public sealed class SigningKeyRingTests : IDisposable
 
         Assert.Throws<ArgumentException>(() => new SigningKeyRing([]));
         Assert.Throws<ArgumentException>(() => new SigningKeyRing([publicOnly]));
+    }
+
+    [Fact]
+    public void Keys_of_a_registered_provider_are_used_when_no_files_are_configured_and_files_win_otherwise()
+    {
+        using var provided = SigningKeyRing.GenerateKey();
+        var expectedKid = SigningKey.Create(provided).Kid;
+        var logger = new ListLogger<SigningKeyRing>();
+        using var ring = new SigningKeyRing(Microsoft.Extensions.Options.Options.Create(new MaasOptions()), logger, [new FixedProvider(provided)]);
+        Assert.Equal(expectedKid, ring.Current.Kid);
+
+        var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".pem");
+        using var fileKey = SigningKeyRing.GenerateKey();
+        File.WriteAllText(path, SigningKeyRing.ExportPkcs8Pem(fileKey));
+        try
+        {
+            using var other = SigningKeyRing.GenerateKey();
+            using var fromFiles = new SigningKeyRing(OptionsFor(path), logger, [new FixedProvider(other)]);
+            Assert.Equal(SigningKey.Create(fileKey).Kid, fromFiles.Current.Kid);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private sealed class FixedProvider(ECDsa key) : ISigningKeyProvider
+    {
+        public IReadOnlyList<ECDsa> GetSigningKeys()
+        {
+            var copy = ECDsa.Create();
+            copy.ImportParameters(key.ExportParameters(includePrivateParameters: true));
+            return [copy];
+        }
     }
 
     private static IOptions<MaasOptions> OptionsFor(params string[] files)
