@@ -86,6 +86,17 @@ internal static partial class MaasApiHost
         }
 
         app.MapMaasApi();
+
+        // Open the store and load the signing keys now: a wrong path or database stops start-up.
+        try
+        {
+            _ = app.Services.GetRequiredService<Maas.ApiKeys.IKeyStore>();
+            _ = app.Services.GetRequiredService<Maas.Tokens.IJsonWebKeySource>();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException or Maas.ApiKeys.StoreUnavailableException)
+        {
+            throw new HostSettingsException($"--storage={settings.StorageMode}: {ex.Message}");
+        }
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Maas.Api");
         app.Lifetime.ApplicationStarted.Register(() =>
         {

@@ -10,8 +10,11 @@ internal static class MaasApiStorage
             case "in-memory":
                 maas.UseInMemoryStorage();
                 break;
+            case "disk":
+                maas.UseSqliteStorage(o => o.DataPath = settings.DataPath);
+                break;
             default:
-                throw new HostSettingsException($"--storage={settings.StorageMode} is not available in this build yet; use --storage=in-memory");
+                throw new HostSettingsException($"--storage={settings.StorageMode} is not available in this build yet; use --storage=in-memory or --storage=disk");
         }
     }
 }
