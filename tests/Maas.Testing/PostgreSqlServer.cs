@@ -199,7 +199,9 @@ public sealed class PostgreSqlServer : IAsyncLifetime
         var name = string.Create(
             CultureInfo.InvariantCulture,
             $"maas_test_{Interlocked.Increment(ref _databaseCounter)}");
-        await using (var connection = new NpgsqlConnection(ConnectionString("postgres")))
+        // Unpooled: a pooled connection would not survive StopAsync/StartAsync.
+        var admin = new NpgsqlConnectionStringBuilder(ConnectionString("postgres")) { Pooling = false }.ConnectionString;
+        await using (var connection = new NpgsqlConnection(admin))
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
