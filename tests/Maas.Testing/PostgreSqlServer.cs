@@ -204,7 +204,9 @@ public sealed class PostgreSqlServer : IAsyncLifetime
         await using (var connection = new NpgsqlConnection(admin))
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            // FILE_COPY (PostgreSQL 15+) copies template files instead of WAL-logging every block: much faster for tests.
+            var strategy = MajorVersion >= 15 ? " STRATEGY = FILE_COPY" : string.Empty;
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"{strategy}", connection);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
