@@ -117,6 +117,12 @@ public static class PostgreSqlConnectionUrl
         var authorityEnd = rest.IndexOfAny(['/', '?']);
         var authority = authorityEnd < 0 ? rest : rest[..authorityEnd];
         var remainder = authorityEnd < 0 ? string.Empty : rest[authorityEnd..];
+        var strayAt = remainder.IndexOf('@', StringComparison.Ordinal);
+        if (strayAt >= 0 && !remainder[..strayAt].Contains('=', StringComparison.Ordinal))
+        {
+            // "user:pa/ss@host" or "user:pa?ss@host": a reserved character in the credentials was not encoded.
+            throw Invalid("The database URL has a malformed user name or password; percent-encode reserved characters (such as ? & # / @ :) in them.");
+        }
 
         var builder = new NpgsqlConnectionStringBuilder();
 
