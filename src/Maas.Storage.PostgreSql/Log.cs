@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+
+namespace Maas.Storage.PostgreSql;
+
+/// <summary>The external store's log lines. Event ids are stable; no connection string or secret is ever an argument.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "The PostgreSQL key store is unavailable")]
+    public static partial void Unavailable(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Debug, Message = "PostgreSQL transaction lost a race ({SqlState}); retry {Attempt}")]
+    public static partial void ConflictRetried(ILogger logger, string sqlState, int attempt);
+
+    [LoggerMessage(EventId = 2110, Level = LogLevel.Information, Message = "Listening for revocations on PostgreSQL channel {Channel}")]
+    public static partial void Listening(ILogger logger, string channel);
+
+    [LoggerMessage(EventId = 2111, Level = LogLevel.Warning, Message = "Revocation listener lost its PostgreSQL connection; reconnecting in {Delay}")]
+    public static partial void ListenerDropped(ILogger logger, Exception exception, TimeSpan delay);
+
+    [LoggerMessage(EventId = 2112, Level = LogLevel.Information, Message = "Revocation listener reconnected; caches resynchronize")]
+    public static partial void ListenerResynchronized(ILogger logger);
+
+    [LoggerMessage(EventId = 2113, Level = LogLevel.Error, Message = "A revocation subscriber failed")]
+    public static partial void SubscriberFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2120, Level = LogLevel.Information, Message = "Created signing key {KeyId} in the database")]
+    public static partial void SigningKeyCreated(ILogger logger, string keyId);
+}

@@ -1,0 +1,69 @@
+using Maas.Storage.Migrations;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Maas.Storage.PostgreSql.Migrations;
+
+/// <summary>
+/// The external store's schema. Same tables and meaning as the SQLite store, in PostgreSQL's
+/// types: instants are <c>timestamptz</c> (microsecond precision: the store truncates every
+/// instant to whole microseconds before writing it), groups a <c>text[]</c> kept in order, the
+/// hash a unique <c>bytea</c>. Identifiers and owners use the "C" collation, so comparisons are
+/// exact and "newest first, ties by id descending" is ordinal whatever the database's locale.
+/// </summary>
+internal static class PostgreSqlSchema
+{
+    /// <summary>Every migration, oldest first. Released migrations never change; add new ones at the end.</summary>
+    public static IReadOnlyList<SchemaMigration> Migrations { get; } =
+    [
+        new SchemaMigration(
+            1,
+            "API keys, per-owner revocation instants and signing keys",
+            """
+            CREATE TABLE api_keys (
+                id            text COLLATE "C" NOT NULL PRIMARY KEY,
+                owner         text COLLATE "C" NOT NULL,
+                owner_groups  text[]           NOT NULL,
+                name          text             NOT NULL,
+                description   text             NULL,
+                hash          bytea            NOT NULL CONSTRAINT api_keys_hash_key UNIQUE,
+                created_at    timestamptz      NOT NULL,
+                expires_at    timestamptz      NOT NULL,
+                revoked_at    timestamptz      NULL,
+                last_used_at  timestamptz      NULL
+            );
+            CREATE INDEX api_keys_owner_listing_idx ON api_keys (owner, created_at DESC, id DESC);
+            CREATE TABLE owner_revocations (
+                owner           text COLLATE "C" NOT NULL PRIMARY KEY,
+                revoked_before  timestamptz      NOT NULL
+            );
+            CREATE TABLE signing_keys (
+                kid              text COLLATE "C" NOT NULL PRIMARY KEY,
+                private_key_pem  text             NOT NULL,
+                created_at       timestamptz      NOT NULL,
+                retired_at       timestamptz      NULL
+            );
+            """),
+    ];
+
+    /// <summary>Creates the migrator for this schema.</summary>
+    public static SchemaMigrator CreateMigrator(TimeProvider timeProvider, ILogger? logger) =>
+        new(Migrations, new PostgreSqlMigrationDialect(), timeProvider, logger);
+
+    /// <summary>
+    /// Brings the database to the newest schema under the migration advisory lock.
+    /// Throws <see cref="SchemaTooNewException"/> when a newer build wrote it.
+    /// </summary>
+    public static async Task<SchemaMigrationResult> MigrateAsync(
+        NpgsqlDataSource dataSource, TimeProvider timeProvider, ILogger? logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        return await CreateMigrator(timeProvider, logger).MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Truncates an instant to whole microseconds, in UTC: exactly what <c>timestamptz</c> keeps.</summary>
+    public static DateTimeOffset ToStoredInstant(DateTimeOffset value) =>
+        new(value.UtcTicks - (value.UtcTicks % TimeSpan.TicksPerMicrosecond), TimeSpan.Zero);
+}

@@ -1,0 +1,392 @@
+using System.Runtime.CompilerServices;
+using Maas.ApiKeys;
+using Maas.Revocation;
+using Maas.Storage.Migrations;
+using Maas.Storage.PostgreSql.Migrations;
+using Maas.Storage.PostgreSql.Revocation;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Maas.Storage.PostgreSql;
+
+/// <summary>
+/// The <c>external</c> store: key metadata in PostgreSQL, shared by every replica. Call
+/// <see cref="InitializeAsync"/> once before use (it migrates the schema under an advisory lock).
+/// Instants are truncated to whole microseconds (what <c>timestamptz</c> keeps) and read back in
+/// UTC. Revocations are announced to every replica with <c>pg_notify</c> in the same transaction,
+/// so they are delivered exactly when they commit; <see cref="PostgreSqlRevocationListener"/>
+/// receives them.
+/// </summary>
+/// <remarks>
+/// Errors: a unique violation becomes <see cref="DuplicateKeyException"/>; an unreachable,
+/// restarting or refusing server becomes <see cref="StoreUnavailableException"/> (and the idle
+/// connections of the pool are dropped, so the first request after the server is back gets a
+/// fresh one). Reads are retried once on a fresh connection when a pooled one turns out dead;
+/// deadlocks are retried.
+/// </remarks>
+internal sealed class PostgreSqlKeyStore : IKeyStore
+{
+    private const string Columns =
+        "id, owner, owner_groups, name, description, hash, created_at, expires_at, revoked_at, last_used_at";
+
+    private const int MaxConflictRetries = 5;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the store on a data source the caller owns.</summary>
+    public PostgreSqlKeyStore(NpgsqlDataSource dataSource, TimeProvider? timeProvider = null, ILogger<PostgreSqlKeyStore>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        _dataSource = dataSource;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>
+    /// Applies pending migrations under the migration advisory lock. Throws
+    /// <see cref="SchemaTooNewException"/> when a newer build wrote the database, and
+    /// <see cref="StoreUnavailableException"/> when the server cannot be reached.
+    /// </summary>
+    public async Task<SchemaMigrationResult> InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await PostgreSqlSchema.MigrateAsync(_dataSource, _timeProvider, _logger, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PostgreSqlFailures.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            _dataSource.Clear();
+            throw PostgreSqlFailures.Unavailable(ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask AddAsync(ApiKeyRecord key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        try
+        {
+            await ExecuteAsync(
+                async (connection, ct) =>
+                {
+                    using var command = new NpgsqlCommand(
+                        $"INSERT INTO api_keys ({Columns}) VALUES (@id, @owner, @groups, @name, @description, @hash, @created, @expires, @revoked, @used)",
+                        connection);
+                    command.Parameters.AddWithValue("id", key.Id);
+                    command.Parameters.AddWithValue("owner", key.Owner);
+                    command.Parameters.AddWithValue("groups", NpgsqlDbType.Array | NpgsqlDbType.Text, key.OwnerGroups.ToArray());
+                    command.Parameters.AddWithValue("name", key.Name);
+                    command.Parameters.AddWithValue("description", NpgsqlDbType.Text, (object?)key.Description ?? DBNull.Value);
+                    command.Parameters.AddWithValue("hash", NpgsqlDbType.Bytea, key.Hash.ToArray());
+                    command.Parameters.AddWithValue("created", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(key.CreatedAt));
+                    command.Parameters.AddWithValue("expires", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(key.ExpiresAt));
+                    command.Parameters.AddWithValue("revoked", NpgsqlDbType.TimestampTz, Instant(key.RevokedAt));
+                    command.Parameters.AddWithValue("used", NpgsqlDbType.TimestampTz, Instant(key.LastUsedAt));
+                    await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                    return true;
+                },
+                retryDeadConnection: false,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgreSqlFailures.UniqueViolation)
+        {
+            throw new DuplicateKeyException("An API key with the same id or hash already exists.", ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ApiKeyRecord> ListAsync(string owner, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+
+        // Buffered: a listing is one owner's keys, and no connection is held while the caller iterates.
+        var keys = await ExecuteAsync(
+            async (connection, ct) =>
+            {
+                using var command = new NpgsqlCommand(
+                    $"SELECT {Columns} FROM api_keys WHERE owner = @owner ORDER BY created_at DESC, id DESC",
+                    connection);
+                command.Parameters.AddWithValue("owner", owner);
+                return await ReadAllAsync(command, ct).ConfigureAwait(false);
+            },
+            retryDeadConnection: true,
+            cancellationToken).ConfigureAwait(false);
+
+        foreach (var key in keys)
+        {
+            yield return key;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ApiKeyRecord?> GetAsync(string owner, string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentNullException.ThrowIfNull(id);
+        return await ExecuteAsync(
+            async (connection, ct) =>
+            {
+                using var command = new NpgsqlCommand($"SELECT {Columns} FROM api_keys WHERE id = @id AND owner = @owner", connection);
+                command.Parameters.AddWithValue("id", id);
+                command.Parameters.AddWithValue("owner", owner);
+                return (await ReadAllAsync(command, ct).ConfigureAwait(false)).SingleOrDefault();
+            },
+            retryDeadConnection: true,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> RevokeAsync(string owner, string id, DateTimeOffset revokedAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentNullException.ThrowIfNull(id);
+        var at = PostgreSqlSchema.ToStoredInstant(revokedAt);
+        var payload = RevocationNotification.Serialize(new RevocationEvent { Owner = owner, KeyId = id });
+        return await ExecuteAsync(
+            async (connection, ct) =>
+            {
+                var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+                await using var transactionScope = transaction.ConfigureAwait(false);
+                int found;
+                using (var update = new NpgsqlCommand(
+                    "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, @at) WHERE id = @id AND owner = @owner",
+                    connection,
+                    transaction))
+                {
+                    update.Parameters.AddWithValue("at", NpgsqlDbType.TimestampTz, at);
+                    update.Parameters.AddWithValue("id", id);
+                    update.Parameters.AddWithValue("owner", owner);
+                    found = await update.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+
+                if (found > 0)
+                {
+                    // Delivered to every listening replica when, and only if, the transaction commits.
+                    await NotifyAsync(connection, transaction, payload, ct).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(ct).ConfigureAwait(false);
+                return found > 0;
+            },
+            retryDeadConnection: false,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<int> RevokeAllAsync(string owner, DateTimeOffset revokedBefore, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        var at = PostgreSqlSchema.ToStoredInstant(revokedBefore);
+        return await ExecuteAsync(
+            async (connection, ct) =>
+            {
+                var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+                await using var transactionScope = transaction.ConfigureAwait(false);
+
+                // The upsert locks the owner's row first, so concurrent revoke-alls of one owner take turns.
+                DateTimeOffset effective;
+                using (var upsert = new NpgsqlCommand(
+                    """
+                    INSERT INTO owner_revocations (owner, revoked_before) VALUES (@owner, @at)
+                    ON CONFLICT (owner) DO UPDATE
+                        SET revoked_before = GREATEST(owner_revocations.revoked_before, EXCLUDED.revoked_before)
+                    RETURNING revoked_before
+                    """,
+                    connection,
+                    transaction))
+                {
+                    upsert.Parameters.AddWithValue("owner", owner);
+                    upsert.Parameters.AddWithValue("at", NpgsqlDbType.TimestampTz, at);
+                    var reader = await upsert.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                    await using var readerScope = reader.ConfigureAwait(false);
+                    await reader.ReadAsync(ct).ConfigureAwait(false);
+                    effective = reader.GetFieldValue<DateTimeOffset>(0);
+                }
+
+                int marked;
+                using (var update = new NpgsqlCommand(
+                    "UPDATE api_keys SET revoked_at = @at WHERE owner = @owner AND revoked_at IS NULL",
+                    connection,
+                    transaction))
+                {
+                    update.Parameters.AddWithValue("at", NpgsqlDbType.TimestampTz, at);
+                    update.Parameters.AddWithValue("owner", owner);
+                    marked = await update.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+
+                var payload = RevocationNotification.Serialize(new RevocationEvent { Owner = owner, RevokedBefore = effective });
+                await NotifyAsync(connection, transaction, payload, ct).ConfigureAwait(false);
+                await transaction.CommitAsync(ct).ConfigureAwait(false);
+                return marked;
+            },
+            retryDeadConnection: false,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ApiKeyRecord?> FindByHashAsync(ReadOnlyMemory<byte> hash, CancellationToken cancellationToken = default)
+    {
+        var bytes = hash.ToArray();
+        return await ExecuteAsync(
+            async (connection, ct) =>
+            {
+                using var command = new NpgsqlCommand($"SELECT {Columns} FROM api_keys WHERE hash = @hash", connection);
+                command.Parameters.AddWithValue("hash", NpgsqlDbType.Bytea, bytes);
+                return (await ReadAllAsync(command, ct).ConfigureAwait(false)).SingleOrDefault();
+            },
+            retryDeadConnection: true,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<DateTimeOffset?> GetRevokedBeforeAsync(string owner, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        return await ExecuteAsync(
+            async (connection, ct) =>
+            {
+                using var command = new NpgsqlCommand("SELECT revoked_before FROM owner_revocations WHERE owner = @owner", connection);
+                command.Parameters.AddWithValue("owner", owner);
+                var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await using var readerScope = reader.ConfigureAwait(false);
+                return await reader.ReadAsync(ct).ConfigureAwait(false)
+                    ? reader.GetFieldValue<DateTimeOffset>(0)
+                    : (DateTimeOffset?)null;
+            },
+            retryDeadConnection: true,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask RecordUsageAsync(IReadOnlyCollection<KeyUsage> usages, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(usages);
+        if (usages.Count == 0)
+        {
+            return;
+        }
+
+        // One entry per key, the latest instant; sorted so concurrent batches lock rows in the same order.
+        var latest = usages
+            .GroupBy(u => u.Id, StringComparer.Ordinal)
+            .Select(g => (Id: g.Key, UsedAt: PostgreSqlSchema.ToStoredInstant(g.Max(u => u.UsedAt))))
+            .OrderBy(u => u.Id, StringComparer.Ordinal)
+            .ToArray();
+        var ids = latest.Select(u => u.Id).ToArray();
+        var instants = latest.Select(u => u.UsedAt).ToArray();
+
+        await ExecuteAsync(
+            async (connection, ct) =>
+            {
+                var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+                await using var transactionScope = transaction.ConfigureAwait(false);
+                using (var lockRows = new NpgsqlCommand(
+                    "SELECT id FROM api_keys WHERE id = ANY(@ids) ORDER BY id FOR UPDATE",
+                    connection,
+                    transaction))
+                {
+                    lockRows.Parameters.AddWithValue("ids", NpgsqlDbType.Array | NpgsqlDbType.Text, ids);
+                    await lockRows.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+
+                using (var update = new NpgsqlCommand(
+                    """
+                    UPDATE api_keys AS k SET last_used_at = u.used_at
+                    FROM unnest(@ids, @instants) AS u(id, used_at)
+                    WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.used_at)
+                    """,
+                    connection,
+                    transaction))
+                {
+                    update.Parameters.AddWithValue("ids", NpgsqlDbType.Array | NpgsqlDbType.Text, ids);
+                    update.Parameters.AddWithValue("instants", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, instants);
+                    await update.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(ct).ConfigureAwait(false);
+                return true;
+            },
+            retryDeadConnection: true,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private static object Instant(DateTimeOffset? value) =>
+        value is { } v ? PostgreSqlSchema.ToStoredInstant(v) : DBNull.Value;
+
+    private static async Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string payload, CancellationToken cancellationToken)
+    {
+        using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @payload)", connection, transaction);
+        notify.Parameters.AddWithValue("channel", RevocationNotification.Channel);
+        notify.Parameters.AddWithValue("payload", payload);
+        await notify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<List<ApiKeyRecord>> ReadAllAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var result = new List<ApiKeyRecord>();
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            result.Add(new ApiKeyRecord
+            {
+                Id = reader.GetString(0),
+                Owner = reader.GetString(1),
+                OwnerGroups = reader.GetFieldValue<string[]>(2),
+                Name = reader.GetString(3),
+                Description = reader.IsDBNull(4) ? null : reader.GetString(4),
+                Hash = reader.GetFieldValue<byte[]>(5),
+                CreatedAt = reader.GetFieldValue<DateTimeOffset>(6),
+                ExpiresAt = reader.GetFieldValue<DateTimeOffset>(7),
+                RevokedAt = reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
+                LastUsedAt = reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
+            });
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Runs one operation on a pooled connection: retries lost deadlock races, retries a read
+    /// once when a pooled connection turns out dead, and turns unavailability into
+    /// <see cref="StoreUnavailableException"/>.
+    /// </summary>
+    private async Task<T> ExecuteAsync<T>(
+        Func<NpgsqlConnection, CancellationToken, Task<T>> operation,
+        bool retryDeadConnection,
+        CancellationToken cancellationToken)
+    {
+        var conflicts = 0;
+        var deadConnectionRetried = !retryDeadConnection;
+        while (true)
+        {
+            try
+            {
+                var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await using var connectionScope = connection.ConfigureAwait(false);
+                return await operation(connection, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (PostgreSqlFailures.IsRetryableConflict(ex) && ++conflicts <= MaxConflictRetries)
+            {
+                Log.ConflictRetried(_logger, ((PostgresException)ex).SqlState, conflicts);
+            }
+            catch (Exception ex) when (PostgreSqlFailures.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                // Idle pooled connections are likely dead too (server restarted): drop them all.
+                _dataSource.Clear();
+                if (!deadConnectionRetried && ex is not PostgresException)
+                {
+                    deadConnectionRetried = true;
+                    continue;
+                }
+
+                Log.Unavailable(_logger, ex);
+                throw PostgreSqlFailures.Unavailable(ex);
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Maas.Storage.PostgreSql;
+
+/// <summary>
+/// How the <c>external</c> store reaches PostgreSQL: the connection URL and the pool limits the Go
+/// service took from <c>DB_MAX_OPEN_CONNS</c>, <c>DB_MAX_IDLE_CONNS</c> and
+/// <c>DB_CONN_MAX_LIFETIME_SECONDS</c>.
+/// </summary>
+public sealed class PostgreSqlStorageOptions
+{
+    /// <summary>
+    /// Gets or sets the database: a <c>postgresql://user:password@host:port/database?sslmode=…</c>
+    /// URL (<c>--db-connection-url</c>, <c>DB_CONNECTION_URL</c>) or an Npgsql connection string.
+    /// See <see cref="PostgreSqlConnectionUrl"/> for the accepted parameters.
+    /// </summary>
+    [Required]
+    public string ConnectionUrl { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Gets or sets the most connections open at once per replica (<c>DB_MAX_OPEN_CONNS</c>),
+    /// Npgsql's <c>Maximum Pool Size</c>. The revocation listener's connection is not counted.
+    /// </summary>
+    /// <value>The default is 25.</value>
+    [Range(1, 10_000)]
+    public int MaxOpenConnections { get; set; } = 25;
+
+    /// <summary>
+    /// Gets or sets how many idle connections are kept rather than closed (<c>DB_MAX_IDLE_CONNS</c>),
+    /// Npgsql's <c>Minimum Pool Size</c>: idle connections above it are pruned, those below it stay.
+    /// Capped at <see cref="MaxOpenConnections"/>.
+    /// </summary>
+    /// <value>The default is 5.</value>
+    [Range(0, 10_000)]
+    public int MaxIdleConnections { get; set; } = 5;
+
+    /// <summary>
+    /// Gets or sets how long a connection is reused before it is closed and replaced
+    /// (<c>DB_CONN_MAX_LIFETIME_SECONDS</c>), Npgsql's <c>Connection Lifetime</c>, in whole
+    /// seconds; <see cref="TimeSpan.Zero"/> means no limit.
+    /// </summary>
+    /// <value>The default is 300 seconds.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
+    public TimeSpan ConnectionMaxLifetime { get; set; } = TimeSpan.FromSeconds(300);
+}

@@ -1,0 +1,255 @@
+using Maas.Revocation;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Maas.Storage.PostgreSql.Revocation;
+
+/// <summary>
+/// Receives the revocations every replica commits (<c>LISTEN maas_revocations</c> on one
+/// dedicated connection) and publishes each into the local <see cref="RevocationSignal"/>.
+/// </summary>
+/// <remarks>
+/// When the connection drops it reconnects with exponential backoff and, once listening again,
+/// publishes a <see cref="RevocationEvent.Resynchronize"/> event: caches drop everything, so a
+/// revocation committed while it was away is never missed, only delayed. An idle connection is
+/// probed periodically, so a silently dead one is noticed too. The replica's own revocations
+/// come back through the channel as well; publishing them twice is harmless.
+/// <see cref="StartAsync"/> and <see cref="StopAsync"/> have <c>IHostedService</c>'s shape.
+/// </remarks>
+internal sealed class PostgreSqlRevocationListener : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly RevocationSignal _signal;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private CancellationTokenSource? _stopping;
+    private Task _loop = Task.CompletedTask;
+    private volatile NpgsqlConnection? _connection;
+
+    /// <summary>Creates the listener.</summary>
+    /// <param name="dataSource">Where to connect; the listener opens one connection from it and keeps it (prefer an unpooled data source).</param>
+    /// <param name="signal">Where received revocations are published.</param>
+    /// <param name="timeProvider">The clock for backoff delays and probes.</param>
+    /// <param name="logger">Where connection losses are logged.</param>
+    public PostgreSqlRevocationListener(
+        NpgsqlDataSource dataSource,
+        RevocationSignal signal,
+        TimeProvider? timeProvider = null,
+        ILogger<PostgreSqlRevocationListener>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(signal);
+        _dataSource = dataSource;
+        _signal = signal;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Gets or sets the first reconnection delay; it doubles up to <see cref="MaxReconnectDelay"/>.</summary>
+    /// <value>The default is 100 milliseconds.</value>
+    public TimeSpan InitialReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Gets or sets the longest delay between reconnection attempts.</summary>
+    /// <value>The default is 5 seconds.</value>
+    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets how long the connection may stay silent before it is probed with a query.</summary>
+    /// <value>The default is 15 seconds.</value>
+    public TimeSpan ProbeInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Gets the server process id of the listening connection, or <see langword="null"/> while disconnected (for diagnostics and tests).</summary>
+    public int? BackendProcessId => _connection?.ProcessID;
+
+    /// <summary>
+    /// Connects and starts listening. Returns once the first connection attempt is over: when it
+    /// succeeded, every revocation committed from now on is received; when it failed, the listener
+    /// keeps trying in the background and resynchronizes once connected.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        CancellationTokenSource stopping;
+        lock (_gate)
+        {
+            if (_stopping is not null)
+            {
+                throw new InvalidOperationException("The revocation listener is already started.");
+            }
+
+            _stopping = stopping = new CancellationTokenSource();
+        }
+
+        NpgsqlConnection? connection = null;
+        try
+        {
+            connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PostgreSqlFailures.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            Log.ListenerDropped(_logger, ex, InitialReconnectDelay);
+        }
+
+        _loop = Task.Run(() => RunAsync(connection, stopping.Token), CancellationToken.None);
+    }
+
+    /// <summary>Stops listening and closes the connection.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        CancellationTokenSource? stopping;
+        lock (_gate)
+        {
+            stopping = _stopping;
+            _stopping = null;
+        }
+
+        if (stopping is null)
+        {
+            return;
+        }
+
+        await stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _loop.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            stopping.Dispose();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+    private async Task<NpgsqlConnection> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            connection.Notification += OnNotification;
+            using var listen = new NpgsqlCommand($"LISTEN {RevocationNotification.Channel}", connection);
+            await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            _connection = connection;
+            Log.Listening(_logger, RevocationNotification.Channel);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task RunAsync(NpgsqlConnection? connection, CancellationToken stopping)
+    {
+        var resynchronize = connection is null;
+        var failures = connection is null ? 1 : 0;
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                if (connection is null)
+                {
+                    try
+                    {
+                        connection = await ConnectAsync(stopping).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (!stopping.IsCancellationRequested)
+                    {
+                        var delay = Backoff(failures++);
+                        Log.ListenerDropped(_logger, ex, delay);
+                        await Task.Delay(delay, _timeProvider, stopping).ConfigureAwait(false);
+                        continue;
+                    }
+                }
+
+                if (resynchronize)
+                {
+                    // Listening again: anything committed from now on arrives; anything before is in the database.
+                    Log.ListenerResynchronized(_logger);
+                    Publish(RevocationNotification.Resynchronization);
+                    resynchronize = false;
+                }
+
+                try
+                {
+                    while (true)
+                    {
+                        failures = 0;
+                        if (!await connection.WaitAsync(ProbeInterval, stopping).ConfigureAwait(false))
+                        {
+                            using var probe = new NpgsqlCommand("SELECT 1", connection);
+                            await probe.ExecuteNonQueryAsync(stopping).ConfigureAwait(false);
+                        }
+                    }
+                }
+                catch (Exception ex) when (!stopping.IsCancellationRequested)
+                {
+                    await CloseAsync(connection).ConfigureAwait(false);
+                    connection = null;
+                    resynchronize = true;
+                    var delay = failures == 0 ? TimeSpan.Zero : Backoff(failures);
+                    failures++;
+                    Log.ListenerDropped(_logger, ex, delay);
+                    if (delay > TimeSpan.Zero)
+                    {
+                        await Task.Delay(delay, _timeProvider, stopping).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await CloseAsync(connection).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private TimeSpan Backoff(int failures)
+    {
+        var delay = InitialReconnectDelay * Math.Pow(2, Math.Min(failures, 16));
+        return delay < MaxReconnectDelay ? delay : MaxReconnectDelay;
+    }
+
+    private async Task CloseAsync(NpgsqlConnection connection)
+    {
+        _connection = null;
+        connection.Notification -= OnNotification;
+        try
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException or OperationCanceledException)
+        {
+            // The connection is already broken; nothing more to release.
+        }
+    }
+
+    private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
+    {
+        if (e.Channel == RevocationNotification.Channel)
+        {
+            Publish(RevocationNotification.Parse(e.Payload));
+        }
+    }
+
+    private void Publish(RevocationEvent revocation)
+    {
+        try
+        {
+            _signal.Publish(revocation);
+        }
+        catch (Exception ex)
+        {
+            // A failing subscriber must not stop later revocations from being published.
+            Log.SubscriberFailed(_logger, ex);
+        }
+    }
+}

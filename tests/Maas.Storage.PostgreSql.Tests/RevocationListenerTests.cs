@@ -1,0 +1,146 @@
+using Maas.Revocation;
+using Maas.Testing;
+
+namespace Maas.Storage.PostgreSql.Tests;
+
+[Collection(ServerCollectionDefinition.Name)]
+public sealed class RevocationListenerTests(PostgreSqlServer server)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task A_revocation_on_replica_A_is_published_on_replica_B()
+    {
+        await using var database = await TestDatabase.CreateAsync(server);
+        var storeA = await database.CreateInitializedStoreAsync();
+        var signalB = new RevocationSignal();
+        await database.StartListenerAsync(signalB);
+        var key = TestKeys.Create("alice");
+        await storeA.AddAsync(key);
+        var received = Expect(signalB, e => e.KeyId == key.Id);
+
+        Assert.True(await storeA.RevokeAsync("alice", key.Id, TestKeys.Epoch));
+
+        var revocation = await received.WaitAsync(Patience);
+        Assert.Equal("alice", revocation.Owner);
+        Assert.Null(revocation.RevokedBefore);
+        Assert.False(revocation.Resynchronize);
+    }
+
+    [Fact]
+    public async Task A_revoke_all_on_replica_A_is_published_on_replica_B_with_the_effective_instant()
+    {
+        await using var database = await TestDatabase.CreateAsync(server);
+        var storeA = await database.CreateInitializedStoreAsync();
+        var signalB = new RevocationSignal();
+        await database.StartListenerAsync(signalB);
+        var later = TestKeys.Epoch.AddHours(1);
+        var first = Expect(signalB, e => e.Owner == "bob");
+        await storeA.RevokeAllAsync("bob", later);
+        Assert.Equal(later, (await first.WaitAsync(Patience)).RevokedBefore);
+        var second = Expect(signalB, e => e.Owner == "bob");
+
+        await storeA.RevokeAllAsync("bob", TestKeys.Epoch); // earlier: the instant does not move back
+
+        var revocation = await second.WaitAsync(Patience);
+        Assert.Equal(later, revocation.RevokedBefore);
+        Assert.Null(revocation.KeyId);
+        Assert.False(revocation.Resynchronize);
+    }
+
+    [Fact]
+    public async Task Revoking_an_unknown_key_publishes_nothing()
+    {
+        await using var database = await TestDatabase.CreateAsync(server);
+        var storeA = await database.CreateInitializedStoreAsync();
+        var signalB = new RevocationSignal();
+        await database.StartListenerAsync(signalB);
+        var events = new List<RevocationEvent>();
+        using var subscription = signalB.Subscribe(e => { lock (events) { events.Add(e); } });
+
+        var marker = Expect(signalB, e => e.Owner == "marker");
+
+        Assert.False(await storeA.RevokeAsync("alice", "missing", TestKeys.Epoch));
+        await storeA.RevokeAllAsync("marker", TestKeys.Epoch); // notifications arrive in commit order
+
+        await marker.WaitAsync(Patience);
+        lock (events)
+        {
+            Assert.DoesNotContain(events, e => e.Owner == "alice");
+        }
+    }
+
+    [Fact]
+    public async Task A_dropped_listener_reconnects_resynchronizes_and_receives_again()
+    {
+        await using var database = await TestDatabase.CreateAsync(server);
+        var storeA = await database.CreateInitializedStoreAsync();
+        var signalB = new RevocationSignal();
+        var listener = await database.StartListenerAsync(signalB);
+        var firstBackend = listener.BackendProcessId;
+        Assert.NotNull(firstBackend);
+        var resynchronized = Expect(signalB, e => e.Resynchronize);
+
+        Assert.Equal(true, await database.ExecuteScalarAsync($"SELECT pg_terminate_backend({firstBackend})"));
+
+        var resync = await resynchronized.WaitAsync(Patience);
+        Assert.Equal(string.Empty, resync.Owner);
+        Assert.NotEqual(firstBackend, listener.BackendProcessId);
+
+        var key = TestKeys.Create("carol");
+        await storeA.AddAsync(key);
+        var received = Expect(signalB, e => e.KeyId == key.Id);
+        await storeA.RevokeAsync("carol", key.Id, TestKeys.Epoch);
+        Assert.Equal("carol", (await received.WaitAsync(Patience)).Owner);
+    }
+
+    [Fact]
+    public async Task Stopping_the_listener_stops_publishing()
+    {
+        await using var database = await TestDatabase.CreateAsync(server);
+        var storeA = await database.CreateInitializedStoreAsync();
+        var signalB = new RevocationSignal();
+        var listener = await database.StartListenerAsync(signalB);
+        var signalC = new RevocationSignal();
+        await database.StartListenerAsync(signalC);
+        var events = 0;
+        using var subscription = signalB.Subscribe(_ => Interlocked.Increment(ref events));
+
+        await listener.StopAsync(CancellationToken.None);
+        Assert.Null(listener.BackendProcessId);
+        var seenByC = Expect(signalC, e => e.Owner == "dave");
+        await storeA.RevokeAllAsync("dave", TestKeys.Epoch);
+        await seenByC.WaitAsync(Patience);
+
+        Assert.Equal(0, Volatile.Read(ref events));
+    }
+
+    [Fact]
+    public void Payloads_round_trip_and_garbage_becomes_a_resynchronization()
+    {
+        var at = TestKeys.Epoch;
+        var one = Revocation.RevocationNotification.Parse(Revocation.RevocationNotification.Serialize(new RevocationEvent { Owner = "ü 🙂", KeyId = "k1" }));
+        var all = Revocation.RevocationNotification.Parse(Revocation.RevocationNotification.Serialize(new RevocationEvent { Owner = "o", RevokedBefore = at }));
+        var huge = Revocation.RevocationNotification.Parse(Revocation.RevocationNotification.Serialize(new RevocationEvent { Owner = new string('x', 9000), KeyId = "k" }));
+
+        Assert.Equal(("ü 🙂", "k1", (DateTimeOffset?)null, false), (one.Owner, one.KeyId, one.RevokedBefore, one.Resynchronize));
+        Assert.Equal(("o", (string?)null, (DateTimeOffset?)at, false), (all.Owner, all.KeyId, all.RevokedBefore, all.Resynchronize));
+        Assert.True(huge.Resynchronize);
+        Assert.True(Revocation.RevocationNotification.Parse("not json").Resynchronize);
+        Assert.True(Revocation.RevocationNotification.Parse("{\"owner\":\"o\"}").Resynchronize);
+    }
+
+    private static Task<RevocationEvent> Expect(RevocationSignal signal, Func<RevocationEvent, bool> match)
+    {
+        var received = new TaskCompletionSource<RevocationEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        IDisposable? subscription = null;
+        subscription = signal.Subscribe(e =>
+        {
+            if (match(e) && received.TrySetResult(e))
+            {
+                subscription?.Dispose();
+            }
+        });
+        return received.Task;
+    }
+}
