@@ -13,8 +13,17 @@ internal static class MaasApiStorage
             case "disk":
                 maas.UseSqliteStorage(o => o.DataPath = settings.DataPath);
                 break;
+            case "external":
+                maas.UsePostgreSqlStorage(o =>
+                {
+                    o.ConnectionUrl = settings.DbConnectionUrl!;
+                    o.MaxOpenConnections = settings.DbMaxOpenConnections;
+                    o.MaxIdleConnections = settings.DbMaxIdleConnections;
+                    o.ConnectionMaxLifetime = TimeSpan.FromSeconds(settings.DbConnectionMaxLifetimeSeconds);
+                });
+                break;
             default:
-                throw new HostSettingsException($"--storage={settings.StorageMode} is not available in this build yet; use --storage=in-memory or --storage=disk");
+                throw new HostSettingsException($"--storage={settings.StorageMode} is not a storage mode; use in-memory, disk or external");
         }
     }
 }

@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Maas.Testing;
+
+namespace Maas.Api.Tests;
+
+[CollectionDefinition(Name)]
+public sealed class SharedPostgreSqlServer : ICollectionFixture<PostgreSqlServer>
+{
+    public const string Name = "maas-api on PostgreSQL";
+}
+
+/// <summary>Several maas-api replicas on one PostgreSQL database, a database restart, a host restart.</summary>
+[Collection(SharedPostgreSqlServer.Name)]
+public sealed class ExternalStorageTests(PostgreSqlServer server)
+{
+    [Fact]
+    public async Task Key_created_on_one_host_validates_on_another_and_its_revocation_reaches_it_within_a_second()
+    {
+        var url = await NewDatabaseUrlAsync();
+        await using var a = await MaasApiServer.StartAsync(["--storage=external", "--db-connection-url", url]);
+        await using var b = await MaasApiServer.StartAsync(["--storage=external", "--db-connection-url", url]);
+        using var aliceOnA = a.CreateClient("alice", "system:authenticated");
+
+        using var created = await aliceOnA.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"shared"}"""));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using var body = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
+        var key = body.RootElement.GetProperty("token").GetString()!;
+        var id = body.RootElement.GetProperty("jti").GetString()!;
+        var token = await TokenAsync(aliceOnA);
+
+        using var keyOnB = b.CreateBearerClient(key);
+        using var tokenOnB = b.CreateBearerClient(token);
+        Assert.Equal(HttpStatusCode.OK, (await keyOnB.GetAsync("/v1/models")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await tokenOnB.GetAsync("/v1/models")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await aliceOnA.DeleteAsync($"/v1/api-keys/{id}")).StatusCode);
+        Assert.True(await PollAsync(async () => (await keyOnB.GetAsync("/v1/models")).StatusCode == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(1)),
+            "host B still accepted the key 1 second after its revocation on host A");
+
+        a.Clock.Advance(TimeSpan.FromMilliseconds(5));
+        Assert.Equal(HttpStatusCode.NoContent, (await aliceOnA.DeleteAsync("/v1/tokens")).StatusCode);
+        Assert.True(await PollAsync(async () => (await tokenOnB.GetAsync("/v1/models")).StatusCode == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(1)),
+            "host B still accepted the token 1 second after DELETE /v1/tokens on host A");
+    }
+
+    [Fact]
+    public async Task Database_restart_gives_503_with_retry_after_and_the_host_recovers_by_itself_losing_nothing()
+    {
+        var url = await NewDatabaseUrlAsync();
+        await using var host = await MaasApiServer.StartAsync(["--storage=external", "--db-connection-url", url]);
+        using var alice = host.CreateClient("alice", "system:authenticated");
+        using var before = await alice.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"before-outage"}"""));
+        Assert.Equal(HttpStatusCode.Created, before.StatusCode);
+        var key = JsonDocument.Parse(await before.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
+        using var withKey = host.CreateBearerClient(key);
+
+        await server.StopAsync();
+        try
+        {
+            foreach (var request in new Func<Task<HttpResponseMessage>>[]
+            {
+                () => alice.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"during-outage"}""")),
+                () => alice.GetAsync("/v1/api-keys"),
+                () => withKey.GetAsync("/v1/models"),
+            })
+            {
+                using var response = await request();
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+                Assert.True(response.Headers.RetryAfter is not null, "503 without Retry-After");
+            }
+        }
+        finally
+        {
+            await server.StartAsync();
+        }
+
+        Assert.True(await PollAsync(async () => (await withKey.GetAsync("/v1/models")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30)),
+            "the host did not recover after the database came back");
+        host.Clock.Advance(TimeSpan.FromSeconds(1));
+        using var after = await alice.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"after-outage"}"""));
+        Assert.Equal(HttpStatusCode.Created, after.StatusCode);
+        using var list = JsonDocument.Parse(await alice.GetStringAsync("/v1/api-keys"));
+        Assert.Equal(["after-outage", "before-outage"], list.RootElement.EnumerateArray().Select(k => k.GetProperty("name").GetString()));
+    }
+
+    [Fact]
+    public async Task Keys_and_tokens_survive_a_restart_of_the_host_in_external_mode()
+    {
+        var url = await NewDatabaseUrlAsync();
+        string key, token;
+        await using (var first = await MaasApiServer.StartAsync(["--storage", "external", "--db-connection-url", url]))
+        {
+            using var alice = first.CreateClient("alice", "system:authenticated");
+            token = await TokenAsync(alice);
+            using var created = await alice.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"durable"}"""));
+            key = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
+        }
+
+        await using var second = await MaasApiServer.StartAsync([], environment: new Dictionary<string, string?>
+        {
+            ["STORAGE_MODE"] = "external",
+            ["DB_CONNECTION_URL"] = url,
+            ["DB_MAX_OPEN_CONNS"] = "4",
+            ["DB_MAX_IDLE_CONNS"] = "1",
+        });
+        using var withToken = second.CreateBearerClient(token);
+        using var withKey = second.CreateBearerClient(key);
+        Assert.Equal(HttpStatusCode.OK, (await withToken.GetAsync("/v1/models")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await withKey.GetAsync("/v1/models")).StatusCode);
+        using var list = JsonDocument.Parse(await second.CreateClient("alice", "system:authenticated").GetStringAsync("/v1/api-keys"));
+        Assert.Equal("durable", Assert.Single(list.RootElement.EnumerateArray()).GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task Parallel_creates_from_two_hosts_lose_nothing_and_never_cross_users()
+    {
+        var url = await NewDatabaseUrlAsync();
+        await using var a = await MaasApiServer.StartAsync(["--storage=external", "--db-connection-url", url]);
+        await using var b = await MaasApiServer.StartAsync(["--storage=external", "--db-connection-url", url]);
+        var users = Enumerable.Range(0, 10).Select(i => $"user-{i}").ToArray();
+        var clients = users.SelectMany(u => new[] { (User: u, Client: a.CreateClient(u, "system:authenticated")), (User: u, Client: b.CreateClient(u, "system:authenticated")) }).ToArray();
+        try
+        {
+            var created = await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
+            {
+                var (user, client) = clients[i % clients.Length];
+                using var response = await client.PostAsync("/v1/api-keys", MaasApiServer.Json($$"""{"name":"key-{{i}}"}"""));
+                Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+                return (User: user, Id: JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("jti").GetString()!);
+            }));
+
+            Assert.Equal(200, created.Select(c => c.Id).Distinct().Count());
+            foreach (var (user, client) in clients)
+            {
+                using var list = JsonDocument.Parse(await client.GetStringAsync("/v1/api-keys"));
+                var listed = list.RootElement.EnumerateArray().Select(k => k.GetProperty("id").GetString()).Order().ToArray();
+                Assert.Equal(created.Where(c => c.User == user).Select(c => c.Id).Order().ToArray(), listed);
+            }
+        }
+        finally
+        {
+            foreach (var (_, client) in clients)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    private async Task<string> NewDatabaseUrlAsync()
+    {
+        var connectionString = await server.CreateDatabaseAsync();
+        return server.ConnectionUrl(new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database!);
+    }
+
+    private static async Task<string> TokenAsync(HttpClient client)
+    {
+        using var response = await client.PostAsync("/v1/tokens", MaasApiServer.Json("{}"));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
+    }
+
+    private static async Task<bool> PollAsync(Func<Task<bool>> condition, TimeSpan within)
+    {
+        var clock = Stopwatch.StartNew();
+        do
+        {
+            if (await condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(10);
+        }
+        while (clock.Elapsed < within);
+        return await condition();
+    }
+}
