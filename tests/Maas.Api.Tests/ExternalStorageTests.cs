@@ -166,9 +166,16 @@ public sealed class ExternalStorageTests(PostgreSqlServer server)
         var clock = Stopwatch.StartNew();
         do
         {
-            if (await condition())
+            try
             {
-                return true;
+                if (await condition())
+                {
+                    return true;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // The host may be between connections while the database comes back.
             }
 
             await Task.Delay(10);
