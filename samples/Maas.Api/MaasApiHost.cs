@@ -70,14 +70,14 @@ internal static partial class MaasApiHost
             .Bind(builder.Configuration.GetSection(Maas.Hosting.Authentication.MaasGatewayOptions.SectionName));
         MaasApiStorage.Configure(maas, settings);
 
+        configure?.Invoke(builder);
+
         var corsOrigins = builder.Configuration.GetSection("Maas:Cors:Origins").Get<string[]>() ?? [];
         if (settings.Debug && corsOrigins.Length > 0)
         {
             builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy =>
                 policy.WithOrigins(corsOrigins).AllowAnyHeader().AllowAnyMethod().AllowCredentials()));
         }
-
-        configure?.Invoke(builder);
 
         var app = builder.Build();
         if (settings.Debug && corsOrigins.Length > 0)

@@ -80,6 +80,11 @@ internal static class JsonBody
                     : (null, new ErrorResult(StatusCodes.Status400BadRequest, "Request body is required: send a JSON object."));
             }
 
+            if (!System.Text.Unicode.Utf8.IsValid(json))
+            {
+                return (null, new ErrorResult(StatusCodes.Status400BadRequest, "Request body is not valid UTF-8."));
+            }
+
             if (!HasJsonContentType(request))
             {
                 return (null, new ErrorResult(StatusCodes.Status415UnsupportedMediaType, "Request body must be JSON (Content-Type: application/json)."));
