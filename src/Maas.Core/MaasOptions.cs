@@ -2,6 +2,7 @@ using Maas.Durations;
 using Maas.Models;
 using Maas.Tiers;
 using Maas.Tokens;
+using Maas.Validation;
 
 namespace Maas;
 
@@ -48,4 +49,7 @@ public sealed class MaasOptions
 
     /// <summary>Gets the settings of the built-in token signer.</summary>
     public SigningOptions Signing { get; init; } = new();
+
+    /// <summary>Gets how in-process validation caches answers and records key usage (<c>Maas:Validation</c>).</summary>
+    public ValidationOptions Validation { get; init; } = new();
 }

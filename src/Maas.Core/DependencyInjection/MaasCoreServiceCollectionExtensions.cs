@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Maas;
 using Maas.ApiKeys;
 using Maas.Models;
@@ -44,6 +45,7 @@ public static class MaasCoreServiceCollectionExtensions
             }
         }).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MaasOptions>, MaasOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MaasOptions>, ValidationOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RevocationSignal>();
@@ -53,6 +55,8 @@ public static class MaasCoreServiceCollectionExtensions
         services.TryAddSingleton<IJsonWebKeySource>(sp => sp.GetRequiredService<SigningKeyRing>());
         services.TryAddSingleton<ITokenIssuer, JwtTokenIssuer>();
         services.TryAddSingleton<JwtTokenReader>();
+        services.TryAddSingleton(sp => new ValidationMetrics(sp.GetService<IMeterFactory>()));
+        services.TryAddSingleton<KeyUsageRecorder>();
         services.TryAddSingleton<CredentialValidator>();
         services.TryAddSingleton(sp => new MaasService(
             sp.GetRequiredService<IOptions<MaasOptions>>(),

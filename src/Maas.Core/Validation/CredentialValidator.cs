@@ -1,92 +1,281 @@
+using System.Buffers;
 using System.Security.Cryptography;
+using System.Text;
 using Maas.ApiKeys;
+using Maas.Revocation;
 using Maas.Tiers;
 using Maas.Tokens;
 using Maas.Users;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Maas.Validation;
 
 /// <summary>
-/// Answers "who is this, which tier, still valid?" for a presented token or key. An API key
-/// costs a checksum, one SHA-256 and one hash lookup; a token costs a signature verification
-/// and one revoked-before lookup.
+/// Answers "who is this, which tier, still valid?" for a presented token or key, remembering
+/// answers so that the hot path rarely verifies a signature or reaches the store:
+/// <list type="bullet">
+/// <item>An API key costs a checksum (a made-up key stops here, before any cache or store) and
+/// one SHA-256; its hash finds a cached record, or a cached "unknown" for
+/// <see cref="ValidationOptions.NegativeCacheDuration"/>, before the store is asked.</item>
+/// <item>A token is remembered by the SHA-256 of its text once its ES256 signature verified
+/// (about 1 µs against about 42 µs), until it expires or its owner's credentials are revoked.</item>
+/// <item>Revocations (<see cref="RevocationSignal"/>) invalidate at once; see <see cref="ValidationCache"/>.</item>
+/// </list>
 /// </summary>
-internal sealed class CredentialValidator(
-    JwtTokenReader tokens,
-    IKeyStore store,
-    ITierResolver tiers,
-    TimeProvider time)
+/// <remarks>
+/// Tokens are keyed by SHA-256 rather than a faster keyed non-cryptographic hash: a collision would
+/// let one token ride on another's verified entry, and SHA-256 rules that out with no secret
+/// per-process key to manage, at a cost small beside the verification it saves. Only the digest is
+/// kept, never the token.
+/// </remarks>
+internal sealed class CredentialValidator : IDisposable
 {
+    private const int StackLimit = 1024;
+
+    private static readonly CredentialValidation[] s_refusals = CreateRefusals();
+
+    private readonly JwtTokenReader _tokens;
+    private readonly IKeyStore _store;
+    private readonly ITierResolver _tiers;
+    private readonly TimeProvider _time;
+    private readonly ValidationMetrics _metrics;
+    private readonly KeyUsageRecorder _usage;
+    private readonly TimeSpan _negativeDuration;
+    private readonly bool _ownsParts;
+
+    public CredentialValidator(
+        JwtTokenReader tokens,
+        IKeyStore store,
+        ITierResolver tiers,
+        TimeProvider time,
+        RevocationSignal revocations,
+        IOptions<MaasOptions> options,
+        ValidationMetrics metrics,
+        KeyUsageRecorder usage)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(tiers);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(revocations);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(usage);
+        _tokens = tokens;
+        _store = store;
+        _tiers = tiers;
+        _time = time;
+        _metrics = metrics;
+        _usage = usage;
+        var validation = options.Value.Validation;
+        _negativeDuration = validation.NegativeCacheDuration.ToTimeSpan();
+        Cache = new ValidationCache(validation.CacheCapacity, revocations);
+    }
+
+    /// <summary>
+    /// Creates a validator with default settings, its own revocation channel, metrics and usage
+    /// recorder (benchmarks and tests that need no host).
+    /// </summary>
+    internal CredentialValidator(JwtTokenReader tokens, IKeyStore store, ITierResolver tiers, TimeProvider time)
+        : this(tokens, store, tiers, time, new RevocationSignal(), Options.Create(new MaasOptions()))
+    {
+    }
+
+    private CredentialValidator(JwtTokenReader tokens, IKeyStore store, ITierResolver tiers, TimeProvider time, RevocationSignal revocations, IOptions<MaasOptions> options)
+        : this(tokens, store, tiers, time, revocations, options, new ValidationMetrics(null), new KeyUsageRecorder(store, time, options, NullLogger<KeyUsageRecorder>.Instance))
+    {
+        _ownsParts = true;
+    }
+
+    /// <summary>Gets the caches, for tests and diagnostics.</summary>
+    internal ValidationCache Cache { get; }
+
+    /// <summary>Gets the recorder of key usage.</summary>
+    internal KeyUsageRecorder Usage => _usage;
+
     public ValueTask<CredentialValidation> ValidateAsync(string credential, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(credential);
-        if (credential.StartsWith(ApiKeyFormat.Prefix, StringComparison.Ordinal))
-        {
-            return ValidateKeyAsync(credential, cancellationToken);
-        }
-
-        return ValidateTokenAsync(credential, cancellationToken);
+        return ApiKeyFormat.HasPrefix(credential)
+            ? ValidateKey(credential, cancellationToken)
+            : ValidateToken(credential, cancellationToken);
     }
 
-    private async ValueTask<CredentialValidation> ValidateKeyAsync(string credential, CancellationToken cancellationToken)
+    public void Dispose()
     {
-        var hash = new byte[ApiKeyFormat.HashLength];
+        Cache.Dispose();
+        if (_ownsParts)
+        {
+            _usage.Dispose();
+            _metrics.Dispose();
+        }
+    }
+
+    private ValueTask<CredentialValidation> ValidateKey(string credential, CancellationToken cancellationToken)
+    {
+        Span<byte> hash = stackalloc byte[ApiKeyFormat.HashLength];
         if (!ApiKeyFormat.TryParse(credential, out var keyId, hash, out var failure))
         {
-            return CredentialValidation.Refused(failure, CredentialKind.ApiKey);
+            // Made up or mistyped: refused on the checksum, before any cache or store.
+            return new(Done(CredentialKind.ApiKey, Refusal(failure, CredentialKind.ApiKey)));
         }
 
-        var record = await store.FindByHashAsync(hash, cancellationToken).ConfigureAwait(false);
+        var cacheKey = new Hash256(hash);
+        if (Cache.Keys.TryGet(cacheKey, out var entry))
+        {
+            var now = _time.GetUtcNow();
+            switch (entry)
+            {
+                case UnknownApiKey unknown when now < unknown.Until:
+                    _metrics.CacheHit(CredentialKind.ApiKey);
+                    return new(Done(CredentialKind.ApiKey, Refusal(ValidationFailure.Unknown, CredentialKind.ApiKey)));
+                case KnownApiKey known
+                    when string.Equals(known.Id, keyId, StringComparison.Ordinal)
+                        && Cache.Owners.TryGet(known.Owner, out var owner)
+                        && owner.Version == known.OwnerVersion:
+                    _metrics.CacheHit(CredentialKind.ApiKey);
+                    return new(Evaluate(known, owner, now));
+            }
+        }
+
+        _metrics.CacheMiss(CredentialKind.ApiKey);
+        return LookUpKeyAsync(keyId, hash.ToArray(), cacheKey, cancellationToken);
+    }
+
+    private async ValueTask<CredentialValidation> LookUpKeyAsync(string keyId, byte[] hash, Hash256 cacheKey, CancellationToken cancellationToken)
+    {
+        var epoch = Cache.Epoch;
+        var record = await _store.FindByHashAsync(hash, cancellationToken).ConfigureAwait(false);
         if (record is null
             || !string.Equals(record.Id, keyId, StringComparison.Ordinal)
             || !CryptographicOperations.FixedTimeEquals(record.Hash, hash))
         {
-            return CredentialValidation.Refused(ValidationFailure.Unknown, CredentialKind.ApiKey);
+            Cache.Insert(Cache.Keys, cacheKey, new UnknownApiKey(_time.GetUtcNow() + _negativeDuration), epoch);
+            return Done(CredentialKind.ApiKey, Refusal(ValidationFailure.Unknown, CredentialKind.ApiKey));
         }
 
-        var now = time.GetUtcNow();
-        switch (record.StatusAt(now))
-        {
-            case ApiKeyStatus.Revoked:
-                return CredentialValidation.Refused(ValidationFailure.Revoked, CredentialKind.ApiKey);
-            case ApiKeyStatus.Expired:
-                return CredentialValidation.Refused(ValidationFailure.Expired, CredentialKind.ApiKey);
-        }
-
-        // A key created while a revoke-all was in flight may have escaped the marking: the
-        // owner's revoked-before instant is the authority.
-        var revokedBefore = await store.GetRevokedBeforeAsync(record.Owner, cancellationToken).ConfigureAwait(false);
-        if (revokedBefore is { } before && record.CreatedAt < before)
-        {
-            return CredentialValidation.Refused(ValidationFailure.Revoked, CredentialKind.ApiKey);
-        }
-
-        return Accept(CredentialKind.ApiKey, record.Owner, record.OwnerGroups, record.Id, record.CreatedAt, record.ExpiresAt);
+        var owner = await GetOwnerAsync(record.Owner, cancellationToken).ConfigureAwait(false);
+        var known = new KnownApiKey(
+            record.Id,
+            record.Owner,
+            record.CreatedAt,
+            record.ExpiresAt,
+            record.RevokedAt,
+            owner.Version,
+            Accept(CredentialKind.ApiKey, record.Owner, record.OwnerGroups, record.Id, record.CreatedAt, record.ExpiresAt));
+        Cache.Insert(Cache.Keys, cacheKey, known, epoch);
+        return Evaluate(known, owner, _time.GetUtcNow());
     }
 
-    private async ValueTask<CredentialValidation> ValidateTokenAsync(string credential, CancellationToken cancellationToken)
+    private CredentialValidation Evaluate(KnownApiKey key, OwnerState owner, DateTimeOffset now)
     {
-        if (!tokens.TryRead(credential, out var claims, out var failure))
+        // Revoked wins over expired, as in ApiKeyRecord.StatusAt. A key created while a revoke-all
+        // was in flight may have escaped the marking: the owner's revoked-before instant is the authority.
+        ValidationFailure failure;
+        if (key.RevokedAt is not null || (owner.RevokedBefore is { } before && key.CreatedAt < before))
         {
-            return CredentialValidation.Refused(failure, failure == ValidationFailure.Malformed ? CredentialKind.Unknown : CredentialKind.Token);
+            failure = ValidationFailure.Revoked;
+        }
+        else if (now >= key.ExpiresAt)
+        {
+            failure = ValidationFailure.Expired;
+        }
+        else
+        {
+            if (key.Accepted.IsValid)
+            {
+                _usage.Record(key.Id, now);
+            }
+
+            return Done(CredentialKind.ApiKey, key.Accepted);
         }
 
-        var revokedBefore = await store.GetRevokedBeforeAsync(claims.Subject, cancellationToken).ConfigureAwait(false);
-        if (revokedBefore is { } before && claims.IssuedInstant < before)
+        return Done(CredentialKind.ApiKey, Refusal(failure, CredentialKind.ApiKey));
+    }
+
+    private ValueTask<CredentialValidation> ValidateToken(string credential, CancellationToken cancellationToken)
+    {
+        if (credential.Length is 0 or > JwtTokenReader.MaxTokenLength)
         {
-            return CredentialValidation.Refused(ValidationFailure.Revoked, CredentialKind.Token);
+            return new(Done(CredentialKind.Token, Refusal(ValidationFailure.Malformed, CredentialKind.Unknown)));
         }
 
-        return Accept(CredentialKind.Token, claims.Subject, claims.Groups, claims.Id, claims.IssuedInstant, claims.ExpiresAt);
+        var cacheKey = HashToken(credential);
+        if (Cache.Tokens.TryGet(cacheKey, out var entry)
+            && Cache.Owners.TryGet(entry.Subject, out var owner)
+            && owner.Version == entry.OwnerVersion)
+        {
+            _metrics.CacheHit(CredentialKind.Token);
+            return new(Evaluate(entry, owner, _time.GetUtcNow()));
+        }
+
+        _metrics.CacheMiss(CredentialKind.Token);
+        return VerifyTokenAsync(credential, cacheKey, cancellationToken);
+    }
+
+    private async ValueTask<CredentialValidation> VerifyTokenAsync(string credential, Hash256 cacheKey, CancellationToken cancellationToken)
+    {
+        var epoch = Cache.Epoch;
+        if (!_tokens.TryRead(credential, out var claims, out var failure))
+        {
+            return Done(CredentialKind.Token, Refusal(failure, failure == ValidationFailure.Malformed ? CredentialKind.Unknown : CredentialKind.Token));
+        }
+
+        var owner = await GetOwnerAsync(claims.Subject, cancellationToken).ConfigureAwait(false);
+        var entry = new TokenCacheEntry(
+            claims.Subject,
+            claims.NotBefore,
+            claims.ExpiresAt,
+            claims.IssuedInstant,
+            owner.Version,
+            Accept(CredentialKind.Token, claims.Subject, claims.Groups, claims.Id, claims.IssuedInstant, claims.ExpiresAt));
+        Cache.Insert(Cache.Tokens, cacheKey, entry, epoch);
+        return Evaluate(entry, owner, _time.GetUtcNow());
+    }
+
+    private CredentialValidation Evaluate(TokenCacheEntry token, OwnerState owner, DateTimeOffset now)
+    {
+        if (now >= token.ExpiresAt || now < token.NotBefore)
+        {
+            return Done(CredentialKind.Token, Refusal(ValidationFailure.Expired, CredentialKind.Token));
+        }
+
+        if (owner.RevokedBefore is { } before && token.IssuedInstant < before)
+        {
+            return Done(CredentialKind.Token, Refusal(ValidationFailure.Revoked, CredentialKind.Token));
+        }
+
+        return Done(CredentialKind.Token, token.Accepted);
+    }
+
+    private async ValueTask<OwnerState> GetOwnerAsync(string owner, CancellationToken cancellationToken)
+    {
+        if (Cache.Owners.TryGet(owner, out var state))
+        {
+            return state;
+        }
+
+        var epoch = Cache.Epoch;
+        var revokedBefore = await _store.GetRevokedBeforeAsync(owner, cancellationToken).ConfigureAwait(false);
+        if (Cache.Owners.TryGet(owner, out state))
+        {
+            // Another check got there first; keep its version so its entries stay usable.
+            return state;
+        }
+
+        state = new OwnerState(revokedBefore, Cache.NextVersion());
+        Cache.Insert(Cache.Owners, owner, state, epoch);
+        return state;
     }
 
     private CredentialValidation Accept(
         CredentialKind kind, string owner, IReadOnlyList<string> groups, string id, DateTimeOffset issuedAt, DateTimeOffset expiresAt)
     {
-        var tier = tiers.Resolve(groups);
+        var tier = _tiers.Resolve(groups);
         if (tier is null)
         {
-            return CredentialValidation.Refused(ValidationFailure.NoTier, kind);
+            return Refusal(ValidationFailure.NoTier, kind);
         }
 
         return new CredentialValidation
@@ -99,5 +288,51 @@ internal sealed class CredentialValidator(
             IssuedAt = issuedAt,
             ExpiresAt = expiresAt,
         };
+    }
+
+    private CredentialValidation Done(CredentialKind kind, CredentialValidation result)
+    {
+        _metrics.Validated(kind, result.Failure);
+        return result;
+    }
+
+    private static Hash256 HashToken(string token)
+    {
+        byte[]? rented = null;
+        var length = Encoding.UTF8.GetMaxByteCount(token.Length);
+        var bytes = length <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            var written = Encoding.UTF8.GetBytes(token, bytes);
+            Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(bytes[..written], digest);
+            return new Hash256(digest);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    // Refusals carry nothing but the reason and kind: one shared instance each.
+    private static CredentialValidation Refusal(ValidationFailure failure, CredentialKind kind) =>
+        s_refusals[((int)failure * 3) + (int)kind];
+
+    private static CredentialValidation[] CreateRefusals()
+    {
+        var failures = Enum.GetValues<ValidationFailure>();
+        var refusals = new CredentialValidation[failures.Length * 3];
+        foreach (var failure in failures)
+        {
+            foreach (var kind in Enum.GetValues<CredentialKind>())
+            {
+                refusals[((int)failure * 3) + (int)kind] = CredentialValidation.Refused(failure, kind);
+            }
+        }
+
+        return refusals;
     }
 }

@@ -28,4 +28,11 @@ public sealed class MaasGatewayOptions
     /// environment refuses to start.
     /// </summary>
     public string? SharedSecret { get; set; }
+
+    /// <summary>
+    /// Gets the gateway clients allowed to call <c>POST /v1/introspect</c> with HTTP Basic
+    /// authentication (<c>Maas:Gateway:Clients:0:ClientId</c>, <c>...:SecretHash</c>). When empty,
+    /// introspection refuses every caller.
+    /// </summary>
+    public IList<GatewayClient> Clients { get; init; } = [];
 }

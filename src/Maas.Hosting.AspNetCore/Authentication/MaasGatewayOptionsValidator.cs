@@ -1,3 +1,4 @@
+using Maas.Hosting.Introspection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -28,6 +29,33 @@ internal sealed class MaasGatewayOptionsValidator(IHostEnvironment environment) 
             failures.Add("Maas:Gateway:SharedSecret must be at least 16 characters long.");
         }
 
+        ValidateClients(options, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateClients(MaasGatewayOptions options, List<string> failures)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Clients.Count; i++)
+        {
+            var client = options.Clients[i];
+            var section = $"Maas:Gateway:Clients:{i}";
+            if (string.IsNullOrWhiteSpace(client.ClientId) || client.ClientId.Any(char.IsControl) || client.ClientId.Contains(':', StringComparison.Ordinal))
+            {
+                failures.Add($"{section}:ClientId must be a non-empty name without ':' or control characters.");
+            }
+            else if (!ids.Add(client.ClientId))
+            {
+                failures.Add($"Maas:Gateway:Clients lists client '{client.ClientId}' twice; client ids must be unique.");
+            }
+
+            // The value is not repeated: it is not the secret, but it should not travel either.
+            if (!GatewayClientSecret.TryParse(client.SecretHash, out _))
+            {
+                failures.Add(
+                    $"{section}:SecretHash must be 'sha256:' followed by the SHA-256 of the client secret in hex (64 digits) or base64, "
+                    + "for example: echo \"sha256:$(printf %s \"$SECRET\" | sha256sum | cut -d' ' -f1)\".");
+            }
+        }
     }
 }

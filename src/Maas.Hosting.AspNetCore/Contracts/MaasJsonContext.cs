@@ -21,4 +21,5 @@ namespace Maas.Hosting.Contracts;
 [JsonSerializable(typeof(DiscoveryDocument))]
 [JsonSerializable(typeof(OpenAiErrorResponse))]
 [JsonSerializable(typeof(MaasProblem))]
+[JsonSerializable(typeof(IntrospectionResponse))]
 internal sealed partial class MaasJsonContext : JsonSerializerContext;

@@ -78,6 +78,12 @@ internal sealed class DiscoveryDocument
 
     [JsonPropertyName("subject_types_supported")]
     public IReadOnlyList<string> SubjectTypes { get; init; } = ["public"];
+
+    [JsonPropertyName("introspection_endpoint")]
+    public required string IntrospectionEndpoint { get; init; }
+
+    [JsonPropertyName("introspection_endpoint_auth_methods_supported")]
+    public IReadOnlyList<string> IntrospectionAuthMethods { get; init; } = ["client_secret_basic"];
 }
 
 /// <summary>OpenAI's error shape: <c>{"error":{"message","type","code"}}</c>.</summary>
@@ -125,4 +131,9 @@ internal sealed class MaasProblem
     [JsonPropertyName("field")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Field { get; init; }
+
+    /// <summary>Gets the RFC 6749 <c>error_description</c>, on the OAuth endpoints (introspection).</summary>
+    [JsonPropertyName("error_description")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ErrorDescription { get; init; }
 }

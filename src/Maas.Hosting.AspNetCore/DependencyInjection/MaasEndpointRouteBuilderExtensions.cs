@@ -1,6 +1,7 @@
 using Maas.Hosting.Authentication;
 using Maas.Hosting.Endpoints;
 using Maas.Hosting.Errors;
+using Maas.Hosting.Introspection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
@@ -11,7 +12,7 @@ public static class MaasEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps <c>/health</c>, <c>/v1/tokens</c>, <c>/v1/api-keys</c>, <c>/v1/models</c>,
-    /// <c>/v1/tiers/lookup</c> and the <c>/.well-known</c> documents. Requires <c>AddMaas()</c>.
+    /// <c>/v1/tiers/lookup</c>, <c>/v1/introspect</c> (RFC 7662) and the <c>/.well-known</c> documents. Requires <c>AddMaas()</c>.
     /// </summary>
     /// <returns>A builder to add conventions (rate limiting, CORS) to every Maas endpoint.</returns>
     public static IEndpointConventionBuilder MapMaasApi(this IEndpointRouteBuilder endpoints)
@@ -35,6 +36,9 @@ public static class MaasEndpointRouteBuilderExtensions
 
         // Called by the gateway itself, before a user identity exists.
         root.MapPost("/v1/tiers/lookup", TierEndpoints.LookupAsync).AllowAnonymous();
+
+        // RFC 7662: gateway clients authenticate with HTTP Basic inside the handler, not as users.
+        root.MapPost("/v1/introspect", IntrospectionEndpoint.IntrospectAsync).AllowAnonymous().DisableAntiforgery();
 
         root.MapGet("/.well-known/jwks.json", DiscoveryEndpoints.Jwks).AllowAnonymous();
         root.MapGet("/.well-known/openid-configuration", DiscoveryEndpoints.OpenIdConfiguration).AllowAnonymous();

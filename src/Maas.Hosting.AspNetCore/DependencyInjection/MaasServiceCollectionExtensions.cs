@@ -1,6 +1,7 @@
 using Maas;
 using Maas.Hosting.Authentication;
 using Maas.Hosting.Errors;
+using Maas.Hosting.Introspection;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -29,6 +30,7 @@ public static class MaasServiceCollectionExtensions
         services.AddOptions<MaasGatewayOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MaasGatewayOptions>, MaasGatewayOptionsValidator>());
         services.TryAddSingleton<MaasErrorFilter>();
+        services.TryAddSingleton<GatewayClientAuthenticator>();
 
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, GatewayHeaderHandler>(MaasAuthenticationDefaults.GatewayScheme, null)

@@ -28,7 +28,12 @@ internal static class DiscoveryEndpoints
         var baseUrl = $"{request.Scheme}://{request.Host}{request.PathBase}";
         context.Response.Headers.CacheControl = "public, max-age=300";
         return TypedResults.Json(
-            new DiscoveryDocument { Issuer = options.Value.Issuer, JwksUri = baseUrl + "/.well-known/jwks.json" },
+            new DiscoveryDocument
+            {
+                Issuer = options.Value.Issuer,
+                JwksUri = baseUrl + "/.well-known/jwks.json",
+                IntrospectionEndpoint = baseUrl + "/v1/introspect",
+            },
             MaasJsonContext.Default.DiscoveryDocument);
     }
 }

@@ -1,0 +1,134 @@
+using Maas.Revocation;
+
+namespace Maas.Validation;
+
+/// <summary>
+/// What <see cref="CredentialValidator"/> remembers: API keys by hash (known or unknown), verified
+/// tokens by hash, and each owner's revoked-before instant with a version. Every cached key or
+/// token carries the version of its owner's state when it was checked; a revocation drops the
+/// owner's state, so the next check of any of their credentials finds a new version and goes
+/// back to the store, without scanning the caches.
+/// </summary>
+/// <remarks>
+/// The race "a check that read the store before a revocation inserts its answer after it" is
+/// closed by <see cref="Epoch"/>: a check reads the epoch before it reads the store, inserts,
+/// then takes its entry back out if a revocation moved the epoch meanwhile. A revocation moves
+/// the epoch before it drops the owner's state, so either the checker sees the move, or the
+/// drop comes after the insert and the entry's version is dead.
+/// </remarks>
+internal sealed class ValidationCache : IDisposable
+{
+    private readonly IDisposable _subscription;
+    private long _epoch;
+    private long _version;
+
+    public ValidationCache(int capacity, RevocationSignal revocations)
+    {
+        ArgumentNullException.ThrowIfNull(revocations);
+        Keys = new BoundedCache<Hash256, ApiKeyCacheEntry>(capacity);
+        Tokens = new BoundedCache<Hash256, TokenCacheEntry>(capacity);
+        Owners = new BoundedCache<string, OwnerState>(capacity, StringComparer.Ordinal);
+        _subscription = revocations.Subscribe(OnRevocation);
+    }
+
+    public BoundedCache<Hash256, ApiKeyCacheEntry> Keys { get; }
+
+    public BoundedCache<Hash256, TokenCacheEntry> Tokens { get; }
+
+    public BoundedCache<string, OwnerState> Owners { get; }
+
+    /// <summary>Gets the number of revocations seen; read it before reading the store.</summary>
+    public long Epoch => Interlocked.Read(ref _epoch);
+
+    /// <summary>Returns a version no owner state had before, in this process.</summary>
+    public long NextVersion() => Interlocked.Increment(ref _version);
+
+    /// <summary>Caches <paramref name="value"/> unless a revocation happened since <paramref name="epoch"/> was read.</summary>
+    public void Insert<TKey, TValue>(BoundedCache<TKey, TValue> cache, TKey key, TValue value, long epoch)
+        where TKey : notnull
+        where TValue : class
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        cache.Set(key, value);
+        if (Epoch != epoch)
+        {
+            cache.Remove(key, value);
+        }
+    }
+
+    public void Dispose() => _subscription.Dispose();
+
+    private void OnRevocation(RevocationEvent revocation)
+    {
+        Interlocked.Increment(ref _epoch);
+        if (revocation.Resynchronize)
+        {
+            Owners.Clear();
+            Keys.Clear();
+            Tokens.Clear();
+            return;
+        }
+
+        // One key or everything: either way the owner's cached credentials must be checked again.
+        if (Owners.TryGet(revocation.Owner, out var state))
+        {
+            Owners.Remove(revocation.Owner, state);
+        }
+    }
+}
+
+/// <summary>An owner's revoked-before instant as the store last told it, and the version cached credentials must match.</summary>
+internal sealed class OwnerState(DateTimeOffset? revokedBefore, long version)
+{
+    public DateTimeOffset? RevokedBefore { get; } = revokedBefore;
+
+    public long Version { get; } = version;
+}
+
+/// <summary>A cached answer for an API key hash.</summary>
+internal abstract class ApiKeyCacheEntry;
+
+/// <summary>The store does not know this (well-formed) key, as of a moment ago.</summary>
+internal sealed class UnknownApiKey(DateTimeOffset until) : ApiKeyCacheEntry
+{
+    public DateTimeOffset Until { get; } = until;
+}
+
+/// <summary>A key the store knows: what decides its status, and the answer when it is active.</summary>
+internal sealed class KnownApiKey(
+    string id, string owner, DateTimeOffset createdAt, DateTimeOffset expiresAt, DateTimeOffset? revokedAt, long ownerVersion, CredentialValidation accepted)
+    : ApiKeyCacheEntry
+{
+    public string Id { get; } = id;
+
+    public string Owner { get; } = owner;
+
+    public DateTimeOffset CreatedAt { get; } = createdAt;
+
+    public DateTimeOffset ExpiresAt { get; } = expiresAt;
+
+    public DateTimeOffset? RevokedAt { get; } = revokedAt;
+
+    public long OwnerVersion { get; } = ownerVersion;
+
+    /// <summary>Gets the answer while active: valid, or refused for no tier.</summary>
+    public CredentialValidation Accepted { get; } = accepted;
+}
+
+/// <summary>A token whose signature, issuer and audience verified.</summary>
+internal sealed class TokenCacheEntry(
+    string subject, DateTimeOffset notBefore, DateTimeOffset expiresAt, DateTimeOffset issuedInstant, long ownerVersion, CredentialValidation accepted)
+{
+    public string Subject { get; } = subject;
+
+    public DateTimeOffset NotBefore { get; } = notBefore;
+
+    public DateTimeOffset ExpiresAt { get; } = expiresAt;
+
+    public DateTimeOffset IssuedInstant { get; } = issuedInstant;
+
+    public long OwnerVersion { get; } = ownerVersion;
+
+    /// <summary>Gets the answer while within its lifetime and not revoked: valid, or refused for no tier.</summary>
+    public CredentialValidation Accepted { get; } = accepted;
+}

@@ -1,0 +1,88 @@
+using System.Diagnostics.Metrics;
+
+namespace Maas.Validation;
+
+/// <summary>
+/// The validation instruments of the <c>Maas</c> meter: <c>maas.validations</c> by kind and
+/// outcome, and cache hits and misses by cache. Tags are fixed words: never a credential, a hash
+/// or a user name.
+/// </summary>
+internal sealed class ValidationMetrics : IDisposable
+{
+    /// <summary>The meter name to listen to (OpenTelemetry <c>AddMeter("Maas")</c>).</summary>
+    public const string MeterName = "Maas";
+
+    /// <summary>Counts validations; tags <c>kind</c> (token, api_key) and <c>outcome</c>.</summary>
+    public const string ValidationsName = "maas.validations";
+
+    /// <summary>Counts validations answered from a cache; tag <c>cache</c> (token, api_key).</summary>
+    public const string CacheHitsName = "maas.validation.cache.hits";
+
+    /// <summary>Counts validations that had to verify a signature or ask the store; tag <c>cache</c>.</summary>
+    public const string CacheMissesName = "maas.validation.cache.misses";
+
+    private static readonly string[] s_outcomes = CreateOutcomes();
+
+    private readonly Meter _meter;
+    private readonly bool _ownsMeter;
+    private readonly Counter<long> _validations;
+    private readonly Counter<long> _hits;
+    private readonly Counter<long> _misses;
+
+    public ValidationMetrics(IMeterFactory? meterFactory)
+    {
+        _ownsMeter = meterFactory is null;
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _validations = _meter.CreateCounter<long>(ValidationsName, "{validation}", "Credentials validated, by kind and outcome.");
+        _hits = _meter.CreateCounter<long>(CacheHitsName, "{validation}", "Validations answered from a cache.");
+        _misses = _meter.CreateCounter<long>(CacheMissesName, "{validation}", "Validations that verified a signature or asked the store.");
+    }
+
+    public void Validated(CredentialKind kind, ValidationFailure outcome)
+    {
+        if (_validations.Enabled)
+        {
+            _validations.Add(1, new KeyValuePair<string, object?>("kind", KindTag(kind)), new KeyValuePair<string, object?>("outcome", s_outcomes[(int)outcome]));
+        }
+    }
+
+    public void CacheHit(CredentialKind kind)
+    {
+        if (_hits.Enabled)
+        {
+            _hits.Add(1, new KeyValuePair<string, object?>("cache", KindTag(kind)));
+        }
+    }
+
+    public void CacheMiss(CredentialKind kind)
+    {
+        if (_misses.Enabled)
+        {
+            _misses.Add(1, new KeyValuePair<string, object?>("cache", KindTag(kind)));
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
+    }
+
+    // Anything not shaped like an API key is validated as a token.
+    private static string KindTag(CredentialKind kind) => kind == CredentialKind.ApiKey ? "api_key" : "token";
+
+    private static string[] CreateOutcomes()
+    {
+        var outcomes = new string[Enum.GetValues<ValidationFailure>().Length];
+        outcomes[(int)ValidationFailure.None] = "valid";
+        outcomes[(int)ValidationFailure.Unknown] = "unknown";
+        outcomes[(int)ValidationFailure.Malformed] = "malformed";
+        outcomes[(int)ValidationFailure.BadSignature] = "bad_signature";
+        outcomes[(int)ValidationFailure.Expired] = "expired";
+        outcomes[(int)ValidationFailure.Revoked] = "revoked";
+        outcomes[(int)ValidationFailure.NoTier] = "no_tier";
+        return outcomes;
+    }
+}

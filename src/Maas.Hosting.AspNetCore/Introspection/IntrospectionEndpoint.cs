@@ -1,0 +1,141 @@
+using System.Text.Json;
+using Maas.Hosting.Contracts;
+using Maas.Validation;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace Maas.Hosting.Introspection;
+
+/// <summary>
+/// <c>POST /v1/introspect</c>, RFC 7662: a gateway client (HTTP Basic) posts
+/// <c>token=...</c> form-encoded and learns whether the token or API key is active, and whose,
+/// with which tier. Anything unknown, malformed, expired, revoked or without a tier is
+/// <c>{"active":false}</c>, with no hint of which.
+/// </summary>
+internal static class IntrospectionEndpoint
+{
+    /// <summary><c>token_type</c> of an ephemeral token (a JWT issued here).</summary>
+    public const string AccessTokenType = "access_token";
+
+    /// <summary><c>token_type</c> of an API key.</summary>
+    public const string ApiKeyType = "api_key";
+
+    /// <summary>The largest form accepted: 1 MiB, as every other body.</summary>
+    public const int MaxBytes = 1024 * 1024;
+
+    private const string FormContentType = "application/x-www-form-urlencoded";
+
+    public static async Task<IResult> IntrospectAsync(
+        HttpContext context, GatewayClientAuthenticator clients, MaasService service, IOptions<MaasOptions> options)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        response.Headers.CacheControl = "no-store";
+        response.Headers.Pragma = "no-cache";
+
+        var clientId = clients.Authenticate(request.Headers.Authorization);
+        if (clientId is null)
+        {
+            response.Headers.WWWAuthenticate = "Basic realm=\"maas\"";
+            return Error(StatusCodes.Status401Unauthorized, "invalid_client",
+                "Client authentication failed: send a configured gateway client's id and secret with HTTP Basic authentication.");
+        }
+
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+            || !mediaType.MediaType.Equals(FormContentType, StringComparison.OrdinalIgnoreCase))
+        {
+            return Error(StatusCodes.Status415UnsupportedMediaType, "invalid_request",
+                $"The request body must be form-encoded (Content-Type: {FormContentType}).");
+        }
+
+        if (request.ContentLength > MaxBytes)
+        {
+            return TooLarge();
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            sizeFeature.MaxRequestBodySize = MaxBytes;
+        }
+
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TooLarge();
+        }
+        catch (InvalidDataException)
+        {
+            return Error(StatusCodes.Status400BadRequest, "invalid_request", "The form body could not be read.");
+        }
+
+        if (!form.TryGetValue("token", out var tokens) || tokens.Count != 1 || string.IsNullOrEmpty(tokens[0]))
+        {
+            return Error(StatusCodes.Status400BadRequest, "invalid_request", "The 'token' parameter is required, once.");
+        }
+
+        // The hint only saves a lookup (RFC 7662 section 2.1); the credential's shape tells us more.
+        if (form.TryGetValue("token_type_hint", out var hints) && hints.Count > 1)
+        {
+            return Error(StatusCodes.Status400BadRequest, "invalid_request", "The 'token_type_hint' parameter may appear once.");
+        }
+
+        var validation = await service.ValidateAsync(tokens[0]!, context.RequestAborted).ConfigureAwait(false);
+        if (!validation.IsValid)
+        {
+            return Answer(IntrospectionResponse.Inactive);
+        }
+
+        var isToken = validation.Kind == CredentialKind.Token;
+        return Answer(new IntrospectionResponse
+        {
+            Active = true,
+            Subject = validation.User.Name,
+            Username = validation.User.Name,
+            Groups = validation.User.Groups,
+            Tier = validation.Tier.Name,
+            ExpiresAt = validation.ExpiresAt.ToUnixTimeSeconds(),
+            IssuedAt = validation.IssuedAt.ToUnixTimeSeconds(),
+            Id = validation.Id,
+            TokenType = isToken ? AccessTokenType : ApiKeyType,
+            ClientId = clientId,
+            Issuer = isToken ? options.Value.Issuer : null,
+            Audience = isToken ? options.Value.Audience : null,
+        });
+    }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<IntrospectionResponse> Answer(IntrospectionResponse response) =>
+        TypedResults.Json(response, MaasJsonContext.Default.IntrospectionResponse, contentType: "application/json");
+
+    private static ProblemResult TooLarge() =>
+        Error(StatusCodes.Status413PayloadTooLarge, "invalid_request", $"Request body is larger than the limit of {MaxBytes} bytes (1 MiB).");
+
+    /// <summary>Problem details that are also an RFC 6749 error (<c>error</c>, <c>error_description</c>).</summary>
+    private static ProblemResult Error(int status, string error, string description) =>
+        new ProblemResult(new MaasProblem
+        {
+            Type = $"https://www.rfc-editor.org/rfc/rfc9110#status.{status}",
+            Title = ReasonPhrases.GetReasonPhrase(status),
+            Status = status,
+            Detail = description,
+            Error = error,
+            ErrorDescription = description,
+        });
+
+    private sealed class ProblemResult(MaasProblem problem) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            response.StatusCode = problem.Status;
+            response.ContentType = "application/problem+json";
+            return JsonSerializer.SerializeAsync(response.Body, problem, MaasJsonContext.Default.MaasProblem, httpContext.RequestAborted);
+        }
+    }
+}

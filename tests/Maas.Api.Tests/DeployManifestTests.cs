@@ -1,0 +1,68 @@
+using System.Diagnostics;
+
+namespace Maas.Api.Tests;
+
+/// <summary>
+/// The kustomize configuration under <c>deploy/</c> renders, and names the endpoints and settings
+/// this build really has. There is no YAML parser among the test dependencies, so rendering is
+/// checked with <c>kubectl kustomize</c> where kubectl is installed; the cross-checks run always.
+/// </summary>
+public sealed class DeployManifestTests
+{
+    private static readonly string s_deploy = Path.Combine(HostPaths.RepositoryRoot, "deploy");
+
+    [Fact]
+    public void Manifests_name_the_introspection_endpoint_jwks_issuer_and_configuration_keys_of_this_build()
+    {
+        var deployment = File.ReadAllText(Path.Combine(s_deploy, "base", "deployment.yaml"));
+        var authPolicy = File.ReadAllText(Path.Combine(s_deploy, "kuadrant", "authpolicy.yaml"));
+
+        Assert.Contains("Maas__Gateway__Clients__0__ClientId", deployment, StringComparison.Ordinal);
+        Assert.Contains("Maas__Gateway__Clients__0__SecretHash", deployment, StringComparison.Ordinal);
+        Assert.Contains("Maas__Gateway__SharedSecret", deployment, StringComparison.Ordinal);
+        Assert.Contains("path: /health", deployment, StringComparison.Ordinal);
+
+        const string service = "http://maas-api.maas-api.svc.cluster.local:8080";
+        Assert.Contains($"value: {service}", deployment, StringComparison.Ordinal);
+        Assert.Contains($"endpoint: {service}/v1/introspect", authPolicy, StringComparison.Ordinal);
+        Assert.Contains($"issuerUrl: {service}", authPolicy, StringComparison.Ordinal);
+        Assert.Contains("Bearer sk-maas-", authPolicy, StringComparison.Ordinal);
+        Assert.Contains("auth.identity.tier", authPolicy, StringComparison.Ordinal);
+
+        foreach (var file in Directory.EnumerateFiles(s_deploy, "*.yaml", SearchOption.AllDirectories))
+        {
+            var text = File.ReadAllText(file);
+            Assert.DoesNotContain("\t", text, StringComparison.Ordinal); // YAML forbids tabs for indentation
+            Assert.StartsWith(Path.GetFileName(file) == "kustomization.yaml" ? "#" : "apiVersion:", text.TrimStart(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Kustomize_renders_every_configuration_when_kubectl_is_installed()
+    {
+        foreach (var directory in new[] { "", "base", "kuadrant" })
+        {
+            var start = new ProcessStartInfo("kubectl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            start.ArgumentList.Add("kustomize");
+            start.ArgumentList.Add(Path.Combine(s_deploy, directory));
+            Process? process;
+            try
+            {
+                process = Process.Start(start);
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                return; // kubectl is not installed here
+            }
+
+            using (process)
+            {
+                var output = process!.StandardOutput.ReadToEndAsync();
+                var error = process.StandardError.ReadToEndAsync();
+                await process.WaitForExitAsync();
+                Assert.True(process.ExitCode == 0, await error);
+                Assert.Contains("kind:", await output, StringComparison.Ordinal);
+            }
+        }
+    }
+}
