@@ -141,6 +141,10 @@ public sealed class BadInputTests : IAsyncLifetime
     {
         using var client = _server.CreateClient("ivan", "system:authenticated");
         var big = "{\"name\":\"" + new string('a', 2 * 1024 * 1024) + "\"}";
+
+        // Like curl for large bodies, wait for the server's verdict before uploading: the server
+        // may answer 413 and close the connection while a client is still sending.
+        client.DefaultRequestHeaders.ExpectContinue = true;
         using var response = await client.PostAsync("/v1/api-keys", MaasApiServer.Json(big));
         await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "1 MiB");
 

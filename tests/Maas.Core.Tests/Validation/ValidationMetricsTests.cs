@@ -54,10 +54,10 @@ public sealed class ValidationMetricsTests
     [Fact]
     public async Task No_tier_is_its_own_outcome()
     {
-        using var context = new ValidationTestContext(tiers: new Tiers.TierResolver([new Tiers.Tier { Name = "gold", Groups = { "gold" } }]));
+        using var context = new ValidationTestContext(tiers: new global::Maas.Tiers.TierResolver([new global::Maas.Tiers.Tier { Name = "gold", Groups = { "gold" } }]));
         using var validations = new MetricCollector<long>(context.Meters, ValidationMetrics.MeterName, ValidationMetrics.ValidationsName);
         var token = new Maas.Tokens.JwtTokenIssuer(context.Keys, context.Options, context.Time)
-            .Issue(ValidationTestContext.Bob, new Tiers.Tier { Name = "free" }, TimeSpan.FromHours(1)).Token;
+            .Issue(ValidationTestContext.Bob, new global::Maas.Tiers.Tier { Name = "free" }, TimeSpan.FromHours(1)).Token;
 
         await context.ValidateAsync(token);
         await context.ValidateAsync(token);
