@@ -46,6 +46,43 @@ public sealed class ExternalStorageTests(PostgreSqlServer server)
     }
 
     [Fact]
+    public async Task Introspection_on_a_second_host_turns_inactive_within_a_second_of_a_revocation_on_the_first()
+    {
+        var url = await NewDatabaseUrlAsync();
+        string[] args = ["--storage=external", "--db-connection-url", url];
+        static void Clients(Microsoft.AspNetCore.Builder.WebApplicationBuilder builder)
+        {
+            builder.Configuration["Maas:Gateway:Clients:0:ClientId"] = IntrospectionTests.ClientId;
+            builder.Configuration["Maas:Gateway:Clients:0:SecretHash"] = IntrospectionTests.SecretHash(IntrospectionTests.ClientSecret);
+        }
+
+        await using var a = await MaasApiServer.StartAsync(args, Clients);
+        await using var b = await MaasApiServer.StartAsync(args, Clients);
+        using var aliceOnA = a.CreateClient("alice", "system:authenticated");
+        using var gatewayOnB = b.CreateClient();
+
+        using var created = await aliceOnA.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"introspected"}"""));
+        using var body = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
+        var key = body.RootElement.GetProperty("token").GetString()!;
+        var id = body.RootElement.GetProperty("jti").GetString()!;
+        var token = await TokenAsync(aliceOnA);
+
+        // Both answers are now cached on B.
+        Assert.True((await IntrospectionTests.IntrospectAsync(gatewayOnB, key)).GetProperty("active").GetBoolean());
+        Assert.True((await IntrospectionTests.IntrospectAsync(gatewayOnB, token)).GetProperty("active").GetBoolean());
+        Assert.True((await IntrospectionTests.IntrospectAsync(gatewayOnB, key)).GetProperty("active").GetBoolean());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await aliceOnA.DeleteAsync($"/v1/api-keys/{id}")).StatusCode);
+        Assert.True(await PollAsync(async () => !(await IntrospectionTests.IntrospectAsync(gatewayOnB, key)).GetProperty("active").GetBoolean(), TimeSpan.FromSeconds(1)),
+            "host B still reported the key active 1 second after its revocation on host A");
+
+        a.Clock.Advance(TimeSpan.FromMilliseconds(5));
+        Assert.Equal(HttpStatusCode.NoContent, (await aliceOnA.DeleteAsync("/v1/tokens")).StatusCode);
+        Assert.True(await PollAsync(async () => !(await IntrospectionTests.IntrospectAsync(gatewayOnB, token)).GetProperty("active").GetBoolean(), TimeSpan.FromSeconds(1)),
+            "host B still reported the token active 1 second after DELETE /v1/tokens on host A");
+    }
+
+    [Fact]
     public async Task Database_restart_gives_503_with_retry_after_and_the_host_recovers_by_itself_losing_nothing()
     {
         var url = await NewDatabaseUrlAsync();
