@@ -70,6 +70,12 @@ internal static partial class MaasApiHost
             .Bind(builder.Configuration.GetSection(Maas.Hosting.Authentication.MaasGatewayOptions.SectionName));
         MaasApiStorage.Configure(maas, settings);
 
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "maas-api";
+            document.Info.Description = "Models-as-a-Service credentials: tokens, API keys, tiers, models, introspection.";
+            return Task.CompletedTask;
+        }));
         configure?.Invoke(builder);
 
         var corsOrigins = builder.Configuration.GetSection("Maas:Cors:Origins").Get<string[]>() ?? [];
@@ -86,6 +92,7 @@ internal static partial class MaasApiHost
         }
 
         app.MapMaasApi();
+        app.MapOpenApi().AllowAnonymous();
 
         // Open the store and load the signing keys now: a wrong path or database stops start-up.
         try

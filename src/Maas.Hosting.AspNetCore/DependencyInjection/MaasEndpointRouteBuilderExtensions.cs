@@ -1,4 +1,5 @@
 using Maas.Hosting.Authentication;
+using Maas.Hosting.Contracts;
 using Maas.Hosting.Endpoints;
 using Maas.Hosting.Errors;
 using Maas.Hosting.Introspection;
@@ -21,27 +22,62 @@ public static class MaasEndpointRouteBuilderExtensions
         var root = endpoints.MapGroup("");
         root.AddEndpointFilter<MaasErrorFilter>();
 
-        root.MapGet("/health", HealthEndpoints.Get).AllowAnonymous();
+        root.MapGet("/health", HealthEndpoints.Get).AllowAnonymous()
+            .WithName("Health").WithSummary("Whether the process serves requests.").Produces<HealthResponse>();
 
+        // Metadata below only describes the API (OpenAPI); handlers read and write the wire themselves.
         var manage = root.MapGroup("/v1").RequireAuthorization(MaasAuthenticationDefaults.ManagePolicy);
-        manage.MapPost("/tokens", TokenEndpoints.IssueAsync);
-        manage.MapDelete("/tokens", TokenEndpoints.RevokeAllAsync);
-        manage.MapPost("/api-keys", ApiKeyEndpoints.CreateAsync);
-        manage.MapDelete("/api-keys/{id}", ApiKeyEndpoints.RevokeAsync);
+        manage.MapPost("/tokens", TokenEndpoints.IssueAsync)
+            .WithName("IssueToken").WithSummary("Issues an ephemeral token for the caller.")
+            .Accepts<TokenRequest>(isOptional: true, "application/json")
+            .Produces<TokenResponse>(StatusCodes.Status201Created).WithMaasErrors(400, 401, 403, 413);
+        manage.MapDelete("/tokens", TokenEndpoints.RevokeAllAsync)
+            .WithName("RevokeAllCredentials").WithSummary("Revokes every token and key the caller holds.")
+            .Produces(StatusCodes.Status204NoContent).WithMaasErrors(401);
+        manage.MapPost("/api-keys", ApiKeyEndpoints.CreateAsync)
+            .WithName("CreateApiKey").WithSummary("Creates a named API key; the key is shown once.")
+            .Accepts<ApiKeyCreateRequest>("application/json")
+            .Produces<ApiKeyCreatedResponse>(StatusCodes.Status201Created).WithMaasErrors(400, 401, 403, 413);
+        manage.MapDelete("/api-keys/{id}", ApiKeyEndpoints.RevokeAsync)
+            .WithName("RevokeApiKey").WithSummary("Revokes one of the caller's keys.")
+            .Produces(StatusCodes.Status204NoContent).WithMaasErrors(401, 404);
 
         var read = root.MapGroup("/v1").RequireAuthorization(MaasAuthenticationDefaults.ReadPolicy);
-        read.MapGet("/api-keys", ApiKeyEndpoints.ListAsync);
-        read.MapGet("/api-keys/{id}", ApiKeyEndpoints.GetAsync);
-        read.MapGet("/models", ModelEndpoints.ListAsync).WithMetadata(OpenAiErrorsMetadata.Instance);
+        read.MapGet("/api-keys", ApiKeyEndpoints.ListAsync)
+            .WithName("ListApiKeys").WithSummary("Lists the caller's keys, newest first.")
+            .Produces<ApiKeyMetadata[]>().WithMaasErrors(401);
+        read.MapGet("/api-keys/{id}", ApiKeyEndpoints.GetAsync)
+            .WithName("GetApiKey").WithSummary("Returns one of the caller's keys.")
+            .Produces<ApiKeyMetadata>().WithMaasErrors(401, 404);
+        read.MapGet("/models", ModelEndpoints.ListAsync).WithMetadata(OpenAiErrorsMetadata.Instance)
+            .WithName("ListModels").WithSummary("Lists the models the caller's tier may use (OpenAI shape).")
+            .Produces<ModelList>().Produces<OpenAiErrorResponse>(StatusCodes.Status401Unauthorized).Produces<OpenAiErrorResponse>(StatusCodes.Status403Forbidden);
 
         // Called by the gateway itself, before a user identity exists.
-        root.MapPost("/v1/tiers/lookup", TierEndpoints.LookupAsync).AllowAnonymous();
+        root.MapPost("/v1/tiers/lookup", TierEndpoints.LookupAsync).AllowAnonymous()
+            .WithName("LookupTier").WithSummary("Maps groups to the tier of highest level.")
+            .Accepts<TierLookupRequest>("application/json")
+            .Produces<TierLookupResponse>().WithMaasErrors(400, 404);
 
         // RFC 7662: gateway clients authenticate with HTTP Basic inside the handler, not as users.
-        root.MapPost("/v1/introspect", IntrospectionEndpoint.IntrospectAsync).AllowAnonymous().DisableAntiforgery();
+        root.MapPost("/v1/introspect", IntrospectionEndpoint.IntrospectAsync).AllowAnonymous().DisableAntiforgery()
+            .WithName("Introspect").WithSummary("RFC 7662 token introspection for gateway clients (HTTP Basic).")
+            .Produces<IntrospectionResponse>().WithMaasErrors(400, 401, 413, 415);
 
-        root.MapGet("/.well-known/jwks.json", DiscoveryEndpoints.Jwks).AllowAnonymous();
-        root.MapGet("/.well-known/openid-configuration", DiscoveryEndpoints.OpenIdConfiguration).AllowAnonymous();
+        root.MapGet("/.well-known/jwks.json", DiscoveryEndpoints.Jwks).AllowAnonymous()
+            .WithName("Jwks").WithSummary("The public keys that verify Maas tokens.").Produces<JsonWebKeySetDocument>();
+        root.MapGet("/.well-known/openid-configuration", DiscoveryEndpoints.OpenIdConfiguration).AllowAnonymous()
+            .WithName("OpenIdConfiguration").WithSummary("Discovery document for gateways verifying tokens offline.").Produces<DiscoveryDocument>();
         return root;
+    }
+
+    private static RouteHandlerBuilder WithMaasErrors(this RouteHandlerBuilder builder, params int[] statusCodes)
+    {
+        foreach (var status in statusCodes)
+        {
+            builder.Produces<MaasProblem>(status, "application/problem+json");
+        }
+
+        return builder;
     }
 }

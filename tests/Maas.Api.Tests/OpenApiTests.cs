@@ -1,0 +1,32 @@
+using System.Text.Json;
+
+namespace Maas.Api.Tests;
+
+/// <summary>The host describes its API at /openapi/v1.json, so clients can be generated from it.</summary>
+public sealed class OpenApiTests
+{
+    [Fact]
+    public async Task OpenApi_document_lists_every_endpoint_with_its_success_and_error_answers()
+    {
+        await using var server = await MaasApiServer.StartAsync();
+        using var client = server.CreateClient();
+        using var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var paths = document.RootElement.GetProperty("paths");
+        foreach (var (path, method) in new[]
+        {
+            ("/health", "get"), ("/v1/tokens", "post"), ("/v1/tokens", "delete"), ("/v1/api-keys", "post"), ("/v1/api-keys", "get"),
+            ("/v1/api-keys/{id}", "get"), ("/v1/api-keys/{id}", "delete"), ("/v1/models", "get"), ("/v1/tiers/lookup", "post"),
+            ("/v1/introspect", "post"), ("/.well-known/jwks.json", "get"), ("/.well-known/openid-configuration", "get"),
+        })
+        {
+            Assert.True(paths.TryGetProperty(path, out var item), $"{path} missing");
+            Assert.True(item.TryGetProperty(method, out _), $"{method} {path} missing");
+        }
+
+        var issue = paths.GetProperty("/v1/tokens").GetProperty("post");
+        Assert.Equal("IssueToken", issue.GetProperty("operationId").GetString());
+        Assert.True(issue.GetProperty("responses").TryGetProperty("201", out _));
+        Assert.True(issue.GetProperty("responses").TryGetProperty("400", out _));
+        Assert.Equal("maas-api", document.RootElement.GetProperty("info").GetProperty("title").GetString());
+    }
+}
