@@ -129,6 +129,20 @@ public abstract class KeyStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task List_ties_are_broken_by_ordinal_id_whatever_the_case()
+    {
+        // Real ids are mixed-case base62: ordinal order puts digits, then 'A'-'Z', then 'a'-'z'
+        // (a linguistic collation would interleave "a" and "B").
+        var store = await CreateStoreAsync();
+        foreach (var id in new[] { "a1", "B2", "b0", "A9", "09", "Z0" })
+        {
+            await store.AddAsync(TestKeys.Create("alice", TestKeys.Epoch, id: id));
+        }
+
+        Assert.Equal(["b0", "a1", "Z0", "B2", "A9", "09"], await ListIdsAsync(store, "alice"));
+    }
+
+    [Fact]
     public async Task List_of_an_owner_without_keys_is_empty()
     {
         var store = await CreateStoreAsync();
