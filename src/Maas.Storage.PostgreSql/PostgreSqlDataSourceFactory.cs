@@ -9,6 +9,13 @@ internal static class PostgreSqlDataSourceFactory
     /// <summary>The application name sent to the server when the URL sets none.</summary>
     public const string DefaultApplicationName = "maas";
 
+    /// <summary>
+    /// How many statements each physical connection prepares automatically when the connection
+    /// string sets none: the store's handful of statements, the hash lookup and revoked-before
+    /// read run on every request, are then parsed and planned once per connection.
+    /// </summary>
+    public const int DefaultMaxAutoPrepare = 32;
+
     /// <summary>Converts the options into a connection string with the pool limits applied.</summary>
     public static string BuildConnectionString(PostgreSqlStorageOptions options)
     {
@@ -17,7 +24,8 @@ internal static class PostgreSqlDataSourceFactory
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxIdleConnections, nameof(options.MaxIdleConnections));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ConnectionMaxLifetime, TimeSpan.Zero, nameof(options.ConnectionMaxLifetime));
 
-        var builder = new NpgsqlConnectionStringBuilder(PostgreSqlConnectionUrl.ToConnectionString(options.ConnectionUrl))
+        var source = PostgreSqlConnectionUrl.ToConnectionString(options.ConnectionUrl);
+        var builder = new NpgsqlConnectionStringBuilder(source)
         {
             MaxPoolSize = options.MaxOpenConnections,
             MinPoolSize = Math.Min(options.MaxIdleConnections, options.MaxOpenConnections),
@@ -30,7 +38,27 @@ internal static class PostgreSqlDataSourceFactory
             builder.ApplicationName = DefaultApplicationName;
         }
 
+        // Kept when the connection string says otherwise (0 for a pooler that cannot hold prepared statements).
+        if (!SetsMaxAutoPrepare(source))
+        {
+            builder.MaxAutoPrepare = DefaultMaxAutoPrepare;
+        }
+
         return builder.ConnectionString;
+    }
+
+    private static bool SetsMaxAutoPrepare(string connectionString)
+    {
+        var raw = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        foreach (string keyword in raw.Keys)
+        {
+            if (string.Equals(keyword.Replace(" ", string.Empty, StringComparison.Ordinal), "MaxAutoPrepare", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Builds the data source; the caller owns and disposes it.</summary>

@@ -33,6 +33,14 @@ internal sealed class PostgreSqlKeyStore : IKeyStore
 
     private const int MaxConflictRetries = 5;
 
+    /// <summary>
+    /// The per-owner advisory lock (two-key form: "maas" and the owner's hash; the single-key
+    /// locks of migrations and signing keys live in another key space). Revoke-all takes it
+    /// exclusively, adds shared; both transaction-scoped, so a dead connection never leaves it held.
+    /// </summary>
+    private const string OwnerLockSql = "SELECT pg_advisory_xact_lock(1835098483, hashtext(@owner))";
+    private const string OwnerSharedLockSql = "SELECT pg_advisory_xact_lock_shared(1835098483, hashtext(@owner))";
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -73,20 +81,32 @@ internal sealed class PostgreSqlKeyStore : IKeyStore
             await ExecuteAsync(
                 async (connection, ct) =>
                 {
-                    using var command = new NpgsqlCommand(
-                        $"INSERT INTO api_keys ({Columns}) VALUES (@id, @owner, @groups, @name, @description, @hash, @created, @expires, @revoked, @used)",
-                        connection);
-                    command.Parameters.AddWithValue("id", key.Id);
-                    command.Parameters.AddWithValue("owner", key.Owner);
-                    command.Parameters.AddWithValue("groups", NpgsqlDbType.Array | NpgsqlDbType.Text, key.OwnerGroups.ToArray());
-                    command.Parameters.AddWithValue("name", key.Name);
-                    command.Parameters.AddWithValue("description", NpgsqlDbType.Text, (object?)key.Description ?? DBNull.Value);
-                    command.Parameters.AddWithValue("hash", NpgsqlDbType.Bytea, key.Hash.ToArray());
-                    command.Parameters.AddWithValue("created", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(key.CreatedAt));
-                    command.Parameters.AddWithValue("expires", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(key.ExpiresAt));
-                    command.Parameters.AddWithValue("revoked", NpgsqlDbType.TimestampTz, Instant(key.RevokedAt));
-                    command.Parameters.AddWithValue("used", NpgsqlDbType.TimestampTz, Instant(key.LastUsedAt));
-                    await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                    // One round trip, one implicit transaction: the shared owner lock waits out a
+                    // revoke-all of this owner in flight, then the insert (a fresh snapshot) sees its
+                    // instant and stores a key created up to it as revoked. Adds never wait for each other.
+                    using var batch = new NpgsqlBatch(connection);
+                    var lockOwner = new NpgsqlBatchCommand(OwnerSharedLockSql);
+                    lockOwner.Parameters.AddWithValue("owner", key.Owner);
+                    batch.BatchCommands.Add(lockOwner);
+                    var insert = new NpgsqlBatchCommand(
+                        $"""
+                        INSERT INTO api_keys ({Columns}) VALUES (@id, @owner, @groups, @name, @description, @hash, @created, @expires,
+                            COALESCE(@revoked, (SELECT revoked_before FROM owner_revocations WHERE owner = @owner AND revoked_before >= @created)),
+                            @used)
+                        """);
+                    var p = insert.Parameters;
+                    p.AddWithValue("id", key.Id);
+                    p.AddWithValue("owner", key.Owner);
+                    p.AddWithValue("groups", NpgsqlDbType.Array | NpgsqlDbType.Text, key.OwnerGroups.ToArray());
+                    p.AddWithValue("name", key.Name);
+                    p.AddWithValue("description", NpgsqlDbType.Text, (object?)key.Description ?? DBNull.Value);
+                    p.AddWithValue("hash", NpgsqlDbType.Bytea, key.Hash.ToArray());
+                    p.AddWithValue("created", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(key.CreatedAt));
+                    p.AddWithValue("expires", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(key.ExpiresAt));
+                    p.AddWithValue("revoked", NpgsqlDbType.TimestampTz, Instant(key.RevokedAt));
+                    p.AddWithValue("used", NpgsqlDbType.TimestampTz, Instant(key.LastUsedAt));
+                    batch.BatchCommands.Add(insert);
+                    await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                     return true;
                 },
                 retryDeadConnection: false,
@@ -187,7 +207,14 @@ internal sealed class PostgreSqlKeyStore : IKeyStore
                 var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
                 await using var transactionScope = transaction.ConfigureAwait(false);
 
-                // The upsert locks the owner's row first, so concurrent revoke-alls of one owner take turns.
+                // The exclusive owner lock makes adds of this owner wait until this commits, and
+                // revoke-alls of one owner take turns; adds already in flight commit first.
+                using (var lockOwner = new NpgsqlCommand(OwnerLockSql, connection, transaction))
+                {
+                    lockOwner.Parameters.AddWithValue("owner", owner);
+                    await lockOwner.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+
                 DateTimeOffset effective;
                 using (var upsert = new NpgsqlCommand(
                     """
@@ -209,7 +236,8 @@ internal sealed class PostgreSqlKeyStore : IKeyStore
 
                 int marked;
                 using (var update = new NpgsqlCommand(
-                    "UPDATE api_keys SET revoked_at = @at WHERE owner = @owner AND revoked_at IS NULL",
+                    // Keys created after the instant are new: the revoke-all does not reach them.
+                    "UPDATE api_keys SET revoked_at = @at WHERE owner = @owner AND revoked_at IS NULL AND created_at <= @at",
                     connection,
                     transaction))
                 {

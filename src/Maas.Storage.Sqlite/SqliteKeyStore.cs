@@ -17,13 +17,17 @@ namespace Maas.Storage.Sqlite;
 internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDisposable
 {
     private const string Columns = "id, owner, owner_groups, name, description, hash, created_at, expires_at, revoked_at, last_used_at";
+    // A key created up to the owner's revoked-before instant is stored revoked at that instant:
+    // the add lost a race with a revoke-all (writes are serialized, so the subquery sees its result).
     private const string InsertSql =
-        "INSERT INTO api_keys (" + Columns + ") VALUES ($id, $owner, $owner_groups, $name, $description, $hash, $created_at, $expires_at, $revoked_at, $last_used_at)";
+        "INSERT INTO api_keys (" + Columns + ") VALUES ($id, $owner, $owner_groups, $name, $description, $hash, $created_at, $expires_at, " +
+        "COALESCE($revoked_at, (SELECT revoked_before FROM owner_revocations WHERE owner = $owner AND revoked_before >= $created_at)), $last_used_at)";
     private const string ListSql = "SELECT " + Columns + " FROM api_keys WHERE owner = $owner ORDER BY created_at DESC, id DESC";
     private const string GetSql = "SELECT " + Columns + " FROM api_keys WHERE id = $id AND owner = $owner";
     private const string FindByHashSql = "SELECT " + Columns + " FROM api_keys WHERE hash = $hash";
     private const string RevokeSql = "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $at) WHERE id = $id AND owner = $owner";
-    private const string RevokeAllMarkSql = "UPDATE api_keys SET revoked_at = $at WHERE owner = $owner AND revoked_at IS NULL";
+    private const string RevokeAllMarkSql =
+        "UPDATE api_keys SET revoked_at = $at WHERE owner = $owner AND revoked_at IS NULL AND created_at <= $at";
     private const string RevokeAllInstantSql =
         "INSERT INTO owner_revocations (owner, revoked_before) VALUES ($owner, $at) " +
         "ON CONFLICT (owner) DO UPDATE SET revoked_before = MAX(revoked_before, excluded.revoked_before)";

@@ -129,6 +129,20 @@ public abstract class KeyStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task List_ties_are_broken_by_ordinal_id_whatever_the_case()
+    {
+        // Real ids are mixed-case base62: ordinal order puts digits, then 'A'-'Z', then 'a'-'z'
+        // (a linguistic collation would interleave "a" and "B").
+        var store = await CreateStoreAsync();
+        foreach (var id in new[] { "a1", "B2", "b0", "A9", "09", "Z0" })
+        {
+            await store.AddAsync(TestKeys.Create("alice", TestKeys.Epoch, id: id));
+        }
+
+        Assert.Equal(["b0", "a1", "Z0", "B2", "A9", "09"], await ListIdsAsync(store, "alice"));
+    }
+
+    [Fact]
     public async Task List_of_an_owner_without_keys_is_empty()
     {
         var store = await CreateStoreAsync();
@@ -297,6 +311,67 @@ public abstract class KeyStoreConformanceTests : IAsyncLifetime
         await store.AddAsync(key);
 
         Assert.Null((await store.GetAsync("alice", key.Id))!.RevokedAt);
+    }
+
+    [Fact]
+    public async Task Revoke_all_marks_keys_created_up_to_the_instant_and_leaves_later_ones_active()
+    {
+        // A key created while a revoke-all is in flight, after its instant, is a new key: the
+        // owner asked to end what they held, not what they are creating now.
+        var store = await CreateStoreAsync();
+        var at = TestKeys.Epoch.AddMinutes(30);
+        var before = TestKeys.Create("alice", at - Microsecond);
+        var same = TestKeys.Create("alice", at);
+        var after = TestKeys.Create("alice", at + Microsecond);
+        foreach (var key in new[] { before, same, after })
+        {
+            await store.AddAsync(key);
+        }
+
+        Assert.Equal(2, await store.RevokeAllAsync("alice", at));
+
+        Assert.Equal(at, (await store.GetAsync("alice", before.Id))!.RevokedAt);
+        Assert.Equal(at, (await store.GetAsync("alice", same.Id))!.RevokedAt);
+        Assert.Null((await store.GetAsync("alice", after.Id))!.RevokedAt);
+        Assert.Null((await store.FindByHashAsync(after.Hash))!.RevokedAt);
+    }
+
+    [Fact]
+    public async Task Adding_a_key_created_up_to_the_revoked_before_instant_stores_it_revoked()
+    {
+        // The add raced a revoke-all and lost: the key must not list as active while it fails
+        // validation (validators refuse keys created before the owner's revoked-before instant).
+        var store = await CreateStoreAsync();
+        var at = TestKeys.Epoch.AddMinutes(30);
+        await store.RevokeAllAsync("alice", at);
+        var before = TestKeys.Create("alice", at - TimeSpan.FromMinutes(1));
+        var same = TestKeys.Create("alice", at);
+        var after = TestKeys.Create("alice", at + Microsecond);
+        var bobs = TestKeys.Create("bob", at - TimeSpan.FromMinutes(1));
+        foreach (var key in new[] { before, same, after, bobs })
+        {
+            await store.AddAsync(key);
+        }
+
+        Assert.Equal(at, (await store.GetAsync("alice", before.Id))!.RevokedAt);
+        Assert.Equal(at, (await store.FindByHashAsync(same.Hash))!.RevokedAt);
+        Assert.Null((await store.GetAsync("alice", after.Id))!.RevokedAt);
+        Assert.Null((await store.GetAsync("bob", bobs.Id))!.RevokedAt);
+        Assert.Equal(
+            [(after.Id, ApiKeyStatus.Active), (same.Id, ApiKeyStatus.Revoked), (before.Id, ApiKeyStatus.Revoked)],
+            (await ListAsync(store, "alice")).Select(k => (k.Id, k.StatusAt(at))));
+    }
+
+    [Fact]
+    public async Task Adding_a_key_already_revoked_keeps_its_own_instant()
+    {
+        var store = await CreateStoreAsync();
+        await store.RevokeAllAsync("alice", TestKeys.Epoch.AddHours(1));
+        var key = TestKeys.Create("alice") with { RevokedAt = TestKeys.Epoch.AddMinutes(1) };
+
+        await store.AddAsync(key);
+
+        Assert.Equal(TestKeys.Epoch.AddMinutes(1), (await store.GetAsync("alice", key.Id))!.RevokedAt);
     }
 
     [Fact]
@@ -604,16 +679,41 @@ public abstract class KeyStoreConformanceTests : IAsyncLifetime
         });
 
         await Task.WhenAll(adds.Concat(revokes).Append(bystander));
-        counts.Add(await store.RevokeAllAsync("alice", TestKeys.Epoch.AddHours(Revocations + 1)));
 
+        // Every key was created before every revoke-all instant: each is revoked, either marked
+        // by a revoke-all (counted once) or stored revoked because it arrived after one.
         var listed = await ListAsync(store, "alice");
         Assert.Equal(Adds, listed.Count);
-        Assert.Equal(Adds, counts.Sum());
+        Assert.InRange(counts.Sum(), 0, Adds);
         Assert.All(listed, k => Assert.NotNull(k.RevokedAt));
+        Assert.All(listed, k => Assert.InRange(k.RevokedAt!.Value, TestKeys.Epoch.AddHours(1), TestKeys.Epoch.AddHours(Revocations)));
+        Assert.Equal(0, await store.RevokeAllAsync("alice", TestKeys.Epoch.AddHours(Revocations + 1)));
         Assert.Equal(TestKeys.Epoch.AddHours(Revocations + 1), await store.GetRevokedBeforeAsync("alice"));
         var bobs = await ListAsync(store, "bob");
         Assert.Equal(20, bobs.Count);
         Assert.All(bobs, k => Assert.Null(k.RevokedAt));
+    }
+
+    [Fact]
+    public async Task Adds_racing_one_revoke_all_end_revoked_exactly_when_created_up_to_its_instant()
+    {
+        const int Adds = 100;
+        var store = await CreateStoreAsync();
+        var at = TestKeys.Epoch.AddHours(1);
+        var older = Enumerable.Range(0, Adds).Select(i => TestKeys.Create("alice", TestKeys.Epoch.AddSeconds(i))).ToList();
+        var newer = Enumerable.Range(1, Adds).Select(i => TestKeys.Create("alice", at.AddSeconds(i))).ToList();
+        var adds = older.Zip(newer, (o, n) => new[] { o, n }).SelectMany(pair => pair)
+            .Select(key => Task.Run(async () => await store.AddAsync(key)))
+            .ToList();
+        var revoke = Task.Run(async () => await store.RevokeAllAsync("alice", at));
+
+        await Task.WhenAll(adds.Append(revoke));
+
+        // No sweep afterwards: whichever came first, the store alone must get every key right.
+        var listed = (await ListAsync(store, "alice")).ToDictionary(k => k.Id, StringComparer.Ordinal);
+        Assert.Equal(2 * Adds, listed.Count);
+        Assert.All(older, k => Assert.Equal(at, listed[k.Id].RevokedAt));
+        Assert.All(newer, k => Assert.Null(listed[k.Id].RevokedAt));
     }
 
     [Fact]

@@ -44,6 +44,14 @@ internal sealed class InMemoryKeyStore : IKeyStore
                 throw new DuplicateKeyException();
             }
 
+            // Created up to the owner's revoked-before instant: a revoke-all already covers it.
+            if (stored.RevokedAt is null
+                && _revokedBefore.TryGetValue(stored.Owner, out var revokedBefore)
+                && stored.CreatedAt <= revokedBefore)
+            {
+                stored = stored with { RevokedAt = revokedBefore };
+            }
+
             _byId.Add(stored.Id, stored);
             _idByHash.Add(stored.Hash, stored.Id);
             if (!_byOwner.TryGetValue(stored.Owner, out var listing))
@@ -128,7 +136,9 @@ internal sealed class InMemoryKeyStore : IKeyStore
                 foreach (var entry in listing)
                 {
                     var key = _byId[entry.Id];
-                    if (key.RevokedAt is null)
+
+                    // Keys created after the instant are new: the revoke-all does not reach them.
+                    if (key.RevokedAt is null && key.CreatedAt <= instant)
                     {
                         _byId[entry.Id] = key with { RevokedAt = instant };
                         marked++;
