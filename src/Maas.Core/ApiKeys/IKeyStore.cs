@@ -6,7 +6,11 @@ namespace Maas.ApiKeys;
 /// </summary>
 public interface IKeyStore
 {
-    /// <summary>Stores a new key. Throws <see cref="DuplicateKeyException"/> when the id or hash exists.</summary>
+    /// <summary>
+    /// Stores a new key. Throws <see cref="DuplicateKeyException"/> when the id or hash exists. A key
+    /// created at or before the owner's revoked-before instant is stored revoked at that instant
+    /// (it raced a revoke-all).
+    /// </summary>
     ValueTask AddAsync(ApiKeyRecord key, CancellationToken cancellationToken = default);
 
     /// <summary>Lists an owner's keys, newest first (ties broken by id, descending).</summary>
@@ -24,8 +28,8 @@ public interface IKeyStore
 
     /// <summary>
     /// Records that every credential of <paramref name="owner"/> issued before <paramref name="revokedBefore"/>
-    /// is revoked, and marks the owner's unrevoked keys revoked at that instant. The instant only
-    /// moves forward. Returns how many keys were newly marked.
+    /// is revoked, and marks the owner's unrevoked keys created up to that instant revoked at it.
+    /// The recorded instant only moves forward. Returns how many keys were newly marked.
     /// </summary>
     ValueTask<int> RevokeAllAsync(string owner, DateTimeOffset revokedBefore, CancellationToken cancellationToken = default);
 
