@@ -92,5 +92,45 @@ public sealed class EmbeddingTests
         await app.StopAsync();
     }
 
+    [Fact]
+    public async Task The_hosts_own_endpoints_can_require_the_Maas_schemes_and_policies()
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.Services.AddMaas().UseInMemoryStorage();
+        builder.Services.Configure<global::Maas.Hosting.Authentication.MaasGatewayOptions>(o => o.SharedSecret = "0123456789abcdef0123");
+        await using var app = builder.Build();
+        app.MapMaasApi();
+        app.MapGet("/mine/read", (System.Security.Claims.ClaimsPrincipal user) => user.Identity!.Name!)
+            .RequireAuthorization(global::Maas.Hosting.Authentication.MaasAuthenticationDefaults.ReadPolicy);
+        app.MapPost("/mine/manage", (System.Security.Claims.ClaimsPrincipal user) => user.Identity!.Name!)
+            .RequireAuthorization(global::Maas.Hosting.Authentication.MaasAuthenticationDefaults.ManagePolicy);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+
+        using var gateway = new HttpClient { BaseAddress = new Uri(address) };
+        gateway.DefaultRequestHeaders.Add("X-MaaS-Gateway-Secret", "0123456789abcdef0123");
+        gateway.DefaultRequestHeaders.Add("X-MaaS-Username", "ops");
+        gateway.DefaultRequestHeaders.Add("X-MaaS-Group", "[\"system:authenticated\"]");
+        Assert.Equal("ops", await gateway.GetStringAsync("/mine/read"));
+        Assert.Equal("ops", await (await gateway.PostAsync("/mine/manage", null)).Content.ReadAsStringAsync());
+
+        using var issued = await gateway.PostAsync("/v1/tokens", null);
+        var token = JsonDocument.Parse(await issued.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString();
+        using var bearer = new HttpClient { BaseAddress = new Uri(address) };
+        bearer.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        Assert.Equal("ops", await bearer.GetStringAsync("/mine/read"));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await bearer.PostAsync("/mine/manage", null)).StatusCode);
+
+        using var forged = new HttpClient { BaseAddress = new Uri(address) };
+        forged.DefaultRequestHeaders.Add("X-MaaS-Username", "ops");
+        forged.DefaultRequestHeaders.Add("X-MaaS-Group", "[\"admin-group\"]");
+        using var refused = await forged.GetAsync("/mine/read");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Contains("only accepted from the gateway", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await app.StopAsync();
+    }
+
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 }

@@ -20,26 +20,16 @@ internal sealed class MaasBearerHandler(
     MaasService service)
     : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggerFactory, encoder)
 {
-    private const string BearerPrefix = "Bearer ";
-
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var authorization = Request.Headers.Authorization;
-        if (authorization.Count == 0)
+        if (Request.Headers.Authorization.Count == 0)
         {
             return AuthenticateResult.NoResult();
         }
 
-        var value = authorization[0];
-        if (authorization.Count != 1 || value is null || !value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        if (!MaasCallerResolver.TryReadBearer(Context, out var credential, out var failure))
         {
-            return AuthenticateResult.Fail("Authorization header must be 'Bearer <token or key>'.");
-        }
-
-        var credential = value.AsSpan(BearerPrefix.Length).Trim().ToString();
-        if (credential.Length == 0)
-        {
-            return AuthenticateResult.Fail("Authorization header carries an empty bearer credential.");
+            return AuthenticateResult.Fail(failure!);
         }
 
         Maas.Validation.CredentialValidation validation;

@@ -26,7 +26,9 @@ public static class MaasEndpointRouteBuilderExtensions
             .WithName("Health").WithSummary("Whether the process serves requests.").Produces<HealthResponse>();
 
         // Metadata below only describes the API (OpenAPI); handlers read and write the wire themselves.
-        var manage = root.MapGroup("/v1").RequireAuthorization(MaasAuthenticationDefaults.ManagePolicy);
+        // Endpoints establish their caller themselves (MaasCallerResolver): minting and revoking
+        // need the gateway's identity; reads also accept a Maas token or key as a bearer credential.
+        var manage = root.MapGroup("/v1");
         manage.MapPost("/tokens", TokenEndpoints.IssueAsync)
             .WithName("IssueToken").WithSummary("Issues an ephemeral token for the caller.")
             .Accepts<TokenRequest>(isOptional: true, "application/json")
@@ -42,7 +44,7 @@ public static class MaasEndpointRouteBuilderExtensions
             .WithName("RevokeApiKey").WithSummary("Revokes one of the caller's keys.")
             .Produces(StatusCodes.Status204NoContent).WithMaasErrors(401, 404);
 
-        var read = root.MapGroup("/v1").RequireAuthorization(MaasAuthenticationDefaults.ReadPolicy);
+        var read = root.MapGroup("/v1");
         read.MapGet("/api-keys", ApiKeyEndpoints.ListAsync)
             .WithName("ListApiKeys").WithSummary("Lists the caller's keys, newest first.")
             .Produces<ApiKeyMetadata[]>().WithMaasErrors(401);

@@ -21,12 +21,17 @@ public static class MaasServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         var builder = services.AddMaasCore(configure);
-        if (services.Any(d => d.ServiceType == typeof(GatewayTrustWarning)))
+        if (services.Any(d => d.ServiceType == typeof(GatewayIdentityReader)))
         {
             return builder;
         }
 
-        services.AddSingleton<GatewayTrustWarning>();
+        services.AddSingleton<GatewayIdentityReader>();
+        services.AddSingleton<MaasCallerResolver>();
+
+        // Resolved from the container rather than by reflection on every request.
+        services.AddTransient<GatewayHeaderHandler>();
+        services.AddTransient<MaasBearerHandler>();
         services.AddOptions<MaasGatewayOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MaasGatewayOptions>, MaasGatewayOptionsValidator>());
         services.TryAddSingleton<MaasErrorFilter>();

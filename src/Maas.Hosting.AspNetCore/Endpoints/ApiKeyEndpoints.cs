@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Claims;
 using Maas.ApiKeys;
 using Maas.Hosting.Authentication;
 using Maas.Hosting.Contracts;
@@ -12,8 +11,14 @@ namespace Maas.Hosting.Endpoints;
 /// <summary>The <c>/v1/api-keys</c> endpoints.</summary>
 internal static class ApiKeyEndpoints
 {
-    public static async Task<IResult> CreateAsync(HttpContext context, ClaimsPrincipal principal, MaasService service)
+    public static async Task<IResult> CreateAsync(HttpContext context, MaasCallerResolver callers, MaasService service)
     {
+        var (user, denied) = await callers.ResolveAsync(context, allowBearer: false).ConfigureAwait(false);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
         var (request, error) = await JsonBody.ReadAsync(context, MaasJsonContext.Default.ApiKeyCreateRequest, allowEmpty: false).ConfigureAwait(false);
         if (error is not null)
         {
@@ -21,7 +26,7 @@ internal static class ApiKeyEndpoints
         }
 
         var created = await service.CreateApiKeyAsync(
-            principal.ToMaasUser(),
+            user!,
             new ApiKeyRequest
             {
                 Name = request!.Name ?? "",
@@ -44,9 +49,15 @@ internal static class ApiKeyEndpoints
             statusCode: StatusCodes.Status201Created);
     }
 
-    public static async Task<IResult> ListAsync(HttpContext context, ClaimsPrincipal principal, MaasService service)
+    public static async Task<IResult> ListAsync(HttpContext context, MaasCallerResolver callers, MaasService service)
     {
-        var keys = await service.ListApiKeysAsync(principal.ToMaasUser(), context.RequestAborted).ConfigureAwait(false);
+        var (user, denied) = await callers.ResolveAsync(context, allowBearer: true).ConfigureAwait(false);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var keys = await service.ListApiKeysAsync(user!, context.RequestAborted).ConfigureAwait(false);
         var now = service.Now;
         var list = new ApiKeyMetadata[keys.Count];
         for (var i = 0; i < keys.Count; i++)
@@ -57,17 +68,29 @@ internal static class ApiKeyEndpoints
         return TypedResults.Json<IReadOnlyList<ApiKeyMetadata>>(list, MaasJsonContext.Default.IReadOnlyListApiKeyMetadata);
     }
 
-    public static async Task<IResult> GetAsync(string id, HttpContext context, ClaimsPrincipal principal, MaasService service)
+    public static async Task<IResult> GetAsync(string id, HttpContext context, MaasCallerResolver callers, MaasService service)
     {
-        var key = await service.GetApiKeyAsync(principal.ToMaasUser(), id, context.RequestAborted).ConfigureAwait(false);
+        var (user, denied) = await callers.ResolveAsync(context, allowBearer: true).ConfigureAwait(false);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var key = await service.GetApiKeyAsync(user!, id, context.RequestAborted).ConfigureAwait(false);
         return key is null
             ? NotFound(id)
             : TypedResults.Json(ToMetadata(key, service.Now), MaasJsonContext.Default.ApiKeyMetadata);
     }
 
-    public static async Task<IResult> RevokeAsync(string id, HttpContext context, ClaimsPrincipal principal, MaasService service)
+    public static async Task<IResult> RevokeAsync(string id, HttpContext context, MaasCallerResolver callers, MaasService service)
     {
-        var revoked = await service.RevokeApiKeyAsync(principal.ToMaasUser(), id, context.RequestAborted).ConfigureAwait(false);
+        var (user, denied) = await callers.ResolveAsync(context, allowBearer: false).ConfigureAwait(false);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var revoked = await service.RevokeApiKeyAsync(user!, id, context.RequestAborted).ConfigureAwait(false);
         return revoked ? TypedResults.NoContent() : NotFound(id);
     }
 

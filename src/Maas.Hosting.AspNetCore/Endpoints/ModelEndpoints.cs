@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Maas.Hosting.Authentication;
 using Maas.Hosting.Contracts;
 using Microsoft.AspNetCore.Http;
@@ -8,9 +7,15 @@ namespace Maas.Hosting.Endpoints;
 /// <summary><c>GET /v1/models</c>: the models of the caller's tier, in OpenAI's list shape.</summary>
 internal static class ModelEndpoints
 {
-    public static async Task<IResult> ListAsync(HttpContext context, ClaimsPrincipal principal, MaasService service)
+    public static async Task<IResult> ListAsync(HttpContext context, MaasCallerResolver callers, MaasService service)
     {
-        var models = await service.ListModelsAsync(principal.ToMaasUser(), context.RequestAborted).ConfigureAwait(false);
+        var (user, denied) = await callers.ResolveAsync(context, allowBearer: true).ConfigureAwait(false);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var models = await service.ListModelsAsync(user!, context.RequestAborted).ConfigureAwait(false);
         var data = new ModelEntry[models.Count];
         for (var i = 0; i < models.Count; i++)
         {

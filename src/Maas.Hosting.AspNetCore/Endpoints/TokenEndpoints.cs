@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Maas.Hosting.Authentication;
 using Maas.Hosting.Contracts;
 using Maas.Hosting.Requests;
@@ -9,8 +8,14 @@ namespace Maas.Hosting.Endpoints;
 /// <summary><c>POST /v1/tokens</c> and <c>DELETE /v1/tokens</c>.</summary>
 internal static class TokenEndpoints
 {
-    public static async Task<IResult> IssueAsync(HttpContext context, ClaimsPrincipal principal, MaasService service)
+    public static async Task<IResult> IssueAsync(HttpContext context, MaasCallerResolver callers, MaasService service)
     {
+        var (user, denied) = await callers.ResolveAsync(context, allowBearer: false).ConfigureAwait(false);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
         var (request, error) = await JsonBody.ReadAsync(context, MaasJsonContext.Default.TokenRequest, allowEmpty: true).ConfigureAwait(false);
         if (error is not null)
         {
@@ -18,7 +23,7 @@ internal static class TokenEndpoints
         }
 
         var expiration = ExpirationField.Read(request?.Expiration);
-        var issued = await service.IssueTokenAsync(principal.ToMaasUser(), expiration, context.RequestAborted).ConfigureAwait(false);
+        var issued = await service.IssueTokenAsync(user!, expiration, context.RequestAborted).ConfigureAwait(false);
         var lifetime = Durations.GoDuration.FromTimeSpan(issued.ExpiresAt - issued.IssuedAt);
         var issuedAt = issued.IssuedAt.ToUnixTimeSeconds();
         return TypedResults.Json(
@@ -34,9 +39,15 @@ internal static class TokenEndpoints
             statusCode: StatusCodes.Status201Created);
     }
 
-    public static async Task<IResult> RevokeAllAsync(HttpContext context, ClaimsPrincipal principal, MaasService service)
+    public static async Task<IResult> RevokeAllAsync(HttpContext context, MaasCallerResolver callers, MaasService service)
     {
-        await service.RevokeAllAsync(principal.ToMaasUser(), context.RequestAborted).ConfigureAwait(false);
+        var (user, denied) = await callers.ResolveAsync(context, allowBearer: false).ConfigureAwait(false);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        await service.RevokeAllAsync(user!, context.RequestAborted).ConfigureAwait(false);
         return TypedResults.NoContent();
     }
 

@@ -8,13 +8,21 @@ namespace Maas.Hosting.Errors;
 /// An error answer: <c>application/problem+json</c> carrying <c>error</c>, or OpenAI's
 /// <c>{"error":{...}}</c> on endpoints marked with <see cref="OpenAiErrorsMetadata"/>.
 /// </summary>
-internal sealed class ErrorResult(int status, string message, string? field = null, string? code = null) : IResult
+internal sealed class ErrorResult(int status, string message, string? field = null, string? code = null, string? wwwAuthenticate = null) : IResult
 {
     public int StatusCode => status;
 
     public string Message => message;
 
-    public Task ExecuteAsync(HttpContext httpContext) => WriteAsync(httpContext, status, message, field, code);
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        if (wwwAuthenticate is not null)
+        {
+            httpContext.Response.Headers.WWWAuthenticate = wwwAuthenticate;
+        }
+
+        return WriteAsync(httpContext, status, message, field, code);
+    }
 
     public static Task WriteAsync(HttpContext context, int status, string message, string? field = null, string? code = null)
     {

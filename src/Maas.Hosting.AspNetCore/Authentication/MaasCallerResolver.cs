@@ -1,0 +1,84 @@
+using Maas.ApiKeys;
+using Maas.Hosting.Errors;
+using Maas.Users;
+using Microsoft.AspNetCore.Http;
+
+namespace Maas.Hosting.Authentication;
+
+/// <summary>
+/// Establishes who calls a Maas endpoint: the gateway's identity headers, or, where the endpoint
+/// allows it, a token or key issued by Maas as a bearer credential. It runs inside the endpoint
+/// rather than through the authentication and authorization middleware, which would create
+/// handlers, a principal and a policy evaluation on every request of the platform's hot path;
+/// the same rules are offered to other endpoints as the <c>MaasGateway</c> and <c>MaasBearer</c> schemes.
+/// </summary>
+internal sealed class MaasCallerResolver(GatewayIdentityReader gateway, MaasService service)
+{
+    private const string BearerPrefix = "Bearer ";
+
+    public ValueTask<(MaasUser? User, ErrorResult? Error)> ResolveAsync(HttpContext context, bool allowBearer)
+    {
+        switch (gateway.Read(context, out var user, out var failure))
+        {
+            case GatewayIdentityOutcome.Established:
+                return ValueTask.FromResult<(MaasUser?, ErrorResult?)>((user, null));
+            case GatewayIdentityOutcome.Refused:
+                return ValueTask.FromResult<(MaasUser?, ErrorResult?)>((null, Unauthorized(failure!)));
+        }
+
+        if (!allowBearer || context.Request.Headers.Authorization.Count == 0)
+        {
+            return ValueTask.FromResult<(MaasUser?, ErrorResult?)>((null, Unauthorized(allowBearer
+                ? "Missing credentials: the gateway must send the identity headers, or send Authorization: Bearer <token or key>."
+                : gateway.MissingIdentityMessage(context))));
+        }
+
+        return ResolveBearerAsync(context);
+    }
+
+    internal static bool TryReadBearer(HttpContext context, out string credential, out string? failure)
+    {
+        credential = "";
+        failure = null;
+        var authorization = context.Request.Headers.Authorization;
+        var value = authorization.Count == 1 ? authorization[0] : null;
+        if (value is null || !value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            failure = "Authorization header must be 'Bearer <token or key>'.";
+            return false;
+        }
+
+        credential = value.AsSpan(BearerPrefix.Length).Trim().ToString();
+        if (credential.Length == 0)
+        {
+            failure = "Authorization header carries an empty bearer credential.";
+            return false;
+        }
+
+        return true;
+    }
+
+    private async ValueTask<(MaasUser? User, ErrorResult? Error)> ResolveBearerAsync(HttpContext context)
+    {
+        if (!TryReadBearer(context, out var credential, out var failure))
+        {
+            return (null, Unauthorized(failure!, bearer: true));
+        }
+
+        try
+        {
+            var validation = await service.ValidateAsync(credential, context.RequestAborted).ConfigureAwait(false);
+            return validation.IsValid
+                ? (validation.User, null)
+                : (null, Unauthorized("The bearer credential is invalid, expired or revoked.", bearer: true));
+        }
+        catch (StoreUnavailableException)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            return (null, new ErrorResult(StatusCodes.Status503ServiceUnavailable, "The key store is temporarily unavailable; retry shortly."));
+        }
+    }
+
+    private static ErrorResult Unauthorized(string message, bool bearer = false) =>
+        new(StatusCodes.Status401Unauthorized, message, wwwAuthenticate: bearer ? "Bearer" : null);
+}
