@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 
 namespace Maas.Hosting.Authentication;
@@ -57,31 +59,53 @@ internal static class GroupHeaderParser
     private static bool TryParseJson(string text, out IReadOnlyList<string> groups)
     {
         groups = [];
+        var maxBytes = Encoding.UTF8.GetMaxByteCount(text.Length);
+        byte[]? rented = null;
+        var buffer = maxBytes <= 1024 ? stackalloc byte[1024] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
         try
         {
-            using var document = JsonDocument.Parse(text);
-            if (document.RootElement.ValueKind != JsonValueKind.Array || document.RootElement.GetArrayLength() > MaxGroups)
+            var length = Encoding.UTF8.GetBytes(text, buffer);
+            var reader = new Utf8JsonReader(buffer[..length]);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
             {
                 return false;
             }
 
-            var list = new List<string>(document.RootElement.GetArrayLength());
-            foreach (var element in document.RootElement.EnumerateArray())
+            var list = new List<string>();
+            while (reader.Read())
             {
-                if (element.ValueKind != JsonValueKind.String)
+                if (reader.TokenType == JsonTokenType.EndArray)
+                {
+                    // Nothing may follow the array.
+                    if (reader.Read())
+                    {
+                        return false;
+                    }
+
+                    groups = list;
+                    return true;
+                }
+
+                if (reader.TokenType != JsonTokenType.String || list.Count == MaxGroups)
                 {
                     return false;
                 }
 
-                list.Add(element.GetString()!);
+                list.Add(reader.GetString()!);
             }
 
-            groups = list;
-            return true;
+            return false;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             return false;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ public sealed class GroupHeaderParserTests
     [InlineData("[a b]", new[] { "a", "b" })]
     [InlineData("[system:authenticated  tier-free-users]", new[] { "system:authenticated", "tier-free-users" })]
     [InlineData("[\"with space\"]", new[] { "with space" })]
+    [InlineData("[\"\\u0041b\",\"gr\u00fcn\"]", new[] { "Ab", "gr\u00fcn" })]
     public void Parses_json_arrays_and_authorino_lists(string header, string[] expected)
     {
         Assert.True(GroupHeaderParser.TryParse(header, out var groups));
@@ -26,6 +27,8 @@ public sealed class GroupHeaderParserTests
     [InlineData("{\"a\":1}")]
     [InlineData("[\"a\"")]
     [InlineData("[a [b]]")]
+    [InlineData("[\"a\"] [\"b\"]")]
+    [InlineData("[\"a\",]")]
     public void Refuses_anything_that_is_not_a_list_of_strings(string header)
     {
         Assert.False(GroupHeaderParser.TryParse(header, out _));
