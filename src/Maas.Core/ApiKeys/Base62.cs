@@ -87,6 +87,28 @@ internal static class Base62
         return true;
     }
 
+    /// <summary>
+    /// Returns the <paramref name="digitCount"/> digits of the largest value <paramref name="byteCount"/>
+    /// bytes hold (all bits set), for <see cref="IsAtMost"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">That value does not fit in <paramref name="digitCount"/> digits.</exception>
+    public static string MaxDigits(int byteCount, int digitCount)
+    {
+        Span<byte> max = stackalloc byte[byteCount];
+        max.Fill(0xFF);
+        Span<char> digits = stackalloc char[digitCount];
+        Encode(max, digits);
+        return new string(digits);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="digits"/>, all in the alphabet, spell a value no greater than
+    /// <paramref name="max"/> of the same width. The alphabet is in ordinal order, so fixed-width
+    /// digits sort as their values: one ordinal comparison instead of a big-number decode.
+    /// </summary>
+    public static bool IsAtMost(ReadOnlySpan<char> digits, ReadOnlySpan<char> max) =>
+        digits.Length == max.Length && digits.SequenceCompareTo(max) <= 0;
+
     /// <summary>Returns the value of a digit, or -1 when <paramref name="c"/> is not one.</summary>
     public static int DigitValue(char c) => c switch
     {

@@ -79,4 +79,51 @@ public sealed class Base62Tests
         Assert.Equal(BigInteger.Zero, n);
         return new string(digits);
     }
+
+    [Theory]
+    [InlineData(12, 17, "1f2SI9UJPXvb7vdJ1")]
+    [InlineData(32, 43, "yhjskwdA6OZ1AL1YmHWZWm8LLG7HjnuCA2j5rOw8Xp1")]
+    public void MaxDigits_are_the_digits_of_the_largest_value(int bytes, int digits, string expected)
+    {
+        Assert.Equal(expected, Base62.MaxDigits(bytes, digits));
+    }
+
+    [Theory]
+    [InlineData(12, 17)]
+    [InlineData(32, 43)]
+    public void IsAtMost_agrees_with_decoding_on_random_and_boundary_digits(int bytes, int digits)
+    {
+        const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        var max = Base62.MaxDigits(bytes, digits);
+        var random = new Random(62);
+        var samples = new List<string> { max, new('0', digits), new('z', digits) };
+        for (var position = 0; position < digits; position++)
+        {
+            // Each digit of the maximum one step up and one step down.
+            var value = Base62.DigitValue(max[position]);
+            if (value < 61)
+            {
+                samples.Add(string.Concat(max.AsSpan(0, position), Alphabet[value + 1].ToString(), max.AsSpan(position + 1)));
+            }
+
+            if (value > 0)
+            {
+                samples.Add(string.Concat(max.AsSpan(0, position), Alphabet[value - 1].ToString(), max.AsSpan(position + 1)));
+            }
+        }
+
+        for (var i = 0; i < 5_000; i++)
+        {
+            // Random digits, half of them sharing a random-length prefix with the maximum.
+            var text = new string(Enumerable.Range(0, digits).Select(_ => Alphabet[random.Next(62)]).ToArray());
+            var shared = random.Next(2) == 0 ? random.Next(digits) : 0;
+            samples.Add(string.Concat(max.AsSpan(0, shared), text.AsSpan(shared)));
+        }
+
+        var buffer = new byte[bytes];
+        foreach (var sample in samples)
+        {
+            Assert.Equal(Base62.TryDecode(sample, buffer), Base62.IsAtMost(sample, max));
+        }
+    }
 }
