@@ -2,14 +2,19 @@ using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
 using Maas.ApiKeys;
 using Maas.Storage.InMemory;
+using Maas.Storage.PostgreSql;
+using Maas.Testing;
+using Npgsql;
 
 namespace Maas.Benchmarks;
 
 /// <summary>
 /// Creating an API key per store: generation (random bits, base62, CRC-32, SHA-256) plus one
 /// durable write. The <c>disk</c> (SQLite) store commits with <c>synchronous=FULL</c>, so every
-/// acknowledged key has been fsynced. The floor is the cryptography alone: 44 random bytes and one SHA-256.
-/// PostgreSQL (<c>external</c>) is not measured yet: that store is not in this build.
+/// acknowledged key has been fsynced; so does the <c>external</c> (PostgreSQL) store, on a throwaway
+/// server (<see cref="PostgreSqlServer"/>) switched back to <c>fsync</c> and <c>synchronous_commit</c>
+/// on. The floor is the cryptography alone: 44 random bytes and one SHA-256. One caller at a time:
+/// these are latencies; throughput under concurrency is for benchmarks/load.
 /// </summary>
 [MemoryDiagnoser]
 public class ApiKeyCreationBenchmarks
@@ -20,6 +25,9 @@ public class ApiKeyCreationBenchmarks
     private MaasSubjects _inMemory = null!;
     private MaasSubjects _disk = null!;
     private ScratchFolder _folder = null!;
+    private PostgreSqlServer? _server;
+    private NpgsqlDataSource? _dataSource;
+    private MaasSubjects? _external;
 
     [GlobalSetup]
     public async Task Setup()
@@ -29,6 +37,31 @@ public class ApiKeyCreationBenchmarks
         _disk = new MaasSubjects(store);
     }
 
+    [GlobalSetup(Target = nameof(CreateApiKey_PostgreSql))]
+    public async Task SetupPostgreSql()
+    {
+        await Setup();
+        _server = new PostgreSqlServer();
+        await _server.InitializeAsync();
+        var database = await _server.CreateDatabaseAsync();
+
+        // The test server trades durability for speed; a benchmark of acknowledged writes must not.
+        await using (var admin = new NpgsqlConnection(database))
+        {
+            await admin.OpenAsync();
+            await using var command = new NpgsqlCommand(
+                "ALTER SYSTEM SET fsync = on; ALTER SYSTEM SET synchronous_commit = on; ALTER SYSTEM SET full_page_writes = on; SELECT pg_reload_conf();",
+                admin);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var url = _server.ConnectionUrl(new NpgsqlConnectionStringBuilder(database).Database!);
+        _dataSource = PostgreSqlDataSourceFactory.Create(new PostgreSqlStorageOptions { ConnectionUrl = url });
+        var external = new PostgreSqlKeyStore(_dataSource);
+        await external.InitializeAsync();
+        _external = new MaasSubjects(external);
+    }
+
     [GlobalCleanup]
     public async Task Cleanup()
     {
@@ -36,6 +69,16 @@ public class ApiKeyCreationBenchmarks
         _disk.Dispose();
         _inMemory.Dispose();
         _folder.Dispose();
+        _external?.Dispose();
+        if (_dataSource is not null)
+        {
+            await _dataSource.DisposeAsync();
+        }
+
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
     }
 
     /// <summary>The physical floor: the random bits of a key id and secret, and one SHA-256.</summary>
@@ -58,4 +101,8 @@ public class ApiKeyCreationBenchmarks
     /// <summary>The same on <c>--storage disk</c>: one SQLite transaction fsynced before it returns.</summary>
     [Benchmark]
     public ValueTask<CreatedApiKey> CreateApiKey_Disk() => _disk.Service.CreateApiKeyAsync(MaasSubjects.User, Request);
+
+    /// <summary>The same on <c>--storage external</c>: one INSERT committed (WAL flushed) on a local PostgreSQL.</summary>
+    [Benchmark]
+    public ValueTask<CreatedApiKey> CreateApiKey_PostgreSql() => _external!.Service.CreateApiKeyAsync(MaasSubjects.User, Request);
 }

@@ -83,7 +83,11 @@ internal sealed class MaasSubjects : IDisposable
         }
     }
 
-    public void Dispose() => Keys.Dispose();
+    public void Dispose()
+    {
+        Validator.Dispose();
+        Keys.Dispose();
+    }
 }
 
 /// <summary>A folder under the system temp path, deleted on dispose.</summary>
