@@ -11,6 +11,8 @@
 #   LOAD_CONNECTIONS  wrk connections (default 64)
 #   LOAD_SOAK         if > 0, also run POST /v1/tokens for that many seconds sampling the
 #                     host's memory every 10 s (the steady-memory target; default 0: skipped)
+#   LOAD_POSTGRES_URL a postgresql:// URL of an empty, durable database: also measures
+#                     POST /v1/api-keys on --storage external (default: skipped)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,6 +22,7 @@ warmup=${LOAD_WARMUP:-3}
 threads=${LOAD_THREADS:-2}
 connections=${LOAD_CONNECTIONS:-64}
 soak=${LOAD_SOAK:-0}
+postgres_url=${LOAD_POSTGRES_URL:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/maas-load.XXXXXX")
 pids=()
 
@@ -142,6 +145,12 @@ skip() { # NAME CEILING NOTE
 
 identity=(-H 'X-MaaS-Username: load-user' -H 'X-MaaS-Group: ["system:authenticated","premium-group"]')
 
+# A gateway client for introspection, configured as its secret's hash (see the README).
+client_secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+export Maas__Gateway__Clients__0__ClientId=load
+export Maas__Gateway__Clients__0__SecretHash="sha256:$(printf %s "$client_secret" | sha256sum | cut -d' ' -f1)"
+basic=$(printf 'load:%s' "$client_secret" | base64 -w0)
+
 say "ceilings (benchmarks/Maas.Load.Baseline), ${duration}s each after ${warmup}s warm-up, wrk -t$threads -c$connections:"
 start baseline "$work/baseline/Maas.Load.Baseline.dll"
 bpid=$server_pid bport=$server_port
@@ -160,13 +169,18 @@ drive "POST /v1/tokens" "ceiling: ES256 sign" "$base/v1/tokens" tokens.lua
 drive "POST /v1/api-keys (in-memory)" "ceiling: fixed 201 JSON" "$base/v1/api-keys" api_keys.lua
 drive "GET /v1/models" "ceiling: fixed 201 JSON" "$base/v1/models" models.lua
 
-# Introspection: present only in builds that have it; validates one real API key.
+# Introspection (present in builds that have it) of one real API key and one real token.
 key=$(curl -fsS -X POST "${identity[@]}" -H 'Content-Type: application/json' \
   -d '{"name":"introspection load","expiration":"1h"}' "$base/v1/api-keys" | sed -E 's/.*"token":"([^"]+)".*/\1/')
-status=$(curl -s -o "$work/introspect.json" -w '%{http_code}' -X POST "${identity[@]}" \
+token=$(curl -fsS -X POST "${identity[@]}" -H 'Content-Type: application/json' \
+  -d '{"expiration":"1h"}' "$base/v1/tokens" | sed -E 's/.*"token":"([^"]+)".*/\1/')
+status=$(curl -s -o "$work/introspect.json" -w '%{http_code}' -X POST -H "Authorization: Basic $basic" \
   --data-urlencode "token=$key" "$base/v1/introspect" || true)
 if [[ $status == 200 ]] && grep -q '"active":true' "$work/introspect.json"; then
-  MAAS_LOAD_KEY=$key drive "POST /v1/introspect (API key)" "ceiling: SHA-256 + lookup" "$base/v1/introspect" introspect.lua
+  MAAS_LOAD_BASIC=$basic MAAS_LOAD_CREDENTIAL=$key \
+    drive "POST /v1/introspect (API key)" "ceiling: SHA-256 + lookup" "$base/v1/introspect" introspect.lua
+  MAAS_LOAD_BASIC=$basic MAAS_LOAD_CREDENTIAL=$token \
+    drive "POST /v1/introspect (token)" "ceiling: SHA-256 + lookup" "$base/v1/introspect" introspect.lua
 elif [[ $status == 404 ]]; then
   skip "POST /v1/introspect (API key)" "ceiling: SHA-256 + lookup" "not in this build (404)"
 else
@@ -198,6 +212,20 @@ if [[ -n $dport ]]; then
   stop "$dpid"
 else
   skip "POST /v1/api-keys (disk)" "ceiling: fixed 201 JSON" "$(grep -m1 -i 'maas-api:' "$work/api-disk.log" || echo 'the host did not start')"
+fi
+
+if [[ -n $postgres_url ]]; then
+  say "maas-api --storage external:"
+  start api-external "$work/api/maas-api.dll" --storage external --db-connection-url "$postgres_url"
+  epid=$server_pid eport=$server_port
+  if [[ -n $eport ]]; then
+    drive "POST /v1/api-keys (external)" "ceiling: fixed 201 JSON" "http://127.0.0.1:$eport/v1/api-keys" api_keys.lua
+    stop "$epid"
+  else
+    skip "POST /v1/api-keys (external)" "ceiling: fixed 201 JSON" "$(grep -m1 -i 'maas-api:' "$work/api-external.log" || echo 'the host did not start')"
+  fi
+else
+  skip "POST /v1/api-keys (external)" "ceiling: fixed 201 JSON" "set LOAD_POSTGRES_URL to a durable PostgreSQL database to measure"
 fi
 
 # --- report ------------------------------------------------------------------------------
