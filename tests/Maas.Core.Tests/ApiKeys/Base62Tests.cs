@@ -49,6 +49,46 @@ public sealed class Base62Tests
     }
 
     [Fact]
+    public void Encodes_every_length_and_width_like_the_reference()
+    {
+        var random = new Random(4);
+        for (var length = 0; length <= 64; length++)
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                var value = new byte[length];
+                random.NextBytes(value);
+                if (i == 0)
+                {
+                    Array.Fill(value, (byte)0xFF);
+                }
+
+                // The fewest digits that hold the value, and a few more.
+                var width = random.Next(0, 4);
+                for (var n = new BigInteger(value, isUnsigned: true, isBigEndian: true); n > 0; n /= 62)
+                {
+                    width++;
+                }
+
+                var text = new char[width];
+
+                Base62.Encode(value, text);
+
+                Assert.Equal(Reference(value, width), new string(text));
+            }
+        }
+    }
+
+    [Fact]
+    public void A_value_one_digit_too_large_for_the_width_is_refused()
+    {
+        var value = Enumerable.Repeat((byte)0xFF, 32).ToArray();
+
+        Assert.Throws<ArgumentException>(() => Base62.Encode(value, new char[42]));
+        Assert.Throws<ArgumentException>(() => Base62.Encode([0x01, 0x00, 0x00, 0x00, 0x00], new char[5]));
+    }
+
+    [Fact]
     public void A_value_too_large_for_the_width_is_refused()
     {
         Assert.Throws<ArgumentException>(() => Base62.Encode([0xFF, 0xFF], new char[2]));
