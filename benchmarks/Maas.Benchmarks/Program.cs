@@ -1,4 +1,13 @@
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 
-// Runs the benchmarks named by --filter; see benchmarks/README.md.
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// Runs the benchmarks named by --filter; see benchmarks/README.md. Exits 1 when a benchmark
+// failed (an exception, a validation error, or no result), so CI can run it.
+IConfig? config = null;
+#if DEBUG
+// A Debug build measures nothing worth reading, but `dotnet test` without -c Release still smoke-tests it.
+config = DefaultConfig.Instance.WithOptions(ConfigOptions.DisableOptimizationsValidator);
+#endif
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+var failed = summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success || r.ResultStatistics is null));
+return failed ? 1 : 0;

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -44,6 +43,10 @@ internal static class ApiKeyFormat
     private const int SecretStart = SeparatorIndex + 1;
     private const int CheckStart = SecretStart + SecretLength;
     private const int StackLimit = 256;
+
+    // The digits of 2^96 - 1 and 2^256 - 1: key ids and secrets above them were not generated here.
+    private static readonly string s_maxKeyId = Base62.MaxDigits(KeyIdBytes, KeyIdLength);
+    private static readonly string s_maxSecret = Base62.MaxDigits(SecretBytes, SecretLength);
 
     /// <summary>Generates a new key from <see cref="RandomNumberGenerator"/>.</summary>
     public static GeneratedApiKey Generate()
@@ -107,11 +110,8 @@ internal static class ApiKeyFormat
         }
 
         // Digits that spell a number larger than 96 or 256 bits were not generated here.
-        Span<byte> value = stackalloc byte[SecretBytes];
-        var idInRange = Base62.TryDecode(key.Slice(KeyIdStart, KeyIdLength), value[..KeyIdBytes]);
-        var secretInRange = Base62.TryDecode(key.Slice(SecretStart, SecretLength), value);
-        CryptographicOperations.ZeroMemory(value);
-        if (!idInRange || !secretInRange)
+        if (!Base62.IsAtMost(key.Slice(KeyIdStart, KeyIdLength), s_maxKeyId)
+            || !Base62.IsAtMost(key.Slice(SecretStart, SecretLength), s_maxSecret))
         {
             return false;
         }
@@ -123,11 +123,8 @@ internal static class ApiKeyFormat
     }
 
     /// <summary>Whether <paramref name="id"/> could be the id of a key generated here (17 base62 digits, at most 96 bits).</summary>
-    public static bool IsKeyId(ReadOnlySpan<char> id)
-    {
-        Span<byte> value = stackalloc byte[KeyIdBytes];
-        return id.Length == KeyIdLength && Base62.TryDecode(id, value);
-    }
+    public static bool IsKeyId(ReadOnlySpan<char> id) =>
+        id.Length == KeyIdLength && !id.ContainsAnyExcept(Base62.Digits) && Base62.IsAtMost(id, s_maxKeyId);
 
     /// <summary>Computes SHA-256(UTF-8(keyId) || 0x00 || UTF-8(secret)).</summary>
     public static byte[] ComputeHash(ReadOnlySpan<char> keyId, ReadOnlySpan<char> secret)
@@ -168,10 +165,15 @@ internal static class ApiKeyFormat
     private static void WriteCheck(ReadOnlySpan<char> text, Span<char> destination)
     {
         Span<byte> bytes = stackalloc byte[CheckStart];
-        Span<byte> crc = stackalloc byte[sizeof(uint)];
         var length = Encoding.UTF8.GetBytes(text, bytes);
-        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32.Compute(bytes[..length]));
+        var crc = Crc32.Compute(bytes[..length]);
         CryptographicOperations.ZeroMemory(bytes);
-        Base62.Encode(crc, destination);
+
+        // Base62.Encode of the big-endian CRC, on a uint: 62^6 > 2^32, so it always fits.
+        for (var i = CheckLength - 1; i >= 0; i--)
+        {
+            destination[i] = Base62.Alphabet[(int)(crc % 62)];
+            crc /= 62;
+        }
     }
 }

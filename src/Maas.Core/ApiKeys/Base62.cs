@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
 namespace Maas.ApiKeys;
@@ -13,6 +14,10 @@ internal static class Base62
     public const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
     private const int MaxValueLength = 64;
+    private const int DigitsPerChunk = 5;
+
+    // 62^0 .. 62^5; 62^5 = 916,132,832 fits in 32 bits.
+    private static readonly ulong[] s_powers = [1, 62, 3_844, 238_328, 14_776_336, 916_132_832];
 
     /// <summary>Gets the base62 digits, for fast validation.</summary>
     public static SearchValues<char> Digits { get; } = SearchValues.Create(Alphabet);
@@ -25,31 +30,49 @@ internal static class Base62
     public static void Encode(ReadOnlySpan<byte> value, Span<char> destination)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(value.Length, MaxValueLength, nameof(value));
-        Span<byte> work = stackalloc byte[value.Length];
-        value.CopyTo(work);
+
+        // The value as big-endian 32-bit limbs, divided by 62^5 (< 2^32) per pass: five digits for
+        // one 64-by-32-bit division per limb, instead of one byte-wise long division per digit.
+        Span<uint> limbs = stackalloc uint[(value.Length + 3) / 4];
         try
         {
-            for (var i = destination.Length - 1; i >= 0; i--)
+            var offset = (limbs.Length * 4) - value.Length;
+            for (var i = 0; i < value.Length; i++)
             {
-                var remainder = 0;
-                for (var j = 0; j < work.Length; j++)
-                {
-                    var accumulator = (remainder << 8) | work[j];
-                    work[j] = (byte)(accumulator / 62);
-                    remainder = accumulator % 62;
-                }
-
-                destination[i] = Alphabet[remainder];
+                var position = offset + i;
+                limbs[position / 4] |= (uint)value[i] << (8 * (3 - (position % 4)));
             }
 
-            if (work.ContainsAnyExcept((byte)0))
+            for (var end = destination.Length; end > 0;)
+            {
+                var count = Math.Min(DigitsPerChunk, end);
+                var divisor = s_powers[count];
+                ulong remainder = 0;
+                for (var j = 0; j < limbs.Length; j++)
+                {
+                    var accumulator = (remainder << 32) | limbs[j];
+                    limbs[j] = (uint)(accumulator / divisor);
+                    remainder = accumulator % divisor;
+                }
+
+                var chunk = (uint)remainder;
+                for (var k = 1; k <= count; k++)
+                {
+                    destination[end - k] = Alphabet[(int)(chunk % 62)];
+                    chunk /= 62;
+                }
+
+                end -= count;
+            }
+
+            if (limbs.ContainsAnyExcept(0u))
             {
                 throw new ArgumentException("The value does not fit in the requested number of base62 digits.", nameof(destination));
             }
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(work);
+            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(limbs));
         }
     }
 
@@ -86,6 +109,28 @@ internal static class Base62
 
         return true;
     }
+
+    /// <summary>
+    /// Returns the <paramref name="digitCount"/> digits of the largest value <paramref name="byteCount"/>
+    /// bytes hold (all bits set), for <see cref="IsAtMost"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">That value does not fit in <paramref name="digitCount"/> digits.</exception>
+    public static string MaxDigits(int byteCount, int digitCount)
+    {
+        Span<byte> max = stackalloc byte[byteCount];
+        max.Fill(0xFF);
+        Span<char> digits = stackalloc char[digitCount];
+        Encode(max, digits);
+        return new string(digits);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="digits"/>, all in the alphabet, spell a value no greater than
+    /// <paramref name="max"/> of the same width. The alphabet is in ordinal order, so fixed-width
+    /// digits sort as their values: one ordinal comparison instead of a big-number decode.
+    /// </summary>
+    public static bool IsAtMost(ReadOnlySpan<char> digits, ReadOnlySpan<char> max) =>
+        digits.Length == max.Length && digits.SequenceCompareTo(max) <= 0;
 
     /// <summary>Returns the value of a digit, or -1 when <paramref name="c"/> is not one.</summary>
     public static int DigitValue(char c) => c switch

@@ -144,6 +144,23 @@ public sealed partial class ApiKeyFormatTests
         Assert.Equal(ValidationFailure.Malformed, failure);
     }
 
+    [Theory]
+    [InlineData("1f2SI9UJPXvb7vdJ1", "yhjskwdA6OZ1AL1YmHWZWm8LLG7HjnuCA2j5rOw8Xp1", true)]
+    [InlineData("1f2SI9UJPXvb7vdJ1", "yhjskwdA6OZ1AL1YmHWZWm8LLG7HjnuCA2j5rOw8Xp2", false)]
+    [InlineData("1f2SI9UJPXvb7vdJ1", "yhjskwdA6OZ1AL1YmHWZWm8LLG7HjnuCA2j5rOw8Xq0", false)]
+    [InlineData("1f2SI9UJPXvb7vdJ1", "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", false)]
+    [InlineData("1f2SI9UJPXvb7vdJ2", "0000000000000000000000000000000000000000000", false)]
+    [InlineData("1f2SI9UJPXvb7vdK0", "0000000000000000000000000000000000000000000", false)]
+    [InlineData("00000000000000000", "0000000000000000000000000000000000000000000", true)]
+    public void Key_id_and_secret_must_fit_96_and_256_bits_even_with_a_valid_checksum(string keyId, string secret, bool accepted)
+    {
+        var key = WithCheck("sk-maas-" + keyId + "_" + secret);
+
+        Assert.Equal(accepted, ApiKeyFormat.TryParse(key, out var parsedId, new byte[32], out var failure));
+        Assert.Equal(accepted ? ValidationFailure.None : ValidationFailure.Malformed, failure);
+        Assert.Equal(accepted ? keyId : null, parsedId);
+    }
+
     [Fact]
     public void Wrong_prefix_length_or_characters_are_refused()
     {
@@ -266,6 +283,18 @@ public sealed partial class ApiKeyFormatTests
 
     [GeneratedRegex("^sk-maas-[0-9A-Za-z]{17}_[0-9A-Za-z]{43}[0-9A-Za-z]{6}$")]
     private static partial Regex KeyPattern();
+
+    private static string WithCheck(string text)
+    {
+        var crc = Crc32.Compute(Encoding.UTF8.GetBytes(text));
+        var check = "";
+        for (var i = 0; i < 6; i++, crc /= 62)
+        {
+            check = Alphabet[(int)(crc % 62)] + check;
+        }
+
+        return text + check;
+    }
 
     private static string RandomDigits(Random random, int length) =>
         new(Enumerable.Range(0, length).Select(_ => Alphabet[random.Next(Alphabet.Length)]).ToArray());

@@ -1,0 +1,25 @@
+using Maas.ApiKeys;
+
+namespace Maas.Benchmarks;
+
+/// <summary>A store that fails every call: a benchmark run over it proves the measured path never touches the store.</summary>
+internal sealed class UntouchableKeyStore : IKeyStore
+{
+    public ValueTask AddAsync(ApiKeyRecord key, CancellationToken cancellationToken = default) => throw Touched();
+
+    public IAsyncEnumerable<ApiKeyRecord> ListAsync(string owner, CancellationToken cancellationToken = default) => throw Touched();
+
+    public ValueTask<ApiKeyRecord?> GetAsync(string owner, string id, CancellationToken cancellationToken = default) => throw Touched();
+
+    public ValueTask<bool> RevokeAsync(string owner, string id, DateTimeOffset revokedAt, CancellationToken cancellationToken = default) => throw Touched();
+
+    public ValueTask<int> RevokeAllAsync(string owner, DateTimeOffset revokedBefore, CancellationToken cancellationToken = default) => throw Touched();
+
+    public ValueTask<ApiKeyRecord?> FindByHashAsync(ReadOnlyMemory<byte> hash, CancellationToken cancellationToken = default) => throw Touched();
+
+    public ValueTask<DateTimeOffset?> GetRevokedBeforeAsync(string owner, CancellationToken cancellationToken = default) => throw Touched();
+
+    public ValueTask RecordUsageAsync(IReadOnlyCollection<KeyUsage> usages, CancellationToken cancellationToken = default) => throw Touched();
+
+    private static InvalidOperationException Touched() => new("The store was touched on a path that must not touch it.");
+}
