@@ -48,14 +48,14 @@ internal static class ApiKeyFormat
     private static readonly string s_maxKeyId = Base62.MaxDigits(KeyIdBytes, KeyIdLength);
     private static readonly string s_maxSecret = Base62.MaxDigits(SecretBytes, SecretLength);
 
-    /// <summary>Generates a new key from <see cref="RandomNumberGenerator"/>.</summary>
+    /// <summary>Generates a new key from cryptographically strong random bytes (<see cref="Tokens.RandomBytes"/>).</summary>
     public static GeneratedApiKey Generate()
     {
         Span<byte> random = stackalloc byte[KeyIdBytes + SecretBytes];
         Span<char> key = stackalloc char[Length];
         try
         {
-            RandomNumberGenerator.Fill(random);
+            Tokens.RandomBytes.Fill(random);
             Prefix.CopyTo(key);
             Base62.Encode(random[..KeyIdBytes], key.Slice(KeyIdStart, KeyIdLength));
             key[SeparatorIndex] = '_';

@@ -177,7 +177,7 @@ internal sealed class JwtTokenIssuer : ITokenIssuer
         var milliseconds = ticks / TicksPerMillisecond;
         var step = (int)(ticks % TicksPerMillisecond * SubMillisecondSteps / TicksPerMillisecond);
 
-        RandomNumberGenerator.Fill(uuid[8..16]);
+        RandomBytes.Fill(uuid[8..16]);
         BinaryPrimitives.WriteUInt64BigEndian(uuid, (ulong)milliseconds << 16);
         BinaryPrimitives.WriteUInt16BigEndian(uuid[6..], (ushort)(0x7000 | step));
         uuid[8] = (byte)(0x80 | (uuid[8] & 0x3F));

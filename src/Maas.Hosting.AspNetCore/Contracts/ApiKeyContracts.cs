@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using Maas.Hosting.Requests;
 
 namespace Maas.Hosting.Contracts;
 
@@ -13,7 +13,7 @@ internal sealed class ApiKeyCreateRequest
     public string? Description { get; init; }
 
     [JsonPropertyName("expiration")]
-    public JsonElement? Expiration { get; init; }
+    public ExpirationInput? Expiration { get; init; }
 }
 
 /// <summary>Answer of <c>POST /v1/api-keys</c>: the key, shown once.</summary>

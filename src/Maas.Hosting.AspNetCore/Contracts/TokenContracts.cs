@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using Maas.Hosting.Requests;
 
 namespace Maas.Hosting.Contracts;
 
@@ -7,7 +7,7 @@ namespace Maas.Hosting.Contracts;
 internal sealed class TokenRequest
 {
     [JsonPropertyName("expiration")]
-    public JsonElement? Expiration { get; init; }
+    public ExpirationInput? Expiration { get; init; }
 }
 
 /// <summary>Answer of <c>POST /v1/tokens</c>.</summary>

@@ -4,6 +4,7 @@ using Maas.Hosting.Authentication;
 using Maas.Hosting.Contracts;
 using Maas.Hosting.Errors;
 using Maas.Hosting.Requests;
+using Maas.Hosting.Responses;
 using Microsoft.AspNetCore.Http;
 
 namespace Maas.Hosting.Endpoints;
@@ -35,7 +36,7 @@ internal static class ApiKeyEndpoints
             },
             context.RequestAborted).ConfigureAwait(false);
 
-        return TypedResults.Json(
+        return Answer.Json(
             new ApiKeyCreatedResponse
             {
                 Token = created.Key,
@@ -65,7 +66,7 @@ internal static class ApiKeyEndpoints
             list[i] = ToMetadata(keys[i], now);
         }
 
-        return TypedResults.Json<IReadOnlyList<ApiKeyMetadata>>(list, MaasJsonContext.Default.IReadOnlyListApiKeyMetadata);
+        return Answer.Json<IReadOnlyList<ApiKeyMetadata>>(list, MaasJsonContext.Default.IReadOnlyListApiKeyMetadata);
     }
 
     public static async Task<IResult> GetAsync(string id, HttpContext context, MaasCallerResolver callers, MaasService service)
@@ -79,7 +80,7 @@ internal static class ApiKeyEndpoints
         var key = await service.GetApiKeyAsync(user!, id, context.RequestAborted).ConfigureAwait(false);
         return key is null
             ? NotFound(id)
-            : TypedResults.Json(ToMetadata(key, service.Now), MaasJsonContext.Default.ApiKeyMetadata);
+            : Answer.Json(ToMetadata(key, service.Now), MaasJsonContext.Default.ApiKeyMetadata);
     }
 
     public static async Task<IResult> RevokeAsync(string id, HttpContext context, MaasCallerResolver callers, MaasService service)

@@ -1,4 +1,5 @@
 using Maas.Hosting.Contracts;
+using Maas.Hosting.Responses;
 using Maas.Tokens;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -19,7 +20,7 @@ internal static class DiscoveryEndpoints
         }
 
         context.Response.Headers.CacheControl = "public, max-age=300";
-        return TypedResults.Json(new JsonWebKeySetDocument { Keys = entries }, MaasJsonContext.Default.JsonWebKeySetDocument, contentType: "application/json");
+        return Answer.Json(new JsonWebKeySetDocument { Keys = entries }, MaasJsonContext.Default.JsonWebKeySetDocument, contentType: "application/json");
     }
 
     public static IResult OpenIdConfiguration(HttpContext context, IOptions<MaasOptions> options)
@@ -27,7 +28,7 @@ internal static class DiscoveryEndpoints
         var request = context.Request;
         var baseUrl = $"{request.Scheme}://{request.Host}{request.PathBase}";
         context.Response.Headers.CacheControl = "public, max-age=300";
-        return TypedResults.Json(
+        return Answer.Json(
             new DiscoveryDocument
             {
                 Issuer = options.Value.Issuer,

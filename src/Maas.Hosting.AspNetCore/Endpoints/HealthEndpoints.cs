@@ -1,4 +1,5 @@
 using Maas.Hosting.Contracts;
+using Maas.Hosting.Responses;
 using Microsoft.AspNetCore.Http;
 
 namespace Maas.Hosting.Endpoints;
@@ -8,5 +9,5 @@ internal static class HealthEndpoints
 {
     private static readonly HealthResponse Healthy = new() { Status = "healthy" };
 
-    public static IResult Get() => TypedResults.Json(Healthy, MaasJsonContext.Default.HealthResponse);
+    public static IResult Get() => Answer.Json(Healthy, MaasJsonContext.Default.HealthResponse);
 }

@@ -1,5 +1,6 @@
 using Maas.Hosting.Authentication;
 using Maas.Hosting.Contracts;
+using Maas.Hosting.Responses;
 using Microsoft.AspNetCore.Http;
 
 namespace Maas.Hosting.Endpoints;
@@ -33,6 +34,6 @@ internal static class ModelEndpoints
             };
         }
 
-        return TypedResults.Json(new ModelList { Data = data }, MaasJsonContext.Default.ModelList);
+        return Answer.Json(new ModelList { Data = data }, MaasJsonContext.Default.ModelList);
     }
 }

@@ -1,6 +1,7 @@
 using Maas.Hosting.Contracts;
 using Maas.Hosting.Errors;
 using Maas.Hosting.Requests;
+using Maas.Hosting.Responses;
 using Microsoft.AspNetCore.Http;
 
 namespace Maas.Hosting.Endpoints;
@@ -35,6 +36,6 @@ internal static class TierEndpoints
             return new ErrorResult(StatusCodes.Status404NotFound, "No tier matches any of the given groups.", code: "not_found");
         }
 
-        return TypedResults.Json(new TierLookupResponse { Tier = tier.Name, DisplayName = tier.DisplayName ?? tier.Name }, MaasJsonContext.Default.TierLookupResponse);
+        return Answer.Json(new TierLookupResponse { Tier = tier.Name, DisplayName = tier.DisplayName ?? tier.Name }, MaasJsonContext.Default.TierLookupResponse);
     }
 }

@@ -1,6 +1,7 @@
 using Maas.Hosting.Authentication;
 using Maas.Hosting.Contracts;
 using Maas.Hosting.Requests;
+using Maas.Hosting.Responses;
 using Microsoft.AspNetCore.Http;
 
 namespace Maas.Hosting.Endpoints;
@@ -26,7 +27,7 @@ internal static class TokenEndpoints
         var issued = await service.IssueTokenAsync(user!, expiration, context.RequestAborted).ConfigureAwait(false);
         var lifetime = Durations.GoDuration.FromTimeSpan(issued.ExpiresAt - issued.IssuedAt);
         var issuedAt = issued.IssuedAt.ToUnixTimeSeconds();
-        return TypedResults.Json(
+        return Answer.Json(
             new TokenResponse
             {
                 Token = issued.Token,

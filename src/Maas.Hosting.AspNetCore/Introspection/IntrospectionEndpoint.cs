@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Maas.Hosting.Contracts;
+using Maas.Hosting.Responses;
 using Maas.Validation;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -110,8 +111,8 @@ internal static class IntrospectionEndpoint
         });
     }
 
-    private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<IntrospectionResponse> Answer(IntrospectionResponse response) =>
-        TypedResults.Json(response, MaasJsonContext.Default.IntrospectionResponse, contentType: "application/json");
+    private static JsonAnswer<IntrospectionResponse> Answer(IntrospectionResponse response) =>
+        Responses.Answer.Json(response, MaasJsonContext.Default.IntrospectionResponse, contentType: "application/json");
 
     private static ProblemResult TooLarge() =>
         Error(StatusCodes.Status413PayloadTooLarge, "invalid_request", $"Request body is larger than the limit of {MaxBytes} bytes (1 MiB).");
