@@ -43,7 +43,9 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly string _connectionString;
+    private const int MaxBatch = 512;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly ConcurrentQueue<PendingAdd> _pendingAdds = new();
     private readonly ConcurrentBag<SqliteSession> _readers = [];
     private SqliteSession? _writer;
     private int _disposed;
@@ -114,36 +116,129 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
         _writer = writer;
     }
 
+    /// <remarks>
+    /// Group commit: concurrent adds queue up while one transaction is being made durable, and
+    /// the next writer commits all of them in one transaction and one fsync. Each caller is
+    /// answered only after the transaction holding its key has committed, so an acknowledged
+    /// key is durable; a duplicate fails alone (a savepoint per key), not the whole batch.
+    /// </remarks>
     public async ValueTask AddAsync(ApiKeyRecord key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        await WriteAsync(
-            (session, _) =>
+        var pending = new PendingAdd(key);
+        _pendingAdds.Enqueue(pending);
+        // Each pass commits up to MaxBatch queued keys, oldest first; pass again until ours is taken.
+        while (pending.IsQueued)
+        {
+            try
             {
-                var command = session.Command(InsertSql);
-                var p = command.Parameters;
-                p.AddWithValue("$id", key.Id);
-                p.AddWithValue("$owner", key.Owner);
-                p.AddWithValue("$owner_groups", OwnerGroupsJson.Write(key.OwnerGroups));
-                p.AddWithValue("$name", key.Name);
-                p.AddWithValue("$description", (object?)key.Description ?? DBNull.Value);
-                p.AddWithValue("$hash", key.Hash);
-                p.AddWithValue("$created_at", UnixMicroseconds.From(key.CreatedAt));
-                p.AddWithValue("$expires_at", UnixMicroseconds.From(key.ExpiresAt));
-                p.AddWithValue("$revoked_at", key.RevokedAt is { } revoked ? UnixMicroseconds.From(revoked) : DBNull.Value);
-                p.AddWithValue("$last_used_at", key.LastUsedAt is { } used ? UnixMicroseconds.From(used) : DBNull.Value);
+                await WriteAsync((session, _) => CommitPendingAdds(session), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (!pending.TryCancel())
+            {
+                // A writer already took the key: its transaction's outcome is the answer. (When the
+                // key was still queued, TryCancel withdrew it and the exception propagates.)
+            }
+        }
+
+        // Taken by this writer or an earlier one: the answer is the outcome of its transaction.
+        await pending.Completion.Task.ConfigureAwait(false);
+    }
+
+    private int CommitPendingAdds(SqliteSession session)
+    {
+        var batch = new List<PendingAdd>();
+        while (batch.Count < MaxBatch && _pendingAdds.TryDequeue(out var next))
+        {
+            if (next.TryTake())
+            {
+                batch.Add(next);
+            }
+        }
+
+        if (batch.Count == 0)
+        {
+            return 0;
+        }
+
+        var outcomes = new Exception?[batch.Count];
+        try
+        {
+            using var transaction = session.Connection.BeginTransaction(deferred: false);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                session.Command("SAVEPOINT maas_add", transaction).ExecuteNonQuery();
                 try
                 {
-                    command.ExecuteNonQuery();
+                    Insert(session, transaction, batch[i].Key);
+                    session.Command("RELEASE maas_add", transaction).ExecuteNonQuery();
                 }
                 catch (SqliteException ex) when (ex.SqliteExtendedErrorCode is ConstraintPrimaryKey or ConstraintUnique)
                 {
-                    throw new DuplicateKeyException("An API key with the same id or hash already exists.", ex);
+                    session.Command("ROLLBACK TO maas_add", transaction).ExecuteNonQuery();
+                    session.Command("RELEASE maas_add", transaction).ExecuteNonQuery();
+                    outcomes[i] = new DuplicateKeyException("An API key with the same id or hash already exists.", ex);
                 }
+            }
 
-                return 0;
-            },
-            cancellationToken).ConfigureAwait(false);
+            transaction.Commit();
+        }
+        catch (Exception ex)
+        {
+            foreach (var pending in batch)
+            {
+                pending.Completion.TrySetException(ex);
+            }
+
+            throw;
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (outcomes[i] is { } failure)
+            {
+                batch[i].Completion.TrySetException(failure);
+            }
+            else
+            {
+                batch[i].Completion.TrySetResult();
+            }
+        }
+
+        return batch.Count;
+    }
+
+    private static void Insert(SqliteSession session, SqliteTransaction transaction, ApiKeyRecord key)
+    {
+        var command = session.Command(InsertSql, transaction);
+        var p = command.Parameters;
+        p.AddWithValue("$id", key.Id);
+        p.AddWithValue("$owner", key.Owner);
+        p.AddWithValue("$owner_groups", OwnerGroupsJson.Write(key.OwnerGroups));
+        p.AddWithValue("$name", key.Name);
+        p.AddWithValue("$description", (object?)key.Description ?? DBNull.Value);
+        p.AddWithValue("$hash", key.Hash);
+        p.AddWithValue("$created_at", UnixMicroseconds.From(key.CreatedAt));
+        p.AddWithValue("$expires_at", UnixMicroseconds.From(key.ExpiresAt));
+        p.AddWithValue("$revoked_at", key.RevokedAt is { } revoked ? UnixMicroseconds.From(revoked) : DBNull.Value);
+        p.AddWithValue("$last_used_at", key.LastUsedAt is { } used ? UnixMicroseconds.From(used) : DBNull.Value);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>A key waiting to be written; taken by exactly one writer, or cancelled before.</summary>
+    private sealed class PendingAdd(ApiKeyRecord key)
+    {
+        private int _state; // 0 queued, 1 taken by a writer, 2 cancelled
+
+        public ApiKeyRecord Key { get; } = key;
+
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool IsQueued => Volatile.Read(ref _state) == 0;
+
+        public bool TryTake() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
+
+        public bool TryCancel() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;
     }
 
     public async IAsyncEnumerable<ApiKeyRecord> ListAsync(string owner, [EnumeratorCancellation] CancellationToken cancellationToken = default)

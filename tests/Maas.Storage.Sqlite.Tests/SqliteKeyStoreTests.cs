@@ -29,6 +29,43 @@ public sealed class SqliteKeyStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Concurrent_adds_commit_together_and_a_duplicate_fails_alone()
+    {
+        var path = _folder.Combine("group-commit.db");
+        await using var store = await OpenAsync(path);
+        var originals = Enumerable.Range(0, 600).Select(i => TestKeys.Create($"owner-{i % 7}")).ToArray();
+        var duplicates = originals.Take(40).Select(k => TestKeys.Create("intruder", id: k.Id)).ToArray();
+        var all = originals.Concat(duplicates).OrderBy(_ => Random.Shared.Next()).ToArray();
+
+        var outcomes = await Task.WhenAll(all.Select(async key =>
+        {
+            await Task.Yield();
+            try
+            {
+                await store.AddAsync(key);
+                return (key, Failure: (Exception?)null);
+            }
+            catch (Exception ex)
+            {
+                return (key, Failure: ex);
+            }
+        }));
+
+        Assert.All(outcomes, o => Assert.True(o.Failure is null or Maas.ApiKeys.DuplicateKeyException, o.Failure?.ToString()));
+        foreach (var group in outcomes.GroupBy(o => o.key.Id))
+        {
+            Assert.Equal(1, group.Count(o => o.Failure is null));
+        }
+
+        Assert.Equal(600, outcomes.Count(o => o.Failure is null));
+        await using var reopened = await OpenAsync(path);
+        foreach (var accepted in outcomes.Where(o => o.Failure is null))
+        {
+            Assert.Equal(accepted.key.Owner, (await reopened.FindByHashAsync(accepted.key.Hash))?.Owner);
+        }
+    }
+
+    [Fact]
     public async Task Reopening_keeps_keys_revocations_and_the_schema_version()
     {
         var path = _folder.Combine("maas-api.db");
