@@ -6,7 +6,7 @@
 #
 # Environment (all optional):
 #   LOAD_DURATION     measured seconds per endpoint (default 10)
-#   LOAD_WARMUP       warm-up seconds per endpoint before measuring (default 3)
+#   LOAD_WARMUP       warm-up seconds per endpoint before measuring (default 8: tiered JIT and PGO settle)
 #   LOAD_THREADS      wrk threads (default 2)
 #   LOAD_CONNECTIONS  wrk connections (default 64)
 #   LOAD_SOAK         if > 0, also run POST /v1/tokens for that many seconds sampling the
@@ -18,7 +18,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 duration=${LOAD_DURATION:-10}
-warmup=${LOAD_WARMUP:-3}
+warmup=${LOAD_WARMUP:-8}
 threads=${LOAD_THREADS:-2}
 connections=${LOAD_CONNECTIONS:-64}
 soak=${LOAD_SOAK:-0}
