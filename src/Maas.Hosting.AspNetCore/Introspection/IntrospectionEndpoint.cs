@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Maas.Hosting.Contracts;
+using Maas.Hosting.Requests;
 using Maas.Hosting.Responses;
 using Maas.Validation;
 using Microsoft.AspNetCore.Http;
@@ -52,42 +53,32 @@ internal static class IntrospectionEndpoint
                 $"The request body must be form-encoded (Content-Type: {FormContentType}).");
         }
 
-        if (request.ContentLength > MaxBytes)
+        IntrospectionForm form;
+        using (var body = await RequestBody.ReadAsync(context, MaxBytes).ConfigureAwait(false))
         {
-            return TooLarge();
+            if (body is null)
+            {
+                return TooLarge();
+            }
+
+            if (!IntrospectionForm.TryParse(body.Span, out form))
+            {
+                return Error(StatusCodes.Status400BadRequest, "invalid_request", "The form body could not be read.");
+            }
         }
 
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
-        {
-            sizeFeature.MaxRequestBodySize = MaxBytes;
-        }
-
-        IFormCollection form;
-        try
-        {
-            form = await request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return TooLarge();
-        }
-        catch (InvalidDataException)
-        {
-            return Error(StatusCodes.Status400BadRequest, "invalid_request", "The form body could not be read.");
-        }
-
-        if (!form.TryGetValue("token", out var tokens) || tokens.Count != 1 || string.IsNullOrEmpty(tokens[0]))
+        if (form.TokenCount != 1 || string.IsNullOrEmpty(form.Token))
         {
             return Error(StatusCodes.Status400BadRequest, "invalid_request", "The 'token' parameter is required, once.");
         }
 
         // The hint only saves a lookup (RFC 7662 section 2.1); the credential's shape tells us more.
-        if (form.TryGetValue("token_type_hint", out var hints) && hints.Count > 1)
+        if (form.HintCount > 1)
         {
             return Error(StatusCodes.Status400BadRequest, "invalid_request", "The 'token_type_hint' parameter may appear once.");
         }
 
-        var validation = await service.ValidateAsync(tokens[0]!, context.RequestAborted).ConfigureAwait(false);
+        var validation = await service.ValidateAsync(form.Token, context.RequestAborted).ConfigureAwait(false);
         if (!validation.IsValid)
         {
             return Answer(IntrospectionResponse.Inactive);

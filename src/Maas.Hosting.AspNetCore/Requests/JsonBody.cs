@@ -1,9 +1,7 @@
-using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Maas.Hosting.Errors;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Maas.Hosting.Requests;
 
@@ -19,95 +17,40 @@ internal static class JsonBody
     public static async ValueTask<(T? Value, ErrorResult? Error)> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo, bool allowEmpty)
         where T : class
     {
-        var request = context.Request;
-        if (request.ContentLength > MaxBytes)
+        using var body = await RequestBody.ReadAsync(context, MaxBytes).ConfigureAwait(false);
+        if (body is null)
         {
             return (null, TooLarge());
         }
 
-        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeFeature is { IsReadOnly: false })
+        var json = body.Span;
+        if (IsBlank(json))
         {
-            sizeFeature.MaxRequestBodySize = MaxBytes;
+            return allowEmpty
+                ? (null, null)
+                : (null, new ErrorResult(StatusCodes.Status400BadRequest, "Request body is required: send a JSON object."));
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+        {
+            return (null, new ErrorResult(StatusCodes.Status400BadRequest, "Request body is not valid UTF-8."));
+        }
+
+        if (!HasJsonContentType(context.Request))
+        {
+            return (null, new ErrorResult(StatusCodes.Status415UnsupportedMediaType, "Request body must be JSON (Content-Type: application/json)."));
+        }
+
         try
         {
-            var length = 0;
-            while (true)
-            {
-                if (length == buffer.Length)
-                {
-                    if (buffer.Length > MaxBytes)
-                    {
-                        return (null, TooLarge());
-                    }
-
-                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-
-                int read;
-                try
-                {
-                    read = await request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted).ConfigureAwait(false);
-                }
-                catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-                {
-                    return (null, TooLarge());
-                }
-
-                if (read == 0)
-                {
-                    break;
-                }
-
-                length += read;
-                if (length > MaxBytes)
-                {
-                    return (null, TooLarge());
-                }
-            }
-
-            var json = buffer.AsSpan(0, length);
-            if (IsBlank(json))
-            {
-                return allowEmpty
-                    ? (null, null)
-                    : (null, new ErrorResult(StatusCodes.Status400BadRequest, "Request body is required: send a JSON object."));
-            }
-
-            if (!System.Text.Unicode.Utf8.IsValid(json))
-            {
-                return (null, new ErrorResult(StatusCodes.Status400BadRequest, "Request body is not valid UTF-8."));
-            }
-
-            if (!HasJsonContentType(request))
-            {
-                return (null, new ErrorResult(StatusCodes.Status415UnsupportedMediaType, "Request body must be JSON (Content-Type: application/json)."));
-            }
-
-            try
-            {
-                var value = JsonSerializer.Deserialize(json, typeInfo);
-                if (value is null)
-                {
-                    return (null, new ErrorResult(StatusCodes.Status400BadRequest, "Request body must be a JSON object, not null."));
-                }
-
-                return (value, null);
-            }
-            catch (JsonException ex)
-            {
-                return (null, Describe(ex));
-            }
+            var value = JsonSerializer.Deserialize(json, typeInfo);
+            return value is null
+                ? (null, new ErrorResult(StatusCodes.Status400BadRequest, "Request body must be a JSON object, not null."))
+                : (value, null);
         }
-        finally
+        catch (JsonException ex)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            return (null, Describe(ex));
         }
     }
 

@@ -1,0 +1,92 @@
+using System.Buffers;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Maas.Hosting.Requests;
+
+/// <summary>
+/// A request body read whole into a pooled array, refusing more than a limit whatever the
+/// framing (Content-Length or chunked). Dispose to return the array.
+/// </summary>
+internal sealed class RequestBody : IDisposable
+{
+    private byte[] _buffer;
+
+    private RequestBody(byte[] buffer, int length)
+    {
+        _buffer = buffer;
+        Length = length;
+    }
+
+    public int Length { get; }
+
+    public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, Length);
+
+    /// <summary>Reads the body; <see langword="null"/> when it is larger than <paramref name="maxBytes"/>.</summary>
+    public static async ValueTask<RequestBody?> ReadAsync(HttpContext context, int maxBytes)
+    {
+        var request = context.Request;
+        if (request.ContentLength > maxBytes)
+        {
+            return null;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            sizeFeature.MaxRequestBodySize = maxBytes;
+        }
+
+        var initial = request.ContentLength is > 0 and var known ? (int)known + 1 : 4096;
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(initial, maxBytes + 1));
+        var length = 0;
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                if (buffer.Length > maxBytes)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return null;
+                }
+
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxBytes + 1));
+                buffer.AsSpan(0, length).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = larger;
+            }
+
+            int read;
+            try
+            {
+                read = await request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                return null;
+            }
+
+            if (read == 0)
+            {
+                return new RequestBody(buffer, length);
+            }
+
+            length += read;
+            if (length > maxBytes)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                return null;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        var buffer = _buffer;
+        _buffer = [];
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
