@@ -157,6 +157,31 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, chunkedResponse.StatusCode);
     }
 
+    [Theory]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("text/plain")]
+    [InlineData(null)]
+    public async Task Json_sent_the_way_curl_d_sends_it_is_accepted(string? contentType)
+    {
+        using var client = _server.CreateClient("kim", "system:authenticated");
+        foreach (var (path, body) in new[] { ("/v1/tokens", """{"expiration":"4h"}"""), ("/v1/api-keys", """{"name":"curl"}""") })
+        {
+            using var content = new StringContent(body);
+            content.Headers.ContentType = contentType is null ? null : new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+            using var response = await client.PostAsync(path, content);
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task A_body_declared_as_something_else_is_415_with_a_message()
+    {
+        using var client = _server.CreateClient("kim", "system:authenticated");
+        using var content = new StringContent("""{"name":"x"}""", Encoding.UTF8, "application/xml");
+        using var response = await client.PostAsync("/v1/api-keys", content);
+        await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "must be JSON");
+    }
+
     [Fact]
     public async Task Empty_token_body_gets_the_default_lifetime()
     {

@@ -31,14 +31,12 @@ public static class MaasEndpointRouteBuilderExtensions
         var manage = root.MapGroup("/v1");
         manage.MapPost("/tokens", TokenEndpoints.IssueAsync)
             .WithName("IssueToken").WithSummary("Issues an ephemeral token for the caller.")
-            .Accepts<TokenRequest>(isOptional: true, "application/json")
             .Produces<TokenResponse>(StatusCodes.Status201Created).WithMaasErrors(400, 401, 403, 413);
         manage.MapDelete("/tokens", TokenEndpoints.RevokeAllAsync)
             .WithName("RevokeAllCredentials").WithSummary("Revokes every token and key the caller holds.")
             .Produces(StatusCodes.Status204NoContent).WithMaasErrors(401);
         manage.MapPost("/api-keys", ApiKeyEndpoints.CreateAsync)
             .WithName("CreateApiKey").WithSummary("Creates a named API key; the key is shown once.")
-            .Accepts<ApiKeyCreateRequest>("application/json")
             .Produces<ApiKeyCreatedResponse>(StatusCodes.Status201Created).WithMaasErrors(400, 401, 403, 413);
         manage.MapDelete("/api-keys/{id}", ApiKeyEndpoints.RevokeAsync)
             .WithName("RevokeApiKey").WithSummary("Revokes one of the caller's keys.")
@@ -58,7 +56,6 @@ public static class MaasEndpointRouteBuilderExtensions
         // Called by the gateway itself, before a user identity exists.
         root.MapPost("/v1/tiers/lookup", TierEndpoints.LookupAsync).AllowAnonymous()
             .WithName("LookupTier").WithSummary("Maps groups to the tier of highest level.")
-            .Accepts<TierLookupRequest>("application/json")
             .Produces<TierLookupResponse>().WithMaasErrors(400, 404);
 
         // RFC 7662: gateway clients authenticate with HTTP Basic inside the handler, not as users.
