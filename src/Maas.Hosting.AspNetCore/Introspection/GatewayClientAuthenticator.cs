@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Text;
 using Maas.Hosting.Authentication;
@@ -15,6 +16,7 @@ internal sealed class GatewayClientAuthenticator(IOptionsMonitor<MaasGatewayOpti
 {
     private const string BasicPrefix = "Basic ";
     private const int MaxHeaderLength = 4096;
+    private const int MaxVerifiedHeaders = 1024;
 
     // Compared against when the client id is unknown, so both paths cost the same.
     private static readonly byte[] s_unknownClient = new byte[32];
@@ -30,6 +32,30 @@ internal sealed class GatewayClientAuthenticator(IOptionsMonitor<MaasGatewayOpti
             return null;
         }
 
+        // A gateway sends the same header on every call: remember the headers already verified
+        // (per client table, so a configuration reload forgets them) and skip decoding and hashing.
+        var table = GetTable();
+        if (table.Verified.TryGetValue(value, out var verifiedId))
+        {
+            return verifiedId;
+        }
+
+        var authenticated = AuthenticateSlow(value, table.Clients);
+        if (authenticated is not null)
+        {
+            if (table.Verified.Count >= MaxVerifiedHeaders)
+            {
+                table.Verified.Clear();
+            }
+
+            table.Verified[value] = authenticated;
+        }
+
+        return authenticated;
+    }
+
+    private static string? AuthenticateSlow(string value, FrozenDictionary<string, byte[]> clients)
+    {
         var encoded = value.AsSpan(BasicPrefix.Length).Trim();
         var decoded = new byte[(encoded.Length / 4 * 3) + 3];
         if (!Convert.TryFromBase64Chars(encoded, decoded, out var length))
@@ -57,7 +83,6 @@ internal sealed class GatewayClientAuthenticator(IOptionsMonitor<MaasGatewayOpti
             return null;
         }
 
-        var clients = GetClients();
         var rawId = text[..colon];
         var rawSecret = text.AsSpan(colon + 1);
         var formId = FormDecode(rawId);
@@ -81,13 +106,13 @@ internal sealed class GatewayClientAuthenticator(IOptionsMonitor<MaasGatewayOpti
     // application/x-www-form-urlencoded: '+' is a space, then percent-decoding.
     private static string FormDecode(string value) => Uri.UnescapeDataString(value.Replace('+', ' '));
 
-    private FrozenDictionary<string, byte[]> GetClients()
+    private ClientTable GetTable()
     {
         var current = options.CurrentValue;
         var cached = Volatile.Read(ref _clients);
         if (cached is not null && ReferenceEquals(cached.Source, current))
         {
-            return cached.Clients;
+            return cached;
         }
 
         // The options validator refused unreadable hashes at start; skip any that slipped through a reload.
@@ -100,10 +125,14 @@ internal sealed class GatewayClientAuthenticator(IOptionsMonitor<MaasGatewayOpti
             }
         }
 
-        var frozen = clients.ToFrozenDictionary(StringComparer.Ordinal);
-        Volatile.Write(ref _clients, new ClientTable(current, frozen));
-        return frozen;
+        var table = new ClientTable(current, clients.ToFrozenDictionary(StringComparer.Ordinal));
+        Volatile.Write(ref _clients, table);
+        return table;
     }
 
-    private sealed record ClientTable(MaasGatewayOptions Source, FrozenDictionary<string, byte[]> Clients);
+    private sealed record ClientTable(MaasGatewayOptions Source, FrozenDictionary<string, byte[]> Clients)
+    {
+        /// <summary>Authorization headers that authenticated, and as whom; bounded.</summary>
+        public ConcurrentDictionary<string, string> Verified { get; } = new(StringComparer.Ordinal);
+    }
 }

@@ -87,4 +87,39 @@ public sealed class GatewayClientAuthenticatorTests
 
         public IDisposable? OnChange(Action<MaasGatewayOptions, string?> listener) => null;
     }
+
+    [Fact]
+    public void Remembered_headers_still_only_match_exactly_and_a_reload_forgets_them()
+    {
+        var monitor = new ReloadableMonitor(OptionsWith("authorino", "first-secret-0123456789"));
+        var authenticator = new GatewayClientAuthenticator(monitor);
+        var good = BasicHeader("authorino", "first-secret-0123456789");
+
+        Assert.Equal("authorino", authenticator.Authenticate(good));
+        Assert.Equal("authorino", authenticator.Authenticate(good));
+        Assert.Null(authenticator.Authenticate(BasicHeader("authorino", "first-secret-0123456788")));
+        Assert.Null(authenticator.Authenticate(good + "x"));
+
+        monitor.CurrentValue = OptionsWith("authorino", "second-secret-0123456789");
+        Assert.Null(authenticator.Authenticate(good));
+        Assert.Equal("authorino", authenticator.Authenticate(BasicHeader("authorino", "second-secret-0123456789")));
+    }
+
+    private static string BasicHeader(string id, string secret) => "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(id + ":" + secret));
+
+    private static MaasGatewayOptions OptionsWith(string id, string secret)
+    {
+        var options = new MaasGatewayOptions();
+        options.Clients.Add(new GatewayClient { ClientId = id, SecretHash = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret))) });
+        return options;
+    }
+
+    private sealed class ReloadableMonitor(MaasGatewayOptions value) : IOptionsMonitor<MaasGatewayOptions>
+    {
+        public MaasGatewayOptions CurrentValue { get; set; } = value;
+
+        public MaasGatewayOptions Get(string? name) => CurrentValue;
+
+        public IDisposable? OnChange(Action<MaasGatewayOptions, string?> listener) => null;
+    }
 }
