@@ -12,8 +12,10 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class MaasServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds Maas.Core, the gateway-header and Maas-bearer authentication schemes, the authorization
-    /// policies the endpoints use, and validated options (<c>Maas</c> and <c>Maas:Gateway</c>).
+    /// Adds Maas.Core, the caller resolution the Maas endpoints use (gateway headers with the
+    /// shared-secret rule, Maas bearer credentials for reads) and validated options (<c>Maas</c>
+    /// and <c>Maas:Gateway</c>). The endpoints need no authentication middleware; to protect the
+    /// host's own endpoints with the same rules, add <see cref="AddMaasAuthentication"/>.
     /// Idempotent: calling it again only applies <paramref name="configure"/>. Add a store with
     /// a <c>Use*Storage()</c> method on the returned builder, then call <c>app.MapMaasApi()</c>.
     /// </summary>
@@ -29,14 +31,32 @@ public static class MaasServiceCollectionExtensions
         services.AddSingleton<GatewayIdentityReader>();
         services.AddSingleton<MaasCallerResolver>();
 
-        // Resolved from the container rather than by reflection on every request.
-        services.AddTransient<GatewayHeaderHandler>();
-        services.AddTransient<MaasBearerHandler>();
         services.AddOptions<MaasGatewayOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MaasGatewayOptions>, MaasGatewayOptionsValidator>());
         services.TryAddSingleton<MaasErrorFilter>();
         services.TryAddSingleton<GatewayClientAuthenticator>();
 
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds the <c>MaasGateway</c> and <c>MaasBearer</c> authentication schemes, the <c>Maas</c>
+    /// scheme that picks between them, and the <c>Maas.Read</c> and <c>Maas.Manage</c> policies,
+    /// so the host's own endpoints can require what the Maas endpoints require. Idempotent.
+    /// Not needed by <c>MapMaasApi()</c>, which keeps the authentication middleware off its hot path.
+    /// </summary>
+    public static MaasBuilder AddMaasAuthentication(this MaasBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        if (services.Any(d => d.ServiceType == typeof(GatewayHeaderHandler)))
+        {
+            return builder;
+        }
+
+        // Resolved from the container rather than by reflection on every request.
+        services.AddTransient<GatewayHeaderHandler>();
+        services.AddTransient<MaasBearerHandler>();
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, GatewayHeaderHandler>(MaasAuthenticationDefaults.GatewayScheme, null)
             .AddScheme<AuthenticationSchemeOptions, MaasBearerHandler>(MaasAuthenticationDefaults.BearerScheme, null)
