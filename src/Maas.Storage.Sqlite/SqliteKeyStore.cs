@@ -44,6 +44,7 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
     private readonly ILogger _logger;
     private readonly string _connectionString;
     private const int MaxBatch = 512;
+    private static readonly int MaxIdleReaders = Math.Max(4, Environment.ProcessorCount * 2);
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly ConcurrentQueue<PendingAdd> _pendingAdds = new();
     private readonly ConcurrentBag<SqliteSession> _readers = [];
@@ -467,13 +468,28 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
         }
         finally
         {
-            if (_disposed != 0)
+            ReturnReader(session);
+        }
+    }
+
+    /// <summary>
+    /// Keeps a reader connection for the next read, up to <see cref="MaxIdleReaders"/>; closes it
+    /// when the pool is full or the store is disposed (also when disposal raced this return).
+    /// </summary>
+    private void ReturnReader(SqliteSession session)
+    {
+        if (_disposed != 0 || _readers.Count >= MaxIdleReaders)
+        {
+            session.Dispose();
+            return;
+        }
+
+        _readers.Add(session);
+        if (_disposed != 0)
+        {
+            while (_readers.TryTake(out var reader))
             {
-                session.Dispose();
-            }
-            else
-            {
-                _readers.Add(session);
+                reader.Dispose();
             }
         }
     }

@@ -66,6 +66,26 @@ public sealed class SqliteKeyStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_burst_of_parallel_reads_leaves_a_bounded_pool_and_disposal_closes_every_connection()
+    {
+        var path = _folder.Combine("readers.db");
+        var store = await OpenAsync(path);
+        var key = TestKeys.Create("alice");
+        await store.AddAsync(key);
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(async _ =>
+        {
+            await Task.Yield();
+            Assert.NotNull(await store.FindByHashAsync(key.Hash));
+        }));
+
+        await store.DisposeAsync();
+
+        // With every connection closed, the WAL is checkpointed away and the file can be replaced.
+        Assert.False(File.Exists(path + "-wal"), "a connection stayed open after disposal");
+        File.Move(path, path + ".moved");
+    }
+
+    [Fact]
     public async Task Reopening_keeps_keys_revocations_and_the_schema_version()
     {
         var path = _folder.Combine("maas-api.db");
