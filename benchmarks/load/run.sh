@@ -301,7 +301,7 @@ PY
 }
 plot_gnuplot() {
   gnuplot <<GP
-set terminal pngcairo size 1100,520 font "sans,10"
+set terminal pngcairo size 1100,600 font "sans,10"
 set output "$png"
 set title "Maas throughput against its ceiling (bare ASP.NET endpoint, same run)\n{/*0.8 $machine}"
 set style data histograms
@@ -312,7 +312,8 @@ set ylabel "requests/s"
 set yrange [0:*]
 set offsets 0, 0, graph 0.08, 0
 set grid ytics
-set xtics nomirror noenhanced font ",9"
+set xtics nomirror noenhanced font ",9" rotate by -20
+set bmargin 7
 set key outside top center horizontal
 set datafile separator "\t"
 plot "$chart" using 2:xtic(1) title "Maas" linecolor rgb "#1f77b4", \
