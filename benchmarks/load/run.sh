@@ -11,8 +11,9 @@
 #   LOAD_CONNECTIONS  wrk connections (default 64)
 #   LOAD_SOAK         if > 0, also run POST /v1/tokens for that many seconds sampling the
 #                     host's memory every 10 s (the steady-memory target; default 0: skipped)
-#   LOAD_POSTGRES_URL a postgresql:// URL of an empty, durable database: also measures
-#                     POST /v1/api-keys on --storage external (default: skipped)
+#   LOAD_POSTGRES_URL a postgresql:// URL of an empty, durable database for POST /v1/api-keys
+#                     on --storage external (default: a throwaway server this script starts
+#                     when the PostgreSQL server binaries are installed, fsync on; else skipped)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,8 +27,13 @@ postgres_url=${LOAD_POSTGRES_URL:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/maas-load.XXXXXX")
 pids=()
 
+pg_data=""
+pg_bin=""
 cleanup() {
   local pid
+  if [[ -n $pg_data ]]; then
+    as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -m immediate stop >/dev/null 2>&1 || true
+  fi
   for pid in "${pids[@]}"; do
     kill "$pid" 2>/dev/null || true
   done
@@ -214,6 +220,35 @@ else
   skip "POST /v1/api-keys (disk)" "ceiling: fixed 201 JSON" "$(grep -m1 -i 'maas-api:' "$work/api-disk.log" || echo 'the host did not start')"
 fi
 
+# as_postgres CMD... : runs a PostgreSQL binary, as the postgres user when this script is root
+# (PostgreSQL refuses to run as root).
+as_postgres() {
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# start_postgres : a throwaway, durable (fsync on) server on 127.0.0.1 in $work; sets postgres_url.
+start_postgres() {
+  local initdb port
+  initdb=$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1 || true)
+  [[ -n $initdb && -x $initdb ]] || { say "no PostgreSQL server binaries (apt-get install postgresql): external mode skipped"; return 0; }
+  pg_bin=$(dirname "$(readlink -f "$initdb")")
+  if [[ $(id -u) -eq 0 ]] && ! id postgres >/dev/null 2>&1; then
+    say "no postgres user to run PostgreSQL as: external mode skipped"; pg_bin=""; return 0
+  fi
+  mkdir -p "$work/pg"
+  [[ $(id -u) -eq 0 ]] && chown postgres "$work/pg" && chmod 755 "$work"
+  port=$(free_port)
+  as_postgres "$pg_bin/initdb" -D "$work/pg/data" -U maas --auth=trust >"$work/pg-init.log" 2>&1 \
+    || { say "initdb failed: external mode skipped"; cat "$work/pg-init.log" >&2; pg_bin=""; return 0; }
+  pg_data="$work/pg/data"
+  as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -w -l "$work/pg/server.log" \
+    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$work/pg -c fsync=on -c synchronous_commit=on" start >/dev/null \
+    || { say "PostgreSQL did not start: external mode skipped"; cat "$work/pg/server.log" >&2; pg_data=""; return 0; }
+  postgres_url="postgresql://maas@127.0.0.1:$port/postgres"
+  say "started a throwaway PostgreSQL (fsync on) on 127.0.0.1:$port"
+}
+[[ -n $postgres_url ]] || start_postgres
+
 if [[ -n $postgres_url ]]; then
   say "maas-api --storage external:"
   start api-external "$work/api/maas-api.dll" --storage external --db-connection-url "$postgres_url"
@@ -225,7 +260,7 @@ if [[ -n $postgres_url ]]; then
     skip "POST /v1/api-keys (external)" "ceiling: fixed 201 JSON" "$(grep -m1 -i 'maas-api:' "$work/api-external.log" || echo 'the host did not start')"
   fi
 else
-  skip "POST /v1/api-keys (external)" "ceiling: fixed 201 JSON" "set LOAD_POSTGRES_URL to a durable PostgreSQL database to measure"
+  skip "POST /v1/api-keys (external)" "ceiling: fixed 201 JSON" "no PostgreSQL: install postgresql or set LOAD_POSTGRES_URL"
 fi
 
 # --- report ------------------------------------------------------------------------------
