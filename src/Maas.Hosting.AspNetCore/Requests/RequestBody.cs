@@ -77,6 +77,12 @@ internal sealed class RequestBody : IDisposable
                 ArrayPool<byte>.Shared.Return(buffer);
                 return null;
             }
+
+            // The declared length is in: no need for one more read to learn the body has ended.
+            if (length == request.ContentLength)
+            {
+                return new RequestBody(buffer, length);
+            }
         }
     }
 
