@@ -21,6 +21,30 @@ public readonly record struct GoDuration(long Nanoseconds) : IComparable<GoDurat
     /// <summary>Creates a duration from a <see cref="TimeSpan"/> (100 ns ticks).</summary>
     public static GoDuration FromTimeSpan(TimeSpan value) => new(checked(value.Ticks * 100L));
 
+    /// <summary>
+    /// Converts a number of seconds, as a JSON body gives a lifetime, to a duration: digits below a
+    /// nanosecond are truncated toward zero; <see langword="false"/> outside a Go duration's range.
+    /// </summary>
+    public static bool TryFromSeconds(decimal seconds, out GoDuration value)
+    {
+        value = default;
+
+        // Beyond this no fraction brings the product back within int64 nanoseconds (and it cannot overflow decimal).
+        if (Math.Abs(seconds) > 9_223_372_037m)
+        {
+            return false;
+        }
+
+        var nanoseconds = decimal.Truncate(seconds * 1_000_000_000m);
+        if (nanoseconds is < long.MinValue or > long.MaxValue)
+        {
+            return false;
+        }
+
+        value = new GoDuration((long)nanoseconds);
+        return true;
+    }
+
     /// <summary>Converts to a <see cref="TimeSpan"/>, truncating below 100 ns.</summary>
     public TimeSpan ToTimeSpan() => TimeSpan.FromTicks(Nanoseconds / 100L);
 

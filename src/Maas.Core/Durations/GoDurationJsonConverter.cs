@@ -16,11 +16,6 @@ public sealed class GoDurationJsonConverter : JsonConverter<GoDuration>
     // A string longer than this is parsed from a heap copy; real durations are far shorter.
     private const int StackLimit = 128;
 
-    private const long NanosecondsPerSecond = 1_000_000_000L;
-
-    // Seconds beyond this overflow int64 nanoseconds whatever their fraction.
-    private const decimal MaxSeconds = 9_223_372_037m;
-
     /// <inheritdoc />
     public override GoDuration Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         reader.TokenType switch
@@ -65,22 +60,10 @@ public sealed class GoDurationJsonConverter : JsonConverter<GoDuration>
 
     private static GoDuration ReadSeconds(ref Utf8JsonReader reader)
     {
-        if (reader.TryGetInt64(out var whole))
+        // Decimal keeps 1.001 exact where a double would give 1.000999999s.
+        if (reader.TryGetDecimal(out var seconds) && GoDuration.TryFromSeconds(seconds, out var value))
         {
-            if (whole is >= long.MinValue / NanosecondsPerSecond and <= long.MaxValue / NanosecondsPerSecond)
-            {
-                return new GoDuration(whole * NanosecondsPerSecond);
-            }
-        }
-        else if (reader.TryGetDecimal(out var seconds) && Math.Abs(seconds) <= MaxSeconds)
-        {
-            // Decimal keeps 1.001 exact where a double would give 1.000999999s; digits below a
-            // nanosecond are truncated toward zero.
-            var nanoseconds = decimal.Truncate(seconds * NanosecondsPerSecond);
-            if (nanoseconds is >= long.MinValue and <= long.MaxValue)
-            {
-                return new GoDuration((long)nanoseconds);
-            }
+            return value;
         }
 
         throw new JsonException(

@@ -25,13 +25,10 @@ internal static class ExpirationField
         }
 
         var number = value.Number ?? "";
-        if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && double.IsFinite(seconds))
+        if (decimal.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
+            && GoDuration.TryFromSeconds(seconds, out var duration))
         {
-            var nanoseconds = seconds * 1e9;
-            if (nanoseconds is >= long.MinValue and < long.MaxValue)
-            {
-                return new GoDuration((long)nanoseconds);
-            }
+            return duration;
         }
 
         throw new InvalidRequestException(field, $"{field} is out of range: {number} seconds.");

@@ -83,4 +83,25 @@ public sealed class GoDurationJsonConverterTests
     {
         public GoDuration Expiration { get; set; }
     }
+
+    [Theory]
+    [InlineData("14400", 14_400_000_000_000L)]
+    [InlineData("1.001", 1_001_000_000L)]
+    [InlineData("-0.0000000015", -1L)]
+    [InlineData("9223372036.854775807", long.MaxValue)]
+    [InlineData("-9223372036.854775808", long.MinValue)]
+    public void Seconds_convert_exactly_truncating_below_a_nanosecond(string seconds, long nanoseconds)
+    {
+        Assert.True(GoDuration.TryFromSeconds(decimal.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture), out var value));
+        Assert.Equal(nanoseconds, value.Nanoseconds);
+    }
+
+    [Theory]
+    [InlineData("9223372036.854775808")]
+    [InlineData("9223372037")]
+    [InlineData("-79228162514264337593543950335")]
+    public void Seconds_outside_a_go_duration_do_not_convert(string seconds)
+    {
+        Assert.False(GoDuration.TryFromSeconds(decimal.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture), out _));
+    }
 }
