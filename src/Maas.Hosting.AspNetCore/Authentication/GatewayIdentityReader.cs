@@ -146,23 +146,7 @@ internal sealed partial class GatewayIdentityReader(
 
         public string Secret { get; } = secret;
 
-        public bool Matches(string presented)
-        {
-            Span<byte> actual = stackalloc byte[SHA256.HashSizeInBytes];
-            var maxBytes = Encoding.UTF8.GetMaxByteCount(presented.Length);
-            if (maxBytes <= 512)
-            {
-                Span<byte> utf8 = stackalloc byte[512];
-                var length = Encoding.UTF8.GetBytes(presented, utf8);
-                SHA256.HashData(utf8[..length], actual);
-            }
-            else
-            {
-                SHA256.HashData(Encoding.UTF8.GetBytes(presented), actual);
-            }
-
-            return CryptographicOperations.FixedTimeEquals(_expected, actual);
-        }
+        public bool Matches(string presented) => Introspection.GatewayClientSecret.Matches(presented, _expected);
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning,

@@ -1,6 +1,7 @@
 using Maas.ApiKeys;
 using Maas.Hosting.Errors;
 using Maas.Users;
+using Maas.Validation;
 using Microsoft.AspNetCore.Http;
 
 namespace Maas.Hosting.Authentication;
@@ -28,15 +29,15 @@ internal sealed class MaasCallerResolver(GatewayIdentityReader gateway, MaasServ
 
         if (!allowBearer || context.Request.Headers.Authorization.Count == 0)
         {
-            return ValueTask.FromResult<(MaasUser?, ErrorResult?)>((null, Unauthorized(allowBearer
-                ? "Missing credentials: the gateway must send the identity headers, or send Authorization: Bearer <token or key>."
-                : gateway.MissingIdentityMessage(context))));
+            return ValueTask.FromResult<(MaasUser?, ErrorResult?)>((null, allowBearer
+                ? Unauthorized(MissingCredentialsMessage)
+                : Unauthorized(gateway.MissingIdentityMessage(context))));
         }
 
         return ResolveBearerAsync(context);
     }
 
-    internal static bool TryReadBearer(HttpContext context, out string credential, out string? failure)
+    private static bool TryReadBearer(HttpContext context, out string credential, out string? failure)
     {
         credential = "";
         failure = null;
@@ -60,6 +61,16 @@ internal sealed class MaasCallerResolver(GatewayIdentityReader gateway, MaasServ
 
     private async ValueTask<(MaasUser? User, ErrorResult? Error)> ResolveBearerAsync(HttpContext context)
     {
+        var (validation, error) = await ValidateBearerAsync(context).ConfigureAwait(false);
+        return (validation?.User, error);
+    }
+
+    /// <summary>
+    /// Validates the request's <c>Authorization: Bearer</c> credential: the valid validation, or the
+    /// answer to give (401 with a <c>Bearer</c> challenge, or 503 while the store is unreachable).
+    /// </summary>
+    public async ValueTask<(CredentialValidation? Validation, ErrorResult? Error)> ValidateBearerAsync(HttpContext context)
+    {
         if (!TryReadBearer(context, out var credential, out var failure))
         {
             return (null, Unauthorized(failure!, bearer: true));
@@ -69,16 +80,19 @@ internal sealed class MaasCallerResolver(GatewayIdentityReader gateway, MaasServ
         {
             var validation = await service.ValidateAsync(credential, context.RequestAborted).ConfigureAwait(false);
             return validation.IsValid
-                ? (validation.User, null)
+                ? (validation, null)
                 : (null, Unauthorized("The bearer credential is invalid, expired or revoked.", bearer: true));
         }
         catch (StoreUnavailableException)
         {
-            context.Response.Headers.RetryAfter = "1";
-            return (null, new ErrorResult(StatusCodes.Status503ServiceUnavailable, "The key store is temporarily unavailable; retry shortly."));
+            return (null, ErrorResult.StoreUnavailable());
         }
     }
 
-    private static ErrorResult Unauthorized(string message, bool bearer = false) =>
+    /// <summary>What a caller that sent neither identity headers nor a bearer credential is told.</summary>
+    public const string MissingCredentialsMessage =
+        "Missing credentials: the gateway must send the identity headers, or send Authorization: Bearer <token or key>.";
+
+    internal static ErrorResult Unauthorized(string message, bool bearer = false) =>
         new(StatusCodes.Status401Unauthorized, message, wwwAuthenticate: bearer ? "Bearer" : null);
 }

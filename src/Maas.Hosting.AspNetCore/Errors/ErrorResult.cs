@@ -8,8 +8,12 @@ namespace Maas.Hosting.Errors;
 /// An error answer: <c>application/problem+json</c> carrying <c>error</c>, or OpenAI's
 /// <c>{"error":{...}}</c> on endpoints marked with <see cref="OpenAiErrorsMetadata"/>.
 /// </summary>
-internal sealed class ErrorResult(int status, string message, string? field = null, string? code = null, string? wwwAuthenticate = null) : IResult
+internal sealed class ErrorResult(int status, string message, string? field = null, string? code = null, string? wwwAuthenticate = null, string? retryAfter = null) : IResult
 {
+    /// <summary>The answer while the key store cannot be reached: 503, retry in a second.</summary>
+    public static ErrorResult StoreUnavailable() =>
+        new(StatusCodes.Status503ServiceUnavailable, "The key store is temporarily unavailable; retry shortly.", retryAfter: "1");
+
     public int StatusCode => status;
 
     public string Message => message;
@@ -19,6 +23,11 @@ internal sealed class ErrorResult(int status, string message, string? field = nu
         if (wwwAuthenticate is not null)
         {
             httpContext.Response.Headers.WWWAuthenticate = wwwAuthenticate;
+        }
+
+        if (retryAfter is not null)
+        {
+            httpContext.Response.Headers.RetryAfter = retryAfter;
         }
 
         return WriteAsync(httpContext, status, message, field, code);

@@ -28,8 +28,7 @@ internal sealed partial class MaasErrorFilter(ILogger<MaasErrorFilter> logger) :
         catch (StoreUnavailableException ex)
         {
             LogStoreUnavailable(logger, ex.Message);
-            context.HttpContext.Response.Headers.RetryAfter = "1";
-            return new ErrorResult(StatusCodes.Status503ServiceUnavailable, "The key store is temporarily unavailable; retry shortly.");
+            return ErrorResult.StoreUnavailable();
         }
         catch (OperationCanceledException) when (context.HttpContext.RequestAborted.IsCancellationRequested)
         {

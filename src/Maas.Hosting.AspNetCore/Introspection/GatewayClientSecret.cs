@@ -1,5 +1,5 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -24,12 +24,9 @@ internal static class GatewayClientSecret
         if (digest.Length == SHA256.HashSizeInBytes * 2)
         {
             var bytes = new byte[SHA256.HashSizeInBytes];
-            for (var i = 0; i < bytes.Length; i++)
+            if (Convert.FromHexString(digest, bytes, out _, out _) != OperationStatus.Done)
             {
-                if (!byte.TryParse(digest.Slice(i * 2, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out bytes[i]))
-                {
-                    return false;
-                }
+                return false;
             }
 
             hash = bytes;

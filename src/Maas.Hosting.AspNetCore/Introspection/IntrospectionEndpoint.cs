@@ -25,9 +25,6 @@ internal static class IntrospectionEndpoint
     /// <summary><c>token_type</c> of an API key.</summary>
     public const string ApiKeyType = "api_key";
 
-    /// <summary>The largest form accepted: 1 MiB, as every other body.</summary>
-    public const int MaxBytes = 1024 * 1024;
-
     private const string FormContentType = "application/x-www-form-urlencoded";
 
     public static async Task<IResult> IntrospectAsync(
@@ -54,7 +51,7 @@ internal static class IntrospectionEndpoint
         }
 
         IntrospectionForm form;
-        using (var body = await RequestBody.ReadAsync(context, MaxBytes).ConfigureAwait(false))
+        using (var body = await RequestBody.ReadAsync(context).ConfigureAwait(false))
         {
             if (body is null)
             {
@@ -106,7 +103,7 @@ internal static class IntrospectionEndpoint
         Responses.Answer.Json(response, MaasJsonContext.Default.IntrospectionResponse, contentType: "application/json");
 
     private static ProblemResult TooLarge() =>
-        Error(StatusCodes.Status413PayloadTooLarge, "invalid_request", $"Request body is larger than the limit of {MaxBytes} bytes (1 MiB).");
+        Error(StatusCodes.Status413PayloadTooLarge, "invalid_request", RequestBody.TooLargeMessage);
 
     /// <summary>Problem details that are also an RFC 6749 error (<c>error</c>, <c>error_description</c>).</summary>
     private static ProblemResult Error(int status, string error, string description) =>

@@ -11,13 +11,10 @@ namespace Maas.Hosting.Requests;
 /// </summary>
 internal static class JsonBody
 {
-    /// <summary>The largest body accepted: 1 MiB.</summary>
-    public const int MaxBytes = 1024 * 1024;
-
     public static async ValueTask<(T? Value, ErrorResult? Error)> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo, bool allowEmpty)
         where T : class
     {
-        using var body = await RequestBody.ReadAsync(context, MaxBytes).ConfigureAwait(false);
+        using var body = await RequestBody.ReadAsync(context).ConfigureAwait(false);
         if (body is null)
         {
             return (null, TooLarge());
@@ -55,7 +52,7 @@ internal static class JsonBody
     }
 
     private static ErrorResult TooLarge() =>
-        new(StatusCodes.Status413PayloadTooLarge, $"Request body is larger than the limit of {MaxBytes} bytes (1 MiB).");
+        new(StatusCodes.Status413PayloadTooLarge, RequestBody.TooLargeMessage);
 
     private static ErrorResult Describe(JsonException ex)
     {

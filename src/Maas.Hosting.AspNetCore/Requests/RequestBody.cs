@@ -10,6 +10,12 @@ namespace Maas.Hosting.Requests;
 /// </summary>
 internal sealed class RequestBody : IDisposable
 {
+    /// <summary>The largest body any Maas endpoint accepts: 1 MiB.</summary>
+    public const int MaxBytes = 1024 * 1024;
+
+    /// <summary>What a client that sent more than <see cref="MaxBytes"/> is told.</summary>
+    public const string TooLargeMessage = "Request body is larger than the limit of 1048576 bytes (1 MiB).";
+
     private byte[] _buffer;
 
     private RequestBody(byte[] buffer, int length)
@@ -22,9 +28,10 @@ internal sealed class RequestBody : IDisposable
 
     public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, Length);
 
-    /// <summary>Reads the body; <see langword="null"/> when it is larger than <paramref name="maxBytes"/>.</summary>
-    public static async ValueTask<RequestBody?> ReadAsync(HttpContext context, int maxBytes)
+    /// <summary>Reads the body; <see langword="null"/> when it is larger than <see cref="MaxBytes"/>.</summary>
+    public static async ValueTask<RequestBody?> ReadAsync(HttpContext context)
     {
+        const int maxBytes = MaxBytes;
         var request = context.Request;
         if (request.ContentLength > maxBytes)
         {
