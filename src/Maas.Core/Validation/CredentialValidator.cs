@@ -149,7 +149,7 @@ internal sealed class CredentialValidator : IDisposable
         var record = await _store.FindByHashAsync(hash, cancellationToken).ConfigureAwait(false);
         if (record is null
             || !string.Equals(record.Id, keyId, StringComparison.Ordinal)
-            || !CryptographicOperations.FixedTimeEquals(record.Hash, hash))
+            || !ApiKeyFormat.HashesEqual(record.Hash, hash))
         {
             Cache.Insert(Cache.Keys, cacheKey, new UnknownApiKey(_time.GetUtcNow() + _negativeDuration), epoch);
             return Done(CredentialKind.ApiKey, Refusal(ValidationFailure.Unknown, CredentialKind.ApiKey));
