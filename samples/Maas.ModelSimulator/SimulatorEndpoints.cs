@@ -70,7 +70,7 @@ internal sealed class SimulatorEndpoints
             CompletionRequest? request;
             try
             {
-                request = await JsonSerializer.DeserializeAsync(context.Request.Body, SimulatorJsonContext.Default.CompletionRequest, aborted);
+                request = await JsonSerializer.DeserializeAsync(context.Request.BodyReader, SimulatorJsonContext.Default.CompletionRequest, aborted);
             }
             catch (JsonException ex)
             {
