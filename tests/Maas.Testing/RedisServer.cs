@@ -131,12 +131,30 @@ public sealed class RedisServer : IAsyncLifetime
         }
     }
 
+    /// <summary>Freezes the server (SIGSTOP): connections stay open but nothing is answered, so clients time out.</summary>
+    public Task PauseAsync() => SignalAsync("-STOP");
+
+    /// <summary>Lets a paused server run again (SIGCONT); it then answers what was queued.</summary>
+    public Task ResumeAsync() => SignalAsync("-CONT");
+
     /// <summary>Returns what the server printed, for diagnostics.</summary>
     public string ReadOutput()
     {
         lock (_output)
         {
             return _output.ToString();
+        }
+    }
+
+    private async Task SignalAsync(string signal)
+    {
+        var pid = (_process ?? throw new InvalidOperationException("The server is not running.")).Id;
+        using var kill = Process.Start(new ProcessStartInfo("kill", [signal, pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })
+            ?? throw new InvalidOperationException("Could not run kill.");
+        await kill.WaitForExitAsync().ConfigureAwait(false);
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill {signal} {pid} failed with exit code {kill.ExitCode}.");
         }
     }
 

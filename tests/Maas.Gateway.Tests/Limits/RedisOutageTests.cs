@@ -100,6 +100,35 @@ public sealed class RedisOutageTests : IAsyncLifetime
         Assert.Equal(1, counted.Requests.Used);
     }
 
+    [Fact]
+    public async Task A_redis_too_slow_to_answer_fails_the_call_after_the_configured_timeout()
+    {
+        using var errors = new MetricCollector<long>(_meters, LimiterMetrics.MeterName, LimiterMetrics.ErrorsName);
+        await using var counter = new RedisLimitCounter(
+            new GatewayLimitOptions { Redis = _redis.Configuration + ",asyncTimeout=200" },
+            _time,
+            new LimitCounterFailures(LimitFailureMode.Open, _time, _logger, new LimiterMetrics(_meters)));
+        Assert.False((await counter.AcquireAsync(Alice, Limits, 1, default)).CountersUnavailable);
+
+        await _redis.PauseAsync();
+        try
+        {
+            var slow = await counter.AcquireAsync(Alice, Limits, 1, default);
+            Assert.True(slow.Allowed);
+            Assert.True(slow.CountersUnavailable);
+            Assert.Contains("Timeout", Assert.Single(_logger.Collector.GetSnapshot()).Message, StringComparison.Ordinal);
+            Assert.Equal(1, errors.GetMeasurementSnapshot().EvaluateAsCounter());
+        }
+        finally
+        {
+            await _redis.ResumeAsync();
+        }
+
+        // The timed-out script still ran once Redis woke up: the call was counted after all.
+        var after = await AcquireUntilCountedAsync(counter);
+        Assert.Equal(3, after.Requests.Used);
+    }
+
     // Reconnecting takes the client's own retry delay; poll with a real deadline, not a guess.
     private static async Task<LimitDecision> AcquireUntilCountedAsync(ILimitCounter counter)
     {
