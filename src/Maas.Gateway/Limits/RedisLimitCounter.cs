@@ -121,8 +121,9 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
     {
         ArgumentNullException.ThrowIfNull(reservation);
         ArgumentOutOfRangeException.ThrowIfNegative(actualTokens);
-        if (!reservation.TryMarkSettled())
+        if (!reservation.TryMarkSettled() || actualTokens == reservation.Reserved)
         {
+            // Settled before, or the estimate was exact: no round trip.
             return;
         }
 
@@ -203,6 +204,11 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
         if (_connecting.IsCompletedSuccessfully)
         {
             _connecting.Result.Dispose();
+        }
+        else
+        {
+            // Still connecting: close the connection as soon as it exists rather than block here.
+            _connecting.ContinueWith(static t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         }
     }
 
