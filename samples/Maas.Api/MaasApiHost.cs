@@ -66,6 +66,8 @@ internal static partial class MaasApiHost
             options.Audience = settings.GatewayName + "-sa";
         });
         builder.Services.AddOptions<MaasOptions>().Bind(builder.Configuration.GetSection(MaasOptions.SectionName));
+        builder.Services.AddOptions<Maas.Hosting.Throttling.MaasAuthenticationThrottleOptions>()
+            .Bind(builder.Configuration.GetSection(Maas.Hosting.Throttling.MaasAuthenticationThrottleOptions.SectionName));
         builder.Services.AddOptions<Maas.Hosting.Authentication.MaasGatewayOptions>()
             .Bind(builder.Configuration.GetSection(Maas.Hosting.Authentication.MaasGatewayOptions.SectionName));
         MaasApiStorage.Configure(maas, settings);
@@ -77,6 +79,7 @@ internal static partial class MaasApiHost
             return Task.CompletedTask;
         }));
         configure?.Invoke(builder);
+        var behindProxies = TrustedProxies.Configure(builder);
 
         var corsOrigins = builder.Configuration.GetSection("Maas:Cors:Origins").Get<string[]>() ?? [];
         if (settings.Debug && corsOrigins.Length > 0)
@@ -86,6 +89,11 @@ internal static partial class MaasApiHost
         }
 
         var app = builder.Build();
+        if (behindProxies)
+        {
+            app.UseForwardedHeaders();
+        }
+
         if (settings.Debug && corsOrigins.Length > 0)
         {
             app.UseCors();
