@@ -44,7 +44,7 @@ internal static partial class MaasApiHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
+            ConnectionLimits.Configure(kestrel, builder.Configuration, settings);
             kestrel.Listen(settings.Address!, listen =>
             {
                 if (settings.Secure)
@@ -118,6 +118,7 @@ internal static partial class MaasApiHost
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
             var listening = string.Join(", ", addresses ?? []);
             LogListening(logger, listening, settings.StorageMode, app.Environment.EnvironmentName);
+            ConnectionLimits.LogEffective(logger, app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>().Value.Limits);
             if (settings.Debug && corsOrigins.Length == 0)
             {
                 LogNoCorsOrigins(logger);
