@@ -37,7 +37,16 @@ internal static partial class ConnectionLimits
         limits.MaxConcurrentConnections = DefaultMaxConnections(ReadFileLimit(), settings.StorageMode == "external" ? settings.DbMaxOpenConnections : 0);
 
         // Operators tune any of it: Kestrel:Limits:* (Kestrel__Limits__* in the environment), Kestrel:AddServerHeader...
-        configuration.GetSection("Kestrel").Bind(kestrel);
+        try
+        {
+            configuration.GetSection("Kestrel").Bind(kestrel);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or System.Reflection.TargetInvocationException)
+        {
+            // "Failed to convert configuration value 'x' at 'Kestrel:Limits:...'", or a setter's range check.
+            var cause = ex is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : ex;
+            throw new HostSettingsException("invalid Kestrel configuration: " + cause.Message.ReplaceLineEndings(" "));
+        }
     }
 
     /// <summary>
