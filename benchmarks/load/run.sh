@@ -341,6 +341,8 @@ report="$here/results.md"
   echo "warm-up, \`wrk -t$threads -c$connections\`, client and servers on the same machine: $machine."
   echo "Each server runs alone while it is measured (the data-plane rows: the simulator with the proxy or"
   echo "gateway in front of it); the ratio compares an endpoint with the bare ceiling measured in the same run."
+  echo "Load average when the report was written (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg); other work on the"
+  echo "machine lowers every row, so compare ratios within a run."
   echo
   cat "$table"
   if [[ -f $work/soak-rss.txt ]]; then
