@@ -303,12 +303,15 @@ stop "$proxy_pid"
 
 # Maas's gateway: the sample host forwarding the same model to the same simulator, with a tier
 # whose limits the run cannot reach (limits counted, never refused), on in-memory counters and
-# then on a Redis server this script starts. Set through configuration only (Maas__* variables).
+# then on a Redis server this script starts. Set through configuration only (Maas__* variables):
+# the "load" tier is added after Development's tiers and to the model's allowed tiers (index 3,
+# after free, premium, enterprise); the in-process simulator is off, the standalone one is upstream.
 gateway_settings=(
   Maas__Tiers__9__Name=load Maas__Tiers__9__Level=1000 Maas__Tiers__9__Groups__0=system:authenticated
   Maas__Tiers__9__Limits__Requests=2000000000 Maas__Tiers__9__Limits__Window=1m
   Maas__Tiers__9__Limits__TokensPerMinute=1000000000000
   Maas__Models__0__Id=facebook/opt-125m Maas__Models__0__Url=$model_path Maas__Models__0__Upstream=$upstream
+  Maas__Models__0__Tiers__3=load Maas__DataPlane__Gateway=true Maas__DataPlane__Simulator=false
 )
 # gateway NAME LABEL [SETTING=VALUE...] : starts the sample host with the gateway settings (and
 # the extra ones), measures chat with an API key (and with a token for in-memory counters).
