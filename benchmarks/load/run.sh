@@ -301,18 +301,23 @@ MAAS_LOAD_AUTHORIZATION=$unchecked \
   drive "chat: bare YARP proxy" "chat: simulator directly" "http://127.0.0.1:$pport$model_path/v1/chat/completions" chat.lua
 stop "$proxy_pid"
 
-# Maas's gateway: the sample host forwarding the same model to the same simulator, with a tier
-# whose limits the run cannot reach (limits counted, never refused), on in-memory counters and
-# then on a Redis server this script starts. Set through configuration only (Maas__* variables):
-# the "load" tier is added after Development's tiers and to the model's allowed tiers (index 3,
-# after free, premium, enterprise); the in-process simulator is off, the standalone one is upstream.
+# Maas's gateway: the sample host forwarding the same model to the same simulator, with limits
+# the run cannot reach (counted on every call, never refused), on in-memory counters and then on
+# a Redis server this script starts. Set through configuration only (Maas__* variables): the
+# default tiers' names and groups (the model lists them) with 2,000,000,000 requests a minute and
+# 10^12 tokens a minute each; the in-process simulator is off, the standalone one is the upstream.
 gateway_settings=(
-  Maas__Tiers__9__Name=load Maas__Tiers__9__Level=1000 Maas__Tiers__9__Groups__0=system:authenticated
-  Maas__Tiers__9__Limits__Requests=2000000000 Maas__Tiers__9__Limits__Window=1m
-  Maas__Tiers__9__Limits__TokensPerMinute=1000000000000
+  Maas__DataPlane__Gateway=true Maas__DataPlane__Simulator=false
   Maas__Models__0__Id=facebook/opt-125m Maas__Models__0__Url=$model_path Maas__Models__0__Upstream=$upstream
-  Maas__Models__0__Tiers__3=load Maas__DataPlane__Gateway=true Maas__DataPlane__Simulator=false
 )
+tier_groups=("free:system:authenticated" "premium:premium-group" "enterprise:enterprise-group")
+for i in 0 1 2; do
+  gateway_settings+=(
+    "Maas__Tiers__${i}__Name=${tier_groups[$i]%%:*}" "Maas__Tiers__${i}__Level=$i" "Maas__Tiers__${i}__Groups__0=${tier_groups[$i]#*:}"
+    "Maas__Tiers__${i}__Limits__Requests=2000000000" "Maas__Tiers__${i}__Limits__Window=1m"
+    "Maas__Tiers__${i}__Limits__TokensPerMinute=1000000000000"
+  )
+done
 # gateway NAME LABEL [SETTING=VALUE...] : starts the sample host with the gateway settings (and
 # the extra ones), measures chat with an API key (and with a token for in-memory counters).
 gateway() {
