@@ -155,7 +155,7 @@ drive() {
     note="$failed of $requests requests failed"
   fi
   echo "$name|$ceiling|$rps|$p50|$p99|$failed|$note" >>"$results"
-  printf '  %-34s %10.0f req/s  p50 %6s ms  p99 %6s ms %s\n' "$name" "$rps" "$p50" "$p99" "$note" >&2
+  printf '  %-42s %10.0f req/s  p50 %6s ms  p99 %6s ms %s\n' "$name" "$rps" "$p50" "$p99" "$note" >&2
 }
 
 skip() { # NAME CEILING NOTE
