@@ -73,6 +73,10 @@ dotnet build "$root/benchmarks/Maas.Load.Baseline/Maas.Load.Baseline.csproj" -c 
   || { cat "$work/build-baseline.log" >&2; exit 1; }
 dotnet build "$root/samples/Maas.ModelSimulator/Maas.ModelSimulator.csproj" -c Release --nologo -v quiet -o "$work/simulator" >"$work/build-simulator.log" 2>&1 \
   || { cat "$work/build-simulator.log" >&2; exit 1; }
+# Builds whose sample host carries Maas's gateway also measure it on Redis counters.
+if [[ -f $work/api/Maas.Gateway.dll ]] && grep -q MapMaasGateway "$work/api/maas-api.dll" 2>/dev/null; then
+  need_package redis-server redis-server
+fi
 
 # --- servers -----------------------------------------------------------------------------
 free_port() {
@@ -151,7 +155,7 @@ drive() {
     note="$failed of $requests requests failed"
   fi
   echo "$name|$ceiling|$rps|$p50|$p99|$failed|$note" >>"$results"
-  printf '  %-34s %10.0f req/s  p50 %6s ms  p99 %6s ms %s\n' "$name" "$rps" "$p50" "$p99" "$note" >&2
+  printf '  %-42s %10.0f req/s  p50 %6s ms  p99 %6s ms %s\n' "$name" "$rps" "$p50" "$p99" "$note" >&2
 }
 
 skip() { # NAME CEILING NOTE
@@ -286,8 +290,9 @@ spid=$server_pid sport=$server_port
 [[ -n $sport ]] || { say "the simulator did not start:"; cat "$work/simulator.log" >&2; exit 1; }
 upstream="http://127.0.0.1:$sport"
 model_path="/llm/facebook-opt-125m-simulated"
-# The direct and bare-proxy rows send a credential as long as a Maas API key, which nothing checks.
-unchecked="Bearer sk-maas-$(head -c 64 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c 50)"
+# The direct and bare-proxy rows send a credential as long as a Maas API key (75 characters),
+# which nothing checks.
+unchecked="Bearer sk-maas-$(head -c 128 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c 67)"
 MAAS_LOAD_AUTHORIZATION=$unchecked drive "chat: simulator directly" "" "$upstream/v1/chat/completions" chat.lua
 start bare-proxy "$work/baseline/Maas.Load.Baseline.dll" --proxy-to "$upstream"
 proxy_pid=$server_pid pport=$server_port
@@ -295,6 +300,91 @@ proxy_pid=$server_pid pport=$server_port
 MAAS_LOAD_AUTHORIZATION=$unchecked \
   drive "chat: bare YARP proxy" "chat: simulator directly" "http://127.0.0.1:$pport$model_path/v1/chat/completions" chat.lua
 stop "$proxy_pid"
+
+# Maas's gateway: the sample host forwarding the same model to the same simulator, with limits
+# the run cannot reach (counted on every call, never refused), on in-memory counters and then on
+# a Redis server this script starts. Set through configuration only (Maas__* variables): the
+# default tiers' names and groups (the model lists them) with 2,000,000,000 requests a minute and
+# 10^12 tokens a minute each; the in-process simulator is off, the standalone one is the upstream.
+gateway_settings=(
+  Maas__DataPlane__Gateway=true Maas__DataPlane__Simulator=false
+  Maas__Models__0__Id=facebook/opt-125m Maas__Models__0__Url=$model_path Maas__Models__0__Upstream=$upstream
+)
+tier_groups=("free:system:authenticated" "premium:premium-group" "enterprise:enterprise-group")
+for i in 0 1 2; do
+  gateway_settings+=(
+    "Maas__Tiers__${i}__Name=${tier_groups[$i]%%:*}" "Maas__Tiers__${i}__Level=$i" "Maas__Tiers__${i}__Groups__0=${tier_groups[$i]#*:}"
+    "Maas__Tiers__${i}__Limits__Requests=2000000000" "Maas__Tiers__${i}__Limits__Window=1m"
+    "Maas__Tiers__${i}__Limits__TokensPerMinute=1000000000000"
+  )
+done
+# gateway NAME LABEL [SETTING=VALUE...] : starts the sample host with the gateway settings (and
+# the extra ones), measures chat with an API key (and with a token for in-memory counters).
+gateway() {
+  local name=$1 label=$2 gpid gport key token status
+  shift 2
+  local setting names=()
+  for setting in "${gateway_settings[@]}" "$@"; do
+    names+=("${setting%%=*}")
+    export "${setting?}"
+  done
+  start "$name" "$work/api/maas-api.dll" --storage in-memory
+  unset "${names[@]}"
+  gpid=$server_pid gport=$server_port
+  if [[ -z $gport ]]; then
+    skip "chat: Maas gateway ($label, API key)" "chat: bare YARP proxy" "$(grep -m1 -i 'maas-api:' "$work/$name.log" || echo 'the host did not start')"
+    return
+  fi
+  key=$(curl -fsS -X POST "${identity[@]}" -H 'Content-Type: application/json' \
+    -d '{"name":"gateway load","expiration":"1h"}' "http://127.0.0.1:$gport/v1/api-keys" | sed -E 's/.*"token":"([^"]+)".*/\1/')
+  status=$(curl -s -o "$work/$name-probe.txt" -D "$work/$name-probe.headers" -w '%{http_code}' -H "Authorization: Bearer $key" \
+    -H 'Content-Type: application/json' -d '{"model":"facebook/opt-125m","messages":[{"role":"user","content":"probe"}]}' \
+    "http://127.0.0.1:$gport$model_path/v1/chat/completions" || true)
+  if [[ $status != 200 ]]; then
+    skip "chat: Maas gateway ($label, API key)" "chat: bare YARP proxy" "the gateway answered $status $(head -c 160 "$work/$name-probe.txt" | tr '\n|' '  ')"
+    stop "$gpid"
+    return
+  fi
+  grep -qi '^ratelimit:' "$work/$name-probe.headers" || say "  note: the gateway's answer carries no RateLimit header: are the limits on?"
+  MAAS_LOAD_AUTHORIZATION="Bearer $key" \
+    drive "chat: Maas gateway ($label, API key)" "chat: bare YARP proxy" "http://127.0.0.1:$gport$model_path/v1/chat/completions" chat.lua
+  if [[ $label == in-memory ]]; then
+    token=$(curl -fsS -X POST "${identity[@]}" -H 'Content-Type: application/json' \
+      -d '{"expiration":"1h"}' "http://127.0.0.1:$gport/v1/tokens" | sed -E 's/.*"token":"([^"]+)".*/\1/')
+    MAAS_LOAD_AUTHORIZATION="Bearer $token" \
+      drive "chat: Maas gateway ($label, token)" "chat: bare YARP proxy" "http://127.0.0.1:$gport$model_path/v1/chat/completions" chat.lua
+    if [[ $soak -gt 0 ]]; then
+      say "soak: chat through the gateway for ${soak}s, host memory (RSS) every 10 s:"
+      (cd "$here" && MAAS_LOAD_AUTHORIZATION="Bearer $key" wrk -t"$threads" -c"$connections" -d"${soak}s" -s chat.lua \
+        "http://127.0.0.1:$gport$model_path/v1/chat/completions" >"$work/soak-gateway.txt" 2>&1) &
+      local soak_pid=$! samples=()
+      for _ in $(seq 0 10 "$soak"); do
+        samples+=("$(rss_mib "$gpid")")
+        sleep 10
+      done
+      wait "$soak_pid" || true
+      echo "${samples[*]}" >"$work/soak-gateway-rss.txt"
+      say "  RSS MiB: ${samples[*]}"
+    fi
+  fi
+  stop "$gpid"
+}
+
+if [[ -f $work/api/Maas.Gateway.dll ]] && grep -q MapMaasGateway "$work/api/maas-api.dll" 2>/dev/null; then
+  gateway gateway-in-memory in-memory
+  redis_port=$(free_port)
+  mkdir -p "$work/redis"
+  redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$work/redis" --save "" --appendonly no \
+    >"$work/redis.log" 2>&1 &
+  pids+=("$!")
+  for _ in $(seq 1 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null && break
+    sleep 0.1
+  done
+  gateway gateway-redis Redis "Maas__Gateway__Limits__Redis=127.0.0.1:$redis_port"
+else
+  skip "chat: Maas gateway (in-memory, API key)" "chat: bare YARP proxy" "no gateway in this build of samples/Maas.Api"
+fi
 stop "$spid"
 
 # --- report ------------------------------------------------------------------------------
@@ -341,11 +431,17 @@ report="$here/results.md"
   echo "warm-up, \`wrk -t$threads -c$connections\`, client and servers on the same machine: $machine."
   echo "Each server runs alone while it is measured (the data-plane rows: the simulator with the proxy or"
   echo "gateway in front of it); the ratio compares an endpoint with the bare ceiling measured in the same run."
+  echo "Load average when the report was written (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg); other work on the"
+  echo "machine lowers every row, so compare ratios within a run."
   echo
   cat "$table"
   if [[ -f $work/soak-rss.txt ]]; then
     echo
     echo "Soak: \`POST /v1/tokens\` for ${soak} s, host RSS (MiB) every 10 s: $(cat "$work/soak-rss.txt")."
+  fi
+  if [[ -f $work/soak-gateway-rss.txt ]]; then
+    echo
+    echo "Soak: chat through Maas's gateway (in-memory counters, API key) for ${soak} s, host RSS (MiB) every 10 s: $(cat "$work/soak-gateway-rss.txt")."
   fi
   if [[ $only != data-plane ]]; then
     echo
