@@ -8,8 +8,11 @@ using Maas.Load.Baseline;
 //   POST|GET /fixed   201 with a fixed JSON body: the framework ceiling;
 //   POST /sign        one ES256 signature of a token-sized signing input per request;
 //   POST /lookup      SHA-256 of the bearer credential plus one dictionary lookup.
-// Usage: Maas.Load.Baseline --address 127.0.0.1:PORT
+// With --proxy-to URL it is instead the data plane's floor: a bare YARP proxy, no authentication, no limits,
+// forwarding /llm/{model}/{**rest} to URL/{rest}, the route shape of a Maas gateway model.
+// Usage: Maas.Load.Baseline --address 127.0.0.1:PORT [--proxy-to http://127.0.0.1:UPSTREAM]
 var address = CeilingEndpoints.ParseAddress(args);
+var proxyTo = BareProxy.ParseUpstream(args);
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
 builder.Logging.ClearProviders();
 builder.WebHost.ConfigureKestrel(kestrel =>
@@ -19,12 +22,25 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Listen(address);
 });
 
+if (proxyTo is not null)
+{
+    builder.Services.AddReverseProxy().LoadFromMemory(BareProxy.Routes, BareProxy.Clusters(proxyTo));
+}
+
 using var endpoints = new CeilingEndpoints();
 var app = builder.Build();
 app.MapGet("/health", () => TypedResults.Ok());
-app.MapMethods("/fixed", ["GET", "POST"], CeilingEndpoints.FixedAsync);
-app.MapPost("/sign", endpoints.SignAsync);
-app.MapPost("/lookup", endpoints.LookupAsync);
+if (proxyTo is not null)
+{
+    app.MapReverseProxy();
+}
+else
+{
+    app.MapMethods("/fixed", ["GET", "POST"], CeilingEndpoints.FixedAsync);
+    app.MapPost("/sign", endpoints.SignAsync);
+    app.MapPost("/lookup", endpoints.LookupAsync);
+}
+
 await app.RunAsync();
 
 namespace Maas.Load.Baseline

@@ -14,6 +14,8 @@
 #   LOAD_POSTGRES_URL a postgresql:// URL of an empty, durable database for POST /v1/api-keys
 #                     on --storage external (default: a throwaway server this script starts
 #                     when the PostgreSQL server binaries are installed, fsync on; else skipped)
+#   LOAD_ONLY         "data-plane": only the chat rows (simulator, bare YARP proxy, Maas's gateway),
+#                     written to results-data-plane.md, no chart (default: everything, results.md)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,6 +26,8 @@ threads=${LOAD_THREADS:-2}
 connections=${LOAD_CONNECTIONS:-64}
 soak=${LOAD_SOAK:-0}
 postgres_url=${LOAD_POSTGRES_URL:-}
+only=${LOAD_ONLY:-}
+[[ -z $only || $only == data-plane ]] || { echo "LOAD_ONLY must be empty or data-plane, not '$only'" >&2; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/maas-load.XXXXXX")
 pids=()
 
@@ -62,11 +66,13 @@ need_package curl curl
 command -v dotnet >/dev/null 2>&1 || { say "run.sh needs the .NET SDK (dotnet) on PATH"; exit 1; }
 
 # --- build -------------------------------------------------------------------------------
-say "building samples/Maas.Api and benchmarks/Maas.Load.Baseline (Release)..."
+say "building samples/Maas.Api, samples/Maas.ModelSimulator and benchmarks/Maas.Load.Baseline (Release)..."
 dotnet build "$root/samples/Maas.Api/Maas.Api.csproj" -c Release --nologo -v quiet -o "$work/api" >"$work/build-api.log" 2>&1 \
   || { cat "$work/build-api.log" >&2; exit 1; }
 dotnet build "$root/benchmarks/Maas.Load.Baseline/Maas.Load.Baseline.csproj" -c Release --nologo -v quiet -o "$work/baseline" >"$work/build-baseline.log" 2>&1 \
   || { cat "$work/build-baseline.log" >&2; exit 1; }
+dotnet build "$root/samples/Maas.ModelSimulator/Maas.ModelSimulator.csproj" -c Release --nologo -v quiet -o "$work/simulator" >"$work/build-simulator.log" 2>&1 \
+  || { cat "$work/build-simulator.log" >&2; exit 1; }
 
 # --- servers -----------------------------------------------------------------------------
 free_port() {
@@ -83,6 +89,8 @@ free_port() {
 
 # start NAME DLL ARGS... : starts a server on a free port and sets server_pid and server_port;
 # server_port stays empty when it does not become healthy within 30 s (log: $work/NAME.log).
+# The address is passed as --address 127.0.0.1:PORT, or as --urls http://127.0.0.1:PORT when
+# the caller sets url_style=urls (the simulator is a plain ASP.NET Core host).
 server_pid=""
 server_port=""
 start() {
@@ -90,8 +98,10 @@ start() {
   shift 2
   port=$(free_port)
   server_port=""
+  local address=(--address "127.0.0.1:$port")
+  [[ ${url_style:-} == urls ]] && address=(--urls "http://127.0.0.1:$port")
   ASPNETCORE_ENVIRONMENT=Development \
-    dotnet "$dll" --address "127.0.0.1:$port" "$@" >"$work/$name.log" 2>&1 &
+    dotnet "$dll" "${address[@]}" "$@" >"$work/$name.log" 2>&1 &
   server_pid=$!
   pids+=("$server_pid")
   for _ in $(seq 1 150); do
@@ -157,114 +167,140 @@ export Maas__Gateway__Clients__0__ClientId=load
 export Maas__Gateway__Clients__0__SecretHash="sha256:$(printf %s "$client_secret" | sha256sum | cut -d' ' -f1)"
 basic=$(printf 'load:%s' "$client_secret" | base64 -w0)
 
-say "ceilings (benchmarks/Maas.Load.Baseline), ${duration}s each after ${warmup}s warm-up, wrk -t$threads -c$connections:"
-start baseline "$work/baseline/Maas.Load.Baseline.dll"
-bpid=$server_pid bport=$server_port
-[[ -n $bport ]] || { say "the baseline server did not start:"; cat "$work/baseline.log" >&2; exit 1; }
-drive "ceiling: fixed 201 JSON" "" "http://127.0.0.1:$bport/fixed" ceiling_fixed.lua
-drive "ceiling: ES256 sign" "" "http://127.0.0.1:$bport/sign" ceiling_sign.lua
-drive "ceiling: SHA-256 + lookup" "" "http://127.0.0.1:$bport/lookup" ceiling_lookup.lua
-stop "$bpid"
+if [[ $only != data-plane ]]; then
+  say "ceilings (benchmarks/Maas.Load.Baseline), ${duration}s each after ${warmup}s warm-up, wrk -t$threads -c$connections:"
+  start baseline "$work/baseline/Maas.Load.Baseline.dll"
+  bpid=$server_pid bport=$server_port
+  [[ -n $bport ]] || { say "the baseline server did not start:"; cat "$work/baseline.log" >&2; exit 1; }
+  drive "ceiling: fixed 201 JSON" "" "http://127.0.0.1:$bport/fixed" ceiling_fixed.lua
+  drive "ceiling: ES256 sign" "" "http://127.0.0.1:$bport/sign" ceiling_sign.lua
+  drive "ceiling: SHA-256 + lookup" "" "http://127.0.0.1:$bport/lookup" ceiling_lookup.lua
+  stop "$bpid"
 
-say "maas-api --storage in-memory:"
-start api-in-memory "$work/api/maas-api.dll" --storage in-memory
-mpid=$server_pid mport=$server_port
-[[ -n $mport ]] || { say "the sample host did not start:"; cat "$work/api-in-memory.log" >&2; exit 1; }
-base="http://127.0.0.1:$mport"
-drive "POST /v1/tokens" "ceiling: ES256 sign" "$base/v1/tokens" tokens.lua
-drive "POST /v1/api-keys (in-memory)" "ceiling: fixed 201 JSON" "$base/v1/api-keys" api_keys.lua
-drive "GET /v1/models" "ceiling: fixed 201 JSON" "$base/v1/models" models.lua
+  say "maas-api --storage in-memory:"
+  start api-in-memory "$work/api/maas-api.dll" --storage in-memory
+  mpid=$server_pid mport=$server_port
+  [[ -n $mport ]] || { say "the sample host did not start:"; cat "$work/api-in-memory.log" >&2; exit 1; }
+  base="http://127.0.0.1:$mport"
+  drive "POST /v1/tokens" "ceiling: ES256 sign" "$base/v1/tokens" tokens.lua
+  drive "POST /v1/api-keys (in-memory)" "ceiling: fixed 201 JSON" "$base/v1/api-keys" api_keys.lua
+  drive "GET /v1/models" "ceiling: fixed 201 JSON" "$base/v1/models" models.lua
 
-# Introspection (present in builds that have it) of one real API key and one real token.
-key=$(curl -fsS -X POST "${identity[@]}" -H 'Content-Type: application/json' \
-  -d '{"name":"introspection load","expiration":"1h"}' "$base/v1/api-keys" | sed -E 's/.*"token":"([^"]+)".*/\1/')
-token=$(curl -fsS -X POST "${identity[@]}" -H 'Content-Type: application/json' \
-  -d '{"expiration":"1h"}' "$base/v1/tokens" | sed -E 's/.*"token":"([^"]+)".*/\1/')
-status=$(curl -s -o "$work/introspect.json" -w '%{http_code}' -X POST -H "Authorization: Basic $basic" \
-  --data-urlencode "token=$key" "$base/v1/introspect" || true)
-if [[ $status == 200 ]] && grep -q '"active":true' "$work/introspect.json"; then
-  MAAS_LOAD_BASIC=$basic MAAS_LOAD_CREDENTIAL=$key \
-    drive "POST /v1/introspect (API key)" "ceiling: SHA-256 + lookup" "$base/v1/introspect" introspect.lua
-  MAAS_LOAD_BASIC=$basic MAAS_LOAD_CREDENTIAL=$token \
-    drive "POST /v1/introspect (token)" "ceiling: SHA-256 + lookup" "$base/v1/introspect" introspect.lua
-elif [[ $status == 404 ]]; then
-  skip "POST /v1/introspect (API key)" "ceiling: SHA-256 + lookup" "not in this build (404)"
-else
-  skip "POST /v1/introspect (API key)" "ceiling: SHA-256 + lookup" "answered $status $(head -c 200 "$work/introspect.json")"
-fi
-
-if [[ $soak -gt 0 ]]; then
-  say "soak: POST /v1/tokens for ${soak}s, host memory (RSS) every 10 s:"
-  (cd "$here" && wrk -t"$threads" -c"$connections" -d"${soak}s" -s tokens.lua "$base/v1/tokens" >"$work/soak.txt" 2>&1) &
-  soak_pid=$!
-  samples=()
-  for _ in $(seq 0 10 "$soak"); do
-    samples+=("$(rss_mib "$mpid")")
-    sleep 10
-  done
-  wait "$soak_pid" || true
-  echo "${samples[*]}" >"$work/soak-rss.txt"
-  say "  RSS MiB: ${samples[*]}"
-fi
-stop "$mpid"
-
-datapath="$work/disk/maas-api.db"
-mkdir -p "$work/disk"
-say "maas-api --storage disk:"
-start api-disk "$work/api/maas-api.dll" --storage disk --data-path "$datapath"
-dpid=$server_pid dport=$server_port
-if [[ -n $dport ]]; then
-  drive "POST /v1/api-keys (disk)" "ceiling: fixed 201 JSON" "http://127.0.0.1:$dport/v1/api-keys" api_keys.lua
-  stop "$dpid"
-else
-  skip "POST /v1/api-keys (disk)" "ceiling: fixed 201 JSON" "$(grep -m1 -i 'maas-api:' "$work/api-disk.log" || echo 'the host did not start')"
-fi
-
-# as_postgres CMD... : runs a PostgreSQL binary, as the postgres user when this script is root
-# (PostgreSQL refuses to run as root).
-as_postgres() {
-  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-# start_postgres : a throwaway, durable (fsync on) server on 127.0.0.1 in $work; sets postgres_url.
-start_postgres() {
-  local initdb port
-  initdb=$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1 || true)
-  [[ -n $initdb && -x $initdb ]] || { say "no PostgreSQL server binaries (apt-get install postgresql): external mode skipped"; return 0; }
-  pg_bin=$(dirname "$(readlink -f "$initdb")")
-  if [[ $(id -u) -eq 0 ]] && ! id postgres >/dev/null 2>&1; then
-    say "no postgres user to run PostgreSQL as: external mode skipped"; pg_bin=""; return 0
-  fi
-  mkdir -p "$work/pg"
-  [[ $(id -u) -eq 0 ]] && chown postgres "$work/pg" && chmod 755 "$work"
-  port=$(free_port)
-  as_postgres "$pg_bin/initdb" -D "$work/pg/data" -U maas --auth=trust >"$work/pg-init.log" 2>&1 \
-    || { say "initdb failed: external mode skipped"; cat "$work/pg-init.log" >&2; pg_bin=""; return 0; }
-  pg_data="$work/pg/data"
-  as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -w -l "$work/pg/server.log" \
-    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$work/pg -c fsync=on -c synchronous_commit=on" start >/dev/null \
-    || { say "PostgreSQL did not start: external mode skipped"; cat "$work/pg/server.log" >&2; pg_data=""; return 0; }
-  postgres_url="postgresql://maas@127.0.0.1:$port/postgres"
-  say "started a throwaway PostgreSQL (fsync on) on 127.0.0.1:$port"
-}
-[[ -n $postgres_url ]] || start_postgres
-
-if [[ -n $postgres_url ]]; then
-  say "maas-api --storage external:"
-  start api-external "$work/api/maas-api.dll" --storage external --db-connection-url "$postgres_url"
-  epid=$server_pid eport=$server_port
-  if [[ -n $eport ]]; then
-    drive "POST /v1/api-keys (external)" "ceiling: fixed 201 JSON" "http://127.0.0.1:$eport/v1/api-keys" api_keys.lua
-    stop "$epid"
+  # Introspection (present in builds that have it) of one real API key and one real token.
+  key=$(curl -fsS -X POST "${identity[@]}" -H 'Content-Type: application/json' \
+    -d '{"name":"introspection load","expiration":"1h"}' "$base/v1/api-keys" | sed -E 's/.*"token":"([^"]+)".*/\1/')
+  token=$(curl -fsS -X POST "${identity[@]}" -H 'Content-Type: application/json' \
+    -d '{"expiration":"1h"}' "$base/v1/tokens" | sed -E 's/.*"token":"([^"]+)".*/\1/')
+  status=$(curl -s -o "$work/introspect.json" -w '%{http_code}' -X POST -H "Authorization: Basic $basic" \
+    --data-urlencode "token=$key" "$base/v1/introspect" || true)
+  if [[ $status == 200 ]] && grep -q '"active":true' "$work/introspect.json"; then
+    MAAS_LOAD_BASIC=$basic MAAS_LOAD_CREDENTIAL=$key \
+      drive "POST /v1/introspect (API key)" "ceiling: SHA-256 + lookup" "$base/v1/introspect" introspect.lua
+    MAAS_LOAD_BASIC=$basic MAAS_LOAD_CREDENTIAL=$token \
+      drive "POST /v1/introspect (token)" "ceiling: SHA-256 + lookup" "$base/v1/introspect" introspect.lua
+  elif [[ $status == 404 ]]; then
+    skip "POST /v1/introspect (API key)" "ceiling: SHA-256 + lookup" "not in this build (404)"
   else
-    skip "POST /v1/api-keys (external)" "ceiling: fixed 201 JSON" "$(grep -m1 -i 'maas-api:' "$work/api-external.log" || echo 'the host did not start')"
+    skip "POST /v1/introspect (API key)" "ceiling: SHA-256 + lookup" "answered $status $(head -c 200 "$work/introspect.json")"
   fi
-else
-  skip "POST /v1/api-keys (external)" "ceiling: fixed 201 JSON" "no PostgreSQL: install postgresql or set LOAD_POSTGRES_URL"
+
+  if [[ $soak -gt 0 ]]; then
+    say "soak: POST /v1/tokens for ${soak}s, host memory (RSS) every 10 s:"
+    (cd "$here" && wrk -t"$threads" -c"$connections" -d"${soak}s" -s tokens.lua "$base/v1/tokens" >"$work/soak.txt" 2>&1) &
+    soak_pid=$!
+    samples=()
+    for _ in $(seq 0 10 "$soak"); do
+      samples+=("$(rss_mib "$mpid")")
+      sleep 10
+    done
+    wait "$soak_pid" || true
+    echo "${samples[*]}" >"$work/soak-rss.txt"
+    say "  RSS MiB: ${samples[*]}"
+  fi
+  stop "$mpid"
+
+  datapath="$work/disk/maas-api.db"
+  mkdir -p "$work/disk"
+  say "maas-api --storage disk:"
+  start api-disk "$work/api/maas-api.dll" --storage disk --data-path "$datapath"
+  dpid=$server_pid dport=$server_port
+  if [[ -n $dport ]]; then
+    drive "POST /v1/api-keys (disk)" "ceiling: fixed 201 JSON" "http://127.0.0.1:$dport/v1/api-keys" api_keys.lua
+    stop "$dpid"
+  else
+    skip "POST /v1/api-keys (disk)" "ceiling: fixed 201 JSON" "$(grep -m1 -i 'maas-api:' "$work/api-disk.log" || echo 'the host did not start')"
+  fi
+
+  # as_postgres CMD... : runs a PostgreSQL binary, as the postgres user when this script is root
+  # (PostgreSQL refuses to run as root).
+  as_postgres() {
+    if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+  }
+
+  # start_postgres : a throwaway, durable (fsync on) server on 127.0.0.1 in $work; sets postgres_url.
+  start_postgres() {
+    local initdb port
+    initdb=$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1 || true)
+    [[ -n $initdb && -x $initdb ]] || { say "no PostgreSQL server binaries (apt-get install postgresql): external mode skipped"; return 0; }
+    pg_bin=$(dirname "$(readlink -f "$initdb")")
+    if [[ $(id -u) -eq 0 ]] && ! id postgres >/dev/null 2>&1; then
+      say "no postgres user to run PostgreSQL as: external mode skipped"; pg_bin=""; return 0
+    fi
+    mkdir -p "$work/pg"
+    [[ $(id -u) -eq 0 ]] && chown postgres "$work/pg" && chmod 755 "$work"
+    port=$(free_port)
+    as_postgres "$pg_bin/initdb" -D "$work/pg/data" -U maas --auth=trust >"$work/pg-init.log" 2>&1 \
+      || { say "initdb failed: external mode skipped"; cat "$work/pg-init.log" >&2; pg_bin=""; return 0; }
+    pg_data="$work/pg/data"
+    as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -w -l "$work/pg/server.log" \
+      -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$work/pg -c fsync=on -c synchronous_commit=on" start >/dev/null \
+      || { say "PostgreSQL did not start: external mode skipped"; cat "$work/pg/server.log" >&2; pg_data=""; return 0; }
+    postgres_url="postgresql://maas@127.0.0.1:$port/postgres"
+    say "started a throwaway PostgreSQL (fsync on) on 127.0.0.1:$port"
+  }
+  [[ -n $postgres_url ]] || start_postgres
+
+  if [[ -n $postgres_url ]]; then
+    say "maas-api --storage external:"
+    start api-external "$work/api/maas-api.dll" --storage external --db-connection-url "$postgres_url"
+    epid=$server_pid eport=$server_port
+    if [[ -n $eport ]]; then
+      drive "POST /v1/api-keys (external)" "ceiling: fixed 201 JSON" "http://127.0.0.1:$eport/v1/api-keys" api_keys.lua
+      stop "$epid"
+    else
+      skip "POST /v1/api-keys (external)" "ceiling: fixed 201 JSON" "$(grep -m1 -i 'maas-api:' "$work/api-external.log" || echo 'the host did not start')"
+    fi
+  else
+    skip "POST /v1/api-keys (external)" "ceiling: fixed 201 JSON" "no PostgreSQL: install postgresql or set LOAD_POSTGRES_URL"
+  fi
 fi
+
+# --- data plane --------------------------------------------------------------------------
+# Chat completions (chat.lua: a 4-token prompt, max_tokens 16, not streamed) against the
+# zero-latency simulator directly, through a bare YARP proxy (Maas.Load.Baseline --proxy-to), and
+# through Maas's gateway, at the same concurrency. The simulator and the proxy run together, so
+# these rows share the two cores three ways (wrk, proxy, simulator).
+say "data plane: chat completions to the zero-latency simulator (samples/Maas.ModelSimulator):"
+url_style=urls start simulator "$work/simulator/Maas.ModelSimulator.dll"
+spid=$server_pid sport=$server_port
+[[ -n $sport ]] || { say "the simulator did not start:"; cat "$work/simulator.log" >&2; exit 1; }
+upstream="http://127.0.0.1:$sport"
+model_path="/llm/facebook-opt-125m-simulated"
+# The direct and bare-proxy rows send a credential as long as a Maas API key, which nothing checks.
+unchecked="Bearer sk-maas-$(head -c 64 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c 50)"
+MAAS_LOAD_AUTHORIZATION=$unchecked drive "chat: simulator directly" "" "$upstream/v1/chat/completions" chat.lua
+start bare-proxy "$work/baseline/Maas.Load.Baseline.dll" --proxy-to "$upstream"
+proxy_pid=$server_pid pport=$server_port
+[[ -n $pport ]] || { say "the bare proxy did not start:"; cat "$work/bare-proxy.log" >&2; exit 1; }
+MAAS_LOAD_AUTHORIZATION=$unchecked \
+  drive "chat: bare YARP proxy" "chat: simulator directly" "http://127.0.0.1:$pport$model_path/v1/chat/completions" chat.lua
+stop "$proxy_pid"
+stop "$spid"
 
 # --- report ------------------------------------------------------------------------------
 rps_of() { awk -F'|' -v n="$1" '$1 == n { print $3 }' "$results"; }
+p50_of() { awk -F'|' -v n="$1" '$1 == n { print $4 }' "$results"; }
+p99_of() { awk -F'|' -v n="$1" '$1 == n { print $5 }' "$results"; }
 
 table="$work/table.md"
 chart="$work/chart.tsv"
@@ -279,6 +315,11 @@ while IFS='|' read -r name ceiling rps p50 p99 failed note; do
   if [[ -n $ceiling && -n $rps ]]; then
     ceiling_rps=$(rps_of "$ceiling")
     ratio=$(awk -v a="$rps" -v b="$ceiling_rps" 'BEGIN { if (b > 0) printf "%.2f", a / b }')
+    if [[ $name == chat:* && -z $note ]]; then
+      # The data plane's targets are latency added over the floor at the same concurrency.
+      note=$(awk -v a="$p50" -v b="$(p50_of "$ceiling")" -v c="$p99" -v d="$(p99_of "$ceiling")" \
+        'BEGIN { printf "p50 %+.2f ms, p99 %+.2f ms over the ceiling", a - b, c - d }')
+    fi
   fi
   rps_text=""
   [[ -n $rps ]] && rps_text=$(printf '%.0f' "$rps")
@@ -291,22 +332,33 @@ done <"$results"
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)
 wrk_version=$( (wrk -v 2>&1 || true) | awk 'NR == 1 { print $2 }')
 machine="$(nproc) cores ($cpu), .NET $(dotnet --version), $(uname -sr), wrk $wrk_version"
+report="$here/results.md"
+[[ $only == data-plane ]] && report="$here/results-data-plane.md"
 {
   echo "# Load results"
   echo
   echo "Written by \`benchmarks/load/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'): ${duration} s per endpoint after a ${warmup} s"
   echo "warm-up, \`wrk -t$threads -c$connections\`, client and servers on the same machine: $machine."
-  echo "Each server runs alone while it is measured; the ratio compares an endpoint with the bare ceiling"
-  echo "measured in the same run."
+  echo "Each server runs alone while it is measured (the data-plane rows: the simulator with the proxy or"
+  echo "gateway in front of it); the ratio compares an endpoint with the bare ceiling measured in the same run."
   echo
   cat "$table"
   if [[ -f $work/soak-rss.txt ]]; then
     echo
     echo "Soak: \`POST /v1/tokens\` for ${soak} s, host RSS (MiB) every 10 s: $(cat "$work/soak-rss.txt")."
   fi
+  if [[ $only != data-plane ]]; then
+    echo
+    echo "![throughput per endpoint against its ceiling](throughput.png)"
+  fi
+} >"$report"
+if [[ $only == data-plane ]]; then
   echo
-  echo "![throughput per endpoint against its ceiling](throughput.png)"
-} >"$here/results.md"
+  column -t -s'|' < <(sed -e '2d' -e 's/^| //' -e 's/ |$//' -e 's/ | /|/g' "$table")
+  echo
+  say "wrote $report"
+  exit 0
+fi
 
 # --- chart -------------------------------------------------------------------------------
 png="$here/throughput.png"

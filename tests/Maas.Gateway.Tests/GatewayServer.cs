@@ -69,7 +69,7 @@ internal sealed class GatewayServer : IAsyncDisposable
         builderConfigure?.Invoke(builder);
         var inner = builder.Services.LastOrDefault(d => d.ServiceType == typeof(ILimitCounter));
         builder.Services.RemoveAll<ILimitCounter>();
-        builder.Services.AddSingleton<ILimitCounter>(sp => new RecordingLimitCounter(inner is null ? new TemporaryAllowAllCounter() : (ILimitCounter)(inner.ImplementationFactory?.Invoke(sp) ?? inner.ImplementationInstance ?? ActivatorUtilities.CreateInstance(sp, inner.ImplementationType!))));
+        builder.Services.AddSingleton<ILimitCounter>(sp => new RecordingLimitCounter((ILimitCounter)(inner!.ImplementationFactory?.Invoke(sp) ?? inner.ImplementationInstance ?? ActivatorUtilities.CreateInstance(sp, inner.ImplementationType!))));
         var app = builder.Build();
         app.MapMaasGateway();
         await app.StartAsync();

@@ -2,6 +2,7 @@ using Maas;
 using Maas.Gateway;
 using Maas.Gateway.Diagnostics;
 using Maas.Gateway.Forwarding;
+using Maas.Gateway.Limits;
 using Maas.Gateway.Usage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -37,6 +38,7 @@ public static class MaasGatewayServiceCollectionExtensions
         services.AddHttpForwarder();
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMaasLimitCounter();
         services.AddSingleton<GatewayModels>();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<UpstreamClient>();

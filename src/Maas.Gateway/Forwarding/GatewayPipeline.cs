@@ -38,12 +38,14 @@ internal sealed class GatewayPipeline(
     UpstreamClient upstream,
     UpstreamTransformer transformer,
     IOptions<GatewayForwardingOptions> options,
+    IOptions<GatewayLimitOptions> limitOptions,
     GatewayMetrics metrics,
     IServer server,
     ILogger<GatewayPipeline> logger)
 {
     private const string BearerPrefix = "Bearer ";
     private readonly int _defaultMaxTokens = options.Value.DefaultMaxTokens;
+    private readonly GatewayLimitOptions _limits = limitOptions.Value;
 
     public async Task ForwardAsync(HttpContext context, GatewayModel? pathModel, string upstreamPath, bool hasBody)
     {
@@ -175,7 +177,7 @@ internal sealed class GatewayPipeline(
     {
         // Prompt size from the body (about 4 bytes a token) plus the completion's budget.
         var estimate = body is null ? 0 : ((body.Length + 3) / 4) + (request.MaxTokens ?? _defaultMaxTokens);
-        var partition = new LimitPartition(tier.Name, user.Name, null);
+        var partition = LimitPartition.For(tier.Name, user.Name, model.Id, _limits);
         var decision = await counter.AcquireAsync(partition, tier.Limits, estimate, context.RequestAborted).ConfigureAwait(false);
         if (decision.CountersUnavailable)
         {

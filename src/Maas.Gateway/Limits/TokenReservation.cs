@@ -4,7 +4,30 @@ namespace Maas.Gateway.Limits;
 /// LLM tokens reserved before a call is forwarded; settled exactly once with the real count
 /// (<see cref="ILimitCounter.SettleAsync"/>), whatever happens to the call.
 /// </summary>
-/// <param name="Partition">The budget the tokens were reserved on.</param>
-/// <param name="Reserved">How many tokens were reserved.</param>
-/// <param name="WindowStart">When the window the reservation was counted in started, so a settlement after it ended changes nothing.</param>
-internal sealed record TokenReservation(LimitPartition Partition, long Reserved, DateTimeOffset WindowStart);
+/// <remarks>
+/// A class rather than a record: it carries whether it was settled, so a second
+/// <see cref="ILimitCounter.SettleAsync"/> of the same reservation (a retry, a disconnect racing the
+/// normal end) is a no-op on every counter, without asking the store.
+/// </remarks>
+/// <param name="partition">The budget the tokens were reserved on.</param>
+/// <param name="reserved">How many tokens were reserved.</param>
+/// <param name="windowStart">When the window the reservation was counted in started, so a settlement after it ended changes nothing.</param>
+internal sealed class TokenReservation(LimitPartition partition, long reserved, DateTimeOffset windowStart)
+{
+    private int _settled;
+
+    /// <summary>Gets the budget the tokens were reserved on.</summary>
+    public LimitPartition Partition { get; } = partition;
+
+    /// <summary>Gets how many tokens were reserved.</summary>
+    public long Reserved { get; } = reserved;
+
+    /// <summary>Gets when the window the reservation was counted in started.</summary>
+    public DateTimeOffset WindowStart { get; } = windowStart;
+
+    /// <summary>Gets whether the reservation was settled.</summary>
+    public bool IsSettled => Volatile.Read(ref _settled) != 0;
+
+    /// <summary>Marks the reservation settled; <see langword="true"/> only for the first caller, who then applies the settlement.</summary>
+    internal bool TryMarkSettled() => Interlocked.Exchange(ref _settled, 1) == 0;
+}

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Maas.ModelSimulator;
+
+/// <summary>Maps the model simulator's OpenAI-compatible endpoints.</summary>
+public static class ModelSimulatorEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Maps <c>POST {prefix}/v1/chat/completions</c>, <c>POST {prefix}/v1/completions</c>,
+    /// <c>GET {prefix}/v1/models</c> and <c>GET {prefix}/health</c>. Needs
+    /// <see cref="ModelSimulatorServiceCollectionExtensions.AddModelSimulator"/>; the options are read once, here.
+    /// </summary>
+    /// <param name="endpoints">The application's route builder.</param>
+    /// <param name="prefix">A path prefix such as <c>/llm/facebook-opt-125m-simulated</c>; empty maps at the root.</param>
+    /// <returns>A builder for conventions on all four endpoints.</returns>
+    public static IEndpointConventionBuilder MapModelSimulator(this IEndpointRouteBuilder endpoints, string prefix = "")
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(prefix);
+        var simulator = endpoints.ServiceProvider.GetService<SimulatorEndpoints>()
+            ?? throw new InvalidOperationException("Call services.AddModelSimulator() before MapModelSimulator().");
+        var group = endpoints.MapGroup(prefix);
+        group.MapPost("/v1/chat/completions", simulator.ChatCompletionsAsync);
+        group.MapPost("/v1/completions", simulator.CompletionsAsync);
+        group.MapGet("/v1/models", simulator.ModelsAsync);
+        group.MapGet("/health", static () => TypedResults.Ok());
+        return group;
+    }
+}

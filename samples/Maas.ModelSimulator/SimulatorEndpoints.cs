@@ -1,0 +1,284 @@
+using System.Buffers;
+using System.Collections.Frozen;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Maas.ModelSimulator;
+
+/// <summary>
+/// The request handlers behind <see cref="ModelSimulatorEndpointRouteBuilderExtensions.MapModelSimulator"/>. The body
+/// is read as JSON whatever its <c>Content-Type</c> says (curl's <c>-d</c> sends a form type), so the original's
+/// walk-through request is answered as written; bad input is a 4xx in OpenAI's error shape, never a 500.
+/// </summary>
+internal sealed class SimulatorEndpoints
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+
+    private readonly FrozenSet<string> _models;
+    private readonly ModelList _modelList;
+    private readonly SimulatorMode _mode;
+    private readonly TimeSpan _timeToFirstToken;
+    private readonly TimeSpan _interTokenLatency;
+    private readonly int _defaultMaxTokens;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly string _instance = Guid.NewGuid().ToString("N")[..8];
+    private long _sequence;
+
+    public SimulatorEndpoints(IOptions<ModelSimulatorOptions> options, TimeProvider time, ILogger<SimulatorEndpoints> logger)
+    {
+        var value = options.Value;
+        _models = value.Models.ToFrozenSet(StringComparer.Ordinal);
+        var created = time.GetUtcNow().ToUnixTimeSeconds();
+        _modelList = new ModelList { Data = [.. value.Models.Select(id => new ModelCard { Id = id, Created = created })] };
+        _mode = value.Mode;
+        _timeToFirstToken = value.TimeToFirstToken;
+        _interTokenLatency = value.InterTokenLatency;
+        _defaultMaxTokens = value.DefaultMaxTokens;
+        _time = time;
+        _logger = logger;
+    }
+
+    public Task ChatCompletionsAsync(HttpContext context) => CompleteAsync(context, chat: true);
+
+    public Task CompletionsAsync(HttpContext context) => CompleteAsync(context, chat: false);
+
+    public Task ModelsAsync(HttpContext context) =>
+        TypedResults.Json(_modelList, SimulatorJsonContext.Default.ModelList).ExecuteAsync(context);
+
+    private static Task WriteErrorAsync(HttpContext context, int status, OpenAIErrorResponse error) =>
+        TypedResults.Json(error, SimulatorJsonContext.Default.OpenAIErrorResponse, statusCode: status).ExecuteAsync(context);
+
+    private static string Describe(JsonException exception)
+    {
+        var message = exception.Message;
+        return exception.Path is null || message.Contains("Path:", StringComparison.Ordinal)
+            ? "The request body is not valid JSON: " + message
+            : $"The request body is not valid JSON: {message} Path: {exception.Path}.";
+    }
+
+    private async Task CompleteAsync(HttpContext context, bool chat)
+    {
+        var aborted = context.RequestAborted;
+        try
+        {
+            CompletionRequest? request;
+            try
+            {
+                request = await JsonSerializer.DeserializeAsync(context.Request.BodyReader, SimulatorJsonContext.Default.CompletionRequest, aborted);
+            }
+            catch (JsonException ex)
+            {
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest(Describe(ex)));
+                return;
+            }
+
+            if (request is null)
+            {
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest("The request body must be a JSON object."));
+                return;
+            }
+
+            if (string.IsNullOrEmpty(request.Model))
+            {
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest("You must provide a model parameter.", "model"));
+                return;
+            }
+
+            if (!_models.Contains(request.Model))
+            {
+                await WriteErrorAsync(
+                    context,
+                    StatusCodes.Status404NotFound,
+                    OpenAIErrorResponse.InvalidRequest($"The model `{request.Model}` does not exist.", "model", "model_not_found"));
+                return;
+            }
+
+            var limitName = request.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";
+            var limit = request.MaxCompletionTokens ?? request.MaxTokens ?? _defaultMaxTokens;
+            if (limit < 1)
+            {
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest($"{limitName} must be at least 1.", limitName));
+                return;
+            }
+
+            var plan = Plan(request, chat, limit);
+            if (request.Stream == true)
+            {
+                await StreamAsync(context, plan, aborted);
+            }
+            else
+            {
+                await AnswerAsync(context, plan, aborted);
+            }
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            Log.ClientGone(_logger, context.Request.Path);
+        }
+        catch (IOException) when (aborted.IsCancellationRequested)
+        {
+            Log.ClientGone(_logger, context.Request.Path);
+        }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            // Kestrel's own refusals while the body is read: too large, cut short, too slow.
+            await WriteErrorAsync(context, ex.StatusCode, OpenAIErrorResponse.InvalidRequest(ex.Message));
+        }
+    }
+
+    private CompletionPlan Plan(CompletionRequest request, bool chat, int limit)
+    {
+        string? echo;
+        int promptTokens;
+        if (chat)
+        {
+            promptTokens = WordTokenizer.Count(request.Prompt);
+            string? lastUser = null;
+            foreach (var message in request.Messages ?? [])
+            {
+                promptTokens += WordTokenizer.Count(message.Content);
+                if (string.Equals(message.Role, "user", StringComparison.Ordinal))
+                {
+                    lastUser = message.Content;
+                }
+            }
+
+            echo = lastUser ?? request.Prompt;
+        }
+        else
+        {
+            promptTokens = WordTokenizer.Count(request.Prompt);
+            echo = request.Prompt;
+        }
+
+        int completionTokens;
+        bool truncated;
+        if (_mode == SimulatorMode.Echo)
+        {
+            echo ??= string.Empty;
+            var available = WordTokenizer.Count(echo);
+            completionTokens = Math.Min(available, limit);
+            truncated = available > limit;
+        }
+        else
+        {
+            echo = null;
+            completionTokens = Math.Min(limit, CompletionPlan.MaxRandomTokens);
+            truncated = true;
+        }
+
+        var sequence = Interlocked.Increment(ref _sequence);
+        return new CompletionPlan
+        {
+            Id = string.Create(CultureInfo.InvariantCulture, $"{(chat ? "chatcmpl-" : "cmpl-")}{_instance}{sequence:x12}"),
+            Created = _time.GetUtcNow().ToUnixTimeSeconds(),
+            Model = request.Model!,
+            IsChat = chat,
+            IncludeUsage = request.StreamOptions?.IncludeUsage == true,
+            PromptTokens = promptTokens,
+            CompletionTokens = completionTokens,
+            Truncated = truncated,
+            EchoText = echo,
+        };
+    }
+
+    // One JSON answer with Content-Length, after the whole generation time: first token plus the ones after it.
+    private async Task AnswerAsync(HttpContext context, CompletionPlan plan, CancellationToken aborted)
+    {
+        var generation = _timeToFirstToken + (_interTokenLatency * Math.Max(0, plan.CompletionTokens - 1));
+        if (generation > TimeSpan.Zero)
+        {
+            await Task.Delay(generation, _time, aborted);
+        }
+
+        using var body = new PooledBufferWriter(512 + (plan.MaxContentLength * 2));
+        var content = ArrayPool<char>.Shared.Rent(plan.MaxContentLength);
+        try
+        {
+            var length = 0;
+            var pieces = plan.GetPieces();
+            while (pieces.MoveNext(out var piece))
+            {
+                piece.Span.CopyTo(content.AsSpan(length));
+                length += piece.Length;
+            }
+
+            using var json = new Utf8JsonWriter(body, WriterOptions);
+            CompletionJson.WriteCompletion(json, plan, content.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(content);
+        }
+
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        response.ContentLength = body.WrittenMemory.Length;
+        await response.Body.WriteAsync(body.WrittenMemory, aborted);
+    }
+
+    // Server-sent events straight onto the response pipe, each token's chunk flushed on its own.
+    private async Task StreamAsync(HttpContext context, CompletionPlan plan, CancellationToken aborted)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        var pipe = response.BodyWriter;
+        using var json = new Utf8JsonWriter(pipe, WriterOptions);
+        if (plan.IsChat)
+        {
+            WriteEvent(json, pipe, plan, static (json, plan) => CompletionJson.WriteRoleChunk(json, plan));
+        }
+
+        if (_timeToFirstToken > TimeSpan.Zero)
+        {
+            // The client sees the stream open (and the role) while the model "thinks".
+            await pipe.FlushAsync(aborted);
+            await Task.Delay(_timeToFirstToken, _time, aborted);
+        }
+
+        var pieces = plan.GetPieces();
+        var first = true;
+        while (pieces.MoveNext(out var piece))
+        {
+            if (!first && _interTokenLatency > TimeSpan.Zero)
+            {
+                await Task.Delay(_interTokenLatency, _time, aborted);
+            }
+
+            first = false;
+            pipe.Write("data: "u8);
+            json.Reset(pipe);
+            CompletionJson.WriteContentChunk(json, plan, piece.Span);
+            json.Flush();
+            pipe.Write("\n\n"u8);
+            await pipe.FlushAsync(aborted);
+        }
+
+        WriteEvent(json, pipe, plan, static (json, plan) => CompletionJson.WriteFinishChunk(json, plan));
+        if (plan.IncludeUsage)
+        {
+            WriteEvent(json, pipe, plan, static (json, plan) => CompletionJson.WriteUsageChunk(json, plan));
+        }
+
+        pipe.Write("data: [DONE]\n\n"u8);
+        await pipe.FlushAsync(aborted);
+    }
+
+    private static void WriteEvent(Utf8JsonWriter json, PipeWriter pipe, CompletionPlan plan, Action<Utf8JsonWriter, CompletionPlan> write)
+    {
+        pipe.Write("data: "u8);
+        json.Reset(pipe);
+        write(json, plan);
+        json.Flush();
+        pipe.Write("\n\n"u8);
+    }
+}

@@ -1,0 +1,305 @@
+using System.Collections.Concurrent;
+using Maas.Tiers;
+
+namespace Maas.Gateway.Limits;
+
+/// <summary>
+/// Counts limits in this process's memory: one replica's budget, exact, on the injected
+/// <see cref="TimeProvider"/>. Windows follow <see cref="LimitWindows"/> (fixed, opened by the
+/// partition's first counted call).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Thread safety without a global lock: partitions live in a <see cref="ConcurrentDictionary{TKey, TValue}"/>
+/// (lock-free reads) and each partition's two windows are updated under that partition's own
+/// lock, which is what makes one acquire atomic over both limits. Calls of different users never
+/// wait for each other. <c>System.Threading.RateLimiting</c>'s <c>FixedWindowRateLimiter</c> is not
+/// used: its windows are aligned to a replenishment timer rather than opened by the first call,
+/// and it cannot reserve an estimate and settle the real count.
+/// </para>
+/// <para>
+/// Memory is bounded twice. A partition is dropped once both its windows have ended (a sweep at
+/// most every <see cref="SweepInterval"/>, off the calling thread), so the table holds only the
+/// partitions counted within the longest window; and it never holds more than
+/// <c>maxPartitions</c> entries: a new partition beyond that, once expired ones are swept, is
+/// answered as if the counters were unavailable (the configured <see cref="LimitFailureMode"/>,
+/// with the log line and metric), so a flood of distinct users cannot exhaust memory. Partitions
+/// are created only for callers the gateway has already authenticated.
+/// </para>
+/// </remarks>
+internal sealed class InMemoryLimitCounter : ILimitCounter
+{
+    /// <summary>The default bound on partitions held at once.</summary>
+    public const int DefaultMaxPartitions = 1_000_000;
+
+    /// <summary>How often partitions whose windows have all ended are dropped.</summary>
+    public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(30);
+
+    private const long Closed = long.MinValue;
+
+    // How often a full table is swept inline, at most.
+    private static readonly TimeSpan FullSweepInterval = TimeSpan.FromSeconds(1);
+
+    private readonly ConcurrentDictionary<LimitPartition, PartitionWindows> _partitions = new();
+    private readonly TimeProvider _timeProvider;
+    private readonly LimitCounterFailures _failures;
+    private readonly int _maxPartitions;
+    private int _count;
+    private int _sweeping;
+    private long _nextSweepTicks;
+    private long _lastFullSweepTicks = long.MinValue / 2;
+
+    public InMemoryLimitCounter(TimeProvider timeProvider, LimitCounterFailures failures, int maxPartitions = DefaultMaxPartitions)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(failures);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPartitions, 1);
+        _timeProvider = timeProvider;
+        _failures = failures;
+        _maxPartitions = maxPartitions;
+        _nextSweepTicks = timeProvider.GetUtcNow().UtcTicks + SweepInterval.Ticks;
+    }
+
+    /// <summary>Gets how many partitions are held, for tests of the memory bound.</summary>
+    internal int PartitionCount => Volatile.Read(ref _count);
+
+    /// <inheritdoc />
+    public ValueTask<LimitDecision> AcquireAsync(LimitPartition partition, TierLimits limits, long estimatedTokens, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        ArgumentOutOfRangeException.ThrowIfNegative(estimatedTokens);
+        var now = _timeProvider.GetUtcNow().UtcTicks;
+        if (now >= Volatile.Read(ref _nextSweepTicks) && Interlocked.CompareExchange(ref _sweeping, 1, 0) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static counter => counter.SweepAndRelease(), this, preferLocal: false);
+        }
+
+        while (true)
+        {
+            var windows = GetOrAdd(partition, now);
+            if (windows is null)
+            {
+                return new(_failures.Acquire(limits, "too many partitions counted at once"));
+            }
+
+            lock (windows.Lock)
+            {
+                if (windows.Retired)
+                {
+                    // Swept between lookup and lock: help remove it, then count in a fresh entry.
+                    Remove(partition, windows);
+                    continue;
+                }
+
+                _failures.Succeeded();
+                return new(windows.Acquire(partition, limits, estimatedTokens, now));
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask SettleAsync(TokenReservation reservation, long actualTokens, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        ArgumentOutOfRangeException.ThrowIfNegative(actualTokens);
+        if (!reservation.TryMarkSettled() || !_partitions.TryGetValue(reservation.Partition, out var windows))
+        {
+            // Settled before, or the partition was dropped because its windows ended.
+            return default;
+        }
+
+        var now = _timeProvider.GetUtcNow().UtcTicks;
+        lock (windows.Lock)
+        {
+            // Only into the window the tokens were reserved in, and only while it is open.
+            if (!windows.Retired
+                && windows.TokenStart == reservation.WindowStart.UtcTicks
+                && IsOpen(windows.TokenStart, LimitWindows.TokenWindow.Ticks, now))
+            {
+                windows.TokenCount = Math.Max(0, windows.TokenCount + actualTokens - reservation.Reserved);
+            }
+        }
+
+        return default;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<(LimitState Requests, LimitState Tokens)> ReadAsync(LimitPartition partition, TierLimits limits, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        var requestWindow = LimitWindows.RequestWindow(limits);
+        if (!_partitions.TryGetValue(partition, out var windows))
+        {
+            return new((LimitWindows.Untouched(limits.Requests, requestWindow), LimitWindows.Untouched(limits.TokensPerMinute, LimitWindows.TokenWindow)));
+        }
+
+        var now = _timeProvider.GetUtcNow().UtcTicks;
+        lock (windows.Lock)
+        {
+            return new((
+                State(limits.Requests, windows.RequestStart, windows.RequestCount, requestWindow, now),
+                State(limits.TokensPerMinute, windows.TokenStart, windows.TokenCount, LimitWindows.TokenWindow, now)));
+        }
+    }
+
+    /// <summary>Drops every partition whose windows have all ended; returns how many were dropped.</summary>
+    internal int SweepExpired()
+    {
+        var now = _timeProvider.GetUtcNow().UtcTicks;
+        var dropped = 0;
+        foreach (var (partition, windows) in _partitions)
+        {
+            if (Volatile.Read(ref windows.ExpiresAt) > now)
+            {
+                continue;
+            }
+
+            lock (windows.Lock)
+            {
+                if (windows.ExpiresAt > now && !windows.Retired)
+                {
+                    continue;
+                }
+
+                // Retired under the lock: a caller that found this entry before removal retries with a new one.
+                windows.Retired = true;
+            }
+
+            if (Remove(partition, windows))
+            {
+                dropped++;
+            }
+        }
+
+        Volatile.Write(ref _nextSweepTicks, now + SweepInterval.Ticks);
+        return dropped;
+    }
+
+    // Removes exactly this entry (not a newer one for the same partition); true for the one caller that did.
+    private bool Remove(LimitPartition partition, PartitionWindows windows)
+    {
+        if (_partitions.TryRemove(new KeyValuePair<LimitPartition, PartitionWindows>(partition, windows)))
+        {
+            Interlocked.Decrement(ref _count);
+            return true;
+        }
+
+        return false;
+    }
+
+    private void SweepAndRelease()
+    {
+        try
+        {
+            SweepExpired();
+        }
+        finally
+        {
+            Volatile.Write(ref _sweeping, 0);
+        }
+    }
+
+    private PartitionWindows? GetOrAdd(LimitPartition partition, long now)
+    {
+        while (true)
+        {
+            if (_partitions.TryGetValue(partition, out var existing))
+            {
+                return existing;
+            }
+
+            if (Volatile.Read(ref _count) >= _maxPartitions)
+            {
+                // Full: make room from expired partitions first, inline, but at most once per
+                // FullSweepInterval, so a flood of new users does not scan the table on every call.
+                var last = Volatile.Read(ref _lastFullSweepTicks);
+                if (now - last >= FullSweepInterval.Ticks && Interlocked.CompareExchange(ref _lastFullSweepTicks, now, last) == last)
+                {
+                    SweepExpired();
+                }
+
+                if (Volatile.Read(ref _count) >= _maxPartitions)
+                {
+                    return null;
+                }
+            }
+
+            var created = new PartitionWindows();
+            if (_partitions.TryAdd(partition, created))
+            {
+                Interlocked.Increment(ref _count);
+                return created;
+            }
+        }
+    }
+
+    private static bool IsOpen(long start, long length, long now) => start != Closed && now - start < length;
+
+    private static LimitState State(long limit, long start, long count, TimeSpan window, long now) =>
+        IsOpen(start, window.Ticks, now)
+            ? new LimitState(limit, count, window, TimeSpan.FromTicks(Math.Min(window.Ticks, start + window.Ticks - now)))
+            : LimitWindows.Untouched(limit, window);
+
+    /// <summary>One partition's two windows; every field is guarded by <see cref="Lock"/>.</summary>
+    private sealed class PartitionWindows
+    {
+        public readonly Lock Lock = new();
+        public bool Retired;
+        public long RequestStart = Closed;
+        public long RequestCount;
+        public long TokenStart = Closed;
+        public long TokenCount;
+
+        /// <summary>When both windows will have ended; also read without the lock by the sweep.</summary>
+        public long ExpiresAt;
+
+        public LimitDecision Acquire(LimitPartition partition, TierLimits limits, long estimatedTokens, long now)
+        {
+            var requestWindow = LimitWindows.RequestWindow(limits);
+            var tokenWindow = LimitWindows.TokenWindow;
+            if (!IsOpen(RequestStart, requestWindow.Ticks, now))
+            {
+                RequestStart = Closed;
+                RequestCount = 0;
+            }
+
+            if (!IsOpen(TokenStart, tokenWindow.Ticks, now))
+            {
+                TokenStart = Closed;
+                TokenCount = 0;
+            }
+
+            // Admit while what was counted (reservations included) is below the limit; 0 is no limit.
+            var requestsExhausted = limits.Requests > 0 && RequestCount >= limits.Requests;
+            var tokensExhausted = limits.TokensPerMinute > 0 && TokenCount >= limits.TokensPerMinute;
+            if (requestsExhausted || tokensExhausted)
+            {
+                // Refused: nothing is counted against either limit.
+                var requests = State(limits.Requests, RequestStart, RequestCount, requestWindow, now);
+                var tokens = State(limits.TokensPerMinute, TokenStart, TokenCount, tokenWindow, now);
+                return LimitWindows.Refused(LimitWindows.RefusingLimit(requestsExhausted, tokensExhausted, requests, tokens), requests, tokens);
+            }
+
+            if (RequestStart == Closed)
+            {
+                RequestStart = now;
+            }
+
+            if (TokenStart == Closed)
+            {
+                TokenStart = now;
+            }
+
+            RequestCount++;
+            TokenCount += estimatedTokens;
+            Volatile.Write(ref ExpiresAt, Math.Max(RequestStart + requestWindow.Ticks, TokenStart + tokenWindow.Ticks));
+            return new LimitDecision
+            {
+                Allowed = true,
+                Requests = State(limits.Requests, RequestStart, RequestCount, requestWindow, now),
+                Tokens = State(limits.TokensPerMinute, TokenStart, TokenCount, tokenWindow, now),
+                Reservation = new TokenReservation(partition, estimatedTokens, new DateTimeOffset(TokenStart, TimeSpan.Zero)),
+            };
+        }
+    }
+}
