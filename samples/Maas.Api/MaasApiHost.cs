@@ -77,6 +77,7 @@ internal static partial class MaasApiHost
             return Task.CompletedTask;
         }));
         configure?.Invoke(builder);
+        MaasApiDataPlane.AddServices(builder, maas);
 
         var corsOrigins = builder.Configuration.GetSection("Maas:Cors:Origins").Get<string[]>() ?? [];
         if (settings.Debug && corsOrigins.Length > 0)
@@ -86,12 +87,14 @@ internal static partial class MaasApiHost
         }
 
         var app = builder.Build();
+        MaasApiDataPlane.UsePathBase(app);
         if (settings.Debug && corsOrigins.Length > 0)
         {
             app.UseCors();
         }
 
         app.MapMaasApi();
+        MaasApiDataPlane.Map(app);
         app.MapOpenApi().AllowAnonymous();
 
         // Open the store and load the signing keys now: a wrong path or database stops start-up.

@@ -21,13 +21,16 @@ public static class MaasGatewayEndpointRouteBuilderExtensions
     public static IEndpointConventionBuilder MapMaasGateway(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var pipeline = endpoints.ServiceProvider.GetRequiredService<GatewayPipeline>();
-        var models = endpoints.ServiceProvider.GetRequiredService<GatewayModels>();
-        var usage = endpoints.ServiceProvider.GetRequiredService<UsageEndpoint>();
+        // The pipeline is resolved at the first call, not here: it opens the key store, whose
+        // failures the host reports at start-up its own way.
+        var services = endpoints.ServiceProvider;
+        var lazyPipeline = new Lazy<GatewayPipeline>(services.GetRequiredService<GatewayPipeline>);
+        var lazyUsage = new Lazy<UsageEndpoint>(services.GetRequiredService<UsageEndpoint>);
+        var models = services.GetRequiredService<GatewayModels>();
         var group = endpoints.MapGroup("");
         foreach (var path in CallPaths)
         {
-            group.MapPost(path, context => pipeline.ForwardAsync(context, null, path, hasBody: true));
+            group.MapPost(path, context => lazyPipeline.Value.ForwardAsync(context, null, path, hasBody: true));
         }
 
         foreach (var model in models.All)
@@ -39,13 +42,13 @@ public static class MaasGatewayEndpointRouteBuilderExtensions
 
             foreach (var path in CallPaths)
             {
-                group.MapPost(prefix + path, context => pipeline.ForwardAsync(context, model, path, hasBody: true));
+                group.MapPost(prefix + path, context => lazyPipeline.Value.ForwardAsync(context, model, path, hasBody: true));
             }
 
-            group.MapGet(prefix + "/v1/models", context => pipeline.ForwardAsync(context, model, "/v1/models", hasBody: false));
+            group.MapGet(prefix + "/v1/models", context => lazyPipeline.Value.ForwardAsync(context, model, "/v1/models", hasBody: false));
         }
 
-        group.MapGet("/v1/usage", usage.GetAsync);
+        group.MapGet("/v1/usage", context => lazyUsage.Value.GetAsync(context));
         group.ExcludeFromDescription();
         return group;
     }
