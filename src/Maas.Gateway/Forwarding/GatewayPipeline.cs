@@ -204,7 +204,8 @@ internal sealed class GatewayPipeline(
 
         byte[]? rewritten = null;
         var originalResponseBody = context.Response.Body;
-        var metering = new UsageMeteringStream(originalResponseBody, request.Stream, dropUsageChunk);
+        var settlement = new Settlement(counter, metrics, logger, tier, model, decision);
+        var metering = new UsageMeteringStream(originalResponseBody, request.Stream, dropUsageChunk, settlement.SettleAsync);
         var outcome = GatewayMetrics.Allowed;
         try
         {
@@ -257,7 +258,7 @@ internal sealed class GatewayPipeline(
         finally
         {
             context.Response.Body = originalResponseBody;
-            await SettleAsync(tier, model, decision, metering.Usage, outcome == GatewayMetrics.UpstreamError).ConfigureAwait(false);
+            await settlement.SettleUnknownAsync(upstreamFailed: outcome == GatewayMetrics.UpstreamError).ConfigureAwait(false);
             await metering.DisposeAsync().ConfigureAwait(false);
             if (rewritten is not null)
             {
@@ -268,27 +269,51 @@ internal sealed class GatewayPipeline(
         }
     }
 
-    /// <summary>Settles the reservation exactly once: the usage seen, nothing when the upstream failed, else the reservation itself.</summary>
-    private async ValueTask SettleAsync(Tier tier, GatewayModel model, LimitDecision decision, TokenUsage? usage, bool upstreamFailed)
+    /// <summary>
+    /// Settles one call's reservation exactly once: with the usage as soon as the answer shows it
+    /// (before the answer's end reaches the client), or, when none was seen, with nothing if the
+    /// upstream failed and with the reservation itself otherwise (a cut stream keeps what it reserved).
+    /// </summary>
+    private sealed class Settlement(ILimitCounter counter, GatewayMetrics metrics, ILogger logger, Tier tier, GatewayModel model, LimitDecision decision)
     {
-        if (usage is { } seen)
+        private int _settled;
+
+        public ValueTask SettleAsync(TokenUsage usage)
         {
-            metrics.Tokens(tier.Name, model.Id, seen);
+            if (Interlocked.Exchange(ref _settled, 1) != 0)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            metrics.Tokens(tier.Name, model.Id, usage);
+            return ApplyAsync(usage.TotalTokens);
         }
 
-        if (decision.Reservation is not { } reservation)
+        public ValueTask SettleUnknownAsync(bool upstreamFailed)
         {
-            return;
+            if (Interlocked.Exchange(ref _settled, 1) != 0 || decision.Reservation is not { } reservation)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            return ApplyAsync(upstreamFailed ? 0 : reservation.Reserved);
         }
 
-        var actual = usage?.TotalTokens ?? (upstreamFailed ? 0 : reservation.Reserved);
-        try
+        private async ValueTask ApplyAsync(long actual)
         {
-            await counter.SettleAsync(reservation, actual, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            Log.SettleFailed(logger, model.Id, ex.GetType().Name);
+            if (decision.Reservation is not { } reservation)
+            {
+                return;
+            }
+
+            try
+            {
+                await counter.SettleAsync(reservation, actual, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Log.SettleFailed(logger, model.Id, ex.GetType().Name);
+            }
         }
     }
 

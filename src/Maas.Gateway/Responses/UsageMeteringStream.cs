@@ -11,7 +11,11 @@ namespace Maas.Gateway.Responses;
 /// client did not ask for it. Only an incomplete event's tail is held back, in a pooled buffer, so
 /// the common case of whole events per chunk copies nothing.
 /// </summary>
-internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool dropUsageChunk) : Stream
+/// <remarks>
+/// <paramref name="onUsage"/> runs once, as soon as the usage is known and before the bytes that end
+/// the answer reach the client, so the call is settled before its caller can send the next one.
+/// </remarks>
+internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool dropUsageChunk, Func<TokenUsage, ValueTask> onUsage) : Stream
 {
     /// <summary>The largest JSON answer whose usage is read; a larger one settles with its reservation.</summary>
     public const int MaxCapturedBytes = 4 * 1024 * 1024;
@@ -22,6 +26,7 @@ internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool
     private byte[]? _buffer;
     private int _length;
     private bool _overflowed;
+    private bool _reported;
 
     /// <summary>Gets the usage seen so far: the stream's usage chunk, or the JSON answer's once <see cref="CompleteAsync"/> ran.</summary>
     public TokenUsage? Usage { get; private set; }
@@ -45,6 +50,13 @@ internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool
         if (!isEventStream)
         {
             Capture(buffer.Span);
+            if (!_reported && !_overflowed && buffer.Span.TrimEnd(" \t\r\n"u8).EndsWith("}"u8)
+                && TokenUsage.TryRead(_buffer.AsSpan(0, _length), out var usage, out _))
+            {
+                Usage = usage;
+                await ReportAsync().ConfigureAwait(false);
+            }
+
             await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -57,7 +69,7 @@ internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool
         }
 
         Hold(buffer.Span);
-        var pending = _buffer.AsMemory(0, _length);
+        var pending = _buffer!.AsMemory(0, _length);
         var done = await WriteEventsAsync(pending, cancellationToken).ConfigureAwait(false);
         _buffer.AsSpan(done, _length - done).CopyTo(_buffer);
         _length -= done;
@@ -87,7 +99,9 @@ internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool
             {
                 var last = _buffer.AsMemory(0, _length);
                 _length = 0;
-                if (!Inspect(last.Span))
+                var drop = Inspect(last.Span);
+                await ReportAsync().ConfigureAwait(false);
+                if (!drop)
                 {
                     await inner.WriteAsync(last, cancellationToken).ConfigureAwait(false);
                 }
@@ -96,9 +110,10 @@ internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool
             return;
         }
 
-        if (!_overflowed && _length > 0 && TokenUsage.TryRead(_buffer.AsSpan(0, _length), out var usage, out _))
+        if (!_reported && !_overflowed && _length > 0 && TokenUsage.TryRead(_buffer.AsSpan(0, _length), out var usage, out _))
         {
             Usage = usage;
+            await ReportAsync().ConfigureAwait(false);
         }
     }
 
@@ -134,7 +149,13 @@ internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool
                 break;
             }
 
-            if (Inspect(data.Span[start..end]))
+            var drop = Inspect(data.Span[start..end]);
+            if (Usage is not null && !_reported)
+            {
+                await ReportAsync().ConfigureAwait(false);
+            }
+
+            if (drop)
             {
                 if (start > runStart)
                 {
@@ -153,6 +174,17 @@ internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool
         }
 
         return start;
+    }
+
+    private ValueTask ReportAsync()
+    {
+        if (_reported || Usage is not { } usage)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        _reported = true;
+        return onUsage(usage);
     }
 
     /// <summary>Records the usage an event carries; returns whether the event is to be dropped.</summary>
