@@ -1,8 +1,28 @@
 #!/usr/bin/env bash
 # Runs every test of the solution. The PostgreSQL tests start their own throwaway server
-# (they need the server binaries: apt-get install postgresql); nothing else is needed.
+# (they need the server binaries: apt-get install postgresql); the Redis tests start their own
+# redis-server, installed below when missing.
 set -uo pipefail
 cd "$(dirname "$0")"
+
+# require COMMAND PACKAGE: installs the Debian package providing COMMAND when it is missing
+# (as root: apt-get update once, then apt-get install -y), otherwise says what to install and fails.
+apt_updated=
+require() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "test.sh: '$1' is missing: run 'sudo apt-get install -y $2' (or run test.sh as root to install it)" >&2
+    exit 1
+  fi
+  if [ -z "$apt_updated" ]; then
+    apt-get update -qq || exit 1
+    apt_updated=1
+  fi
+  echo "test.sh: installing $2 (for $1)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null || exit 1
+}
+require redis-server redis-server
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 dotnet test Maas.sln -c Release --nologo "$@" 2>&1 | tee "$log"

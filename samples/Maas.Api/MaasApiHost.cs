@@ -44,7 +44,7 @@ internal static partial class MaasApiHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
+            ConnectionLimits.Configure(kestrel, builder.Configuration, settings);
             kestrel.Listen(settings.Address!, listen =>
             {
                 if (settings.Secure)
@@ -66,6 +66,8 @@ internal static partial class MaasApiHost
             options.Audience = settings.GatewayName + "-sa";
         });
         builder.Services.AddOptions<MaasOptions>().Bind(builder.Configuration.GetSection(MaasOptions.SectionName));
+        builder.Services.AddOptions<Maas.Hosting.Throttling.MaasAuthenticationThrottleOptions>()
+            .Bind(builder.Configuration.GetSection(Maas.Hosting.Throttling.MaasAuthenticationThrottleOptions.SectionName));
         builder.Services.AddOptions<Maas.Hosting.Authentication.MaasGatewayOptions>()
             .Bind(builder.Configuration.GetSection(Maas.Hosting.Authentication.MaasGatewayOptions.SectionName));
         MaasApiStorage.Configure(maas, settings);
@@ -78,6 +80,7 @@ internal static partial class MaasApiHost
         }));
         configure?.Invoke(builder);
         MaasApiDataPlane.AddServices(builder, maas);
+        var behindProxies = TrustedProxies.Configure(builder);
 
         var corsOrigins = builder.Configuration.GetSection("Maas:Cors:Origins").Get<string[]>() ?? [];
         if (settings.Debug && corsOrigins.Length > 0)
@@ -87,6 +90,11 @@ internal static partial class MaasApiHost
         }
 
         var app = builder.Build();
+        if (behindProxies)
+        {
+            app.UseForwardedHeaders();
+        }
+
         MaasApiDataPlane.UsePathBase(app);
         if (settings.Debug && corsOrigins.Length > 0)
         {
@@ -113,6 +121,7 @@ internal static partial class MaasApiHost
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
             var listening = string.Join(", ", addresses ?? []);
             LogListening(logger, listening, settings.StorageMode, app.Environment.EnvironmentName);
+            ConnectionLimits.LogEffective(logger, app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>().Value.Limits);
             if (settings.Debug && corsOrigins.Length == 0)
             {
                 LogNoCorsOrigins(logger);

@@ -8,8 +8,15 @@ try
 
     // Validate every option before the host starts, so a wrong value is one line, not a stack trace.
     app.Services.GetService<IStartupValidator>()?.Validate();
-    await app.RunAsync();
+    await app.StartAsync();
+    await app.WaitForShutdownAsync();
     return 0;
+}
+catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException or System.Net.Sockets.SocketException)
+{
+    // Kestrel's message names the address and the cause ("address already in use").
+    await Console.Error.WriteLineAsync("maas-api: cannot listen: " + ex.Message);
+    return 2;
 }
 catch (HostSettingsException ex)
 {

@@ -64,11 +64,22 @@ public sealed class MaasService
     /// Issues an ephemeral token. Throws <see cref="InvalidRequestException"/> when the lifetime is
     /// outside the policy and <see cref="NoTierException"/> when no tier applies.
     /// </summary>
-    public ValueTask<IssuedToken> IssueTokenAsync(MaasUser user, GoDuration? expiration, CancellationToken cancellationToken = default)
+    public async ValueTask<IssuedToken> IssueTokenAsync(MaasUser user, GoDuration? expiration, CancellationToken cancellationToken = default)
     {
         var tier = GetTier(user);
         var lifetime = LifetimeRules.Apply(_options.Tokens, expiration);
-        return _issuer.IssueAsync(user, tier, lifetime.ToTimeSpan(), cancellationToken);
+        var issued = await _issuer.IssueAsync(user, tier, lifetime.ToTimeSpan(), cancellationToken).ConfigureAwait(false);
+
+        // A token carries the user's groups. One that validation would refuse (and that proxies
+        // with 8 KiB header lines would cut) is refused here, naming the cause and the way out:
+        // an API key stores the groups server-side and stays short. Nothing was recorded.
+        if (issued.Token.Length > JwtTokenReader.MaxTokenLength)
+        {
+            throw new InvalidRequestException("groups",
+                $"A token for this user would be {issued.Token.Length} characters, over the {JwtTokenReader.MaxTokenLength} a bearer credential may have, because of the user's {user.Groups.Count} groups; create an API key instead (keys do not carry groups).");
+        }
+
+        return issued;
     }
 
     /// <summary>

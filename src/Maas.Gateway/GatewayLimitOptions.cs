@@ -10,6 +10,18 @@ public sealed class GatewayLimitOptions
     public const string SectionName = "Maas:Gateway:Limits";
 
     /// <summary>
+    /// Gets or sets the StackExchange.Redis configuration string (for example
+    /// <c>redis:6379,password=…,ssl=true</c>) of the Redis that holds the counters, so that every
+    /// replica shares one budget. When <see langword="null"/> or empty, each replica counts in memory.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: counters in memory.</value>
+    public string? Redis { get; set; }
+
+    /// <summary>Gets or sets the prefix of every Redis key the counters write, so several deployments can share one Redis.</summary>
+    /// <value>The default is <c>maas:limits:</c>.</value>
+    public string KeyPrefix { get; set; } = "maas:limits:";
+
+    /// <summary>
     /// Gets or sets what happens to a call when the counters cannot be reached: forwarded uncounted
     /// (<see cref="LimitFailureMode.Open"/>) or refused with 503 (<see cref="LimitFailureMode.Closed"/>).
     /// </summary>

@@ -47,6 +47,10 @@ public sealed class BadInputTests : IAsyncLifetime
     [InlineData("""{"name":42}""", "'name'")]
     [InlineData("""{"name":["a"]}""", "'name'")]
     [InlineData("""{"name":"a\u0007b"}""", "control characters")]
+    [InlineData("""{"name":"invoice\u202Etxt.exe"}""", "bidirectional")]
+    [InlineData("""{"name":"a\u200Bb"}""", "Cf")]
+    [InlineData("""{"name":"\uFEFFkey"}""", "Cf")]
+    [InlineData("""{"name":"a\u2066b\u2069"}""", "bidirectional")]
     [InlineData("""{"name":"ok","description":7}""", "'description'")]
     [InlineData("""{"name":"ok","expiration":"5m"}""", "at least 10m0s")]
     [InlineData("""{"name":"ok","expiration":"-1h"}""", "positive")]
@@ -60,6 +64,43 @@ public sealed class BadInputTests : IAsyncLifetime
         using var response = await client.PostAsync("/v1/api-keys", MaasApiServer.Json(body));
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, expected);
         Assert.Equal("[]", await client.GetStringAsync("/v1/api-keys"));
+    }
+
+    [Fact]
+    public async Task Key_names_with_format_characters_are_refused_naming_the_field()
+    {
+        using var client = _server.CreateClient("erin", "system:authenticated");
+        using var response = await client.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"report\u202Egnp.exe"}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("name", problem.RootElement.GetProperty("field").GetString());
+        Assert.Equal("[]", await client.GetStringAsync("/v1/api-keys"));
+    }
+
+    [Fact]
+    public async Task A_token_too_long_for_a_bearer_header_is_refused_at_issuance_and_an_api_key_serves_instead()
+    {
+        // 200 groups of a real-looking length make a ~12.6 KB token, over the 8 KiB a bearer credential may be.
+        var groups = Enumerable.Range(0, 200).Select(i => $"system:serviceaccounts:team-{i:D3}-inference-workloads").Append("system:authenticated").ToArray();
+        using var client = _server.CreateClient("grace", groups);
+        using var token = await client.PostAsync("/v1/tokens", MaasApiServer.Json("{}"));
+        await AssertProblemAsync(token, HttpStatusCode.BadRequest, "create an API key instead");
+        using (var problem = JsonDocument.Parse(await token.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal("groups", problem.RootElement.GetProperty("field").GetString());
+        }
+
+        using var key = await client.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"many-groups"}"""));
+        Assert.Equal(HttpStatusCode.Created, key.StatusCode);
+        using var created = JsonDocument.Parse(await key.Content.ReadAsStringAsync());
+        using var bearer = _server.CreateBearerClient(created.RootElement.GetProperty("token").GetString()!);
+        using var models = await bearer.GetAsync("/v1/models");
+        Assert.Equal(HttpStatusCode.OK, models.StatusCode);
+
+        // A user with a few groups still gets a token.
+        using var few = _server.CreateClient("grace", [.. groups.Take(20), "system:authenticated"]);
+        using var small = await few.PostAsync("/v1/tokens", MaasApiServer.Json("{}"));
+        Assert.Equal(HttpStatusCode.Created, small.StatusCode);
     }
 
     [Fact]

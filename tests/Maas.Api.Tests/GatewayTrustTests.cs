@@ -27,6 +27,32 @@ public sealed class GatewayTrustTests
     }
 
     [Fact]
+    public async Task A_bearer_key_or_token_cannot_revoke_all_credentials()
+    {
+        await using var server = await MaasApiServer.StartAsync();
+        using var alice = server.CreateClient("alice", "system:authenticated");
+        using var keyResponse = await alice.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"k"}"""));
+        var key = System.Text.Json.JsonDocument.Parse(await keyResponse.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
+        using var tokenResponse = await alice.PostAsync("/v1/tokens", MaasApiServer.Json("{}"));
+        var token = System.Text.Json.JsonDocument.Parse(await tokenResponse.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
+
+        foreach (var credential in new[] { key, token })
+        {
+            using var bearer = server.CreateBearerClient(credential);
+            using var revoke = await bearer.DeleteAsync("/v1/tokens");
+            Assert.Equal(HttpStatusCode.Unauthorized, revoke.StatusCode);
+            Assert.Contains("cannot create or revoke credentials", await revoke.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // Nothing was revoked: both still work.
+        foreach (var credential in new[] { key, token })
+        {
+            using var bearer = server.CreateBearerClient(credential);
+            Assert.Equal(HttpStatusCode.OK, (await bearer.GetAsync("/v1/models")).StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task Outside_development_a_missing_secret_stops_start_up()
     {
         var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(

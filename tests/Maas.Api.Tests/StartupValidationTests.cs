@@ -17,6 +17,13 @@ public sealed class StartupValidationTests
         { [], ["Maas__Tokens__Minimum=2h", "Maas__Tokens__Maximum=1h", "Maas__Tokens__Default=90m"], "Maas:Tokens:Minimum (2h0m0s) is above Maas:Tokens:Maximum (1h0m0s)" },
         { [], ["Maas__Tiers__0__Name=gold", "Maas__Tiers__0__Groups__0=a", "Maas__Tiers__1__Name=gold", "Maas__Tiers__1__Groups__0=b"], "two tiers named 'gold'" },
         { [], ["DB_MAX_OPEN_CONNS=lots"], "DB_MAX_OPEN_CONNS" },
+        { [], ["Kestrel__Limits__MaxConcurrentConnections=lots"], "Kestrel:Limits:MaxConcurrentConnections" },
+        { [], ["Kestrel__Limits__MaxConcurrentConnections=-5"], "invalid Kestrel configuration" },
+        { [], ["Maas__TrustedProxies__0=gateway.local"], "Maas:TrustedProxies:0" },
+        { [], ["Maas__AuthenticationThrottle__FailureLimit=0"], "Maas:AuthenticationThrottle:FailureLimit" },
+        { [], ["Maas__AuthenticationThrottle__Window=00:00:00"], "Maas:AuthenticationThrottle:Window" },
+        { [], ["Maas__Gateway__SharedSecret=                "], "Maas:Gateway:SharedSecret must not be blank or start or end with whitespace" },
+        { [], ["Maas__Gateway__SharedSecret= 0123456789abcdef0123 "], "Maas:Gateway:SharedSecret must not be blank or start or end with whitespace" },
     };
 
     [Theory]
@@ -30,6 +37,23 @@ public sealed class StartupValidationTests
         Assert.StartsWith("maas-api: ", line, StringComparison.Ordinal);
         Assert.Contains(expected, line, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Port_already_in_use_stops_the_host_with_one_line_and_exit_code_2()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+
+        var (exitCode, stdout, stderr) = await RunHostAsync([$"--address=127.0.0.1:{port}"], []);
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("maas-api: cannot listen: ", line, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{port}", line, StringComparison.Ordinal);
+        Assert.Contains("address already in use", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", stdout + stderr, StringComparison.Ordinal);
     }
 
     internal static async Task<(int ExitCode, string Stdout, string Stderr)> RunHostAsync(string[] args, string[] environment)

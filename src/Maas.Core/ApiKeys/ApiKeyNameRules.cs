@@ -26,6 +26,12 @@ internal static class ApiKeyNameRules
             throw new InvalidRequestException("name", "name must not contain control characters.");
         }
 
+        if (ContainsFormat(trimmed))
+        {
+            // Bidi controls such as U+202E make a name display as something it is not.
+            throw new InvalidRequestException("name", "name must not contain invisible formatting characters such as bidirectional overrides (Unicode category Cf).");
+        }
+
         return trimmed;
     }
 
@@ -42,6 +48,19 @@ internal static class ApiKeyNameRules
         }
 
         return description;
+    }
+
+    private static bool ContainsFormat(string text)
+    {
+        foreach (var c in text)
+        {
+            if (char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool ContainsControl(string text)

@@ -13,6 +13,24 @@ internal sealed class GatewayLimitOptionsValidator : IValidateOptions<GatewayLim
             failures.Add($"{GatewayLimitOptions.SectionName}:FailureMode must be Open or Closed.");
         }
 
+        if (string.IsNullOrWhiteSpace(options.KeyPrefix) || options.KeyPrefix.Any(char.IsControl))
+        {
+            failures.Add($"{GatewayLimitOptions.SectionName}:KeyPrefix must be a non-empty Redis key prefix without control characters, such as 'maas:limits:'.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.Redis))
+        {
+            try
+            {
+                RedisLimitCounter.CreateConfiguration(options.Redis);
+            }
+            catch (ArgumentException ex)
+            {
+                // The value is not repeated: it may hold a password.
+                failures.Add($"{GatewayLimitOptions.SectionName}:Redis is not a valid StackExchange.Redis configuration string ({ex.GetType().Name}); expected for example 'redis:6379,password=...,ssl=true'.");
+            }
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

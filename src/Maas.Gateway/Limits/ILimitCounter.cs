@@ -18,9 +18,14 @@ internal interface ILimitCounter
     /// <summary>Counts one request and reserves <paramref name="estimatedTokens"/> LLM tokens, or refuses the call and counts nothing.</summary>
     ValueTask<LimitDecision> AcquireAsync(LimitPartition partition, TierLimits limits, long estimatedTokens, CancellationToken cancellationToken);
 
-    /// <summary>Replaces a reservation with the real number of LLM tokens the call used.</summary>
+    /// <summary>
+    /// Replaces a reservation with the real number of LLM tokens the call used, in the window it was
+    /// reserved in (after that window ended, nothing changes). Only the first settlement of a
+    /// reservation counts; a counter outage leaves the estimate counted. Never throws for an outage.
+    /// </summary>
     ValueTask SettleAsync(TokenReservation reservation, long actualTokens, CancellationToken cancellationToken);
 
     /// <summary>Reads both limits' state without counting anything, for <c>GET /v1/usage</c>.</summary>
+    /// <exception cref="Maas.ApiKeys.StoreUnavailableException">The counters cannot be reached (hosts answer 503).</exception>
     ValueTask<(LimitState Requests, LimitState Tokens)> ReadAsync(LimitPartition partition, TierLimits limits, CancellationToken cancellationToken);
 }

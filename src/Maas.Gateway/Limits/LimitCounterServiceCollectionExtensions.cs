@@ -12,7 +12,9 @@ internal static class LimitCounterServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="GatewayLimitOptions"/> (validated at start; the caller binds or configures
-    /// them) and <see cref="ILimitCounter"/> as a singleton counting in memory. Idempotent: calling it
+    /// them) and <see cref="ILimitCounter"/> as a singleton: on Redis when <see cref="GatewayLimitOptions.Redis"/>
+    /// is set, otherwise in memory. The Redis connection is made in the background and never fails
+    /// start-up; a Redis that is down follows <see cref="GatewayLimitOptions.FailureMode"/>. Idempotent: calling it
     /// twice, or after registering another <see cref="ILimitCounter"/>, changes nothing.
     /// </summary>
     internal static IServiceCollection AddMaasLimitCounter(this IServiceCollection services)
@@ -28,7 +30,9 @@ internal static class LimitCounterServiceCollectionExtensions
             var timeProvider = sp.GetRequiredService<TimeProvider>();
             var logger = sp.GetService<ILoggerFactory>()?.CreateLogger("Maas.Gateway.Limits") ?? NullLogger.Instance;
             var failures = new LimitCounterFailures(options.FailureMode, timeProvider, logger, sp.GetRequiredService<LimiterMetrics>());
-            return new InMemoryLimitCounter(timeProvider, failures);
+            return string.IsNullOrWhiteSpace(options.Redis)
+                ? new InMemoryLimitCounter(timeProvider, failures)
+                : new RedisLimitCounter(options, timeProvider, failures);
         });
         return services;
     }

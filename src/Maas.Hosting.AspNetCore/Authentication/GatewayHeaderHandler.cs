@@ -17,11 +17,19 @@ internal sealed class GatewayHeaderHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    GatewayIdentityReader reader)
+    GatewayIdentityReader reader,
+    Throttling.FailedAuthenticationThrottle throttle)
     : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggerFactory, encoder)
 {
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
+        if (throttle.IsThrottled(Context, out var wait))
+        {
+            var answer = ErrorResult.TooManyFailedAuthentications(wait);
+            Context.Items[typeof(GatewayHeaderHandler)] = answer;
+            return Task.FromResult(AuthenticateResult.Fail(answer.Message));
+        }
+
         switch (reader.Read(Context, out var user, out var failure))
         {
             case GatewayIdentityOutcome.None:
@@ -43,6 +51,12 @@ internal sealed class GatewayHeaderHandler(
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var result = await HandleAuthenticateOnceSafeAsync().ConfigureAwait(false);
+        if (Context.Items[typeof(GatewayHeaderHandler)] is ErrorResult throttled)
+        {
+            await throttled.ExecuteAsync(Context).ConfigureAwait(false);
+            return;
+        }
+
         var message = result.Failure?.Message ?? reader.MissingIdentityMessage(Context);
         await ErrorResult.WriteAsync(Context, StatusCodes.Status401Unauthorized, message).ConfigureAwait(false);
     }

@@ -30,6 +30,7 @@ internal enum GatewayIdentityOutcome
 internal sealed partial class GatewayIdentityReader(
     IOptionsMonitor<MaasGatewayOptions> gatewayOptions,
     IHostEnvironment environment,
+    Throttling.FailedAuthenticationThrottle throttle,
     ILogger<GatewayIdentityReader> logger)
 {
     private int _warnedAboutLoopback;
@@ -50,6 +51,7 @@ internal sealed partial class GatewayIdentityReader(
 
         if (!IsFromTrustedGateway(context, options))
         {
+            throttle.RecordFailure(context, Throttling.FailedAuthenticationKind.GatewaySecret);
             headers.Remove(options.UserHeader);
             headers.Remove(options.GroupHeader);
             failure = $"Identity headers are only accepted from the gateway; this request did not carry a valid {options.SecretHeader} header.";

@@ -1,5 +1,6 @@
 using Maas.ApiKeys;
 using Maas.Hosting.Errors;
+using Maas.Hosting.Throttling;
 using Maas.Users;
 using Maas.Validation;
 using Microsoft.AspNetCore.Http;
@@ -13,12 +14,19 @@ namespace Maas.Hosting.Authentication;
 /// handlers, a principal and a policy evaluation on every request of the platform's hot path;
 /// the same rules are offered to other endpoints as the <c>MaasGateway</c> and <c>MaasBearer</c> schemes.
 /// </summary>
-internal sealed class MaasCallerResolver(GatewayIdentityReader gateway, MaasService service)
+internal sealed class MaasCallerResolver(GatewayIdentityReader gateway, MaasService service, FailedAuthenticationThrottle throttle)
 {
     private const string BearerPrefix = "Bearer ";
 
     public ValueTask<(MaasUser? User, ErrorResult? Error)> ResolveAsync(HttpContext context, bool allowBearer)
     {
+        // An address that failed too often waits, whatever it presents now: otherwise a guess that
+        // hits would still stand out from the refusals.
+        if (throttle.IsThrottled(context, out var wait))
+        {
+            return ValueTask.FromResult<(MaasUser?, ErrorResult?)>((null, ErrorResult.TooManyFailedAuthentications(wait)));
+        }
+
         switch (gateway.Read(context, out var user, out var failure))
         {
             case GatewayIdentityOutcome.Established:
@@ -71,17 +79,27 @@ internal sealed class MaasCallerResolver(GatewayIdentityReader gateway, MaasServ
     /// </summary>
     public async ValueTask<(CredentialValidation? Validation, ErrorResult? Error)> ValidateBearerAsync(HttpContext context)
     {
+        if (throttle.IsThrottled(context, out var wait))
+        {
+            return (null, ErrorResult.TooManyFailedAuthentications(wait));
+        }
+
         if (!TryReadBearer(context, out var credential, out var failure))
         {
+            throttle.RecordFailure(context, FailedAuthenticationKind.BearerCredential);
             return (null, Unauthorized(failure!, bearer: true));
         }
 
         try
         {
             var validation = await service.ValidateAsync(credential, context.RequestAborted).ConfigureAwait(false);
-            return validation.IsValid
-                ? (validation, null)
-                : (null, Unauthorized("The bearer credential is invalid, expired or revoked.", bearer: true));
+            if (validation.IsValid)
+            {
+                return (validation, null);
+            }
+
+            throttle.RecordFailure(context, FailedAuthenticationKind.BearerCredential);
+            return (null, Unauthorized("The bearer credential is invalid, expired or revoked.", bearer: true));
         }
         catch (StoreUnavailableException)
         {

@@ -24,6 +24,11 @@ internal sealed class MaasGatewayOptionsValidator(IHostEnvironment environment) 
                     "Set Maas__Gateway__SharedSecret (and have the gateway send it in the " + options.SecretHeader + " header), or run in Development.");
             }
         }
+        else if (string.IsNullOrWhiteSpace(options.SharedSecret) || options.SharedSecret.Trim().Length != options.SharedSecret.Length)
+        {
+            // Header values reach us trimmed, so a padded secret could never match; a blank one is no secret.
+            failures.Add("Maas:Gateway:SharedSecret must not be blank or start or end with whitespace.");
+        }
         else if (options.SharedSecret.Length < 16)
         {
             failures.Add("Maas:Gateway:SharedSecret must be at least 16 characters long.");

@@ -2,6 +2,7 @@ using Maas;
 using Maas.Hosting.Authentication;
 using Maas.Hosting.Errors;
 using Maas.Hosting.Introspection;
+using Maas.Hosting.Throttling;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -35,6 +36,9 @@ public static class MaasServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MaasGatewayOptions>, MaasGatewayOptionsValidator>());
         services.TryAddSingleton<MaasErrorFilter>();
         services.TryAddSingleton<GatewayClientAuthenticator>();
+        services.TryAddSingleton<FailedAuthenticationThrottle>();
+        services.AddOptions<MaasAuthenticationThrottleOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MaasAuthenticationThrottleOptions>, MaasAuthenticationThrottleOptionsValidator>());
 
         return builder;
     }

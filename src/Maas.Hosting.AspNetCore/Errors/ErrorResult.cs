@@ -14,6 +14,21 @@ internal sealed class ErrorResult(int status, string message, string? field = nu
     public static ErrorResult StoreUnavailable() =>
         new(StatusCodes.Status503ServiceUnavailable, "The key store is temporarily unavailable; retry shortly.", retryAfter: "1");
 
+    /// <summary>
+    /// The answer to an address throttled after too many failed authentications: 429 with
+    /// <c>Retry-After</c> in whole seconds (at least 1).
+    /// </summary>
+    public static ErrorResult TooManyFailedAuthentications(TimeSpan retryAfter)
+    {
+        var seconds = RetryAfterSeconds(retryAfter);
+        return new(StatusCodes.Status429TooManyRequests,
+            $"Too many failed authentication attempts from this address; retry after {seconds} seconds.",
+            code: "too_many_failed_authentications", retryAfter: seconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Whole seconds to wait, rounded up, at least 1.</summary>
+    public static long RetryAfterSeconds(TimeSpan retryAfter) => Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
+
     public int StatusCode => status;
 
     public string Message => message;
@@ -79,6 +94,7 @@ internal sealed class ErrorResult(int status, string message, string? field = nu
         403 => "forbidden",
         404 => "not_found",
         413 => "request_too_large",
+        429 => "rate_limit_exceeded",
         503 => "service_unavailable",
         _ => status >= 500 ? "internal_error" : "error",
     };

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Maas.Hosting.Contracts;
 using Maas.Hosting.Requests;
 using Maas.Hosting.Responses;
+using Maas.Hosting.Throttling;
 using Maas.Validation;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -28,16 +29,25 @@ internal static class IntrospectionEndpoint
     private const string FormContentType = "application/x-www-form-urlencoded";
 
     public static async Task<IResult> IntrospectAsync(
-        HttpContext context, GatewayClientAuthenticator clients, MaasService service, IOptions<MaasOptions> options)
+        HttpContext context, GatewayClientAuthenticator clients, MaasService service, IOptions<MaasOptions> options, FailedAuthenticationThrottle throttle)
     {
         var request = context.Request;
         var response = context.Response;
         response.Headers.CacheControl = "no-store";
         response.Headers.Pragma = "no-cache";
 
+        if (throttle.IsThrottled(context, out var wait))
+        {
+            var seconds = Errors.ErrorResult.RetryAfterSeconds(wait);
+            response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Error(StatusCodes.Status429TooManyRequests, "too_many_failed_authentications",
+                $"Too many failed authentication attempts from this address; retry after {seconds} seconds.");
+        }
+
         var clientId = clients.Authenticate(request.Headers.Authorization);
         if (clientId is null)
         {
+            throttle.RecordFailure(context, FailedAuthenticationKind.IntrospectionClient);
             response.Headers.WWWAuthenticate = "Basic realm=\"maas\"";
             return Error(StatusCodes.Status401Unauthorized, "invalid_client",
                 "Client authentication failed: send a configured gateway client's id and secret with HTTP Basic authentication.");

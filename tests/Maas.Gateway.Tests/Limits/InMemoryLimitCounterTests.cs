@@ -31,9 +31,11 @@ public sealed class InMemoryLimitCounterTests : LimitCounterConformanceTests, ID
         await counter.AcquireAsync(new LimitPartition("free", "late", null), FiveRequests, 1, default);
 
         // The token windows ended, the request windows did not: nothing can be dropped yet.
-        Assert.Equal(0, counter.SweepExpired());
+        // (A background sweep may run alongside; the count is what both leave behind.)
+        counter.SweepExpired();
+        Assert.Equal(1001, counter.PartitionCount);
         Time.Advance(TimeSpan.FromMinutes(1));
-        Assert.Equal(1000, counter.SweepExpired());
+        counter.SweepExpired();
         Assert.Equal(1, counter.PartitionCount);
 
         // A dropped partition starts over with a fresh window.

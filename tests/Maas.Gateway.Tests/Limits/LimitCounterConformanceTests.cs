@@ -221,6 +221,11 @@ public abstract class LimitCounterConformanceTests
         await counter.SettleAsync(down, 5, default);
         Assert.Equal(85, (await counter.ReadAsync(Alice, limits, default)).Tokens.Used);
         Assert.True(up.IsSettled);
+
+        var exact = (await counter.AcquireAsync(Alice, limits, 15, default)).Reservation!;
+        await counter.SettleAsync(exact, 15, default);
+        Assert.True(exact.IsSettled);
+        Assert.Equal(100, (await counter.ReadAsync(Alice, limits, default)).Tokens.Used);
     }
 
     [Fact]

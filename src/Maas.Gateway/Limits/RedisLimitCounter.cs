@@ -1,0 +1,246 @@
+using System.Text;
+using Maas.ApiKeys;
+using Maas.Tiers;
+using StackExchange.Redis;
+
+namespace Maas.Gateway.Limits;
+
+/// <summary>
+/// Counts limits on Redis, so every gateway replica shares one budget: the same fixed windows as
+/// <see cref="InMemoryLimitCounter"/> (<see cref="LimitWindows"/>), each acquire and each
+/// settlement one round trip running one server-side script (<see cref="RedisLimitScripts"/>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// A partition is one hash under <see cref="GatewayLimitOptions.KeyPrefix"/>, holding both of its
+/// windows, so an acquire touches one key: it is atomic on a single server and lives in a single
+/// slot of a cluster without hash tags. The key's <c>PEXPIRE</c> is set to the later window end
+/// (plus one second of slack for clocks) whenever a window opens, so Redis drops idle partitions
+/// by itself.
+/// </para>
+/// <para>
+/// Outages: the connection is made with <c>abortConnect=false</c>, so a gateway starts while Redis is
+/// down and reconnects by itself, and with <see cref="BacklogPolicy.FailFast"/>, so while it is
+/// disconnected a call fails at once instead of queueing for the command timeout. A failed or
+/// timed-out acquire follows <see cref="GatewayLimitOptions.FailureMode"/>; a failed settlement
+/// leaves the estimate counted; a failed read throws <see cref="StoreUnavailableException"/> (503).
+/// Each failure counts on <c>maas.gateway.limiter.errors</c>; the log says so at most every 30 s.
+/// </para>
+/// </remarks>
+internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisposable
+{
+    /// <summary>How much longer than its windows a partition's key lives, for clock differences between replicas and Redis.</summary>
+    private const long ExpirySlackMilliseconds = 1000;
+
+    private static readonly RedisValue[] s_fields = ["rs", "rt", "rc", "ts", "tt", "tc"];
+
+    private readonly Task<ConnectionMultiplexer> _connecting;
+    private readonly string _keyPrefix;
+    private readonly TimeProvider _timeProvider;
+    private readonly LimitCounterFailures _failures;
+
+    public RedisLimitCounter(GatewayLimitOptions options, TimeProvider timeProvider, LimitCounterFailures failures)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(failures);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Redis);
+        _keyPrefix = options.KeyPrefix;
+        _timeProvider = timeProvider;
+        _failures = failures;
+        _connecting = ConnectionMultiplexer.ConnectAsync(CreateConfiguration(options.Redis));
+    }
+
+    /// <summary>Returns the connection settings: the configured string, never aborting on a failed connect, failing fast while disconnected.</summary>
+    internal static ConfigurationOptions CreateConfiguration(string configuration)
+    {
+        var parsed = ConfigurationOptions.Parse(configuration);
+        parsed.AbortOnConnectFail = false;
+        parsed.BacklogPolicy = BacklogPolicy.FailFast;
+        parsed.ClientName ??= "maas-gateway";
+        return parsed;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<LimitDecision> AcquireAsync(LimitPartition partition, TierLimits limits, long estimatedTokens, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        ArgumentOutOfRangeException.ThrowIfNegative(estimatedTokens);
+        var requestWindow = LimitWindows.RequestWindow(limits);
+        var tokenWindow = LimitWindows.TokenWindow;
+        var now = _timeProvider.GetUtcNow().UtcTicks;
+        RedisResult[] result;
+        try
+        {
+            var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+            var evaluated = await WithCancellation(
+                database.ScriptEvaluateAsync(
+                    RedisLimitScripts.Acquire,
+                    new
+                    {
+                        key = Key(partition),
+                        nowSeconds = now / TimeSpan.TicksPerSecond,
+                        nowTicks = now % TimeSpan.TicksPerSecond,
+                        requestWindow = requestWindow.Ticks,
+                        tokenWindow = tokenWindow.Ticks,
+                        requestLimit = (long)limits.Requests,
+                        tokenLimit = limits.TokensPerMinute,
+                        estimate = estimatedTokens,
+                        expirySlack = ExpirySlackMilliseconds,
+                    }),
+                cancellationToken).ConfigureAwait(false);
+            result = (RedisResult[])evaluated!;
+        }
+        catch (Exception ex) when (IsOutage(ex))
+        {
+            return _failures.Acquire(limits, ex.GetType().Name);
+        }
+
+        _failures.Succeeded();
+        var requests = State(limits.Requests, (long)result[1], result[2], requestWindow);
+        var tokens = State(limits.TokensPerMinute, (long)result[3], result[4], tokenWindow);
+        if ((long)result[0] == 0)
+        {
+            var requestsExhausted = limits.Requests > 0 && requests.Used >= limits.Requests;
+            var tokensExhausted = limits.TokensPerMinute > 0 && tokens.Used >= limits.TokensPerMinute;
+            return LimitWindows.Refused(LimitWindows.RefusingLimit(requestsExhausted, tokensExhausted, requests, tokens), requests, tokens);
+        }
+
+        var tokenWindowStart = ((long)result[5] * TimeSpan.TicksPerSecond) + (long)result[6];
+        return new LimitDecision
+        {
+            Allowed = true,
+            Requests = requests,
+            Tokens = tokens,
+            Reservation = new TokenReservation(partition, estimatedTokens, new DateTimeOffset(tokenWindowStart, TimeSpan.Zero)),
+        };
+    }
+
+    /// <inheritdoc />
+    public async ValueTask SettleAsync(TokenReservation reservation, long actualTokens, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        ArgumentOutOfRangeException.ThrowIfNegative(actualTokens);
+        if (!reservation.TryMarkSettled() || actualTokens == reservation.Reserved)
+        {
+            // Settled before, or the estimate was exact: no round trip.
+            return;
+        }
+
+        var now = _timeProvider.GetUtcNow().UtcTicks;
+        var start = reservation.WindowStart.UtcTicks;
+        try
+        {
+            var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+            await WithCancellation(
+                database.ScriptEvaluateAsync(
+                    RedisLimitScripts.Settle,
+                    new
+                    {
+                        key = Key(reservation.Partition),
+                        startSeconds = start / TimeSpan.TicksPerSecond,
+                        startTicks = start % TimeSpan.TicksPerSecond,
+                        nowSeconds = now / TimeSpan.TicksPerSecond,
+                        nowTicks = now % TimeSpan.TicksPerSecond,
+                        tokenWindow = LimitWindows.TokenWindow.Ticks,
+                        delta = actualTokens - reservation.Reserved,
+                    }),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsOutage(ex))
+        {
+            // The estimate stays counted: the closest to the truth that is left.
+            _failures.Report(LimitOperation.Settle, ex.GetType().Name);
+            return;
+        }
+
+        _failures.Succeeded();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<(LimitState Requests, LimitState Tokens)> ReadAsync(LimitPartition partition, TierLimits limits, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        RedisValue[] fields;
+        try
+        {
+            var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+            fields = await WithCancellation(database.HashGetAsync(Key(partition), s_fields), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsOutage(ex))
+        {
+            _failures.Report(LimitOperation.Read, ex.GetType().Name);
+            throw new StoreUnavailableException("The limit counters are unavailable.", ex);
+        }
+
+        _failures.Succeeded();
+        var now = _timeProvider.GetUtcNow().UtcTicks;
+        return (
+            ReadState(limits.Requests, fields[0], fields[1], fields[2], LimitWindows.RequestWindow(limits), now),
+            ReadState(limits.TokensPerMinute, fields[3], fields[4], fields[5], LimitWindows.TokenWindow, now));
+    }
+
+    /// <summary>Returns the Redis key of a partition: the prefix, the tier and model escaped so they hold no ':', then the user as it is.</summary>
+    internal RedisKey Key(LimitPartition partition)
+    {
+        var builder = new StringBuilder(_keyPrefix.Length + partition.Tier.Length + partition.User.Length + (partition.Model?.Length ?? 0) + 8)
+            .Append(_keyPrefix)
+            .Append(Uri.EscapeDataString(partition.Tier))
+            .Append(':')
+            .Append(partition.Model is null ? "*" : Uri.EscapeDataString(partition.Model))
+            .Append(':')
+            .Append(partition.User);
+        return builder.ToString();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        var connection = await _connecting.ConfigureAwait(false);
+        await connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    public void Dispose()
+    {
+        if (_connecting.IsCompletedSuccessfully)
+        {
+            _connecting.Result.Dispose();
+        }
+        else
+        {
+            // Still connecting: close the connection as soon as it exists rather than block here.
+            _connecting.ContinueWith(static t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        }
+    }
+
+    private async ValueTask<IDatabaseAsync> DatabaseAsync(CancellationToken cancellationToken)
+    {
+        var connection = _connecting.IsCompletedSuccessfully
+            ? _connecting.Result
+            : await _connecting.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return connection.GetDatabase();
+    }
+
+    private static Task<T> WithCancellation<T>(Task<T> task, CancellationToken cancellationToken) =>
+        cancellationToken.CanBeCanceled ? task.WaitAsync(cancellationToken) : task;
+
+    // Connection failures, server errors (LOADING after a restart, OOM) and timeouts; not the caller's cancellation.
+    private static bool IsOutage(Exception exception) => exception is RedisException or TimeoutException;
+
+    private static LimitState State(long limit, long used, RedisResult elapsed, TimeSpan window) =>
+        elapsed.IsNull
+            ? new LimitState(limit, used, window, window)
+            : new LimitState(limit, used, window, TimeSpan.FromTicks(Math.Clamp(window.Ticks - (long)elapsed, 0, window.Ticks)));
+
+    private static LimitState ReadState(long limit, RedisValue seconds, RedisValue ticks, RedisValue count, TimeSpan window, long now)
+    {
+        if (seconds.IsNull)
+        {
+            return LimitWindows.Untouched(limit, window);
+        }
+
+        var elapsed = ((now / TimeSpan.TicksPerSecond) - (long)seconds) * TimeSpan.TicksPerSecond + ((now % TimeSpan.TicksPerSecond) - (long)ticks);
+        return elapsed < window.Ticks
+            ? new LimitState(limit, (long)count, window, TimeSpan.FromTicks(Math.Min(window.Ticks, window.Ticks - elapsed)))
+            : LimitWindows.Untouched(limit, window);
+    }
+}

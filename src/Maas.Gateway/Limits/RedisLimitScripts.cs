@@ -1,0 +1,100 @@
+using StackExchange.Redis;
+
+namespace Maas.Gateway.Limits;
+
+/// <summary>
+/// The server-side steps of <see cref="RedisLimitCounter"/>: each is one Lua script, so it is one
+/// round trip and atomic on Redis (no other call of any replica interleaves).
+/// </summary>
+/// <remarks>
+/// <para>
+/// A partition is one hash: <c>rs</c>/<c>rt</c> and <c>ts</c>/<c>tt</c> are when the request and
+/// token windows opened, <c>rc</c>/<c>tc</c> what they counted. Times are .NET ticks split into
+/// whole seconds and the ticks within the second, because Lua numbers are doubles: ticks since
+/// year 1 (6e17) are not exact in a double, but a difference of the two parts is, so window ends
+/// are exact to the tick, like the in-memory counter's. Times come from the calling replica's
+/// <see cref="TimeProvider"/> as arguments (never Redis's <c>TIME</c>), so fake clocks work and
+/// replicas agree as far as their clocks do: a replica whose clock is behind sees a window that
+/// another opened as still open a little longer, never a negative one.
+/// </para>
+/// <para>
+/// The prepared <see cref="LuaScript"/> is evaluated through
+/// <see cref="IDatabaseAsync.ScriptEvaluateAsync(LuaScript, object?, CommandFlags)"/>: StackExchange.Redis
+/// sends the script once per connection and <c>EVALSHA</c> after that, and sends it again when a
+/// restarted server answers <c>NOSCRIPT</c>. A <see cref="LoadedLuaScript"/> would only send the hash
+/// and is not resilient to restarts (the library's own documentation), which an outage test is.
+/// Counts change with <c>HINCRBY</c> (exact 64-bit integers, never Lua doubles); window starts are
+/// stored as the argument strings themselves.
+/// </para>
+/// </remarks>
+internal static class RedisLimitScripts
+{
+    /// <summary>
+    /// Admits or refuses one call. Returns <c>{allowed, rc, r_elapsed|nil, tc, t_elapsed|nil, ts, tt}</c>:
+    /// elapsed ticks of each open window (nil when none is open) and the token window's start.
+    /// </summary>
+    public static readonly LuaScript Acquire = LuaScript.Prepare("""
+        local key = @key
+        local now_s = tonumber(@nowSeconds)
+        local now_t = tonumber(@nowTicks)
+        local r_len = tonumber(@requestWindow)
+        local t_len = tonumber(@tokenWindow)
+        local r_limit = tonumber(@requestLimit)
+        local t_limit = tonumber(@tokenLimit)
+        local s = redis.call('HMGET', key, 'rs', 'rt', 'rc', 'ts', 'tt', 'tc')
+        local rc, tc, r_el, t_el = 0, 0, false, false
+        if s[1] then
+          local el = (now_s - tonumber(s[1])) * 10000000 + (now_t - tonumber(s[2]))
+          if el < r_len then r_el = el; rc = tonumber(s[3]) end
+        end
+        if s[4] then
+          local el = (now_s - tonumber(s[4])) * 10000000 + (now_t - tonumber(s[5]))
+          if el < t_len then t_el = el; tc = tonumber(s[6]) end
+        end
+        if (r_limit > 0 and rc >= r_limit) or (t_limit > 0 and tc >= t_limit) then
+          return {0, rc, r_el, tc, t_el, false, false}
+        end
+        local opened = false
+        if not r_el then
+          redis.call('HSET', key, 'rs', @nowSeconds, 'rt', @nowTicks, 'rc', 0)
+          r_el = 0
+          opened = true
+        end
+        local ts, tt = s[4], s[5]
+        if not t_el then
+          redis.call('HSET', key, 'ts', @nowSeconds, 'tt', @nowTicks, 'tc', 0)
+          t_el = 0
+          ts, tt = @nowSeconds, @nowTicks
+          opened = true
+        end
+        rc = redis.call('HINCRBY', key, 'rc', 1)
+        tc = redis.call('HINCRBY', key, 'tc', @estimate)
+        if opened then
+          local left = math.max(r_len - r_el, t_len - t_el)
+          redis.call('PEXPIRE', key, math.ceil(left / 10000) + tonumber(@expirySlack))
+        end
+        return {1, rc, r_el, tc, t_el, ts, tt}
+        """);
+
+    /// <summary>
+    /// Adds <c>delta</c> (real count minus reservation) to the token count, only in the window
+    /// that started at <c>startSeconds</c>/<c>startTicks</c> and only while it is open; never below 0.
+    /// Returns 1 when applied, 0 when the window had ended.
+    /// </summary>
+    public static readonly LuaScript Settle = LuaScript.Prepare("""
+        local key = @key
+        local s = redis.call('HMGET', key, 'ts', 'tt', 'tc')
+        if s[1] ~= @startSeconds or s[2] ~= @startTicks then
+          return 0
+        end
+        local el = (tonumber(@nowSeconds) - tonumber(s[1])) * 10000000 + (tonumber(@nowTicks) - tonumber(s[2]))
+        if el >= tonumber(@tokenWindow) then
+          return 0
+        end
+        local delta = tonumber(@delta)
+        local tc = tonumber(s[3])
+        if tc + delta < 0 then delta = -tc end
+        redis.call('HINCRBY', key, 'tc', delta)
+        return 1
+        """);
+}
