@@ -79,6 +79,7 @@ internal static partial class MaasApiHost
             return Task.CompletedTask;
         }));
         configure?.Invoke(builder);
+        MaasApiDataPlane.AddServices(builder, maas);
         var behindProxies = TrustedProxies.Configure(builder);
 
         var corsOrigins = builder.Configuration.GetSection("Maas:Cors:Origins").Get<string[]>() ?? [];
@@ -94,12 +95,14 @@ internal static partial class MaasApiHost
             app.UseForwardedHeaders();
         }
 
+        MaasApiDataPlane.UsePathBase(app);
         if (settings.Debug && corsOrigins.Length > 0)
         {
             app.UseCors();
         }
 
         app.MapMaasApi();
+        MaasApiDataPlane.Map(app);
         app.MapOpenApi().AllowAnonymous();
 
         // Open the store and load the signing keys now: a wrong path or database stops start-up.

@@ -65,4 +65,40 @@ public sealed class DeployManifestTests
             }
         }
     }
+    [Fact]
+    public void Kuadrant_token_policy_carries_the_tokens_per_minute_of_every_default_tier()
+    {
+        var kustomization = File.ReadAllText(Path.Combine(s_deploy, "kuadrant", "kustomization.yaml"));
+        Assert.Contains("- tokenratelimitpolicy.yaml", kustomization, StringComparison.Ordinal);
+        var policy = File.ReadAllLines(Path.Combine(s_deploy, "kuadrant", "tokenratelimitpolicy.yaml"));
+        Assert.Contains("kind: TokenRateLimitPolicy", policy);
+
+        // Each limit block: "    <tier>-tokens:", then "- limit: N", "window: 1m" and the tier predicate.
+        var limits = new Dictionary<string, (long Limit, string Window, string Predicate)>(StringComparer.Ordinal);
+        for (var i = 0; i < policy.Length; i++)
+        {
+            var line = policy[i];
+            if (!line.StartsWith("    ", StringComparison.Ordinal) || line.StartsWith("     ", StringComparison.Ordinal) || !line.TrimEnd().EndsWith("-tokens:", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var tier = line.Trim()[..^"-tokens:".Length];
+            var block = policy.Skip(i + 1).TakeWhile(l => l.StartsWith("      ", StringComparison.Ordinal)).Select(l => l.Trim()).ToArray();
+            var limit = long.Parse(block.Single(l => l.StartsWith("- limit: ", StringComparison.Ordinal))["- limit: ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            var window = block.Single(l => l.StartsWith("window: ", StringComparison.Ordinal))["window: ".Length..];
+            var predicate = block.Single(l => l.StartsWith("- predicate: ", StringComparison.Ordinal));
+            limits.Add(tier, (limit, window, predicate));
+        }
+
+        var tiers = Maas.Tiers.DefaultTiers.Create();
+        Assert.Equal(tiers.Select(t => t.Name).Order(StringComparer.Ordinal), limits.Keys.Order(StringComparer.Ordinal));
+        foreach (var tier in tiers)
+        {
+            var (limit, window, predicate) = limits[tier.Name];
+            Assert.Equal(tier.Limits.TokensPerMinute, limit);
+            Assert.Equal("1m", window);
+            Assert.Contains($"auth.identity.tier == \"{tier.Name}\"", predicate, StringComparison.Ordinal);
+        }
+    }
 }

@@ -34,6 +34,18 @@ public sealed class SecretRedactionTests
         Assert.Equal(HttpStatusCode.OK, (await withToken.GetAsync("/v1/models")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await withKey.GetAsync("/v1/api-keys")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await withBadKey.GetAsync("/v1/models")).StatusCode);
+
+        // The data plane: model calls (plain, streaming, refused, with the credential repeated in a
+        // header and the query), the usage endpoint, and an upstream that is down.
+        var (modelUrl, modelName) = await DataPlaneFlowTests.FirstModelAsync(server, key);
+        withKey.DefaultRequestHeaders.Add("api-key", key);
+        using var plain = await withKey.PostAsync($"{modelUrl}/v1/chat/completions?key={key}", MaasApiServer.Json($$"""{"model":"{{modelName}}","prompt":"hi"}"""));
+        Assert.True(plain.StatusCode == HttpStatusCode.OK, await plain.Content.ReadAsStringAsync());
+        using var streamed = await withToken.PostAsync("/v1/chat/completions", MaasApiServer.Json($$"""{"model":"{{modelName}}","stream":true,"messages":[{"role":"user","content":"hi"}]}"""));
+        Assert.True(streamed.StatusCode == HttpStatusCode.OK, await streamed.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, (await withKey.PostAsync("/v1/chat/completions", MaasApiServer.Json($$"""{"model":"{{modelName}}","prompt":"{{key}}"}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await withBadKey.PostAsync($"{modelUrl}/v1/chat/completions", MaasApiServer.Json("{}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await withToken.GetAsync("/v1/usage")).StatusCode);
         server.Clock.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal(HttpStatusCode.NoContent, (await gateway.DeleteAsync("/v1/tokens")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await withToken.GetAsync("/v1/models")).StatusCode);

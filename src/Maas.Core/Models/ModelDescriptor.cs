@@ -12,8 +12,18 @@ public sealed class ModelDescriptor
     /// <summary>Gets or sets when the model was created, in Unix seconds.</summary>
     public long Created { get; set; }
 
-    /// <summary>Gets or sets the URL the model is served at.</summary>
+    /// <summary>
+    /// Gets or sets the public URL the model is served at, as <c>GET /v1/models</c> shows it; a
+    /// path-only URL (for example <c>/llm/my-model</c>) is shown against the address the caller used.
+    /// </summary>
     public Uri? Url { get; set; }
+
+    /// <summary>
+    /// Gets or sets where the Maas gateway forwards the model's calls (its OpenAI-compatible server,
+    /// without <c>/v1</c>); a path-only address is resolved against the address the host listens on.
+    /// <see langword="null"/> when the gateway does not serve the model.
+    /// </summary>
+    public Uri? Upstream { get; set; }
 
     /// <summary>Gets or sets whether the model is ready to serve requests.</summary>
     /// <value>The default is <see langword="true"/>.</value>

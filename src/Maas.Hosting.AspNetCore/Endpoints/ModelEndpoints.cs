@@ -26,7 +26,7 @@ internal static class ModelEndpoints
                 Id = model.Id,
                 Created = model.Created,
                 OwnedBy = model.OwnedBy,
-                Url = model.Url?.ToString(),
+                Url = PublicUrl(model.Url, context.Request),
                 Ready = model.Ready,
                 ModelDetails = model.Details is { } details
                     ? new ModelDetailsEntry { DisplayName = details.DisplayName, Description = details.Description, GenAIUse = details.GenAIUse }
@@ -35,5 +35,26 @@ internal static class ModelEndpoints
         }
 
         return Answer.Json(new ModelList { Data = data }, MaasJsonContext.Default.ModelList);
+    }
+
+    /// <summary>
+    /// The model's URL as the caller can use it: a path-only URL (<c>/llm/my-model</c>, which .NET
+    /// reads as a relative or, on Unix, a <c>file:</c> URI) is put on the scheme and host the caller used,
+    /// so it follows the address the host really listens on.
+    /// </summary>
+    internal static string? PublicUrl(Uri? url, HttpRequest request)
+    {
+        if (url is null)
+        {
+            return null;
+        }
+
+        if (url.IsAbsoluteUri && !(url.IsFile && url.Host.Length == 0))
+        {
+            return url.ToString();
+        }
+
+        var path = url.IsAbsoluteUri ? url.AbsolutePath : url.OriginalString;
+        return request.Scheme + "://" + request.Host.Value + (path.StartsWith('/') ? path : "/" + path);
     }
 }

@@ -28,6 +28,9 @@ internal sealed class RequestBody : IDisposable
 
     public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, Length);
 
+    /// <summary>A read-only stream over the body, valid until the body is disposed (the gateway forwards it).</summary>
+    public Stream AsStream() => new MemoryStream(_buffer, 0, Length, writable: false);
+
     /// <summary>Reads the body; <see langword="null"/> when it is larger than <see cref="MaxBytes"/>.</summary>
     public static async ValueTask<RequestBody?> ReadAsync(HttpContext context)
     {

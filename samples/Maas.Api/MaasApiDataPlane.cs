@@ -1,0 +1,79 @@
+using Maas.Gateway;
+using Maas.ModelSimulator;
+
+namespace Maas.Api;
+
+/// <summary>
+/// The sample host's data plane: the Maas gateway (<c>Maas:DataPlane:Gateway</c>) and the model
+/// simulator (<c>Maas:DataPlane:Simulator</c>), both on in Development and off elsewhere unless
+/// set to <c>true</c> (for example <c>Maas__DataPlane__Gateway=true</c>). The simulator is mapped
+/// under <see cref="SimulatorPrefix"/> on the host's own listener; Development's catalog points the
+/// simulated model's <c>Upstream</c> there with a path-only address, which the gateway resolves
+/// against the address the host really listens on (so tests on a random port work too). Every
+/// path also answers under <c>/maas-api</c>, the prefix the original's gateway routes the API on.
+/// </summary>
+internal static class MaasApiDataPlane
+{
+    /// <summary>Where the in-process simulator is mapped; the gateway forwards to it, callers use the model URL.</summary>
+    public const string SimulatorPrefix = "/internal/simulator";
+
+    /// <summary>The path prefix the original's gateway serves maas-api under.</summary>
+    public const string PathBase = "/maas-api";
+
+    public static void AddServices(WebApplicationBuilder builder, MaasBuilder maas)
+    {
+        var (gateway, simulator) = Enabled(builder.Configuration, builder.Environment);
+        builder.Services.AddSingleton(new DataPlaneSwitches(gateway, simulator));
+        if (gateway)
+        {
+            maas.AddMaasGateway();
+            builder.Services.AddOptions<GatewayForwardingOptions>().Bind(builder.Configuration.GetSection(GatewayForwardingOptions.SectionName));
+            builder.Services.AddOptions<GatewayLimitOptions>().Bind(builder.Configuration.GetSection(GatewayLimitOptions.SectionName));
+        }
+
+        if (simulator)
+        {
+            builder.Services.AddModelSimulator(options =>
+            {
+                var section = builder.Configuration.GetSection("Maas:Simulator");
+                if (section.GetSection(nameof(ModelSimulatorOptions.Models)).Exists())
+                {
+                    options.Models.Clear(); // binding adds to the default list; configured models replace it
+                }
+
+                section.Bind(options);
+            });
+        }
+    }
+
+    /// <summary>Serves every path under <see cref="PathBase"/> as well; call first, before any other middleware.</summary>
+    public static void UsePathBase(WebApplication app)
+    {
+        app.UsePathBase(PathBase);
+        app.UseRouting();
+    }
+
+    public static void Map(WebApplication app)
+    {
+        var (gateway, simulator) = app.Services.GetRequiredService<DataPlaneSwitches>();
+        if (gateway)
+        {
+            app.MapMaasGateway();
+        }
+
+        if (simulator)
+        {
+            app.MapModelSimulator(SimulatorPrefix).ExcludeFromDescription();
+        }
+    }
+
+    /// <summary>What <see cref="AddServices"/> decided, so mapping follows the same decision.</summary>
+    private sealed record DataPlaneSwitches(bool Gateway, bool Simulator);
+
+    private static (bool Gateway, bool Simulator) Enabled(IConfiguration configuration, IHostEnvironment environment)
+    {
+        var development = environment.IsDevelopment();
+        return (configuration.GetValue<bool?>("Maas:DataPlane:Gateway") ?? development,
+                configuration.GetValue<bool?>("Maas:DataPlane:Simulator") ?? development);
+    }
+}

@@ -1,0 +1,55 @@
+using Maas.Gateway.Forwarding;
+using Maas.Gateway.Usage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Maps the Maas data plane's OpenAI-compatible routes onto an application.</summary>
+public static class MaasGatewayEndpointRouteBuilderExtensions
+{
+    private static readonly string[] CallPaths = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings"];
+
+    /// <summary>
+    /// Maps, for each catalog model with an <c>Upstream</c>, <c>POST {path}/v1/chat/completions</c>,
+    /// <c>/v1/completions</c>, <c>/v1/embeddings</c> and <c>GET {path}/v1/models</c> under the path of
+    /// its public <c>Url</c>; the same calls at the root, where the body's <c>model</c> picks the model;
+    /// and <c>GET /v1/usage</c>. Requires <c>AddMaasGateway()</c>.
+    /// </summary>
+    /// <returns>A builder to add conventions to every gateway endpoint.</returns>
+    public static IEndpointConventionBuilder MapMaasGateway(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        // The pipeline is resolved at the first call, not here: it opens the key store, whose
+        // failures the host reports at start-up its own way.
+        var services = endpoints.ServiceProvider;
+        var lazyPipeline = new Lazy<GatewayPipeline>(services.GetRequiredService<GatewayPipeline>);
+        var lazyUsage = new Lazy<UsageEndpoint>(services.GetRequiredService<UsageEndpoint>);
+        var models = services.GetRequiredService<GatewayModels>();
+        var group = endpoints.MapGroup("");
+        foreach (var path in CallPaths)
+        {
+            group.MapPost(path, context => lazyPipeline.Value.ForwardAsync(context, null, path, hasBody: true));
+        }
+
+        foreach (var model in models.All)
+        {
+            if (model.RoutePath is not { } prefix)
+            {
+                continue;
+            }
+
+            foreach (var path in CallPaths)
+            {
+                group.MapPost(prefix + path, context => lazyPipeline.Value.ForwardAsync(context, model, path, hasBody: true));
+            }
+
+            group.MapGet(prefix + "/v1/models", context => lazyPipeline.Value.ForwardAsync(context, model, "/v1/models", hasBody: false));
+        }
+
+        group.MapGet("/v1/usage", context => lazyUsage.Value.GetAsync(context));
+        group.ExcludeFromDescription();
+        return group;
+    }
+}

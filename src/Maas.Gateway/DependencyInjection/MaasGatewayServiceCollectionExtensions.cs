@@ -1,0 +1,50 @@
+using Maas;
+using Maas.Gateway;
+using Maas.Gateway.Diagnostics;
+using Maas.Gateway.Forwarding;
+using Maas.Gateway.Limits;
+using Maas.Gateway.Usage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the Maas data plane (the gateway in front of the catalog's models).</summary>
+public static class MaasGatewayServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the gateway: in-process credential validation, tier access, request and LLM-token limits
+    /// and YARP forwarding to each model's <c>Upstream</c>, with validated
+    /// <see cref="GatewayForwardingOptions"/>. Idempotent: calling it again only applies
+    /// <paramref name="configure"/>. Then call <c>app.MapMaasGateway()</c>.
+    /// </summary>
+    public static MaasBuilder AddMaasGateway(this MaasBuilder builder, Action<GatewayForwardingOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        if (services.Any(d => d.ServiceType == typeof(GatewayPipeline)))
+        {
+            return builder;
+        }
+
+        services.AddMaas();
+        services.AddOptions<GatewayForwardingOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayForwardingOptions>, GatewayForwardingOptionsValidator>());
+        services.AddHttpForwarder();
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMaasLimitCounter();
+        services.AddSingleton<GatewayModels>();
+        services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<UpstreamClient>();
+        services.AddSingleton<UpstreamTransformer>();
+        services.AddSingleton<GatewayPipeline>();
+        services.AddSingleton<UsageEndpoint>();
+        return builder;
+    }
+}

@@ -1,0 +1,365 @@
+using Maas.ApiKeys;
+using Maas.Gateway.Diagnostics;
+using Maas.Gateway.Limits;
+using Maas.Gateway.Requests;
+using Maas.Gateway.Responses;
+using Maas.Hosting.Requests;
+using Maas.Models;
+using Maas.Tiers;
+using Maas.Users;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Maas.Gateway.Forwarding;
+
+/// <summary>
+/// One model call, start to end: the bearer credential validated in process, the body read and
+/// checked, the model found and allowed to the caller's tier, both limits acquired with a token
+/// estimate, the call forwarded by YARP without the credential, and the reservation settled once
+/// with the answer's usage, whatever happened to the call.
+/// </summary>
+/// <remarks>
+/// YARP's direct forwarding (<see cref="IHttpForwarder"/>) rather than config-provider routes: the
+/// upstream depends on the body's <c>model</c>, known only after the body is read, and the checks
+/// before forwarding (credential, tier, limits) decide per call whether YARP runs at all. A route
+/// table would need a cluster per model and a custom transform to pick it; here the endpoint picks
+/// the destination and hands YARP the one call.
+/// </remarks>
+internal sealed class GatewayPipeline(
+    MaasService service,
+    IModelCatalog catalog,
+    GatewayModels models,
+    ILimitCounter counter,
+    IHttpForwarder forwarder,
+    UpstreamClient upstream,
+    UpstreamTransformer transformer,
+    IOptions<GatewayForwardingOptions> options,
+    IOptions<GatewayLimitOptions> limitOptions,
+    GatewayMetrics metrics,
+    IServer server,
+    ILogger<GatewayPipeline> logger)
+{
+    private const string BearerPrefix = "Bearer ";
+    private readonly int _defaultMaxTokens = options.Value.DefaultMaxTokens;
+    private readonly GatewayLimitOptions _limits = limitOptions.Value;
+
+    public async Task ForwardAsync(HttpContext context, GatewayModel? pathModel, string upstreamPath, bool hasBody)
+    {
+        var modelTag = pathModel?.Id ?? GatewayMetrics.UnknownModel;
+        var (credential, validation) = await AuthenticateAsync(context).ConfigureAwait(false);
+        if (validation is null)
+        {
+            metrics.Request(GatewayMetrics.NoTier, modelTag, GatewayMetrics.Denied);
+            return;
+        }
+
+        var tier = validation.Tier!;
+        RequestBody? body = null;
+        try
+        {
+            var request = default(ModelRequest);
+            if (hasBody)
+            {
+                body = await RequestBody.ReadAsync(context).ConfigureAwait(false);
+                if (body is null)
+                {
+                    metrics.Request(tier.Name, modelTag, GatewayMetrics.Denied);
+                    await OpenAiErrorAnswer.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, RequestBody.TooLargeMessage, "invalid_request_error", "request_too_large").ConfigureAwait(false);
+                    return;
+                }
+
+                if (ModelRequest.Read(body.Span, out var error) is not { } parsed)
+                {
+                    metrics.Request(tier.Name, modelTag, GatewayMetrics.Denied);
+                    await OpenAiErrorAnswer.BadRequest(context, error!).ConfigureAwait(false);
+                    return;
+                }
+
+                request = parsed;
+            }
+
+            var model = await ResolveModelAsync(context, pathModel, request, tier).ConfigureAwait(false);
+            if (model is null)
+            {
+                metrics.Request(tier.Name, pathModel?.Id ?? GatewayMetrics.UnknownModel, GatewayMetrics.Denied);
+                return;
+            }
+
+            if (body is not null && body.Span.IndexOf(System.Text.Encoding.UTF8.GetBytes(credential)) >= 0)
+            {
+                metrics.Request(tier.Name, model.Id, GatewayMetrics.Denied);
+                await OpenAiErrorAnswer.BadRequest(context, "The request body contains the caller's credential; send it only in the Authorization header.").ConfigureAwait(false);
+                return;
+            }
+
+            await LimitAndForwardAsync(context, validation.User!, tier, credential, model, upstreamPath, body, request).ConfigureAwait(false);
+        }
+        finally
+        {
+            body?.Dispose();
+        }
+    }
+
+    /// <summary>Validates the bearer credential; on failure the answer (401 or 503) is written and the validation is <see langword="null"/>.</summary>
+    internal async ValueTask<(string Credential, Validation.CredentialValidation? Validation)> AuthenticateAsync(HttpContext context)
+    {
+        var authorization = context.Request.Headers.Authorization;
+        var value = authorization.Count == 1 ? authorization[0] : null;
+        if (value is null || !value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase) || value.AsSpan(BearerPrefix.Length).Trim().IsEmpty)
+        {
+            await OpenAiErrorAnswer.Unauthorized(context, "Missing credentials: send Authorization: Bearer <Maas token or API key>.").ConfigureAwait(false);
+            return ("", null);
+        }
+
+        var credential = value.AsSpan(BearerPrefix.Length).Trim().ToString();
+        try
+        {
+            var validation = await service.ValidateAsync(credential, context.RequestAborted).ConfigureAwait(false);
+            if (validation.IsValid)
+            {
+                return (credential, validation);
+            }
+
+            await OpenAiErrorAnswer.Unauthorized(context, "The bearer credential is invalid, expired or revoked.").ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException)
+        {
+            Log.StoreUnavailable(logger);
+            context.Response.Headers.RetryAfter = "1";
+            await OpenAiErrorAnswer.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The key store is temporarily unavailable; retry shortly.", "server_error", "service_unavailable").ConfigureAwait(false);
+        }
+
+        return ("", null);
+    }
+
+    private async ValueTask<GatewayModel?> ResolveModelAsync(HttpContext context, GatewayModel? pathModel, ModelRequest request, Tier tier)
+    {
+        GatewayModel? model;
+        if (pathModel is not null)
+        {
+            if (request.Model is { Length: > 0 } named && !string.Equals(named, pathModel.Id, StringComparison.Ordinal))
+            {
+                await OpenAiErrorAnswer.BadRequest(context, $"This URL serves model '{pathModel.Id}'; the body names '{named}'.").ConfigureAwait(false);
+                return null;
+            }
+
+            model = pathModel;
+        }
+        else if (request.Model is not { Length: > 0 } id)
+        {
+            await OpenAiErrorAnswer.BadRequest(context, "'model' is required: name the model to call.").ConfigureAwait(false);
+            return null;
+        }
+        else if ((model = models.Find(id)) is null)
+        {
+            await OpenAiErrorAnswer.WriteAsync(context, StatusCodes.Status404NotFound, $"The model '{id}' does not exist or is not served here.", "invalid_request_error", "model_not_found").ConfigureAwait(false);
+            return null;
+        }
+
+        var allowed = await catalog.ListAsync(tier, context.RequestAborted).ConfigureAwait(false);
+        for (var i = 0; i < allowed.Count; i++)
+        {
+            if (string.Equals(allowed[i].Id, model.Id, StringComparison.Ordinal))
+            {
+                return model;
+            }
+        }
+
+        await OpenAiErrorAnswer.WriteAsync(context, StatusCodes.Status403Forbidden, $"Tier '{tier.Name}' may not use the model '{model.Id}'.", "permission_error", "model_not_allowed").ConfigureAwait(false);
+        return null;
+    }
+
+    private async Task LimitAndForwardAsync(HttpContext context, MaasUser user, Tier tier, string credential, GatewayModel model, string upstreamPath, RequestBody? body, ModelRequest request)
+    {
+        // Prompt size from the body (about 4 bytes a token) plus the completion's budget.
+        var estimate = body is null ? 0 : ((body.Length + 3) / 4) + (request.MaxTokens ?? _defaultMaxTokens);
+        var partition = LimitPartition.For(tier.Name, user.Name, model.Id, _limits);
+        var decision = await counter.AcquireAsync(partition, tier.Limits, estimate, context.RequestAborted).ConfigureAwait(false);
+        if (decision.CountersUnavailable)
+        {
+            Log.CountersUnavailable(logger, tier.Name, decision.Allowed ? "allowed (fail open)" : "refused (fail closed)");
+        }
+
+        if (!decision.Allowed)
+        {
+            await RefuseAsync(context, tier, model, decision).ConfigureAwait(false);
+            return;
+        }
+
+        var dropUsageChunk = request.Stream && !request.IncludeUsage;
+        context.Features.Set(new GatewayCall
+        {
+            Model = model,
+            User = user.Name,
+            Tier = tier.Name,
+            Credential = credential,
+            UpstreamPath = upstreamPath,
+            Decision = decision,
+            DropUsageChunk = dropUsageChunk,
+        });
+
+        byte[]? rewritten = null;
+        var originalResponseBody = context.Response.Body;
+        var settlement = new Settlement(counter, metrics, logger, tier, model, decision);
+        var metering = new UsageMeteringStream(originalResponseBody, request.Stream, dropUsageChunk, settlement.SettleAsync);
+        var outcome = GatewayMetrics.Allowed;
+        try
+        {
+            if (body is not null)
+            {
+                var bytes = body.Span;
+                var length = body.Length;
+                if (dropUsageChunk)
+                {
+                    (rewritten, length) = StreamUsageRequest.Rewrite(bytes, request.HasStreamOptions);
+                }
+
+                // The body was read whole; YARP sends this copy, always as JSON (curl -d says form).
+                context.Request.Body = rewritten is not null ? new MemoryStream(rewritten, 0, length, writable: false) : body.AsStream();
+                context.Request.ContentLength = length;
+                context.Request.ContentType = "application/json";
+                context.Request.Headers.Remove("Transfer-Encoding");
+            }
+
+            context.Response.Body = metering;
+            var destination = model.Destination(OwnAddress);
+            var error = await forwarder.SendAsync(context, destination, upstream.Invoker, upstream.RequestConfig, transformer).ConfigureAwait(false);
+            if (error == ForwarderError.None)
+            {
+                await CompleteQuietlyAsync(metering, context.RequestAborted).ConfigureAwait(false);
+                if (context.Response.StatusCode >= 500)
+                {
+                    outcome = GatewayMetrics.UpstreamError;
+                }
+            }
+            else if (!IsClientGone(error))
+            {
+                outcome = GatewayMetrics.UpstreamError;
+                Log.UpstreamFailed(logger, model.Id, error);
+                context.Response.Body = originalResponseBody;
+                if (error == ForwarderError.RequestTimedOut)
+                {
+                    await OpenAiErrorAnswer.WriteAsync(context, StatusCodes.Status504GatewayTimeout, $"The model '{model.Id}' did not answer in time.", "server_error", "upstream_timeout").ConfigureAwait(false);
+                }
+                else
+                {
+                    await OpenAiErrorAnswer.WriteAsync(context, StatusCodes.Status502BadGateway, $"The model '{model.Id}' could not be reached.", "server_error", "upstream_unavailable").ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                await CompleteQuietlyAsync(metering, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            context.Response.Body = originalResponseBody;
+            await settlement.SettleUnknownAsync(upstreamFailed: outcome == GatewayMetrics.UpstreamError).ConfigureAwait(false);
+            await metering.DisposeAsync().ConfigureAwait(false);
+            if (rewritten is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rewritten);
+            }
+
+            metrics.Request(tier.Name, model.Id, outcome);
+        }
+    }
+
+    /// <summary>
+    /// Settles one call's reservation exactly once: with the usage as soon as the answer shows it
+    /// (before the answer's end reaches the client), or, when none was seen, with nothing if the
+    /// upstream failed and with the reservation itself otherwise (a cut stream keeps what it reserved).
+    /// </summary>
+    private sealed class Settlement(ILimitCounter counter, GatewayMetrics metrics, ILogger logger, Tier tier, GatewayModel model, LimitDecision decision)
+    {
+        private int _settled;
+
+        public ValueTask SettleAsync(TokenUsage usage)
+        {
+            if (Interlocked.Exchange(ref _settled, 1) != 0)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            metrics.Tokens(tier.Name, model.Id, usage);
+            return ApplyAsync(usage.TotalTokens);
+        }
+
+        public ValueTask SettleUnknownAsync(bool upstreamFailed)
+        {
+            if (Interlocked.Exchange(ref _settled, 1) != 0 || decision.Reservation is not { } reservation)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            return ApplyAsync(upstreamFailed ? 0 : reservation.Reserved);
+        }
+
+        private async ValueTask ApplyAsync(long actual)
+        {
+            if (decision.Reservation is not { } reservation)
+            {
+                return;
+            }
+
+            try
+            {
+                await counter.SettleAsync(reservation, actual, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Log.SettleFailed(logger, model.Id, ex.GetType().Name);
+            }
+        }
+    }
+
+    private async Task RefuseAsync(HttpContext context, Tier tier, GatewayModel model, LimitDecision decision)
+    {
+        var headers = context.Response.Headers;
+        headers.RetryAfter = RateLimitHeaders.RetryAfter(decision.RetryAfter);
+        if (decision.CountersUnavailable)
+        {
+            metrics.Request(tier.Name, model.Id, GatewayMetrics.UpstreamError);
+            await OpenAiErrorAnswer.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The rate-limit counters are unavailable; retry shortly.", "server_error", "limits_unavailable").ConfigureAwait(false);
+            return;
+        }
+
+        metrics.Request(tier.Name, model.Id, GatewayMetrics.Limited);
+        RateLimitHeaders.Write(headers, decision);
+        var seconds = RateLimitHeaders.RetryAfter(decision.RetryAfter);
+        var (message, type) = decision.RefusedBy == LimitKind.Tokens
+            ? ($"Token limit reached for tier '{tier.Name}': {decision.Tokens.Limit} LLM tokens per minute (used {decision.Tokens.Used}). Retry in {seconds} s.", "tokens")
+            : ($"Request limit reached for tier '{tier.Name}': {decision.Requests.Limit} requests per {tier.Limits.Window}. Retry in {seconds} s.", "requests");
+        await OpenAiErrorAnswer.WriteAsync(context, StatusCodes.Status429TooManyRequests, message, type, "rate_limit_exceeded").ConfigureAwait(false);
+    }
+
+    private static async ValueTask CompleteQuietlyAsync(UsageMeteringStream metering, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await metering.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client left before the last event; the usage already seen still settles the call.
+        }
+    }
+
+    private static bool IsClientGone(ForwarderError error) => error is ForwarderError.RequestCanceled
+        or ForwarderError.RequestBodyCanceled or ForwarderError.RequestBodyClient
+        or ForwarderError.ResponseBodyCanceled or ForwarderError.ResponseBodyClient;
+
+    private Uri OwnAddress()
+    {
+        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+            ?? throw new InvalidOperationException("A path-only model upstream needs the host to listen on an address.");
+        return new Uri(address.Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal)
+            .Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal)
+            .Replace("://+", "://127.0.0.1", StringComparison.Ordinal)
+            .Replace("://*", "://127.0.0.1", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,20 @@
+using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Maas.Gateway.Forwarding;
+
+/// <summary>The gateway's log lines; they name models and outcomes, never a user's credential.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 8001, Level = LogLevel.Warning, Message = "Upstream of model {Model} failed: {Error}")]
+    public static partial void UpstreamFailed(ILogger logger, string model, ForwarderError error);
+
+    [LoggerMessage(EventId = 8002, Level = LogLevel.Warning, Message = "Limit counters unavailable for tier {Tier}: the call was {Decision}")]
+    public static partial void CountersUnavailable(ILogger logger, string tier, string decision);
+
+    [LoggerMessage(EventId = 8003, Level = LogLevel.Warning, Message = "Settling the LLM tokens of a call to model {Model} failed ({ExceptionType}); the reservation stays counted")]
+    public static partial void SettleFailed(ILogger logger, string model, string exceptionType);
+
+    [LoggerMessage(EventId = 8004, Level = LogLevel.Warning, Message = "Key store unavailable while validating a gateway call")]
+    public static partial void StoreUnavailable(ILogger logger);
+}

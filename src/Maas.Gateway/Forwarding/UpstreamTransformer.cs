@@ -1,0 +1,115 @@
+using Maas.Gateway.Responses;
+using Maas.Hosting.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Maas.Gateway.Forwarding;
+
+/// <summary>
+/// YARP's default header copy, then what the model must and must not see: no <c>Authorization</c>,
+/// no identity headers the caller may have forged, no header or query value carrying the caller's
+/// credential; the user and tier in the configured headers; the model's upstream path. On the way
+/// back, the <c>RateLimit</c> headers.
+/// </summary>
+internal sealed class UpstreamTransformer : HttpTransformer
+{
+    private readonly string _userHeader;
+    private readonly string _tierHeader;
+    private readonly string[] _dropped;
+
+    public UpstreamTransformer(IOptions<GatewayForwardingOptions> options, IOptions<MaasGatewayOptions> identity)
+    {
+        _userHeader = options.Value.UserHeader;
+        _tierHeader = options.Value.TierHeader;
+        _dropped =
+        [
+            "Authorization", "Proxy-Authorization", "Expect", _userHeader, _tierHeader,
+            identity.Value.UserHeader, identity.Value.GroupHeader, identity.Value.SecretHeader,
+        ];
+    }
+
+    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
+        var call = httpContext.Features.GetRequiredFeature<GatewayCall>();
+        var headers = proxyRequest.Headers;
+        foreach (var name in _dropped)
+        {
+            headers.Remove(name);
+        }
+
+        // A client may repeat its credential in any header (api-key, x-api-key, cookies...): none goes on.
+        foreach (var header in httpContext.Request.Headers)
+        {
+            foreach (var value in header.Value)
+            {
+                if (value is not null && value.Contains(call.Credential, StringComparison.Ordinal))
+                {
+                    if (header.Key.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
+                    {
+                        proxyRequest.Content?.Headers.Remove(header.Key);
+                    }
+                    else
+                    {
+                        headers.Remove(header.Key);
+                    }
+
+                    break;
+                }
+            }
+        }
+
+        headers.TryAddWithoutValidation(_userHeader, call.User);
+        headers.TryAddWithoutValidation(_tierHeader, call.Tier);
+        proxyRequest.RequestUri = new Uri(destinationPrefix + call.UpstreamPath + Query(httpContext.Request.QueryString, call.Credential));
+    }
+
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        var result = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
+        var call = httpContext.Features.Get<GatewayCall>();
+        if (call?.Decision is { } decision)
+        {
+            RateLimitHeaders.Write(httpContext.Response.Headers, decision);
+        }
+
+        if (call?.DropUsageChunk == true)
+        {
+            // The usage chunk the client did not ask for is removed: the length would no longer match.
+            httpContext.Response.Headers.ContentLength = null;
+        }
+
+        return result;
+    }
+
+    private static string Query(QueryString query, string credential)
+    {
+        if (!query.HasValue)
+        {
+            return "";
+        }
+
+        var text = query.Value!;
+        if (!text.Contains(credential, StringComparison.Ordinal) && !Uri.UnescapeDataString(text).Contains(credential, StringComparison.Ordinal))
+        {
+            return text;
+        }
+
+        var kept = new List<KeyValuePair<string, string?>>();
+        foreach (var (key, values) in QueryHelpers.ParseQuery(text))
+        {
+            foreach (var value in values)
+            {
+                if (!key.Contains(credential, StringComparison.Ordinal) && value?.Contains(credential, StringComparison.Ordinal) != true)
+                {
+                    kept.Add(new(key, value));
+                }
+            }
+        }
+
+        return QueryString.Create(kept).ToString();
+    }
+}

@@ -1,0 +1,95 @@
+using System.Text.Json;
+
+namespace Maas.Gateway.Responses;
+
+/// <summary>The <c>usage</c> object of an OpenAI answer or final stream chunk.</summary>
+internal readonly record struct TokenUsage(long PromptTokens, long CompletionTokens, long TotalTokens)
+{
+    /// <summary>
+    /// Reads the top-level <c>usage</c> of an answer or chunk. Returns <see langword="false"/> when
+    /// there is none (or it is <c>null</c>); <paramref name="choicesEmpty"/> tells whether the chunk
+    /// carries no choices, as the usage-only final chunk of a stream does.
+    /// </summary>
+    public static bool TryRead(ReadOnlySpan<byte> json, out TokenUsage usage, out bool choicesEmpty)
+    {
+        usage = default;
+        choicesEmpty = true;
+        var found = false;
+        var reader = new Utf8JsonReader(json);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("usage"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        usage = ReadCounts(ref reader);
+                        found = true;
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+                }
+                else if (reader.ValueTextEquals("choices"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.StartArray)
+                    {
+                        // Peek at the first element on a copy, then skip the whole array.
+                        var peek = reader;
+                        peek.Read();
+                        choicesEmpty = peek.TokenType == JsonTokenType.EndArray;
+                    }
+
+                    reader.Skip();
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return found;
+        }
+
+        return found;
+    }
+
+    private static TokenUsage ReadCounts(ref Utf8JsonReader reader)
+    {
+        long prompt = 0, completion = 0, total = -1;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var which = reader.ValueTextEquals("prompt_tokens"u8) ? 1
+                : reader.ValueTextEquals("completion_tokens"u8) ? 2
+                : reader.ValueTextEquals("total_tokens"u8) ? 3 : 0;
+            reader.Read();
+            if (which != 0 && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value) && value >= 0)
+            {
+                switch (which)
+                {
+                    case 1: prompt = value; break;
+                    case 2: completion = value; break;
+                    default: total = value; break;
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return new TokenUsage(prompt, completion, total >= 0 ? total : prompt + completion);
+    }
+}

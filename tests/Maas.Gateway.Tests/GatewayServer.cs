@@ -1,0 +1,105 @@
+using System.Net.Http.Headers;
+using Maas.Gateway.Limits;
+using Maas.Models;
+using Maas.Users;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Maas.Gateway.Tests;
+
+/// <summary>
+/// A host running only the gateway on real Kestrel (127.0.0.1, free port) with in-memory storage,
+/// the default tiers and a fake clock, serving <c>test/model</c> at <c>/llm/test-model</c> from
+/// <paramref name="upstream"/>; its limit counter is wrapped in a <see cref="RecordingLimitCounter"/>.
+/// </summary>
+internal sealed class GatewayServer : IAsyncDisposable
+{
+    public const string ModelId = "test/model";
+    public const string ModelPath = "/llm/test-model";
+
+    private readonly WebApplication _app;
+
+    private GatewayServer(WebApplication app, FakeTimeProvider clock)
+    {
+        _app = app;
+        Clock = clock;
+        BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        Counter = (RecordingLimitCounter)app.Services.GetRequiredService<ILimitCounter>();
+    }
+
+    public FakeTimeProvider Clock { get; }
+
+    public Uri BaseAddress { get; }
+
+    public RecordingLimitCounter Counter { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<GatewayServer> StartAsync(
+        Uri upstream,
+        Action<MaasOptions>? configure = null,
+        Action<GatewayForwardingOptions>? forwarding = null,
+        Action<WebApplicationBuilder>? builderConfigure = null)
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
+        builder.Services.AddSingleton<TimeProvider>(clock);
+        builder.Services.AddMaas(options =>
+            {
+                options.Models.Add(new ModelDescriptor
+                {
+                    Id = ModelId,
+                    OwnedBy = "test",
+                    Url = new Uri("http://models.example" + ModelPath),
+                    Upstream = upstream,
+                });
+                configure?.Invoke(options);
+            })
+            .UseInMemoryStorage()
+            .AddMaasGateway(forwarding);
+        builder.Services.Configure<Maas.Hosting.Authentication.MaasGatewayOptions>(o => o.SharedSecret = "gateway-tests-shared-secret");
+        builderConfigure?.Invoke(builder);
+        var inner = builder.Services.LastOrDefault(d => d.ServiceType == typeof(ILimitCounter));
+        builder.Services.RemoveAll<ILimitCounter>();
+        builder.Services.AddSingleton<ILimitCounter>(sp => new RecordingLimitCounter((ILimitCounter)(inner!.ImplementationFactory?.Invoke(sp) ?? inner.ImplementationInstance ?? ActivatorUtilities.CreateInstance(sp, inner.ImplementationType!))));
+        var app = builder.Build();
+        app.MapMaasGateway();
+        await app.StartAsync();
+        return new GatewayServer(app, clock);
+    }
+
+    public MaasService Maas => _app.Services.GetRequiredService<MaasService>();
+
+    /// <summary>Issues a token for a user of <paramref name="groups"/> (free tier: system:authenticated).</summary>
+    public async Task<string> TokenAsync(string user = "alice", params string[] groups) =>
+        (await Maas.IssueTokenAsync(new MaasUser(user, groups.Length == 0 ? ["system:authenticated"] : groups), null)).Token;
+
+    /// <summary>Creates an API key for a user of <paramref name="groups"/>.</summary>
+    public async Task<string> KeyAsync(string user = "alice", params string[] groups) =>
+        (await Maas.CreateApiKeyAsync(new MaasUser(user, groups.Length == 0 ? ["system:authenticated"] : groups), new ApiKeys.ApiKeyRequest { Name = "k" })).Key;
+
+    public HttpClient Client(string? credential = null)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        if (credential is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", credential);
+        }
+
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
