@@ -3,6 +3,7 @@ using System.Text.Json;
 using Maas.Durations;
 using Maas.Gateway.Limits;
 using Maas.Tiers;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Maas.Gateway.Tests;
 
@@ -122,5 +123,26 @@ public sealed class LimitTests
 
         using var anonymous = gateway.Client();
         await BadInputTests.AssertOpenAiErrorAsync(await anonymous.GetAsync("/v1/usage"), 401, "invalid_api_key");
+    }
+
+    [Fact]
+    public async Task With_per_model_limits_usage_names_the_model_and_reports_that_models_budget()
+    {
+        await using var upstream = await RecordingUpstream.StartAsync();
+        await using var gateway = await GatewayServer.StartAsync(
+            upstream.BaseAddress,
+            o => OneTier(o, requests: 5, tokensPerMinute: 1000),
+            builderConfigure: b => b.Services.Configure<GatewayLimitOptions>(o => o.PerModel = true));
+        var key = await gateway.KeyAsync("dave");
+        using var client = gateway.Client(key);
+        using var call = await client.PostAsync($"{GatewayServer.ModelPath}/v1/chat/completions", new StringContent("""{"model":"test/model","max_tokens":10}"""));
+        Assert.Equal(HttpStatusCode.OK, call.StatusCode);
+
+        await BadInputTests.AssertOpenAiErrorAsync(await client.GetAsync("/v1/usage"), 400, "bad_request");
+        using var usage = JsonDocument.Parse(await client.GetStringAsync("/v1/usage?model=test/model"));
+        Assert.Equal("test/model", usage.RootElement.GetProperty("model").GetString());
+        Assert.Equal(1, usage.RootElement.GetProperty("requests").GetProperty("used").GetInt64());
+        using var other = JsonDocument.Parse(await client.GetStringAsync("/v1/usage?model=another/model"));
+        Assert.Equal(0, other.RootElement.GetProperty("requests").GetProperty("used").GetInt64());
     }
 }

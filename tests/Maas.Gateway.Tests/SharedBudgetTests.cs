@@ -43,6 +43,11 @@ public sealed class SharedBudgetTests : IAsyncLifetime
         }
 
         Assert.Equal(HttpStatusCode.OK, await CallAsync(viaOpen));
+        using (var usage = await viaOpen.GetAsync("/v1/usage"))
+        {
+            // Usage cannot be read from unreachable counters, whatever the failure mode.
+            await BadInputTests.AssertOpenAiErrorAsync(usage, 503, "limits_unavailable");
+        }
 
         // Redis is back (empty: no persistence): counting resumes by itself on both hosts.
         await _redis.StartAgainAsync();

@@ -9,7 +9,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 8001, Level = LogLevel.Warning, Message = "Upstream of model {Model} failed: {Error}")]
     public static partial void UpstreamFailed(ILogger logger, string model, ForwarderError error);
 
-    [LoggerMessage(EventId = 8002, Level = LogLevel.Warning, Message = "Limit counters unavailable for tier {Tier}: the call was {Decision}")]
+    // Per call, so Debug: the counter itself logs an outage at most every 30 s (and its end).
+    [LoggerMessage(EventId = 8002, Level = LogLevel.Debug, Message = "Limit counters unavailable for tier {Tier}: the call was {Decision}")]
     public static partial void CountersUnavailable(ILogger logger, string tier, string decision);
 
     [LoggerMessage(EventId = 8003, Level = LogLevel.Warning, Message = "Settling the LLM tokens of a call to model {Model} failed ({ExceptionType}); the reservation stays counted")]

@@ -1,16 +1,22 @@
 using System.Text.Json;
+using Maas.ApiKeys;
 using Maas.Gateway.Forwarding;
 using Maas.Gateway.Limits;
+using Maas.Gateway.Responses;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 
 namespace Maas.Gateway.Usage;
 
 /// <summary>
 /// <c>GET /v1/usage</c>: the caller's tier, its limits, what the caller used in the current windows
-/// and when each resets. Reads the counters without counting the call.
+/// and when each resets. Reads the counters without counting the call. When limits are counted per
+/// model (<see cref="GatewayLimitOptions.PerModel"/>) the caller names the model: <c>?model=&lt;id&gt;</c>.
 /// </summary>
-internal sealed class UsageEndpoint(GatewayPipeline pipeline, ILimitCounter counter, TimeProvider time)
+internal sealed class UsageEndpoint(GatewayPipeline pipeline, ILimitCounter counter, IOptions<GatewayLimitOptions> limitOptions, TimeProvider time)
 {
+    private readonly GatewayLimitOptions _limits = limitOptions.Value;
+
     public async Task GetAsync(HttpContext context)
     {
         var (_, validation) = await pipeline.AuthenticateAsync(context).ConfigureAwait(false);
@@ -20,7 +26,27 @@ internal sealed class UsageEndpoint(GatewayPipeline pipeline, ILimitCounter coun
         }
 
         var tier = validation.Tier!;
-        var (requests, tokens) = await counter.ReadAsync(new LimitPartition(tier.Name, validation.User!.Name, null), tier.Limits, context.RequestAborted).ConfigureAwait(false);
+        string? model = context.Request.Query["model"];
+        if (_limits.PerModel && string.IsNullOrEmpty(model))
+        {
+            await OpenAiErrorAnswer.BadRequest(context, "'model' is required: limits are counted per model here; ask for /v1/usage?model=<id>.").ConfigureAwait(false);
+            return;
+        }
+
+        var partition = LimitPartition.For(tier.Name, validation.User!.Name, model ?? "", _limits);
+        LimitState requests, tokens;
+        try
+        {
+            (requests, tokens) = await counter.ReadAsync(partition, tier.Limits, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException)
+        {
+            // The shared counters (Redis) are unreachable; the counter has logged it.
+            context.Response.Headers.RetryAfter = "5";
+            await OpenAiErrorAnswer.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The rate-limit counters are unavailable; retry shortly.", "server_error", "limits_unavailable").ConfigureAwait(false);
+            return;
+        }
+
         var now = time.GetUtcNow();
         var response = context.Response;
         response.ContentType = "application/json; charset=utf-8";
@@ -30,6 +56,11 @@ internal sealed class UsageEndpoint(GatewayPipeline pipeline, ILimitCounter coun
             json.WriteStartObject();
             json.WriteString("user"u8, validation.User.Name);
             json.WriteString("tier"u8, tier.Name);
+            if (partition.Model is not null)
+            {
+                json.WriteString("model"u8, partition.Model);
+            }
+
             WriteLimit(json, "requests"u8, requests, now);
             WriteLimit(json, "tokens"u8, tokens, now);
             json.WriteEndObject();
