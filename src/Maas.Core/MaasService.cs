@@ -97,6 +97,7 @@ public sealed class MaasService
             ExpiresAt = now + lifetime.ToTimeSpan(),
         };
         await _store.AddAsync(record, cancellationToken).ConfigureAwait(false);
+        _validator.KeyCreated(record.Hash);
         return new CreatedApiKey { Key = generated.Key, Record = record, Lifetime = lifetime };
     }
 

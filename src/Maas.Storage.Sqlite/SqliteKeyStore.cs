@@ -31,6 +31,8 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
     private const string RevokeAllInstantSql =
         "INSERT INTO owner_revocations (owner, revoked_before) VALUES ($owner, $at) " +
         "ON CONFLICT (owner) DO UPDATE SET revoked_before = MAX(revoked_before, excluded.revoked_before)";
+    private const string HashPageSql = "SELECT id, hash FROM api_keys WHERE id > $after ORDER BY id LIMIT $limit";
+    private const int HashPageSize = 10_000;
     private const string RevokedBeforeSql = "SELECT revoked_before FROM owner_revocations WHERE owner = $owner";
     private const string UsageSql =
         "UPDATE api_keys SET last_used_at = $at WHERE id = $id AND (last_used_at IS NULL OR last_used_at < $at)";
@@ -332,6 +334,43 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
                 return ReadSingle(command);
             },
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <remarks>Pages of <see cref="HashPageSize"/> in id order (keyset paging on the primary key): a reader connection is held for one page at a time.</remarks>
+    public async IAsyncEnumerable<byte[]> ListHashesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var after = "";
+        while (true)
+        {
+            var page = await ReadAsync(
+                session =>
+                {
+                    var command = session.Command(HashPageSql);
+                    command.Parameters.AddWithValue("$after", after);
+                    command.Parameters.AddWithValue("$limit", HashPageSize);
+                    var result = new List<(string Id, byte[] Hash)>(HashPageSize);
+                    using var reader = command.ExecuteReader();
+                    while (reader.Read())
+                    {
+                        result.Add((reader.GetString(0), reader.GetFieldValue<byte[]>(1)));
+                    }
+
+                    return result;
+                },
+                cancellationToken).ConfigureAwait(false);
+
+            foreach (var (_, hash) in page)
+            {
+                yield return hash;
+            }
+
+            if (page.Count < HashPageSize)
+            {
+                yield break;
+            }
+
+            after = page[^1].Id;
+        }
     }
 
     public async ValueTask<DateTimeOffset?> GetRevokedBeforeAsync(string owner, CancellationToken cancellationToken = default)
