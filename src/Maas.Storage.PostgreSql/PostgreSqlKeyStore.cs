@@ -45,6 +45,8 @@ internal sealed class PostgreSqlKeyStore : IKeyStore
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private static readonly TimeSpan UnavailableLogInterval = TimeSpan.FromSeconds(10);
+    private long _unavailableLogged = long.MinValue;
 
     /// <summary>Creates the store on a data source the caller owns.</summary>
     public PostgreSqlKeyStore(NpgsqlDataSource dataSource, TimeProvider? timeProvider = null, ILogger<PostgreSqlKeyStore>? logger = null)
@@ -389,6 +391,22 @@ internal sealed class PostgreSqlKeyStore : IKeyStore
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>One line (with its cause) at most every 10 seconds: an outage under load must not fill the log with traces.</summary>
+    private void LogUnavailableRateLimited(Exception exception)
+    {
+        var now = _timeProvider.GetTimestamp();
+        var last = Interlocked.Read(ref _unavailableLogged);
+        if (last != long.MinValue && _timeProvider.GetElapsedTime(last, now) < UnavailableLogInterval)
+        {
+            return;
+        }
+
+        if (Interlocked.CompareExchange(ref _unavailableLogged, now, last) == last)
+        {
+            Log.Unavailable(_logger, exception);
+        }
+    }
+
     private static object Instant(DateTimeOffset? value) =>
         value is { } v ? PostgreSqlSchema.ToStoredInstant(v) : DBNull.Value;
 
@@ -459,7 +477,7 @@ internal sealed class PostgreSqlKeyStore : IKeyStore
                     continue;
                 }
 
-                Log.Unavailable(_logger, ex);
+                LogUnavailableRateLimited(ex);
                 throw PostgreSqlFailures.Unavailable(ex);
             }
         }

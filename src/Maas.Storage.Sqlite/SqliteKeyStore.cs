@@ -188,9 +188,15 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
         }
         catch (Exception ex)
         {
+            var failure = SqliteFailures.IsUnavailable(ex) ? SqliteFailures.Unavailable(ex) : ex;
             foreach (var pending in batch)
             {
-                pending.Completion.TrySetException(ex);
+                pending.Completion.TrySetException(failure);
+            }
+
+            if (!ReferenceEquals(failure, ex))
+            {
+                throw failure;
             }
 
             throw;
@@ -481,6 +487,12 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
             // the writer is one connection, so one write at a time holds it.
             return write(writer, cancellationToken);
         }
+        catch (SqliteException ex) when (SqliteFailures.IsUnavailable(ex))
+        {
+            // A full disk, an I/O error, a read-only file: the transaction rolled back and the
+            // connection stays usable, so the next write succeeds once the fault is gone.
+            throw SqliteFailures.Unavailable(ex);
+        }
         finally
         {
             _writeGate.Release();
@@ -504,6 +516,10 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
         try
         {
             return read(session);
+        }
+        catch (SqliteException ex) when (SqliteFailures.IsUnavailable(ex))
+        {
+            throw SqliteFailures.Unavailable(ex);
         }
         finally
         {
@@ -555,6 +571,12 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
                 $"PRAGMA synchronous = FULL; PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON;");
             await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return session;
+        }
+        catch (SqliteException ex) when (_writer is not null && SqliteFailures.IsUnavailable(ex))
+        {
+            // Serving already: a reader that cannot open now is a fault of the moment, not of the configuration.
+            connection.Dispose();
+            throw SqliteFailures.Unavailable(ex);
         }
         catch (SqliteException ex)
         {
