@@ -97,6 +97,7 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
             throw new InvalidOperationException($"Cannot create the folder of the SQLite database '{FullPath}': {ex.Message}", ex);
         }
 
+        CreateOwnerOnly();
         var writer = await OpenSessionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -117,6 +118,37 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
         }
 
         _writer = writer;
+    }
+
+    /// <summary>
+    /// Creates a missing database file readable and writable by its owner only (0600): it holds
+    /// every key's hash and owner. SQLite gives the -wal and -shm files it creates the mode of the
+    /// database file, so they are 0600 too. An existing file keeps the mode its operator gave it.
+    /// </summary>
+    private void CreateOwnerOnly()
+    {
+        if (OperatingSystem.IsWindows() || File.Exists(FullPath))
+        {
+            return;
+        }
+
+        try
+        {
+            using var file = new FileStream(FullPath, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (IOException) when (File.Exists(FullPath))
+        {
+            // Another process created it first.
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"Cannot create the SQLite database '{FullPath}': {ex.Message}", ex);
+        }
     }
 
     /// <remarks>
