@@ -17,6 +17,8 @@ internal sealed class UntouchableKeyStore : IKeyStore
 
     public ValueTask<ApiKeyRecord?> FindByHashAsync(ReadOnlyMemory<byte> hash, CancellationToken cancellationToken = default) => throw Touched();
 
+    public IAsyncEnumerable<byte[]> ListHashesAsync(CancellationToken cancellationToken = default) => AsyncEnumerable.Empty<byte[]>();
+
     public ValueTask<DateTimeOffset?> GetRevokedBeforeAsync(string owner, CancellationToken cancellationToken = default) => throw Touched();
 
     public ValueTask RecordUsageAsync(IReadOnlyCollection<KeyUsage> usages, CancellationToken cancellationToken = default) => throw Touched();

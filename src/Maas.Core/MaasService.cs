@@ -91,6 +91,8 @@ public sealed class MaasService
         ArgumentNullException.ThrowIfNull(request);
         var name = ApiKeyNameRules.NormalizeName(request.Name);
         var description = ApiKeyNameRules.NormalizeDescription(request.Description);
+        StorableText.Require("name", name);
+        StorableText.Require(user);
         var lifetime = LifetimeRules.Apply(_options.ApiKeys, request.Expiration);
         _ = GetTier(user);
 
@@ -108,6 +110,7 @@ public sealed class MaasService
             ExpiresAt = now + lifetime.ToTimeSpan(),
         };
         await _store.AddAsync(record, cancellationToken).ConfigureAwait(false);
+        _validator.KeyCreated(record.Hash);
         return new CreatedApiKey { Key = generated.Key, Record = record, Lifetime = lifetime };
     }
 
@@ -115,6 +118,7 @@ public sealed class MaasService
     public async ValueTask<IReadOnlyList<ApiKeyRecord>> ListApiKeysAsync(MaasUser user, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
+        StorableText.Require(user);
         var keys = new List<ApiKeyRecord>();
         await foreach (var key in _store.ListAsync(user.Name, cancellationToken).ConfigureAwait(false))
         {
@@ -129,7 +133,10 @@ public sealed class MaasService
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(id);
-        return _store.GetAsync(user.Name, id, cancellationToken);
+        StorableText.Require(user);
+
+        // No stored key has such an id: not found, without asking a store that may refuse the text.
+        return StorableText.IsStorable(id) ? _store.GetAsync(user.Name, id, cancellationToken) : ValueTask.FromResult<ApiKeyRecord?>(null);
     }
 
     /// <summary>Revokes one of the user's keys; <see langword="false"/> when it does not exist or is someone else's.</summary>
@@ -137,6 +144,12 @@ public sealed class MaasService
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(id);
+        StorableText.Require(user);
+        if (!StorableText.IsStorable(id))
+        {
+            return false;
+        }
+
         var revoked = await _store.RevokeAsync(user.Name, id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (revoked)
         {
@@ -153,6 +166,7 @@ public sealed class MaasService
     public async ValueTask<int> RevokeAllAsync(MaasUser user, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
+        StorableText.Require(user);
         var now = _time.GetUtcNow();
         var count = await _store.RevokeAllAsync(user.Name, now, cancellationToken).ConfigureAwait(false);
         _revocations.Publish(new RevocationEvent { Owner = user.Name, RevokedBefore = now });

@@ -67,8 +67,9 @@ internal static class PostgreSqlDataSourceFactory
         var builder = new NpgsqlDataSourceBuilder(BuildConnectionString(options)) { Name = DefaultApplicationName };
         if (loggerFactory is not null)
         {
-            // Npgsql logs hosts and databases, never passwords; parameter logging stays off.
-            builder.UseLoggerFactory(loggerFactory);
+            // Npgsql logs hosts and databases, never passwords; parameter logging stays off, and
+            // its per-command Information lines are dropped (QuietCommandLoggerFactory).
+            builder.UseLoggerFactory(new QuietCommandLoggerFactory(loggerFactory));
         }
 
         return builder.Build();
@@ -84,7 +85,7 @@ internal static class PostgreSqlDataSourceFactory
         var builder = new NpgsqlDataSourceBuilder(connectionString) { Name = DefaultApplicationName + "-listener" };
         if (loggerFactory is not null)
         {
-            builder.UseLoggerFactory(loggerFactory);
+            builder.UseLoggerFactory(new QuietCommandLoggerFactory(loggerFactory));
         }
 
         return builder.Build();

@@ -27,10 +27,11 @@ internal static class PostgreSqlFailures
     /// <summary>Gets whether a SQLSTATE means the server is unreachable, restarting, or refusing us.</summary>
     public static bool IsUnavailableState(string sqlState) =>
         sqlState.StartsWith("08", StringComparison.Ordinal)       // connection exception
-        || sqlState.StartsWith("53", StringComparison.Ordinal)    // insufficient resources (too many connections)
+        || sqlState.StartsWith("53", StringComparison.Ordinal)    // insufficient resources: 53100 disk full, 53200 out of memory, 53300 too many connections
         || sqlState.StartsWith("57P", StringComparison.Ordinal)   // admin/crash shutdown, cannot connect now
-        || sqlState.StartsWith("58", StringComparison.Ordinal)    // system error
+        || sqlState.StartsWith("58", StringComparison.Ordinal)    // system error: 58030 I/O error
         || sqlState.StartsWith("28", StringComparison.Ordinal)    // invalid authorization (wrong password)
+        || sqlState == "25006"                                     // read-only transaction (a standby, default_transaction_read_only)
         || sqlState == "3D000";                                    // database does not exist (yet)
 
     /// <summary>Gets whether the transaction lost a deadlock or serialization race and may simply be retried.</summary>

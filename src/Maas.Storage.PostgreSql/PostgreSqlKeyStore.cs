@@ -16,8 +16,8 @@ namespace Maas.Storage.PostgreSql;
 /// <see cref="InitializeAsync"/> once before use (it migrates the schema under an advisory lock).
 /// Instants are truncated to whole microseconds (what <c>timestamptz</c> keeps) and read back in
 /// UTC. Revocations are announced to every replica with <c>pg_notify</c> in the same transaction,
-/// so they are delivered exactly when they commit; <see cref="PostgreSqlRevocationListener"/>
-/// receives them.
+/// so they are delivered exactly when they commit; new keys likewise (<see cref="KeyCreationNotification"/>);
+/// <see cref="PostgreSqlRevocationListener"/> receives them.
 /// </summary>
 /// <remarks>
 /// Errors: a unique violation becomes <see cref="DuplicateKeyException"/>; an unreachable,
@@ -32,6 +32,7 @@ internal sealed class PostgreSqlKeyStore : IKeyStore
         "id, owner, owner_groups, name, description, hash, created_at, expires_at, revoked_at, last_used_at";
 
     private const int MaxConflictRetries = 5;
+    private const int HashPageSize = 10_000;
 
     /// <summary>
     /// The per-owner advisory lock (two-key form: "maas" and the owner's hash; the single-key
@@ -44,6 +45,8 @@ internal sealed class PostgreSqlKeyStore : IKeyStore
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private static readonly TimeSpan UnavailableLogInterval = TimeSpan.FromSeconds(10);
+    private long _unavailableLogged = long.MinValue;
 
     /// <summary>Creates the store on a data source the caller owns.</summary>
     public PostgreSqlKeyStore(NpgsqlDataSource dataSource, TimeProvider? timeProvider = null, ILogger<PostgreSqlKeyStore>? logger = null)
@@ -106,6 +109,12 @@ internal sealed class PostgreSqlKeyStore : IKeyStore
                     p.AddWithValue("revoked", NpgsqlDbType.TimestampTz, Instant(key.RevokedAt));
                     p.AddWithValue("used", NpgsqlDbType.TimestampTz, Instant(key.LastUsedAt));
                     batch.BatchCommands.Add(insert);
+
+                    // Every replica adds the key to its membership filter when, and only if, this commits.
+                    var notify = new NpgsqlBatchCommand("SELECT pg_notify(@channel, @payload)");
+                    notify.Parameters.AddWithValue("channel", KeyCreationNotification.Channel);
+                    notify.Parameters.AddWithValue("payload", KeyCreationNotification.Serialize(key.Hash));
+                    batch.BatchCommands.Add(notify);
                     await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                     return true;
                 },
@@ -271,6 +280,46 @@ internal sealed class PostgreSqlKeyStore : IKeyStore
     }
 
     /// <inheritdoc />
+    /// <remarks>Pages of <see cref="HashPageSize"/> in id order (keyset paging on the primary key): a pooled connection is held for one page at a time.</remarks>
+    public async IAsyncEnumerable<byte[]> ListHashesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var after = "";
+        while (true)
+        {
+            var page = await ExecuteAsync(
+                async (connection, ct) =>
+                {
+                    using var command = new NpgsqlCommand("SELECT id, hash FROM api_keys WHERE id > @after ORDER BY id LIMIT @limit", connection);
+                    command.Parameters.AddWithValue("after", after);
+                    command.Parameters.AddWithValue("limit", HashPageSize);
+                    var result = new List<(string Id, byte[] Hash)>(HashPageSize);
+                    var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                    await using var readerScope = reader.ConfigureAwait(false);
+                    while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                    {
+                        result.Add((reader.GetString(0), reader.GetFieldValue<byte[]>(1)));
+                    }
+
+                    return result;
+                },
+                retryDeadConnection: true,
+                cancellationToken).ConfigureAwait(false);
+
+            foreach (var (_, hash) in page)
+            {
+                yield return hash;
+            }
+
+            if (page.Count < HashPageSize)
+            {
+                yield break;
+            }
+
+            after = page[^1].Id;
+        }
+    }
+
+    /// <inheritdoc />
     public async ValueTask<DateTimeOffset?> GetRevokedBeforeAsync(string owner, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(owner);
@@ -340,6 +389,22 @@ internal sealed class PostgreSqlKeyStore : IKeyStore
             },
             retryDeadConnection: true,
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One line (with its cause) at most every 10 seconds: an outage under load must not fill the log with traces.</summary>
+    private void LogUnavailableRateLimited(Exception exception)
+    {
+        var now = _timeProvider.GetTimestamp();
+        var last = Interlocked.Read(ref _unavailableLogged);
+        if (last != long.MinValue && _timeProvider.GetElapsedTime(last, now) < UnavailableLogInterval)
+        {
+            return;
+        }
+
+        if (Interlocked.CompareExchange(ref _unavailableLogged, now, last) == last)
+        {
+            Log.Unavailable(_logger, exception);
+        }
     }
 
     private static object Instant(DateTimeOffset? value) =>
@@ -412,7 +477,7 @@ internal sealed class PostgreSqlKeyStore : IKeyStore
                     continue;
                 }
 
-                Log.Unavailable(_logger, ex);
+                LogUnavailableRateLimited(ex);
                 throw PostgreSqlFailures.Unavailable(ex);
             }
         }

@@ -31,6 +31,8 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
     private const string RevokeAllInstantSql =
         "INSERT INTO owner_revocations (owner, revoked_before) VALUES ($owner, $at) " +
         "ON CONFLICT (owner) DO UPDATE SET revoked_before = MAX(revoked_before, excluded.revoked_before)";
+    private const string HashPageSql = "SELECT id, hash FROM api_keys WHERE id > $after ORDER BY id LIMIT $limit";
+    private const int HashPageSize = 10_000;
     private const string RevokedBeforeSql = "SELECT revoked_before FROM owner_revocations WHERE owner = $owner";
     private const string UsageSql =
         "UPDATE api_keys SET last_used_at = $at WHERE id = $id AND (last_used_at IS NULL OR last_used_at < $at)";
@@ -95,6 +97,7 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
             throw new InvalidOperationException($"Cannot create the folder of the SQLite database '{FullPath}': {ex.Message}", ex);
         }
 
+        CreateOwnerOnly();
         var writer = await OpenSessionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -115,6 +118,37 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
         }
 
         _writer = writer;
+    }
+
+    /// <summary>
+    /// Creates a missing database file readable and writable by its owner only (0600): it holds
+    /// every key's hash and owner. SQLite gives the -wal and -shm files it creates the mode of the
+    /// database file, so they are 0600 too. An existing file keeps the mode its operator gave it.
+    /// </summary>
+    private void CreateOwnerOnly()
+    {
+        if (OperatingSystem.IsWindows() || File.Exists(FullPath))
+        {
+            return;
+        }
+
+        try
+        {
+            using var file = new FileStream(FullPath, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (IOException) when (File.Exists(FullPath))
+        {
+            // Another process created it first.
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"Cannot create the SQLite database '{FullPath}': {ex.Message}", ex);
+        }
     }
 
     /// <remarks>
@@ -186,9 +220,15 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
         }
         catch (Exception ex)
         {
+            var failure = SqliteFailures.IsUnavailable(ex) ? SqliteFailures.Unavailable(ex) : ex;
             foreach (var pending in batch)
             {
-                pending.Completion.TrySetException(ex);
+                pending.Completion.TrySetException(failure);
+            }
+
+            if (!ReferenceEquals(failure, ex))
+            {
+                throw failure;
             }
 
             throw;
@@ -334,6 +374,43 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <remarks>Pages of <see cref="HashPageSize"/> in id order (keyset paging on the primary key): a reader connection is held for one page at a time.</remarks>
+    public async IAsyncEnumerable<byte[]> ListHashesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var after = "";
+        while (true)
+        {
+            var page = await ReadAsync(
+                session =>
+                {
+                    var command = session.Command(HashPageSql);
+                    command.Parameters.AddWithValue("$after", after);
+                    command.Parameters.AddWithValue("$limit", HashPageSize);
+                    var result = new List<(string Id, byte[] Hash)>(HashPageSize);
+                    using var reader = command.ExecuteReader();
+                    while (reader.Read())
+                    {
+                        result.Add((reader.GetString(0), reader.GetFieldValue<byte[]>(1)));
+                    }
+
+                    return result;
+                },
+                cancellationToken).ConfigureAwait(false);
+
+            foreach (var (_, hash) in page)
+            {
+                yield return hash;
+            }
+
+            if (page.Count < HashPageSize)
+            {
+                yield break;
+            }
+
+            after = page[^1].Id;
+        }
+    }
+
     public async ValueTask<DateTimeOffset?> GetRevokedBeforeAsync(string owner, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(owner);
@@ -442,6 +519,12 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
             // the writer is one connection, so one write at a time holds it.
             return write(writer, cancellationToken);
         }
+        catch (SqliteException ex) when (SqliteFailures.IsUnavailable(ex))
+        {
+            // A full disk, an I/O error, a read-only file: the transaction rolled back and the
+            // connection stays usable, so the next write succeeds once the fault is gone.
+            throw SqliteFailures.Unavailable(ex);
+        }
         finally
         {
             _writeGate.Release();
@@ -465,6 +548,10 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
         try
         {
             return read(session);
+        }
+        catch (SqliteException ex) when (SqliteFailures.IsUnavailable(ex))
+        {
+            throw SqliteFailures.Unavailable(ex);
         }
         finally
         {
@@ -516,6 +603,12 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
                 $"PRAGMA synchronous = FULL; PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON;");
             await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return session;
+        }
+        catch (SqliteException ex) when (_writer is not null && SqliteFailures.IsUnavailable(ex))
+        {
+            // Serving already: a reader that cannot open now is a fault of the moment, not of the configuration.
+            connection.Dispose();
+            throw SqliteFailures.Unavailable(ex);
         }
         catch (SqliteException ex)
         {

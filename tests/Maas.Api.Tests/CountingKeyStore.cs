@@ -34,6 +34,8 @@ internal sealed class CountingKeyStore(IKeyStore inner) : IKeyStore
         return inner.FindByHashAsync(hash, cancellationToken);
     }
 
+    public IAsyncEnumerable<byte[]> ListHashesAsync(CancellationToken cancellationToken = default) => inner.ListHashesAsync(cancellationToken);
+
     public ValueTask<DateTimeOffset?> GetRevokedBeforeAsync(string owner, CancellationToken cancellationToken = default) =>
         inner.GetRevokedBeforeAsync(owner, cancellationToken);
 

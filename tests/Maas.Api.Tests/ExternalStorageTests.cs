@@ -46,6 +46,30 @@ public sealed class ExternalStorageTests(PostgreSqlServer server)
     }
 
     [Fact]
+    public async Task Key_created_on_one_host_validates_on_another_through_its_announcement_while_made_up_keys_flood_that_host()
+    {
+        var url = await NewDatabaseUrlAsync();
+        await using var a = await MaasApiServer.StartAsync(["--storage=external", "--db-connection-url", url]);
+        await using var b = await MaasApiServer.StartAsync(["--storage=external", "--db-connection-url", url]);
+        using var aliceOnA = a.CreateClient("alice", "system:authenticated");
+
+        // Made-up keys spend host B's budget of lookups for unannounced keys (its clock stands
+        // still, so it never refills): from now on only the announcement lets a new key in.
+        for (var i = 0; i < 50; i++)
+        {
+            using var madeUp = b.CreateBearerClient(MadeUpKeys.Create());
+            Assert.Equal(HttpStatusCode.Unauthorized, (await madeUp.GetAsync("/v1/models")).StatusCode);
+        }
+
+        using var created = await aliceOnA.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"announced"}"""));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using var body = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
+        using var keyOnB = b.CreateBearerClient(body.RootElement.GetProperty("token").GetString()!);
+        Assert.True(await PollAsync(async () => (await keyOnB.GetAsync("/v1/models")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(1)),
+            "host B did not accept the key 1 second after its creation on host A");
+    }
+
+    [Fact]
     public async Task Introspection_on_a_second_host_turns_inactive_within_a_second_of_a_revocation_on_the_first()
     {
         var url = await NewDatabaseUrlAsync();

@@ -325,7 +325,7 @@ public sealed class IntrospectionTests
     }
 
     [Fact]
-    public async Task Repeated_made_up_keys_reach_the_store_once_each_and_keys_failing_the_checksum_never()
+    public async Task Made_up_keys_reach_the_store_only_within_the_lookup_budget_once_each_and_keys_failing_the_checksum_never()
     {
         var store = new CountingKeyStore(InMemoryStorage.CreateKeyStore());
         await using var server = await StartAsync(b => b.Services.Replace(ServiceDescriptor.Singleton<IKeyStore>(store)));
@@ -347,7 +347,9 @@ public sealed class IntrospectionTests
             }
         }
 
-        Assert.Equal(madeUp.Count, store.FindByHashCalls);
+        // The membership filter refuses them in memory; the host's clock stands still, so the budget
+        // of 10 lookups for keys created on another replica a moment ago never refills.
+        Assert.InRange(store.FindByHashCalls, 0, 11);
         Assert.All(store.FindsByHash.Values, count => Assert.Equal(1, count));
     }
 

@@ -1,3 +1,4 @@
+using Maas.ApiKeys;
 using Maas.Revocation;
 using Maas.Testing;
 
@@ -25,6 +26,48 @@ public sealed class RevocationListenerTests(PostgreSqlServer server)
         Assert.Equal("alice", revocation.Owner);
         Assert.Null(revocation.RevokedBefore);
         Assert.False(revocation.Resynchronize);
+    }
+
+    [Fact]
+    public async Task A_key_created_on_replica_A_is_announced_on_replica_B_by_its_hash_only_once_committed()
+    {
+        await using var database = await TestDatabase.CreateAsync(server);
+        var storeA = await database.CreateInitializedStoreAsync();
+        var creationsB = new KeyCreationSignal();
+        await database.StartListenerAsync(new RevocationSignal(), creationsB);
+        var announced = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hashes = new List<string>();
+        using var subscription = creationsB.Subscribe(hash =>
+        {
+            lock (hashes)
+            {
+                hashes.Add(Convert.ToHexString(hash.Span));
+            }
+
+            announced.TrySetResult(hash.ToArray());
+        });
+        var key = TestKeys.Create("alice");
+
+        // A duplicate fails and rolls back: it announces nothing.
+        await storeA.AddAsync(key);
+        await Assert.ThrowsAsync<Maas.ApiKeys.DuplicateKeyException>(async () => await storeA.AddAsync(key with { Id = TestKeys.NewId() }));
+
+        Assert.Equal(key.Hash, await announced.Task.WaitAsync(Patience));
+        var marker = TestKeys.Create("marker");
+        var markerSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var markerSubscription = creationsB.Subscribe(hash =>
+        {
+            if (hash.Span.SequenceEqual(marker.Hash))
+            {
+                markerSeen.TrySetResult();
+            }
+        });
+        await storeA.AddAsync(marker); // notifications arrive in commit order
+        await markerSeen.Task.WaitAsync(Patience);
+        lock (hashes)
+        {
+            Assert.Equal([Convert.ToHexString(key.Hash), Convert.ToHexString(marker.Hash)], hashes);
+        }
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Maas.ApiKeys;
 using Maas.Storage.PostgreSql.Revocation;
 using Maas.Revocation;
 using Maas.Testing;
@@ -45,11 +46,12 @@ internal sealed class TestDatabase : IAsyncDisposable
     }
 
     /// <summary>Creates and starts a listener on its own unpooled data source, publishing into <paramref name="signal"/>.</summary>
-    public async Task<PostgreSqlRevocationListener> StartListenerAsync(RevocationSignal signal)
+    public async Task<PostgreSqlRevocationListener> StartListenerAsync(RevocationSignal signal, KeyCreationSignal? creations = null)
     {
         var listener = Own(new PostgreSqlRevocationListener(
             Own(PostgreSqlDataSourceFactory.CreateForListener(Options)),
-            signal)
+            signal,
+            creations: creations)
         {
             InitialReconnectDelay = TimeSpan.FromMilliseconds(50),
             MaxReconnectDelay = TimeSpan.FromMilliseconds(500),

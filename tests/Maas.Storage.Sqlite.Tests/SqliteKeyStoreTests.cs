@@ -29,6 +29,20 @@ public sealed class SqliteKeyStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task New_database_and_its_wal_and_shm_files_are_readable_by_their_owner_only()
+    {
+        var path = _folder.Combine("private", "maas-api.db");
+        await using var store = await OpenAsync(path);
+        await store.AddAsync(TestKeys.Create("alice"));
+
+        foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+        {
+            Assert.True(File.Exists(file), file);
+            Assert.True(!OperatingSystem.IsWindows() && File.GetUnixFileMode(file) == (UnixFileMode.UserRead | UnixFileMode.UserWrite), $"{file} is not 0600");
+        }
+    }
+
+    [Fact]
     public async Task Concurrent_adds_commit_together_and_a_duplicate_fails_alone()
     {
         var path = _folder.Combine("group-commit.db");

@@ -746,7 +746,67 @@ public abstract class KeyStoreConformanceTests : IAsyncLifetime
         Assert.Equal(TestKeys.Epoch.AddSeconds(50), (await store.GetAsync("alice", key.Id))!.LastUsedAt);
     }
 
+    // ---- hashes for the membership filter ----
+
+    [Fact]
+    public async Task List_hashes_streams_every_key_of_every_owner_in_every_state()
+    {
+        var store = await CreateStoreAsync();
+        Assert.Empty(await ListHashesAsync(store));
+
+        var active = TestKeys.Create("alice");
+        var revoked = TestKeys.Create("alice");
+        var expired = TestKeys.Create("bob", lifetime: TimeSpan.FromMinutes(10));
+        var afterRevokeAll = TestKeys.Create("carol");
+        foreach (var key in new[] { active, revoked, expired, afterRevokeAll })
+        {
+            await store.AddAsync(key);
+        }
+
+        await store.RevokeAsync("alice", revoked.Id, TestKeys.Epoch.AddMinutes(1));
+        await store.RevokeAllAsync("carol", TestKeys.Epoch.AddMinutes(1));
+
+        var hashes = await ListHashesAsync(store);
+        Assert.Equal(
+            new[] { active, revoked, expired, afterRevokeAll }.Select(k => Convert.ToHexString(k.Hash)).Order(StringComparer.Ordinal),
+            hashes.Select(Convert.ToHexString).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task List_hashes_pages_through_more_keys_than_one_page_of_ten_thousand_without_loss_or_repeat()
+    {
+        var store = await CreateStoreAsync();
+        var keys = Enumerable.Range(0, 10_007).Select(i => TestKeys.Create($"owner-{i % 7}")).ToArray();
+        await Task.WhenAll(keys.Chunk(1_000).Select(chunk => Task.Run(async () =>
+        {
+            foreach (var key in chunk)
+            {
+                await store.AddAsync(key);
+            }
+        })));
+
+        var hashes = await ListHashesAsync(store);
+
+        Assert.Equal(keys.Length, hashes.Count);
+        Assert.Equal(
+            keys.Select(k => Convert.ToHexString(k.Hash)).ToHashSet(StringComparer.Ordinal),
+            hashes.Select(Convert.ToHexString).ToHashSet(StringComparer.Ordinal));
+    }
+
     // ---- helpers ----
+
+    /// <summary>Reads every hash the store streams.</summary>
+    protected static async Task<List<byte[]>> ListHashesAsync(IKeyStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var result = new List<byte[]>();
+        await foreach (var hash in store.ListHashesAsync())
+        {
+            result.Add(hash);
+        }
+
+        return result;
+    }
 
     /// <summary>Reads a whole listing.</summary>
     protected static async Task<List<ApiKeyRecord>> ListAsync(IKeyStore store, string owner)

@@ -47,6 +47,7 @@ internal static class ApiKeyNameRules
             throw new InvalidRequestException("description", $"description must be at most {MaxDescriptionLength} characters (got {description.Length}).");
         }
 
+        StorableText.Require("description", description);
         return description;
     }
 

@@ -36,6 +36,14 @@ public interface IKeyStore
     /// <summary>Finds a key of any owner by the SHA-256 hash of its secret, or <see langword="null"/>.</summary>
     ValueTask<ApiKeyRecord?> FindByHashAsync(ReadOnlyMemory<byte> hash, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Streams the hash of every key the store holds, of every owner, revoked and expired ones
+    /// included: validation builds its membership filter from them, so a made-up key is refused
+    /// without a lookup. Keys added while the stream runs may or may not appear. Implementations
+    /// read in pages and hold no connection or lock while the caller iterates.
+    /// </summary>
+    IAsyncEnumerable<byte[]> ListHashesAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Returns the owner's "revoked before" instant, or <see langword="null"/> if they never revoked everything.</summary>
     ValueTask<DateTimeOffset?> GetRevokedBeforeAsync(string owner, CancellationToken cancellationToken = default);
 

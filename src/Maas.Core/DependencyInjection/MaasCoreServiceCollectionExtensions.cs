@@ -49,6 +49,7 @@ public static class MaasCoreServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RevocationSignal>();
+        services.TryAddSingleton<KeyCreationSignal>();
         services.TryAddSingleton<ITierResolver, TierResolver>();
         services.TryAddSingleton<IModelCatalog, ConfiguredModelCatalog>();
         services.TryAddSingleton<SigningKeyRing>();
@@ -58,6 +59,7 @@ public static class MaasCoreServiceCollectionExtensions
         services.TryAddSingleton(sp => new ValidationMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<KeyUsageRecorder>();
         services.TryAddSingleton<CredentialValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, KeyFilterStartup>());
         services.TryAddSingleton(sp => new MaasService(
             sp.GetRequiredService<IOptions<MaasOptions>>(),
             sp.GetRequiredService<ITierResolver>(),

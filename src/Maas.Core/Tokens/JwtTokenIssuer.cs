@@ -107,6 +107,9 @@ internal sealed class JwtTokenIssuer : ITokenIssuer
                 throw new CryptographicException("The ES256 signature has an unexpected length.");
             }
 
+            // Low-S only: the reader refuses the high-S twin, so half our tokens would fail without this.
+            P256Signature.NormalizeLowS(buffer.AsSpan(signingInputLength, SignatureLength));
+
             var token = string.Create(
                 signingInputLength + 1 + EncodedSignatureLength,
                 (buffer, signingInputLength),

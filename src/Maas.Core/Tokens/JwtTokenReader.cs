@@ -185,6 +185,12 @@ internal sealed class JwtTokenReader
             return false;
         }
 
+        if (!P256Signature.IsLowS(signature))
+        {
+            // (r, n − s) verifies as well as (r, s): another second spelling, refused.
+            return false;
+        }
+
         byte[]? rented = null;
         var input = signingInput.Length <= StackLimit
             ? stackalloc byte[StackLimit]

@@ -6,6 +6,7 @@ using Maas.Revocation;
 using Maas.Tiers;
 using Maas.Tokens;
 using Maas.Users;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -15,23 +16,41 @@ namespace Maas.Validation;
 /// Answers "who is this, which tier, still valid?" for a presented token or key, remembering
 /// answers so that the hot path rarely verifies a signature or reaches the store:
 /// <list type="bullet">
-/// <item>An API key costs a checksum (a made-up key stops here, before any cache or store) and
+/// <item>An API key costs a checksum (a mistyped key stops here, before any cache or store) and
 /// one SHA-256; its hash finds a cached record, or a cached "unknown" for
-/// <see cref="ValidationOptions.NegativeCacheDuration"/>, before the store is asked.</item>
+/// <see cref="ValidationOptions.NegativeCacheDuration"/> (kept apart, so made-up keys never evict
+/// real ones). The checksum is a public CRC-32, so anyone can make up keys that pass it: the
+/// <see cref="KnownKeyFilter"/> refuses those in memory (≥ 99%), and only what it may contain
+/// reaches the store.</item>
 /// <item>A token is remembered by the SHA-256 of its text once its ES256 signature verified
 /// (about 1 µs against about 42 µs), until it expires or its owner's credentials are revoked.</item>
 /// <item>Revocations (<see cref="RevocationSignal"/>) invalidate at once; see <see cref="ValidationCache"/>.</item>
 /// </list>
 /// </summary>
 /// <remarks>
+/// <para>
+/// A key created on another replica a moment ago may be used here before its announcement
+/// (<see cref="KeyCreationSignal"/>) arrives. A filter miss is therefore not final: up to
+/// <see cref="MissLookupsPerSecond"/> misses per second (a burst of as many) still ask the store,
+/// and a key found that way joins the filter. Without a flood the new key is found at once; during
+/// a flood of made-up keys the budget is spent and the new key is refused until the
+/// announcement arrives (milliseconds; at worst until the listener notices its connection is gone
+/// and resynchronizes). A flood therefore costs the store at most the budget plus the filter's
+/// 1% false positives.
+/// </para>
+/// <para>
 /// Tokens are keyed by SHA-256 rather than a faster keyed non-cryptographic hash: a collision would
 /// let one token ride on another's verified entry, and SHA-256 rules that out with no secret
 /// per-process key to manage, at a cost small beside the verification it saves. Only the digest is
 /// kept, never the token.
+/// </para>
 /// </remarks>
 internal sealed class CredentialValidator : IDisposable
 {
     private const int StackLimit = 1024;
+
+    /// <summary>Store lookups per second (and burst) for keys the filter does not know.</summary>
+    internal const int MissLookupsPerSecond = 10;
 
     private static readonly CredentialValidation[] s_refusals = CreateRefusals();
 
@@ -43,6 +62,9 @@ internal sealed class CredentialValidator : IDisposable
     private readonly KeyUsageRecorder _usage;
     private readonly TimeSpan _negativeDuration;
     private readonly bool _ownsParts;
+    private readonly LookupBudget _missBudget;
+    private readonly IDisposable _creations;
+    private readonly IDisposable _resynchronizations;
 
     public CredentialValidator(
         JwtTokenReader tokens,
@@ -52,7 +74,9 @@ internal sealed class CredentialValidator : IDisposable
         RevocationSignal revocations,
         IOptions<MaasOptions> options,
         ValidationMetrics metrics,
-        KeyUsageRecorder usage)
+        KeyUsageRecorder usage,
+        KeyCreationSignal creations,
+        ILogger<CredentialValidator>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(tokens);
         ArgumentNullException.ThrowIfNull(store);
@@ -62,6 +86,7 @@ internal sealed class CredentialValidator : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(usage);
+        ArgumentNullException.ThrowIfNull(creations);
         _tokens = tokens;
         _store = store;
         _tiers = tiers;
@@ -71,6 +96,18 @@ internal sealed class CredentialValidator : IDisposable
         var validation = options.Value.Validation;
         _negativeDuration = validation.NegativeCacheDuration.ToTimeSpan();
         Cache = new ValidationCache(validation.CacheCapacity, revocations);
+        _missBudget = new LookupBudget(MissLookupsPerSecond, MissLookupsPerSecond, time);
+        KeyFilter = new KnownKeyFilter(store, time, (ILogger?)logger ?? NullLogger.Instance);
+        _creations = creations.Subscribe(hash => KeyFilter.Add(hash.Span));
+        _resynchronizations = revocations.Subscribe(revocation =>
+        {
+            if (revocation.Resynchronize)
+            {
+                // Key announcements may have been missed too.
+                KeyFilter.Reload();
+            }
+        });
+        KeyFilter.Reload();
     }
 
     /// <summary>
@@ -83,13 +120,16 @@ internal sealed class CredentialValidator : IDisposable
     }
 
     private CredentialValidator(JwtTokenReader tokens, IKeyStore store, ITierResolver tiers, TimeProvider time, RevocationSignal revocations, IOptions<MaasOptions> options)
-        : this(tokens, store, tiers, time, revocations, options, new ValidationMetrics(null), new KeyUsageRecorder(store, time, options, NullLogger<KeyUsageRecorder>.Instance))
+        : this(tokens, store, tiers, time, revocations, options, new ValidationMetrics(null), new KeyUsageRecorder(store, time, options, NullLogger<KeyUsageRecorder>.Instance), new KeyCreationSignal())
     {
         _ownsParts = true;
     }
 
     /// <summary>Gets the caches, for tests and diagnostics.</summary>
     internal ValidationCache Cache { get; }
+
+    /// <summary>Gets the membership filter of existing keys.</summary>
+    internal KnownKeyFilter KeyFilter { get; }
 
     /// <summary>Gets the recorder of key usage.</summary>
     internal KeyUsageRecorder Usage => _usage;
@@ -102,8 +142,13 @@ internal sealed class CredentialValidator : IDisposable
             : ValidateToken(credential, cancellationToken);
     }
 
+    /// <summary>Adds a key created by this process to the membership filter (before its creator hears of it).</summary>
+    internal void KeyCreated(ReadOnlySpan<byte> hash) => KeyFilter.Add(hash);
+
     public void Dispose()
     {
+        _creations.Dispose();
+        _resynchronizations.Dispose();
         Cache.Dispose();
         if (_ownsParts)
         {
@@ -122,21 +167,27 @@ internal sealed class CredentialValidator : IDisposable
         }
 
         var cacheKey = new Hash256(hash);
-        if (Cache.Keys.TryGet(cacheKey, out var entry))
+        if (Cache.Keys.TryGet(cacheKey, out var known)
+            && string.Equals(known.Id, keyId, StringComparison.Ordinal)
+            && Cache.Owners.TryGet(known.Owner, out var owner)
+            && owner.Version == known.OwnerVersion)
         {
-            var now = _time.GetUtcNow();
-            switch (entry)
-            {
-                case UnknownApiKey unknown when now < unknown.Until:
-                    _metrics.CacheHit(CredentialKind.ApiKey);
-                    return new(Done(CredentialKind.ApiKey, Refusal(ValidationFailure.Unknown, CredentialKind.ApiKey)));
-                case KnownApiKey known
-                    when string.Equals(known.Id, keyId, StringComparison.Ordinal)
-                        && Cache.Owners.TryGet(known.Owner, out var owner)
-                        && owner.Version == known.OwnerVersion:
-                    _metrics.CacheHit(CredentialKind.ApiKey);
-                    return new(Evaluate(known, owner, now));
-            }
+            _metrics.CacheHit(CredentialKind.ApiKey);
+            return new(Evaluate(known, owner, _time.GetUtcNow()));
+        }
+
+        if (Cache.UnknownKeys.TryGet(cacheKey, out var unknown) && _time.GetUtcNow() < unknown.Until)
+        {
+            _metrics.CacheHit(CredentialKind.ApiKey);
+            return new(Done(CredentialKind.ApiKey, Refusal(ValidationFailure.Unknown, CredentialKind.ApiKey)));
+        }
+
+        if (!KeyFilter.MayContain(hash) && !_missBudget.TryTake())
+        {
+            // Not a key this replica has heard of, and the lookups for brand-new keys are spent:
+            // refused in memory, and nothing cached (the filter is the memory of it).
+            _metrics.CacheHit(CredentialKind.ApiKey);
+            return new(Done(CredentialKind.ApiKey, Refusal(ValidationFailure.Unknown, CredentialKind.ApiKey)));
         }
 
         _metrics.CacheMiss(CredentialKind.ApiKey);
@@ -151,10 +202,12 @@ internal sealed class CredentialValidator : IDisposable
             || !string.Equals(record.Id, keyId, StringComparison.Ordinal)
             || !ApiKeyFormat.HashesEqual(record.Hash, hash))
         {
-            Cache.Insert(Cache.Keys, cacheKey, new UnknownApiKey(_time.GetUtcNow() + _negativeDuration), epoch);
+            Cache.Insert(Cache.UnknownKeys, cacheKey, new UnknownApiKey(_time.GetUtcNow() + _negativeDuration), epoch);
             return Done(CredentialKind.ApiKey, Refusal(ValidationFailure.Unknown, CredentialKind.ApiKey));
         }
 
+        // Found, so it exists: a key whose announcement has not arrived yet joins the filter now.
+        KeyFilter.Add(hash);
         var owner = await GetOwnerAsync(record.Owner, cancellationToken).ConfigureAwait(false);
         var known = new KnownApiKey(
             record.Id,

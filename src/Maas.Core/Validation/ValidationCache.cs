@@ -3,7 +3,8 @@ using Maas.Revocation;
 namespace Maas.Validation;
 
 /// <summary>
-/// What <see cref="CredentialValidator"/> remembers: API keys by hash (known or unknown), verified
+/// What <see cref="CredentialValidator"/> remembers: known API keys by hash, unknown ones apart
+/// (so made-up keys never push real ones out), verified
 /// tokens by hash, and each owner's revoked-before instant with a version. Every cached key or
 /// token carries the version of its owner's state when it was checked; a revocation drops the
 /// owner's state, so the next check of any of their credentials finds a new version and goes
@@ -25,13 +26,20 @@ internal sealed class ValidationCache : IDisposable
     public ValidationCache(int capacity, RevocationSignal revocations)
     {
         ArgumentNullException.ThrowIfNull(revocations);
-        Keys = new BoundedCache<Hash256, ApiKeyCacheEntry>(capacity);
+        Keys = new BoundedCache<Hash256, KnownApiKey>(capacity);
+        UnknownKeys = new BoundedCache<Hash256, UnknownApiKey>(Math.Max(2, Math.Min(capacity, MaxUnknownKeys)));
         Tokens = new BoundedCache<Hash256, TokenCacheEntry>(capacity);
         Owners = new BoundedCache<string, OwnerState>(capacity, StringComparer.Ordinal);
         _subscription = revocations.Subscribe(OnRevocation);
     }
 
-    public BoundedCache<Hash256, ApiKeyCacheEntry> Keys { get; }
+    /// <summary>The most "no such key" answers remembered: they only spare the store repeats of one made-up key.</summary>
+    public const int MaxUnknownKeys = 10_000;
+
+    public BoundedCache<Hash256, KnownApiKey> Keys { get; }
+
+    /// <summary>Gets the keys the store said it does not know, apart from <see cref="Keys"/> so they never evict a real key.</summary>
+    public BoundedCache<Hash256, UnknownApiKey> UnknownKeys { get; }
 
     public BoundedCache<Hash256, TokenCacheEntry> Tokens { get; }
 
@@ -65,6 +73,7 @@ internal sealed class ValidationCache : IDisposable
         {
             Owners.Clear();
             Keys.Clear();
+            UnknownKeys.Clear();
             Tokens.Clear();
             return;
         }
@@ -85,11 +94,8 @@ internal sealed class OwnerState(DateTimeOffset? revokedBefore, long version)
     public long Version { get; } = version;
 }
 
-/// <summary>A cached answer for an API key hash.</summary>
-internal abstract class ApiKeyCacheEntry;
-
 /// <summary>The store does not know this (well-formed) key, as of a moment ago.</summary>
-internal sealed class UnknownApiKey(DateTimeOffset until) : ApiKeyCacheEntry
+internal sealed class UnknownApiKey(DateTimeOffset until)
 {
     public DateTimeOffset Until { get; } = until;
 }
@@ -97,7 +103,6 @@ internal sealed class UnknownApiKey(DateTimeOffset until) : ApiKeyCacheEntry
 /// <summary>A key the store knows: what decides its status, and the answer when it is active.</summary>
 internal sealed class KnownApiKey(
     string id, string owner, DateTimeOffset createdAt, DateTimeOffset expiresAt, DateTimeOffset? revokedAt, long ownerVersion, CredentialValidation accepted)
-    : ApiKeyCacheEntry
 {
     public string Id { get; } = id;
 

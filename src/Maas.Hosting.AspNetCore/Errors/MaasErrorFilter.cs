@@ -9,8 +9,19 @@ namespace Maas.Hosting.Errors;
 /// Turns the service's exceptions into answers: bad requests 400, no tier 403, an unreachable
 /// store 503 with <c>Retry-After</c>. Anything else is logged (without request data) and is 500.
 /// </summary>
-internal sealed partial class MaasErrorFilter(ILogger<MaasErrorFilter> logger) : IEndpointFilter
+/// <remarks>
+/// An unavailable store is logged as one line at most every <see cref="StoreUnavailableLogInterval"/>
+/// (with how many answers it stands for), never with a stack trace: a full disk under load must not
+/// also fill the log.
+/// </remarks>
+internal sealed partial class MaasErrorFilter(ILogger<MaasErrorFilter> logger, TimeProvider time) : IEndpointFilter
 {
+    internal static readonly TimeSpan StoreUnavailableLogInterval = TimeSpan.FromSeconds(10);
+
+    private readonly Lock _gate = new();
+    private long _lastLogged = long.MinValue;
+    private int _unlogged;
+
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         try
@@ -27,7 +38,7 @@ internal sealed partial class MaasErrorFilter(ILogger<MaasErrorFilter> logger) :
         }
         catch (StoreUnavailableException ex)
         {
-            LogStoreUnavailable(logger, ex.Message);
+            LogStoreUnavailableRateLimited(ex.Message);
             return ErrorResult.StoreUnavailable();
         }
         catch (OperationCanceledException) when (context.HttpContext.RequestAborted.IsCancellationRequested)
@@ -47,8 +58,28 @@ internal sealed partial class MaasErrorFilter(ILogger<MaasErrorFilter> logger) :
         }
     }
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Key store unavailable: {Reason}")]
-    private static partial void LogStoreUnavailable(ILogger logger, string reason);
+    private void LogStoreUnavailableRateLimited(string reason)
+    {
+        int count;
+        lock (_gate)
+        {
+            _unlogged++;
+            var now = time.GetTimestamp();
+            if (_lastLogged != long.MinValue && time.GetElapsedTime(_lastLogged, now) < StoreUnavailableLogInterval)
+            {
+                return;
+            }
+
+            _lastLogged = now;
+            count = _unlogged;
+            _unlogged = 0;
+        }
+
+        LogStoreUnavailable(logger, reason, count);
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Key store unavailable: {Reason} ({Count} request(s) answered 503 since the last such line)")]
+    private static partial void LogStoreUnavailable(ILogger logger, string reason, int count);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "Unexpected {ExceptionType} while serving a Maas request")]
     private static partial void LogUnexpected(ILogger logger, string exceptionType, Exception exception);

@@ -77,10 +77,11 @@ public static class MaasPostgreSqlStorageExtensions
         }
     }
 
-    private sealed class RevocationListenerService(PostgreSqlDataSources sources, RevocationSignal signal, ILogger<PostgreSqlRevocationListener>? logger = null)
+    private sealed class RevocationListenerService(
+        PostgreSqlDataSources sources, RevocationSignal signal, KeyCreationSignal creations, ILogger<PostgreSqlRevocationListener>? logger = null)
         : IHostedService, IAsyncDisposable
     {
-        private readonly PostgreSqlRevocationListener _listener = new(sources.Listener, signal, TimeProvider.System, logger);
+        private readonly PostgreSqlRevocationListener _listener = new(sources.Listener, signal, TimeProvider.System, logger, creations);
 
         public Task StartAsync(CancellationToken cancellationToken) => _listener.StartAsync(cancellationToken);
 

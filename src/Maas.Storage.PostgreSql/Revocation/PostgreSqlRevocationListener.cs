@@ -1,3 +1,4 @@
+using Maas.ApiKeys;
 using Maas.Revocation;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -7,7 +8,8 @@ namespace Maas.Storage.PostgreSql.Revocation;
 
 /// <summary>
 /// Receives the revocations every replica commits (<c>LISTEN maas_revocations</c> on one
-/// dedicated connection) and publishes each into the local <see cref="RevocationSignal"/>.
+/// dedicated connection) and publishes each into the local <see cref="RevocationSignal"/>; new
+/// keys (<c>LISTEN maas_key_creations</c>) likewise into the <see cref="KeyCreationSignal"/>.
 /// </summary>
 /// <remarks>
 /// When the connection drops it reconnects with exponential backoff and, once listening again,
@@ -21,6 +23,7 @@ internal sealed class PostgreSqlRevocationListener : IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly RevocationSignal _signal;
+    private readonly KeyCreationSignal? _creations;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
@@ -33,16 +36,19 @@ internal sealed class PostgreSqlRevocationListener : IAsyncDisposable
     /// <param name="signal">Where received revocations are published.</param>
     /// <param name="timeProvider">The clock for backoff delays and probes.</param>
     /// <param name="logger">Where connection losses are logged.</param>
+    /// <param name="creations">Where keys created on any replica are announced, or <see langword="null"/> to ignore them.</param>
     public PostgreSqlRevocationListener(
         NpgsqlDataSource dataSource,
         RevocationSignal signal,
         TimeProvider? timeProvider = null,
-        ILogger<PostgreSqlRevocationListener>? logger = null)
+        ILogger<PostgreSqlRevocationListener>? logger = null,
+        KeyCreationSignal? creations = null)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(signal);
         _dataSource = dataSource;
         _signal = signal;
+        _creations = creations;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
@@ -128,7 +134,7 @@ internal sealed class PostgreSqlRevocationListener : IAsyncDisposable
         try
         {
             connection.Notification += OnNotification;
-            using var listen = new NpgsqlCommand($"LISTEN {RevocationNotification.Channel}", connection);
+            using var listen = new NpgsqlCommand($"LISTEN {RevocationNotification.Channel}; LISTEN {KeyCreationNotification.Channel}", connection);
             await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             _connection = connection;
             Log.Listening(_logger, RevocationNotification.Channel);
@@ -237,6 +243,25 @@ internal sealed class PostgreSqlRevocationListener : IAsyncDisposable
         if (e.Channel == RevocationNotification.Channel)
         {
             Publish(RevocationNotification.Parse(e.Payload));
+        }
+        else if (e.Channel == KeyCreationNotification.Channel && _creations is not null)
+        {
+            if (KeyCreationNotification.Parse(e.Payload) is { } hash)
+            {
+                try
+                {
+                    _creations.Publish(hash);
+                }
+                catch (Exception ex)
+                {
+                    Log.SubscriberFailed(_logger, ex);
+                }
+            }
+            else
+            {
+                // Unreadable: a key may have been missed; resynchronizing reloads the filters.
+                Publish(RevocationNotification.Resynchronization);
+            }
         }
     }
 

@@ -158,6 +158,17 @@ internal sealed class InMemoryKeyStore : IKeyStore
         }
     }
 
+    public IAsyncEnumerable<byte[]> ListHashesAsync(CancellationToken cancellationToken = default)
+    {
+        byte[][] snapshot;
+        lock (_gate)
+        {
+            snapshot = [.. _byId.Values.Select(k => (byte[])k.Hash.Clone())];
+        }
+
+        return snapshot.ToAsyncEnumerable();
+    }
+
     public ValueTask<DateTimeOffset?> GetRevokedBeforeAsync(string owner, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(owner);

@@ -52,6 +52,9 @@ internal sealed class TokenTestContext : IDisposable
             System.Text.Encoding.ASCII.GetBytes(input),
             HashAlgorithmName.SHA256,
             DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+
+        // An attacker with the key would present the low-S form, the only one Maas accepts.
+        P256Signature.NormalizeLowS(signature);
         return input + "." + Base64Url.EncodeToString(signature);
     }
 }

@@ -38,7 +38,7 @@ internal sealed class ValidationTestContext : IDisposable
         Tiers = tiers ?? new TierResolver(DefaultTiers.Create());
         Metrics = new ValidationMetrics(Meters);
         Usage = new KeyUsageRecorder(Store, Time, Options, NullLogger<KeyUsageRecorder>.Instance);
-        Validator = new CredentialValidator(Reader, Store, Tiers, Time, Signal, Options, Metrics, Usage);
+        Validator = new CredentialValidator(Reader, Store, Tiers, Time, Signal, Options, Metrics, Usage, Creations);
         Service = new MaasService(Options, Tiers, issuer, Store, new ConfiguredModelCatalog(Options), Signal, Validator, Time);
     }
 
@@ -55,6 +55,8 @@ internal sealed class ValidationTestContext : IDisposable
     public CountingKeyStore Store { get; } = new(InMemoryStorage.CreateKeyStore());
 
     public RevocationSignal Signal { get; } = new();
+
+    public KeyCreationSignal Creations { get; } = new();
 
     public TestMeterFactory Meters { get; } = new();
 
@@ -116,6 +118,9 @@ internal sealed class CountingKeyStore(IKeyStore inner) : IKeyStore
 
     public Exception? FailUsage { get; set; }
 
+    /// <summary>When set, rewrites what a hash lookup found (a store that misbehaves).</summary>
+    public Func<ApiKeyRecord, ApiKeyRecord>? AlterFound { get; set; }
+
     public ValueTask AddAsync(ApiKeyRecord key, CancellationToken cancellationToken = default) => inner.AddAsync(key, cancellationToken);
 
     public IAsyncEnumerable<ApiKeyRecord> ListAsync(string owner, CancellationToken cancellationToken = default) => inner.ListAsync(owner, cancellationToken);
@@ -134,7 +139,23 @@ internal sealed class CountingKeyStore(IKeyStore inner) : IKeyStore
         FindsByHash.AddOrUpdate(Convert.ToHexString(hash.Span), 1, (_, n) => n + 1);
         var record = await inner.FindByHashAsync(hash, cancellationToken);
         await WaitForGateAsync();
-        return record;
+        return record is not null && AlterFound is { } alter ? alter(record) : record;
+    }
+
+    /// <summary>Reads every hash first, then waits for <see cref="Gate"/> (so a key added meanwhile is missing from the answer).</summary>
+    public async IAsyncEnumerable<byte[]> ListHashesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var hashes = new List<byte[]>();
+        await foreach (var hash in inner.ListHashesAsync(cancellationToken))
+        {
+            hashes.Add(hash);
+        }
+
+        await WaitForGateAsync();
+        foreach (var hash in hashes)
+        {
+            yield return hash;
+        }
     }
 
     public async ValueTask<DateTimeOffset?> GetRevokedBeforeAsync(string owner, CancellationToken cancellationToken = default)
