@@ -67,7 +67,9 @@ public sealed partial class ConnectionFloodTests
 
             var (opened, maxRss) = await FloodAsync(address, host);
             Assert.False(host.HasExited, "maas-api died during the flood: " + Tail(output));
-            Assert.True(opened > FileLimit * 4, $"the flood opened only {opened} connections");
+            // Established connections, accepted or waiting in the kernel's backlog (the host stops
+            // accepting at its limit): more than the host could ever hold descriptors for.
+            Assert.True(opened > FileLimit, $"the flood opened only {opened} connections");
 
             // Memory stays bounded: a few hundred MB at most, not the climb to "Out of memory".
             Assert.True(maxRss < 600 * 1024, $"RSS reached {maxRss / 1024} MB during the flood (before: {rssBefore / 1024} MB)");
