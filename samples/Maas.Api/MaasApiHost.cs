@@ -58,6 +58,7 @@ internal static partial class MaasApiHost
                     });
                 }
             });
+            MaasApiTelemetry.Listen(kestrel, settings);
         });
 
         var maas = builder.Services.AddMaas(options =>
@@ -69,6 +70,7 @@ internal static partial class MaasApiHost
         builder.Services.AddOptions<Maas.Hosting.Authentication.MaasGatewayOptions>()
             .Bind(builder.Configuration.GetSection(Maas.Hosting.Authentication.MaasGatewayOptions.SectionName));
         MaasApiStorage.Configure(maas, settings);
+        MaasApiTelemetry.Configure(builder, settings, environment);
 
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
@@ -91,6 +93,7 @@ internal static partial class MaasApiHost
             app.UseCors();
         }
 
+        MaasApiTelemetry.Map(app, settings);
         app.MapMaasApi();
         app.MapOpenApi().AllowAnonymous();
 
