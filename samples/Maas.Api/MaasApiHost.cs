@@ -71,6 +71,7 @@ internal static partial class MaasApiHost
             .Bind(builder.Configuration.GetSection(Maas.Hosting.Authentication.MaasGatewayOptions.SectionName));
         MaasApiStorage.Configure(maas, settings);
         MaasApiTelemetry.Configure(builder, settings, environment);
+        MaasApiHealth.Configure(builder);
 
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
@@ -95,6 +96,7 @@ internal static partial class MaasApiHost
 
         MaasApiTelemetry.Map(app, settings);
         app.MapMaasApi();
+        MaasApiHealth.Map(app);
         app.MapOpenApi().AllowAnonymous();
 
         // Open the store and load the signing keys now: a wrong path or database stops start-up.
