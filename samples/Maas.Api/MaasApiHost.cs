@@ -40,6 +40,7 @@ internal static partial class MaasApiHost
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
         }
 
+        MaasApiLogging.Configure(builder, settings);
         builder.Services.AddSingleton(settings);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
