@@ -73,6 +73,7 @@ internal static partial class MaasApiHost
         MaasApiStorage.Configure(maas, settings);
         MaasApiTelemetry.Configure(builder, settings, environment);
         MaasApiHealth.Configure(builder);
+        MaasApiShutdown.Configure(builder, settings);
 
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
@@ -98,6 +99,7 @@ internal static partial class MaasApiHost
         MaasApiTelemetry.Map(app, settings);
         app.MapMaasApi();
         MaasApiHealth.Map(app);
+        MaasApiShutdown.Watch(app, settings);
         app.MapOpenApi().AllowAnonymous();
 
         // Open the store and load the signing keys now: a wrong path or database stops start-up.
