@@ -22,6 +22,8 @@ require() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null || exit 1
 }
 require redis-server redis-server
+require prometheus prometheus
+require promtool prometheus
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

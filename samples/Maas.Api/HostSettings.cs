@@ -8,7 +8,7 @@ namespace Maas.Api;
 /// The flags and environment variables of the Go <c>maas-api</c>, with their meaning kept:
 /// a flag wins over its variable, a wrong value is an error naming the flag, never a silent default.
 /// </summary>
-internal sealed class HostSettings
+internal sealed partial class HostSettings
 {
     public string StorageMode { get; private set; } = "in-memory";
 
@@ -62,6 +62,9 @@ internal sealed class HostSettings
         ["namespace"] = ("NAMESPACE", false),
         ["gateway-name"] = ("GATEWAY_NAME", false),
         ["gateway-namespace"] = ("GATEWAY_NAMESPACE", false),
+        ["metrics-port"] = ("METRICS_PORT", false),
+        ["log-format"] = ("LOG_FORMAT", false),
+        ["shutdown-timeout"] = ("SHUTDOWN_TIMEOUT", false),
     };
 
     /// <summary>Parses Go-style flags (<c>-flag value</c>, <c>--flag=value</c>, bare booleans) over the environment.</summary>
@@ -220,6 +223,7 @@ internal sealed class HostSettings
             GatewayNamespace = NonEmpty(gatewayNamespace);
         }
 
+        ApplyOperations(values);
         var defaultPort = Secure ? 8443 : 8080;
         if (values.TryGetValue("address", out var address))
         {

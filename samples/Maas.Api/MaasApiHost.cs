@@ -40,6 +40,7 @@ internal static partial class MaasApiHost
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
         }
 
+        MaasApiLogging.Configure(builder, settings);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory>(services => new AcceptLimitingListenerFactory(
             ActivatorUtilities.CreateInstance<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportFactory>(services),
@@ -61,6 +62,7 @@ internal static partial class MaasApiHost
                     });
                 }
             });
+            MaasApiTelemetry.Listen(kestrel, settings);
         });
 
         var maas = builder.Services.AddMaas(options =>
@@ -74,6 +76,9 @@ internal static partial class MaasApiHost
         builder.Services.AddOptions<Maas.Hosting.Authentication.MaasGatewayOptions>()
             .Bind(builder.Configuration.GetSection(Maas.Hosting.Authentication.MaasGatewayOptions.SectionName));
         MaasApiStorage.Configure(maas, settings);
+        MaasApiTelemetry.Configure(builder, settings, environment);
+        MaasApiHealth.Configure(builder);
+        MaasApiShutdown.Configure(builder, settings);
 
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
@@ -104,8 +109,11 @@ internal static partial class MaasApiHost
             app.UseCors();
         }
 
+        MaasApiTelemetry.Map(app, settings);
         app.MapMaasApi();
         MaasApiDataPlane.Map(app);
+        MaasApiHealth.Map(app);
+        MaasApiShutdown.Watch(app, settings);
         app.MapOpenApi().AllowAnonymous();
 
         // Open the store and load the signing keys now: a wrong path or database stops start-up.

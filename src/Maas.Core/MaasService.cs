@@ -3,6 +3,7 @@ using Maas.Durations;
 using Maas.Errors;
 using Maas.Models;
 using Maas.Revocation;
+using Maas.Telemetry;
 using Maas.Tiers;
 using Maas.Tokens;
 using Maas.Users;
@@ -26,6 +27,7 @@ public sealed class MaasService
     private readonly RevocationSignal _revocations;
     private readonly CredentialValidator _validator;
     private readonly TimeProvider _time;
+    private readonly MaasMetrics _metrics;
 
     internal MaasService(
         IOptions<MaasOptions> options,
@@ -35,7 +37,8 @@ public sealed class MaasService
         IModelCatalog models,
         RevocationSignal revocations,
         CredentialValidator validator,
-        TimeProvider time)
+        TimeProvider time,
+        MaasMetrics? metrics = null)
     {
         _options = options.Value;
         _tiers = tiers;
@@ -45,6 +48,7 @@ public sealed class MaasService
         _revocations = revocations;
         _validator = validator;
         _time = time;
+        _metrics = metrics ?? new MaasMetrics(null);
     }
 
     /// <summary>Gets the current time as the service sees it (status of keys is computed against it).</summary>
@@ -66,20 +70,31 @@ public sealed class MaasService
     /// </summary>
     public async ValueTask<IssuedToken> IssueTokenAsync(MaasUser user, GoDuration? expiration, CancellationToken cancellationToken = default)
     {
-        var tier = GetTier(user);
-        var lifetime = LifetimeRules.Apply(_options.Tokens, expiration);
-        var issued = await _issuer.IssueAsync(user, tier, lifetime.ToTimeSpan(), cancellationToken).ConfigureAwait(false);
-
-        // A token carries the user's groups. One that validation would refuse (and that proxies
-        // with 8 KiB header lines would cut) is refused here, naming the cause and the way out:
-        // an API key stores the groups server-side and stays short. Nothing was recorded.
-        if (issued.Token.Length > JwtTokenReader.MaxTokenLength)
+        using var activity = MaasMetrics.ActivitySource.StartActivity("maas.issue_token");
+        try
         {
-            throw new InvalidRequestException("groups",
-                $"A token for this user would be {issued.Token.Length} characters, over the {JwtTokenReader.MaxTokenLength} a bearer credential may have, because of the user's {user.Groups.Count} groups; create an API key instead (keys do not carry groups).");
-        }
+            var tier = GetTier(user);
+            activity?.SetTag("maas.tier", tier.Name);
+            var lifetime = LifetimeRules.Apply(_options.Tokens, expiration);
+            var issued = await _issuer.IssueAsync(user, tier, lifetime.ToTimeSpan(), cancellationToken).ConfigureAwait(false);
 
-        return issued;
+            // A token carries the user's groups. One that validation would refuse (and that proxies
+            // with 8 KiB header lines would cut) is refused here, naming the cause and the way out:
+            // an API key stores the groups server-side and stays short. Nothing was recorded.
+            if (issued.Token.Length > JwtTokenReader.MaxTokenLength)
+            {
+                throw new InvalidRequestException("groups",
+                    $"A token for this user would be {issued.Token.Length} characters, over the {JwtTokenReader.MaxTokenLength} a bearer credential may have, because of the user's {user.Groups.Count} groups; create an API key instead (keys do not carry groups).");
+            }
+
+            _metrics.TokenIssued("success");
+            return issued;
+        }
+        catch (Exception ex)
+        {
+            Failed(activity, ex, _metrics.TokenIssued);
+            throw;
+        }
     }
 
     /// <summary>
@@ -87,6 +102,22 @@ public sealed class MaasService
     /// name, description or lifetime and <see cref="NoTierException"/> when no tier applies.
     /// </summary>
     public async ValueTask<CreatedApiKey> CreateApiKeyAsync(MaasUser user, ApiKeyRequest request, CancellationToken cancellationToken = default)
+    {
+        using var activity = MaasMetrics.ActivitySource.StartActivity("maas.create_api_key");
+        try
+        {
+            var created = await CreateApiKeyCoreAsync(user, request, cancellationToken).ConfigureAwait(false);
+            _metrics.ApiKeyCreated("success");
+            return created;
+        }
+        catch (Exception ex)
+        {
+            Failed(activity, ex, _metrics.ApiKeyCreated);
+            throw;
+        }
+    }
+
+    private async ValueTask<CreatedApiKey> CreateApiKeyCoreAsync(MaasUser user, ApiKeyRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var name = ApiKeyNameRules.NormalizeName(request.Name);
@@ -150,9 +181,12 @@ public sealed class MaasService
             return false;
         }
 
+        using var activity = MaasMetrics.ActivitySource.StartActivity("maas.revoke_api_key");
         var revoked = await _store.RevokeAsync(user.Name, id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        activity?.SetTag("maas.revoked", revoked);
         if (revoked)
         {
+            _metrics.Revoked("key");
             _revocations.Publish(new RevocationEvent { Owner = user.Name, KeyId = id });
         }
 
@@ -167,15 +201,51 @@ public sealed class MaasService
     {
         ArgumentNullException.ThrowIfNull(user);
         StorableText.Require(user);
+        using var activity = MaasMetrics.ActivitySource.StartActivity("maas.revoke_all");
         var now = _time.GetUtcNow();
         var count = await _store.RevokeAllAsync(user.Name, now, cancellationToken).ConfigureAwait(false);
         _revocations.Publish(new RevocationEvent { Owner = user.Name, RevokedBefore = now });
+        _metrics.Revoked("all");
+        activity?.SetTag("maas.revoked_keys", count);
         return count;
     }
 
     /// <summary>Validates a presented token or key: the user, tier and validity, or why it is refused.</summary>
-    public ValueTask<CredentialValidation> ValidateAsync(string credential, CancellationToken cancellationToken = default) =>
-        _validator.ValidateAsync(credential, cancellationToken);
+    /// <remarks>
+    /// Each validation is a <c>maas.validate</c> span (when something listens) tagged with the
+    /// credential kind, the cache outcome and the result; never the credential.
+    /// </remarks>
+    public ValueTask<CredentialValidation> ValidateAsync(string credential, CancellationToken cancellationToken = default)
+    {
+        var activity = MaasMetrics.ActivitySource.StartActivity("maas.validate");
+        return activity is null ? _validator.ValidateAsync(credential, cancellationToken) : ValidateTracedAsync(activity, credential, cancellationToken);
+    }
+
+    private async ValueTask<CredentialValidation> ValidateTracedAsync(System.Diagnostics.Activity activity, string credential, CancellationToken cancellationToken)
+    {
+        using (activity)
+        {
+            try
+            {
+                var validation = await _validator.ValidateAsync(credential, cancellationToken).ConfigureAwait(false);
+                activity.SetTag("maas.validation.result", ValidationMetrics.OutcomeTag(validation.Failure));
+                return validation;
+            }
+            catch (Exception ex)
+            {
+                activity.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.GetType().Name);
+                throw;
+            }
+        }
+    }
+
+    private static void Failed(System.Diagnostics.Activity? activity, Exception exception, Action<string> count)
+    {
+        var result = MaasMetrics.FailureResult(exception);
+        count(result);
+        activity?.SetTag("maas.result", result);
+        activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, result);
+    }
 
     /// <summary>Lists the models the user's tier may use; throws <see cref="NoTierException"/> when no tier applies.</summary>
     public ValueTask<IReadOnlyList<ModelDescriptor>> ListModelsAsync(MaasUser user, CancellationToken cancellationToken = default) =>

@@ -226,7 +226,7 @@ public sealed class ExternalStorageTests(PostgreSqlServer server)
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
     }
 
-    private static async Task<bool> PollAsync(Func<Task<bool>> condition, TimeSpan within)
+    internal static async Task<bool> PollAsync(Func<Task<bool>> condition, TimeSpan within)
     {
         var clock = Stopwatch.StartNew();
         do

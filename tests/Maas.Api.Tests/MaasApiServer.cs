@@ -35,7 +35,7 @@ public sealed class MaasApiServer : IAsyncDisposable
     {
         clock ??= new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
         var app = MaasApiHost.Build(
-            ["--address", "127.0.0.1:0", .. args ?? []],
+            ["--address", "127.0.0.1:0", "--metrics-port=0", .. args ?? []],
             builder =>
             {
                 builder.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock));

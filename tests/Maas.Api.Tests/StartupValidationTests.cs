@@ -71,6 +71,7 @@ public sealed class StartupValidationTests
         }
 
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["METRICS_PORT"] = "0";
         foreach (var pair in environment)
         {
             var equals = pair.IndexOf('=', StringComparison.Ordinal);

@@ -3,6 +3,7 @@ using Maas;
 using Maas.ApiKeys;
 using Maas.Models;
 using Maas.Revocation;
+using Maas.Telemetry;
 using Maas.Tiers;
 using Maas.Tokens;
 using Maas.Validation;
@@ -57,18 +58,22 @@ public static class MaasCoreServiceCollectionExtensions
         services.TryAddSingleton<ITokenIssuer, JwtTokenIssuer>();
         services.TryAddSingleton<JwtTokenReader>();
         services.TryAddSingleton(sp => new ValidationMetrics(sp.GetService<IMeterFactory>()));
-        services.TryAddSingleton<KeyUsageRecorder>();
-        services.TryAddSingleton<CredentialValidator>();
+        services.TryAddSingleton(sp => new MaasMetrics(sp.GetService<IMeterFactory>()));
+        // Every Maas part talks to the store through one wrapper that times and traces each call.
+        services.TryAddSingleton(sp => new InstrumentedKeyStore(sp.GetRequiredService<IKeyStore>(), sp.GetRequiredService<MaasMetrics>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<KeyUsageRecorder>(sp, sp.GetRequiredService<InstrumentedKeyStore>()));
+        services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<CredentialValidator>(sp, sp.GetRequiredService<InstrumentedKeyStore>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, KeyFilterStartup>());
         services.TryAddSingleton(sp => new MaasService(
             sp.GetRequiredService<IOptions<MaasOptions>>(),
             sp.GetRequiredService<ITierResolver>(),
             sp.GetRequiredService<ITokenIssuer>(),
-            sp.GetRequiredService<IKeyStore>(),
+            sp.GetRequiredService<InstrumentedKeyStore>(),
             sp.GetRequiredService<IModelCatalog>(),
             sp.GetRequiredService<RevocationSignal>(),
             sp.GetRequiredService<CredentialValidator>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<MaasMetrics>()));
         return new MaasBuilder(services);
     }
 

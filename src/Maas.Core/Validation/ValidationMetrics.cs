@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace Maas.Validation;
@@ -21,6 +22,12 @@ internal sealed class ValidationMetrics : IDisposable
     /// <summary>Counts validations that had to verify a signature or ask the store; tag <c>cache</c>.</summary>
     public const string CacheMissesName = "maas.validation.cache.misses";
 
+    /// <summary>Counts API key validations only; tag <c>result</c> (the outcome words). Exported as the Go service's <c>maas_api_key_validation_total</c>.</summary>
+    public const string ApiKeyValidationsName = "maas.api_key.validations";
+
+    /// <summary>The span attribute naming the cache outcome of a validation (hit or miss).</summary>
+    public const string CacheAttribute = "maas.validation.cache";
+
     private static readonly string[] s_outcomes = CreateOutcomes();
 
     private readonly Meter _meter;
@@ -28,6 +35,7 @@ internal sealed class ValidationMetrics : IDisposable
     private readonly Counter<long> _validations;
     private readonly Counter<long> _hits;
     private readonly Counter<long> _misses;
+    private readonly Counter<long> _apiKeyValidations;
 
     public ValidationMetrics(IMeterFactory? meterFactory)
     {
@@ -36,6 +44,7 @@ internal sealed class ValidationMetrics : IDisposable
         _validations = _meter.CreateCounter<long>(ValidationsName, "{validation}", "Credentials validated, by kind and outcome.");
         _hits = _meter.CreateCounter<long>(CacheHitsName, "{validation}", "Validations answered from a cache.");
         _misses = _meter.CreateCounter<long>(CacheMissesName, "{validation}", "Validations that verified a signature or asked the store.");
+        _apiKeyValidations = _meter.CreateCounter<long>(ApiKeyValidationsName, "{validation}", "API key validations, by result.");
     }
 
     public void Validated(CredentialKind kind, ValidationFailure outcome)
@@ -44,6 +53,13 @@ internal sealed class ValidationMetrics : IDisposable
         {
             _validations.Add(1, new KeyValuePair<string, object?>("kind", KindTag(kind)), new KeyValuePair<string, object?>("outcome", s_outcomes[(int)outcome]));
         }
+
+        if (kind == CredentialKind.ApiKey && _apiKeyValidations.Enabled)
+        {
+            _apiKeyValidations.Add(1, new KeyValuePair<string, object?>("result", s_outcomes[(int)outcome]));
+        }
+
+        ValidationActivity()?.SetTag("maas.credential.kind", KindTag(kind));
     }
 
     public void CacheHit(CredentialKind kind)
@@ -52,6 +68,8 @@ internal sealed class ValidationMetrics : IDisposable
         {
             _hits.Add(1, new KeyValuePair<string, object?>("cache", KindTag(kind)));
         }
+
+        ValidationActivity()?.SetTag(CacheAttribute, "hit");
     }
 
     public void CacheMiss(CredentialKind kind)
@@ -60,6 +78,8 @@ internal sealed class ValidationMetrics : IDisposable
         {
             _misses.Add(1, new KeyValuePair<string, object?>("cache", KindTag(kind)));
         }
+
+        ValidationActivity()?.SetTag(CacheAttribute, "miss");
     }
 
     public void Dispose()
@@ -69,6 +89,13 @@ internal sealed class ValidationMetrics : IDisposable
             _meter.Dispose();
         }
     }
+
+    /// <summary>The fixed word for a validation outcome (metric tag and span attribute).</summary>
+    public static string OutcomeTag(ValidationFailure outcome) => s_outcomes[(int)outcome];
+
+    // The validator runs inside MaasService's maas.validate span; tag that span, never another.
+    private static Activity? ValidationActivity() =>
+        Activity.Current is { OperationName: "maas.validate" } activity && activity.Source.Name == MeterName ? activity : null;
 
     // Anything not shaped like an API key is validated as a token.
     private static string KindTag(CredentialKind kind) => kind == CredentialKind.ApiKey ? "api_key" : "token";

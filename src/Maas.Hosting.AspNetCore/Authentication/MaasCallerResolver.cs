@@ -30,6 +30,7 @@ internal sealed class MaasCallerResolver(GatewayIdentityReader gateway, MaasServ
         switch (gateway.Read(context, out var user, out var failure))
         {
             case GatewayIdentityOutcome.Established:
+                Identify(context, user!);
                 return ValueTask.FromResult<(MaasUser?, ErrorResult?)>((user, null));
             case GatewayIdentityOutcome.Refused:
                 return ValueTask.FromResult<(MaasUser?, ErrorResult?)>((null, Unauthorized(failure!)));
@@ -70,8 +71,18 @@ internal sealed class MaasCallerResolver(GatewayIdentityReader gateway, MaasServ
     private async ValueTask<(MaasUser? User, ErrorResult? Error)> ResolveBearerAsync(HttpContext context)
     {
         var (validation, error) = await ValidateBearerAsync(context).ConfigureAwait(false);
+        if (validation?.User is { } user)
+        {
+            Identify(context, user);
+        }
+
         return (validation?.User, error);
     }
+
+    // The caller's name becomes HttpContext.User, where request logging looks for it (a name, never a credential).
+    private static void Identify(HttpContext context, MaasUser user) =>
+        context.User = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+            [new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Name, user.Name)], "Maas"));
 
     /// <summary>
     /// Validates the request's <c>Authorization: Bearer</c> credential: the valid validation, or the

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Net;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Maas.Api;
+
+/// <summary>
+/// Wires OpenTelemetry for <c>maas-api</c>: metrics (Maas, ASP.NET Core, HttpClient, runtime) and
+/// traces (Maas, ASP.NET Core, HttpClient), the standard <c>OTEL_*</c> variables, OTLP export when
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, and a Prometheus scrape endpoint on its own port.
+/// Metrics that mean what the Go service's metrics mean are exported under the Go names.
+/// </summary>
+internal static class MaasApiTelemetry
+{
+    /// <summary>The path of the Prometheus scrape endpoint on the metrics port.</summary>
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>The meter and activity source of the Maas libraries.</summary>
+    private const string MaasName = "Maas";
+
+    public static void Configure(WebApplicationBuilder builder, HostSettings settings, Func<string, string?> environment)
+    {
+        builder.Services.AddSingleton<HttpRequestMetrics>();
+        var openTelemetry = builder.Services.AddOpenTelemetry();
+        if (environment("OTEL_SERVICE_NAME") is not { Length: > 0 })
+        {
+            openTelemetry.ConfigureResource(resource => resource.AddService("maas-api"));
+        }
+
+        openTelemetry.WithMetrics(metrics =>
+        {
+            metrics
+                .AddMeter(MaasName, HttpRequestMetrics.MeterName, "System.Runtime")
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                // The Go service's names, so its dashboards keep working.
+                .AddView("maas.api_keys.created", "maas.api.token_mint")
+                .AddView("maas.api_key.validations", "maas.api.key_validation")
+                // Prometheus reserves the _count suffix for histograms and summaries (promtool
+                // check metrics flags these three runtime gauges): export them without it.
+                .AddView("dotnet.assembly.count", "dotnet.assemblies.loaded")
+                .AddView("dotnet.process.cpu.count", "dotnet.process.cpus")
+                .AddView("dotnet.timer.count", "dotnet.timers");
+            if (settings.MetricsPort > 0)
+            {
+                metrics.AddPrometheusExporter();
+            }
+        });
+        openTelemetry.WithTracing(tracing => tracing
+            .AddSource(MaasName)
+            .AddAspNetCoreInstrumentation(o => o.Filter = context => context.Connection.LocalPort != settings.MetricsPort || settings.MetricsPort == 0)
+            .AddHttpClientInstrumentation());
+        if (environment("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 })
+        {
+            openTelemetry.UseOtlpExporter();
+        }
+    }
+
+    /// <summary>Adds the metrics listener (plain HTTP, same interface as the API) unless the port is 0.</summary>
+    public static void Listen(KestrelServerOptions kestrel, HostSettings settings)
+    {
+        if (settings.MetricsPort == 0)
+        {
+            return;
+        }
+
+        if (settings.MetricsPort == settings.Address!.Port)
+        {
+            throw new HostSettingsException($"--metrics-port ({settings.MetricsPort}) must differ from the API port: metrics are never served on the API port");
+        }
+
+        kestrel.Listen(new IPEndPoint(settings.Address.Address, settings.MetricsPort));
+    }
+
+    /// <summary>
+    /// Serves <c>/metrics</c> on the metrics port only, and nothing else there; counts every API
+    /// request by method, route and status.
+    /// </summary>
+    public static void Map(WebApplication app, HostSettings settings)
+    {
+        if (settings.MetricsPort > 0)
+        {
+            app.UseWhen(
+                context => context.Connection.LocalPort == settings.MetricsPort,
+                metricsPort =>
+                {
+                    metricsPort.UseOpenTelemetryPrometheusScrapingEndpoint(MetricsPath);
+                    metricsPort.Run(context =>
+                    {
+                        context.Response.StatusCode = StatusCodes.Status404NotFound;
+                        return Task.CompletedTask;
+                    });
+                });
+        }
+
+        var requests = app.Services.GetRequiredService<HttpRequestMetrics>();
+        app.Use(requests.InvokeAsync);
+    }
+}
+
+/// <summary>
+/// Counts API requests as the Go service does (<c>maas_api_http_requests_total</c> and
+/// <c>maas_api_http_request_duration_seconds</c>, labels method, route, status) and writes one
+/// log line per request with route, status and the user. The route is the endpoint's pattern,
+/// never the raw path, so no key id or other input becomes a tag. ASP.NET Core's own
+/// <c>http.server.request.duration</c> is exported beside it under its standard name.
+/// </summary>
+internal sealed partial class HttpRequestMetrics : IDisposable
+{
+    public const string MeterName = "Maas.Api";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _duration;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public HttpRequestMetrics(IMeterFactory meterFactory, TimeProvider time, ILogger<HttpRequestMetrics> logger)
+    {
+        _meter = meterFactory.Create(MeterName);
+        _requests = _meter.CreateCounter<long>("maas.api.http.requests", "{request}", "HTTP requests served, by method, route and status.");
+        _duration = _meter.CreateHistogram(
+            "maas.api.http.request.duration",
+            "s",
+            "HTTP request latency, by method, route and status.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+        _time = time;
+        _logger = logger;
+    }
+
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    {
+        var started = _time.GetTimestamp();
+        var status = StatusCodes.Status500InternalServerError;
+        try
+        {
+            await next(context).ConfigureAwait(false);
+            status = context.Response.StatusCode;
+        }
+        finally
+        {
+            var elapsed = _time.GetElapsedTime(started);
+            var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "";
+            var method = Method(context.Request.Method);
+            var statusText = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var tags = new TagList { { "method", method }, { "route", route }, { "status", statusText } };
+            _requests.Add(1, tags);
+            _duration.Record(elapsed.TotalSeconds, tags);
+            LogRequest(_logger, method, route, status, context.User.Identity?.Name ?? "", elapsed.TotalMilliseconds);
+        }
+    }
+
+    public void Dispose() => _meter.Dispose();
+
+    // A fixed set, so a client cannot grow the label's cardinality.
+    private static string Method(string method) => method switch
+    {
+        "GET" or "POST" or "PUT" or "DELETE" or "PATCH" or "HEAD" or "OPTIONS" => method,
+        _ => "_OTHER",
+    };
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "{Method} {Route} {Status} user={User} in {ElapsedMs:0.0} ms")]
+    private static partial void LogRequest(ILogger logger, string method, string route, int status, string user, double elapsedMs);
+}

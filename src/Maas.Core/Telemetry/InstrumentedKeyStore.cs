@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Maas.ApiKeys;
+
+namespace Maas.Telemetry;
+
+/// <summary>
+/// Wraps the registered <see cref="IKeyStore"/> so that every store call, whatever the storage
+/// package, records <c>maas.store.duration</c> and is a <c>store.*</c> span. Only the operation
+/// name is recorded: never an owner, key id or hash.
+/// </summary>
+internal sealed class InstrumentedKeyStore : IKeyStore
+{
+    private readonly IKeyStore _inner;
+    private readonly MaasMetrics _metrics;
+    private readonly TimeProvider _time;
+
+    public InstrumentedKeyStore(IKeyStore inner, MaasMetrics metrics, TimeProvider time)
+    {
+        _inner = inner;
+        _metrics = metrics;
+        _time = time;
+    }
+
+    /// <summary>Gets the store this one records calls to.</summary>
+    public IKeyStore Inner => _inner;
+
+    public async ValueTask AddAsync(ApiKeyRecord key, CancellationToken cancellationToken = default)
+    {
+        var call = Start("add");
+        try
+        {
+            await _inner.AddAsync(key, cancellationToken).ConfigureAwait(false);
+            call.Succeeded = true;
+        }
+        finally
+        {
+            Stop(call);
+        }
+    }
+
+    public IAsyncEnumerable<ApiKeyRecord> ListAsync(string owner, CancellationToken cancellationToken = default) =>
+        StreamAsync("list", _inner.ListAsync(owner, cancellationToken), cancellationToken);
+
+    public IAsyncEnumerable<byte[]> ListHashesAsync(CancellationToken cancellationToken = default) =>
+        StreamAsync("list_hashes", _inner.ListHashesAsync(cancellationToken), cancellationToken);
+
+    public async ValueTask<ApiKeyRecord?> GetAsync(string owner, string id, CancellationToken cancellationToken = default)
+    {
+        var call = Start("get");
+        try
+        {
+            var key = await _inner.GetAsync(owner, id, cancellationToken).ConfigureAwait(false);
+            call.Succeeded = true;
+            return key;
+        }
+        finally
+        {
+            Stop(call);
+        }
+    }
+
+    public async ValueTask<bool> RevokeAsync(string owner, string id, DateTimeOffset revokedAt, CancellationToken cancellationToken = default)
+    {
+        var call = Start("revoke");
+        try
+        {
+            var revoked = await _inner.RevokeAsync(owner, id, revokedAt, cancellationToken).ConfigureAwait(false);
+            call.Succeeded = true;
+            return revoked;
+        }
+        finally
+        {
+            Stop(call);
+        }
+    }
+
+    public async ValueTask<int> RevokeAllAsync(string owner, DateTimeOffset revokedBefore, CancellationToken cancellationToken = default)
+    {
+        var call = Start("revoke_all");
+        try
+        {
+            var count = await _inner.RevokeAllAsync(owner, revokedBefore, cancellationToken).ConfigureAwait(false);
+            call.Succeeded = true;
+            return count;
+        }
+        finally
+        {
+            Stop(call);
+        }
+    }
+
+    public async ValueTask<ApiKeyRecord?> FindByHashAsync(ReadOnlyMemory<byte> hash, CancellationToken cancellationToken = default)
+    {
+        var call = Start("find_by_hash");
+        try
+        {
+            var key = await _inner.FindByHashAsync(hash, cancellationToken).ConfigureAwait(false);
+            call.Succeeded = true;
+            return key;
+        }
+        finally
+        {
+            Stop(call);
+        }
+    }
+
+    public async ValueTask<DateTimeOffset?> GetRevokedBeforeAsync(string owner, CancellationToken cancellationToken = default)
+    {
+        var call = Start("get_revoked_before");
+        try
+        {
+            var revokedBefore = await _inner.GetRevokedBeforeAsync(owner, cancellationToken).ConfigureAwait(false);
+            call.Succeeded = true;
+            return revokedBefore;
+        }
+        finally
+        {
+            Stop(call);
+        }
+    }
+
+    public async ValueTask RecordUsageAsync(IReadOnlyCollection<KeyUsage> usages, CancellationToken cancellationToken = default)
+    {
+        var call = Start("record_usage");
+        try
+        {
+            await _inner.RecordUsageAsync(usages, cancellationToken).ConfigureAwait(false);
+            call.Succeeded = true;
+        }
+        finally
+        {
+            Stop(call);
+        }
+    }
+
+    // One store call that streams: timed and traced from the first read to the last.
+    private async IAsyncEnumerable<T> StreamAsync<T>(string operation, IAsyncEnumerable<T> source, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var call = Start(operation);
+        try
+        {
+            await foreach (var item in source.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                yield return item;
+            }
+
+            call.Succeeded = true;
+        }
+        finally
+        {
+            Stop(call);
+        }
+    }
+
+    private StoreCall Start(string operation)
+    {
+        var activity = MaasMetrics.ActivitySource.StartActivity("store." + operation, ActivityKind.Client);
+        activity?.SetTag("maas.store.operation", operation);
+        return new StoreCall(operation, _time.GetTimestamp(), activity);
+    }
+
+    private void Stop(StoreCall call)
+    {
+        _metrics.StoreCalled(call.Operation, call.Succeeded, _time.GetElapsedTime(call.Started));
+        if (call.Activity is { } activity)
+        {
+            if (!call.Succeeded)
+            {
+                activity.SetStatus(ActivityStatusCode.Error);
+            }
+
+            activity.Dispose();
+        }
+    }
+
+    private sealed class StoreCall(string operation, long started, Activity? activity)
+    {
+        public string Operation { get; } = operation;
+
+        public long Started { get; } = started;
+
+        public Activity? Activity { get; } = activity;
+
+        public bool Succeeded { get; set; }
+    }
+}
