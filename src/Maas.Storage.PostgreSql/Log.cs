@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 2112, Level = LogLevel.Information, Message = "Revocation listener reconnected; caches resynchronize")]
     public static partial void ListenerResynchronized(ILogger logger);
 
+    [LoggerMessage(EventId = 2114, Level = LogLevel.Warning, Message = "Revocation listener's PostgreSQL connection did not answer a ping within {PingTimeout} after {PingInterval} of silence; reconnecting")]
+    public static partial void ListenerHung(ILogger logger, TimeSpan pingInterval, TimeSpan pingTimeout);
+
     [LoggerMessage(EventId = 2113, Level = LogLevel.Error, Message = "A revocation subscriber failed")]
     public static partial void SubscriberFailed(ILogger logger, Exception exception);
 

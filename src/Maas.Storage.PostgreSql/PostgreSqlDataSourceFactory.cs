@@ -23,6 +23,8 @@ internal static class PostgreSqlDataSourceFactory
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxOpenConnections, 1, nameof(options.MaxOpenConnections));
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxIdleConnections, nameof(options.MaxIdleConnections));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ConnectionMaxLifetime, TimeSpan.Zero, nameof(options.ConnectionMaxLifetime));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.ListenerPingInterval, TimeSpan.Zero, nameof(options.ListenerPingInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.ListenerPingTimeout, TimeSpan.Zero, nameof(options.ListenerPingTimeout));
 
         var source = PostgreSqlConnectionUrl.ToConnectionString(options.ConnectionUrl);
         var builder = new NpgsqlConnectionStringBuilder(source)

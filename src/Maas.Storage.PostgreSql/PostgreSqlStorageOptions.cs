@@ -42,4 +42,23 @@ public sealed class PostgreSqlStorageOptions
     /// <value>The default is 300 seconds.</value>
     [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
     public TimeSpan ConnectionMaxLifetime { get; set; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>
+    /// Gets or sets how long the revocation listener's connection may stay silent before the
+    /// listener pings it (<c>SELECT 1</c>). With <see cref="ListenerPingTimeout"/> it bounds how long
+    /// a silently hung listening connection (a stuck proxy, a dropped NAT entry) delays revocations
+    /// on this replica: about <see cref="ListenerPingInterval"/> + <see cref="ListenerPingTimeout"/>.
+    /// </summary>
+    /// <value>The default is 5 seconds. Must be positive.</value>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
+    public TimeSpan ListenerPingInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Gets or sets how long the listener waits for the answer to its ping before it drops the
+    /// connection, reconnects and tells the caches to forget everything (so a revocation is
+    /// delayed, never missed).
+    /// </summary>
+    /// <value>The default is 3 seconds. Must be positive.</value>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
+    public TimeSpan ListenerPingTimeout { get; set; } = TimeSpan.FromSeconds(3);
 }

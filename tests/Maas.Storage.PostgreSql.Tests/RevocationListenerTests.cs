@@ -1,6 +1,8 @@
 using Maas.ApiKeys;
 using Maas.Revocation;
 using Maas.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Maas.Storage.PostgreSql.Tests;
 
@@ -135,6 +137,77 @@ public sealed class RevocationListenerTests(PostgreSqlServer server)
         var received = Expect(signalB, e => e.KeyId == key.Id);
         await storeA.RevokeAsync("carol", key.Id, TestKeys.Epoch);
         Assert.Equal("carol", (await received.WaitAsync(Patience)).Owner);
+    }
+
+    [Fact]
+    public async Task A_silently_hung_listening_connection_is_replaced_resynchronized_and_misses_no_revocation()
+    {
+        await using var database = await TestDatabase.CreateAsync(server);
+        var storeA = await database.CreateInitializedStoreAsync();
+        await using var relay = new TcpRelay(server.Host, server.Port);
+        var options = new PostgreSqlStorageOptions
+        {
+            ConnectionUrl = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Port = relay.Port }.ConnectionString,
+            ListenerPingInterval = TimeSpan.FromSeconds(1),
+            ListenerPingTimeout = TimeSpan.FromSeconds(1),
+        };
+        var signalB = new RevocationSignal();
+        var listener = await database.StartListenerAsync(signalB, options: options);
+        var firstBackend = listener.BackendProcessId;
+        Assert.NotNull(firstBackend);
+        var duringHang = TestKeys.Create("erin");
+        await storeA.AddAsync(duringHang);
+        var revokeStarted = false;
+
+        // Reaches the subscriber either as its own event or as a resynchronization published after
+        // it was committed (its notification was lost in the hung connection).
+        var revocationCovered = Expect(signalB, e => e.KeyId == duringHang.Id || (e.Resynchronize && Volatile.Read(ref revokeStarted)));
+        var resynchronized = Expect(signalB, e => e.Resynchronize);
+
+        // No error, no close: the connection just goes silent. Npgsql's own timeouts (30 s command
+        // timeout, then the cancel request) would take longer than Patience; the 1 s + 1 s ping bound does not.
+        relay.BlackHoleOpenConnections();
+        Volatile.Write(ref revokeStarted, true);
+        Assert.True(await storeA.RevokeAsync("erin", duringHang.Id, TestKeys.Epoch));
+
+        Assert.Equal(string.Empty, (await resynchronized.WaitAsync(Patience)).Owner);
+        await revocationCovered.WaitAsync(Patience);
+        Assert.NotNull(listener.BackendProcessId);
+        Assert.NotEqual(firstBackend, listener.BackendProcessId);
+
+        // The replacement connection (through the relay, which forwards new connections) receives again.
+        var afterHang = TestKeys.Create("frank");
+        await storeA.AddAsync(afterHang);
+        var received = Expect(signalB, e => e.KeyId == afterHang.Id);
+        Assert.True(await storeA.RevokeAsync("frank", afterHang.Id, TestKeys.Epoch));
+        Assert.Equal("frank", (await received.WaitAsync(Patience)).Owner);
+    }
+
+    [Theory]
+    [InlineData(0, 3000, "ListenerPingInterval")]
+    [InlineData(-1000, 3000, "ListenerPingInterval")]
+    [InlineData(5000, 0, "ListenerPingTimeout")]
+    [InlineData(5000, -1, "ListenerPingTimeout")]
+    public void A_non_positive_listener_ping_bound_is_refused_at_start(int intervalMilliseconds, int timeoutMilliseconds, string option)
+    {
+        var maas = new ServiceCollection().AddMaasCore();
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => maas.UsePostgreSqlStorage(o =>
+        {
+            o.ConnectionUrl = "postgresql://u:p@127.0.0.1/db";
+            o.ListenerPingInterval = TimeSpan.FromMilliseconds(intervalMilliseconds);
+            o.ListenerPingTimeout = TimeSpan.FromMilliseconds(timeoutMilliseconds);
+        }));
+
+        Assert.Equal(option, error.ParamName);
+    }
+
+    [Fact]
+    public void The_listener_ping_bounds_default_to_5_s_of_silence_and_3_s_for_the_answer()
+    {
+        var options = new PostgreSqlStorageOptions();
+
+        Assert.Equal((TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3)), (options.ListenerPingInterval, options.ListenerPingTimeout));
     }
 
     [Fact]

@@ -45,16 +45,23 @@ internal sealed class TestDatabase : IAsyncDisposable
         return store;
     }
 
-    /// <summary>Creates and starts a listener on its own unpooled data source, publishing into <paramref name="signal"/>.</summary>
-    public async Task<PostgreSqlRevocationListener> StartListenerAsync(RevocationSignal signal, KeyCreationSignal? creations = null)
+    /// <summary>
+    /// Creates and starts a listener on its own unpooled data source (made from <paramref name="options"/>
+    /// when given, with its ping bounds), publishing into <paramref name="signal"/>.
+    /// </summary>
+    public async Task<PostgreSqlRevocationListener> StartListenerAsync(
+        RevocationSignal signal, KeyCreationSignal? creations = null, PostgreSqlStorageOptions? options = null)
     {
+        options ??= Options;
         var listener = Own(new PostgreSqlRevocationListener(
-            Own(PostgreSqlDataSourceFactory.CreateForListener(Options)),
+            Own(PostgreSqlDataSourceFactory.CreateForListener(options)),
             signal,
             creations: creations)
         {
             InitialReconnectDelay = TimeSpan.FromMilliseconds(50),
             MaxReconnectDelay = TimeSpan.FromMilliseconds(500),
+            PingInterval = options.ListenerPingInterval,
+            PingTimeout = options.ListenerPingTimeout,
         });
         await listener.StartAsync(CancellationToken.None);
         return listener;

@@ -56,6 +56,8 @@ public static class MaasPostgreSqlStorageExtensions
     /// <summary>The pooled source of the store and the unpooled one of the listener.</summary>
     private sealed class PostgreSqlDataSources(PostgreSqlStorageOptions options, ILoggerFactory? loggerFactory) : IAsyncDisposable
     {
+        public PostgreSqlStorageOptions Options { get; } = options;
+
         public Npgsql.NpgsqlDataSource Store { get; } = PostgreSqlDataSourceFactory.Create(options, loggerFactory);
 
         public Npgsql.NpgsqlDataSource Listener { get; } = PostgreSqlDataSourceFactory.CreateForListener(options, loggerFactory);
@@ -81,7 +83,11 @@ public static class MaasPostgreSqlStorageExtensions
         PostgreSqlDataSources sources, RevocationSignal signal, KeyCreationSignal creations, ILogger<PostgreSqlRevocationListener>? logger = null)
         : IHostedService, IAsyncDisposable
     {
-        private readonly PostgreSqlRevocationListener _listener = new(sources.Listener, signal, TimeProvider.System, logger, creations);
+        private readonly PostgreSqlRevocationListener _listener = new(sources.Listener, signal, TimeProvider.System, logger, creations)
+        {
+            PingInterval = sources.Options.ListenerPingInterval,
+            PingTimeout = sources.Options.ListenerPingTimeout,
+        };
 
         public Task StartAsync(CancellationToken cancellationToken) => _listener.StartAsync(cancellationToken);
 

@@ -14,8 +14,10 @@ namespace Maas.Storage.PostgreSql.Revocation;
 /// <remarks>
 /// When the connection drops it reconnects with exponential backoff and, once listening again,
 /// publishes a <see cref="RevocationEvent.Resynchronize"/> event: caches drop everything, so a
-/// revocation committed while it was away is never missed, only delayed. An idle connection is
-/// probed periodically, so a silently dead one is noticed too. The replica's own revocations
+/// revocation committed while it was away is never missed, only delayed. A connection silent for
+/// <see cref="PingInterval"/> is pinged; one that does not answer within <see cref="PingTimeout"/>
+/// (a stuck proxy or a dropped NAT entry hangs without any error) is abandoned and replaced the
+/// same way, so a hang delays revocations by about the sum of the two. The replica's own revocations
 /// come back through the channel as well; publishing them twice is harmless.
 /// <see cref="StartAsync"/> and <see cref="StopAsync"/> have <c>IHostedService</c>'s shape.
 /// </remarks>
@@ -30,6 +32,7 @@ internal sealed class PostgreSqlRevocationListener : IAsyncDisposable
     private CancellationTokenSource? _stopping;
     private Task _loop = Task.CompletedTask;
     private volatile NpgsqlConnection? _connection;
+    private Task _abandoned = Task.CompletedTask;
 
     /// <summary>Creates the listener.</summary>
     /// <param name="dataSource">Where to connect; the listener opens one connection from it and keeps it (prefer an unpooled data source).</param>
@@ -61,9 +64,13 @@ internal sealed class PostgreSqlRevocationListener : IAsyncDisposable
     /// <value>The default is 5 seconds.</value>
     public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Gets or sets how long the connection may stay silent before it is probed with a query.</summary>
-    /// <value>The default is 15 seconds.</value>
-    public TimeSpan ProbeInterval { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>Gets or sets how long the connection may stay silent before it is pinged with a query.</summary>
+    /// <value>The default is 5 seconds (<see cref="PostgreSqlStorageOptions.ListenerPingInterval"/>).</value>
+    public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets how long a ping may go unanswered before the connection is taken for hung and replaced.</summary>
+    /// <value>The default is 3 seconds (<see cref="PostgreSqlStorageOptions.ListenerPingTimeout"/>).</value>
+    public TimeSpan PingTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>Gets the server process id of the listening connection, or <see langword="null"/> while disconnected (for diagnostics and tests).</summary>
     public int? BackendProcessId => _connection?.ProcessID;
@@ -118,6 +125,9 @@ internal sealed class PostgreSqlRevocationListener : IAsyncDisposable
         try
         {
             await _loop.WaitAsync(cancellationToken).ConfigureAwait(false);
+
+            // Connections given up as hung close once Npgsql has broken them.
+            await _abandoned.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -183,14 +193,19 @@ internal sealed class PostgreSqlRevocationListener : IAsyncDisposable
                     while (true)
                     {
                         failures = 0;
-                        if (!await connection.WaitAsync(ProbeInterval, stopping).ConfigureAwait(false))
+                        if (!await connection.WaitAsync(PingInterval, stopping).ConfigureAwait(false)
+                            && !await PingAsync(connection, stopping).ConfigureAwait(false))
                         {
-                            using var probe = new NpgsqlCommand("SELECT 1", connection);
-                            await probe.ExecuteNonQueryAsync(stopping).ConfigureAwait(false);
+                            // Hung (or stopping): the connection is abandoned; reconnect at once.
+                            connection = null;
+                            stopping.ThrowIfCancellationRequested();
+                            resynchronize = true;
+                            Log.ListenerHung(_logger, PingInterval, PingTimeout);
+                            break;
                         }
                     }
                 }
-                catch (Exception ex) when (!stopping.IsCancellationRequested)
+                catch (Exception ex) when (!stopping.IsCancellationRequested && connection is not null)
                 {
                     await CloseAsync(connection).ConfigureAwait(false);
                     connection = null;
@@ -205,9 +220,9 @@ internal sealed class PostgreSqlRevocationListener : IAsyncDisposable
                 }
             }
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        catch (Exception ex) when (stopping.IsCancellationRequested && ex is OperationCanceledException or NpgsqlException or IOException or TimeoutException)
         {
-            // Stopping.
+            // Stopping; an operation cut short by it may fail with the connection it broke.
         }
         finally
         {
@@ -218,6 +233,68 @@ internal sealed class PostgreSqlRevocationListener : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Pings the connection. Returns <see langword="false"/> when no answer came within
+    /// <see cref="PingTimeout"/> (or the listener is stopping while the ping is in flight); the
+    /// connection is then abandoned: no longer listened to, and closed once Npgsql has broken it.
+    /// </summary>
+    /// <remarks>
+    /// The bound is kept here rather than by Npgsql's command timeout: on a timeout Npgsql first
+    /// sends a cancel request over a new connection, which can itself take up to the connect
+    /// timeout, and the listener must not wait for that before reconnecting.
+    /// </remarks>
+    private async Task<bool> PingAsync(NpgsqlConnection connection, CancellationToken stopping)
+    {
+        var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var ping = ExecutePingAsync(connection, cancel.Token);
+        try
+        {
+            await ping.WaitAsync(PingTimeout, _timeProvider, stopping).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException && !ping.IsCompleted)
+        {
+            _connection = null;
+            connection.Notification -= OnNotification;
+            var abandoned = Task.Run(() => AbandonAsync(connection, ping, cancel), CancellationToken.None);
+            _abandoned = Task.WhenAll(_abandoned, abandoned);
+            return false;
+        }
+        finally
+        {
+            if (ping.IsCompleted)
+            {
+                cancel.Dispose();
+            }
+        }
+    }
+
+    private static async Task ExecutePingAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        using var probe = new NpgsqlCommand("SELECT 1", connection);
+        await probe.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task AbandonAsync(NpgsqlConnection connection, Task ping, CancellationTokenSource cancel)
+    {
+        try
+        {
+            // Npgsql answers the cancellation by sending a cancel request and breaking the connection.
+            await cancel.CancelAsync().ConfigureAwait(false);
+            await ping.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException or OperationCanceledException or TimeoutException)
+        {
+            // Expected: the ping was cancelled or the connection broke.
+        }
+        finally
+        {
+            cancel.Dispose();
+        }
+
+        await CloseAsync(connection).ConfigureAwait(false);
+    }
+
     private TimeSpan Backoff(int failures)
     {
         var delay = InitialReconnectDelay * Math.Pow(2, Math.Min(failures, 16));
@@ -226,7 +303,7 @@ internal sealed class PostgreSqlRevocationListener : IAsyncDisposable
 
     private async Task CloseAsync(NpgsqlConnection connection)
     {
-        _connection = null;
+        Interlocked.CompareExchange(ref _connection, null, connection);
         connection.Notification -= OnNotification;
         try
         {
