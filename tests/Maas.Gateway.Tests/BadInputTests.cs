@@ -36,6 +36,20 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task A_model_name_that_is_not_UTF8_is_400_and_never_reaches_the_upstream()
+    {
+        await using var upstream = await RecordingUpstream.StartAsync();
+        await using var gateway = await GatewayServer.StartAsync(upstream.BaseAddress);
+        using var client = gateway.Client(await gateway.TokenAsync());
+        byte[] body = [.. "{\"model\":\"test"u8, 0x90, .. "/model\"}"u8];
+
+        using var response = await client.PostAsync("/v1/chat/completions", new ByteArrayContent(body));
+
+        await AssertOpenAiErrorAsync(response, 400, "bad_request");
+        Assert.Empty(upstream.Requests);
+    }
+
+    [Fact]
     public async Task A_body_over_one_mebibyte_is_413()
     {
         await using var upstream = await RecordingUpstream.StartAsync();

@@ -78,6 +78,12 @@ internal readonly record struct ModelRequest(string? Model, bool Stream, bool Ha
             error = "The request body is not valid JSON.";
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // Utf8JsonReader checks a string's UTF-8 only when it is read (GetString).
+            error = "The request body is not valid UTF-8 JSON.";
+            return null;
+        }
 
         return new ModelRequest(model, stream, hasStreamOptions, includeUsage, maxTokens);
     }
