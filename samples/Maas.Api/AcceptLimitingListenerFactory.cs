@@ -28,12 +28,25 @@ internal sealed class AcceptLimitingListenerFactory(IConnectionListenerFactory t
     private sealed class Listener(IConnectionListener inner, int limit) : IConnectionListener
     {
         private readonly SemaphoreSlim _slots = new(limit, limit);
+        private readonly CancellationTokenSource _unbound = new();
 
         public EndPoint EndPoint => inner.EndPoint;
 
         public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
         {
-            await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            // At the limit, wait for a slot; unbinding ends the wait (shutdown must not hang on a full house).
+            using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _unbound.Token))
+            {
+                try
+                {
+                    await _slots.WaitAsync(wait.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (_unbound.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    return null;
+                }
+            }
+
             ConnectionContext? connection;
             try
             {
@@ -69,12 +82,17 @@ internal sealed class AcceptLimitingListenerFactory(IConnectionListenerFactory t
             }
         }
 
-        public ValueTask UnbindAsync(CancellationToken cancellationToken = default) => inner.UnbindAsync(cancellationToken);
+        public async ValueTask UnbindAsync(CancellationToken cancellationToken = default)
+        {
+            await _unbound.CancelAsync().ConfigureAwait(false);
+            await inner.UnbindAsync(cancellationToken).ConfigureAwait(false);
+        }
 
         public async ValueTask DisposeAsync()
         {
             await inner.DisposeAsync().ConfigureAwait(false);
             _slots.Dispose();
+            _unbound.Dispose();
         }
     }
 

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using Maas.Api;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -63,5 +66,28 @@ public sealed class ConnectionLimitsTests
             using var client = server.CreateClient();
             Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
         }
+    }
+
+    [Fact]
+    public async Task At_the_connection_limit_the_host_stops_accepting_and_serves_a_waiting_connection_once_one_closes()
+    {
+        await using var server = await MaasApiServer.StartAsync(configure: builder => builder.Configuration["Kestrel:Limits:MaxConcurrentConnections"] = "2");
+        var endpoint = new IPEndPoint(IPAddress.Loopback, server.BaseAddress.Port);
+        using var first = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        using var second = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await first.ConnectAsync(endpoint);
+        await second.ConnectAsync(endpoint);
+
+        // The third connection waits in the kernel's backlog: accepting and closing it (Kestrel's own
+        // limit) would end it with no answer.
+        using var third = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await third.ConnectAsync(endpoint);
+        await third.SendAsync("GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"u8.ToArray());
+        var buffer = new byte[4096];
+        var received = third.ReceiveAsync(buffer);
+
+        first.Dispose();
+        var count = await received.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.StartsWith("HTTP/1.1 200", Encoding.ASCII.GetString(buffer, 0, count), StringComparison.Ordinal);
     }
 }
