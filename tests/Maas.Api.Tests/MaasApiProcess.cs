@@ -28,7 +28,7 @@ internal sealed class MaasApiProcess : IAsyncDisposable
 
     public static async Task<MaasApiProcess> StartAsync(IEnumerable<string> args)
     {
-        var port = PrometheusServer.FindFreePort();
+        var port = FreePort.OnLoopback();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(HostPaths.MaasApiDll);
         start.ArgumentList.Add("--address=127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));

@@ -57,7 +57,7 @@ public sealed class PackageConsumerTests
         await File.WriteAllTextAsync(Path.Combine(work.Path, "Directory.Packages.props"), "<Project />");
         await RunAsync(app, "build", "-c", "Release", "--packages", work.Combine("packages"), "-o", work.Combine("out"));
 
-        var port = PrometheusServer.FindFreePort();
+        var port = FreePort.OnLoopback();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = work.Combine("out") };
         start.ArgumentList.Add(work.Combine("out", "App.dll"));
         start.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");

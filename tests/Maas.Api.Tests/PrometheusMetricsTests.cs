@@ -16,7 +16,7 @@ public sealed class PrometheusMetricsTests
     [Fact]
     public async Task Prometheus_scrapes_the_metrics_port_and_PromQL_returns_the_traffic()
     {
-        var metricsPort = PrometheusServer.FindFreePort();
+        var metricsPort = FreePort.OnLoopback();
         await using var host = await MaasApiServer.StartAsync(["--metrics-port", metricsPort.ToString(CultureInfo.InvariantCulture)]);
         using var alice = host.CreateClient("alice", "system:authenticated");
 

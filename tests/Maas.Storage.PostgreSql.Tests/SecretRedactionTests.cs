@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Maas.ApiKeys;
 using Maas.Testing;
 
@@ -32,7 +30,7 @@ public sealed class SecretRedactionTests(PostgreSqlServer server)
     public async Task Unreachable_host_error_does_not_contain_the_password()
     {
         await using var database = await TestDatabase.CreateAsync(server);
-        var url = $"postgresql://{PostgreSqlServer.SuperuserName}:{Uri.EscapeDataString(server.Password)}@127.0.0.1:{ClosedPort()}/{database.Name}?connect_timeout=2";
+        var url = $"postgresql://{PostgreSqlServer.SuperuserName}:{Uri.EscapeDataString(server.Password)}@127.0.0.1:{FreePort.OnLoopback()}/{database.Name}?connect_timeout=2";
         var store = new PostgreSqlKeyStore(database.CreateDataSource(new PostgreSqlStorageOptions { ConnectionUrl = url }));
 
         var error = await Assert.ThrowsAsync<StoreUnavailableException>(async () => await store.AddAsync(TestKeys.Create("alice")));
@@ -52,12 +50,5 @@ public sealed class SecretRedactionTests(PostgreSqlServer server)
 
         Assert.DoesNotContain(server.Password, connection.ConnectionString, StringComparison.Ordinal);
         Assert.DoesNotContain(server.Password, dataSource.ConnectionString, StringComparison.Ordinal);
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port; // Closed again when disposed: nothing listens there.
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
@@ -66,7 +65,7 @@ public sealed class PostgreSqlServer : IAsyncLifetime
         _binDirectory = FindBinDirectory();
         MajorVersion = await ReadMajorVersionAsync(_binDirectory).ConfigureAwait(false);
         _root = Directory.CreateTempSubdirectory("maas-pg-").FullName;
-        Port = FindFreePort();
+        Port = FreePort.OnLoopback();
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
 
         if (IsRoot)
@@ -342,15 +341,6 @@ public sealed class PostgreSqlServer : IAsyncLifetime
         var marker = output.IndexOf(')', StringComparison.Ordinal);
         var version = output[(marker + 1)..].Trim().Split('.', ' ')[0];
         return int.Parse(version, NumberStyles.None, CultureInfo.InvariantCulture);
-    }
-
-    private static int FindFreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private async Task<string> RunAsync(string fileName, IReadOnlyList<string> arguments, bool asPostgres, CancellationToken cancellationToken = default)

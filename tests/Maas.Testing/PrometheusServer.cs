@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
@@ -147,7 +146,7 @@ public sealed class PrometheusServer : IAsyncDisposable
 
     private async Task StartCoreAsync(string target, CancellationToken cancellationToken)
     {
-        var port = FindFreePort();
+        var port = FreePort.OnLoopback();
         BaseAddress = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"));
         var config = _directory.Combine("prometheus.yml");
         await File.WriteAllTextAsync(config, $"""
@@ -230,16 +229,6 @@ public sealed class PrometheusServer : IAsyncDisposable
         }
 
         throw new InvalidOperationException($"{name} was not found on PATH: install it with `apt-get install prometheus` (./test.sh does so when run as root).");
-    }
-
-    /// <summary>Returns a TCP port free on 127.0.0.1 now (for a server the test starts next).</summary>
-    public static int FindFreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private void Append(string? line)

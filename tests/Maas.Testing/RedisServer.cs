@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
@@ -36,7 +35,7 @@ public sealed class RedisServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _directory = new TemporaryDirectory();
-        Port = FindFreePort();
+        Port = FreePort.OnLoopback();
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
         await StartAgainAsync().ConfigureAwait(false);
     }
@@ -170,15 +169,6 @@ public sealed class RedisServer : IAsyncLifetime
         }
 
         throw new InvalidOperationException("redis-server was not found on PATH: install it with `apt-get install redis-server` (./test.sh does so when run as root).");
-    }
-
-    private static int FindFreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private async Task WaitUntilAnsweringAsync(Process process, CancellationToken cancellationToken)
