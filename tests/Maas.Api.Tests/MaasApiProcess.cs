@@ -26,7 +26,7 @@ internal sealed class MaasApiProcess : IAsyncDisposable
 
     public ConcurrentQueue<string> Output { get; } = new();
 
-    public static async Task<MaasApiProcess> StartAsync(IEnumerable<string> args)
+    public static async Task<MaasApiProcess> StartAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var port = FreePort.OnLoopback();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -39,6 +39,11 @@ internal sealed class MaasApiProcess : IAsyncDisposable
 
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["METRICS_PORT"] = "0";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start maas-api.");
         var host = new MaasApiProcess(process, new Uri($"http://127.0.0.1:{port}"));
         process.OutputDataReceived += (_, e) => host.Append(e.Data);

@@ -1,23 +1,36 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Net;
+using System.Net.Http.Headers;
+using System.Reflection;
+using System.Reflection.Emit;
+using System.Reflection.Metadata;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Maas.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 
 namespace Maas.Api.Tests;
 
 /// <summary>
 /// The packages as published work in a fresh app: they are packed to a local feed, and the app in
 /// README (PackageConsumer/Program.cs, no project reference) restores from that feed plus the
-/// normal NuGet source, builds, runs on Kestrel and issues a token and a key.
+/// normal NuGet source, builds, runs on Kestrel, issues a token and a key, and calls a model through
+/// the gateway with that key. Both tests pack the same projects, so they run one after the other (one class).
 /// </summary>
-public sealed class PackageConsumerTests
+public sealed partial class PackageConsumerTests
 {
-    private static readonly string[] Packages = ["Maas.Core", "Maas.Storage", "Maas.Storage.Sqlite", "Maas.Storage.PostgreSql", "Maas.Hosting.AspNetCore"];
+    private static readonly string[] Packages = ["Maas.Core", "Maas.Storage", "Maas.Storage.Sqlite", "Maas.Storage.PostgreSql", "Maas.Hosting.AspNetCore", "Maas.Gateway"];
+
+    // The SourceLink custom debug information of a portable PDB (its JSON maps local paths to URLs).
+    private static readonly Guid SourceLinkKind = new("CC110556-A091-4D38-9FEC-25AB9A351A6A");
 
     [Fact]
-    public async Task A_fresh_app_built_from_the_local_packages_issues_a_token_and_a_key()
+    public async Task A_fresh_app_built_from_the_local_packages_issues_a_token_and_a_key_and_calls_a_model_with_it()
     {
         using var work = new TemporaryDirectory();
         var feed = Directory.CreateDirectory(work.Combine("feed")).FullName;
@@ -36,6 +49,9 @@ public sealed class PackageConsumerTests
             Assert.Contains("<license type=\"expression\">Apache-2.0</license>", manifest, StringComparison.Ordinal);
             Assert.Contains("<repository type=\"git\" url=\"https://github.com/maas-dotnet/maas\"", manifest, StringComparison.Ordinal);
             Assert.Contains("<readme>README.md</readme>", manifest, StringComparison.Ordinal);
+            var commit = RepositoryCommit().Match(manifest);
+            Assert.True(commit.Success, package + ": the nuspec names no commit");
+            Assert.Equal($"https://raw.githubusercontent.com/maas-dotnet/maas/{commit.Groups[1].Value}/*", await SourceLinkTargetAsync(Path.Combine(feed, $"{package}.{version}.snupkg"), package));
         }
 
         var app = Directory.CreateDirectory(work.Combine("app")).FullName;
@@ -57,10 +73,14 @@ public sealed class PackageConsumerTests
         await File.WriteAllTextAsync(Path.Combine(work.Path, "Directory.Packages.props"), "<Project />");
         await RunAsync(app, "build", "-c", "Release", "--packages", work.Combine("packages"), "-o", work.Combine("out"));
 
+        // The model behind the gateway: a tiny OpenAI-style upstream that answers with usage and
+        // remembers the headers the gateway forwarded.
+        await using var model = await EchoModel.StartAsync();
         var port = FreePort.OnLoopback();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = work.Combine("out") };
         start.ArgumentList.Add(work.Combine("out", "App.dll"));
         start.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");
+        start.ArgumentList.Add($"--ModelUpstream={model.BaseAddress}");
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         using var process = Process.Start(start)!;
         var output = new StringBuilder();
@@ -95,7 +115,23 @@ public sealed class PackageConsumerTests
             Assert.StartsWith("ey", JsonDocument.Parse(await token.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString(), StringComparison.Ordinal);
             using var key = await alice.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"first"}"""));
             Assert.Equal(HttpStatusCode.Created, key.StatusCode);
-            Assert.StartsWith("sk-maas-", JsonDocument.Parse(await key.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString(), StringComparison.Ordinal);
+            var apiKey = JsonDocument.Parse(await key.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
+            Assert.StartsWith("sk-maas-", apiKey, StringComparison.Ordinal);
+
+            // The gateway package: the key calls the model through the app, which forwards the
+            // call without the credential and with the user.
+            using var withKey = new HttpClient { BaseAddress = alice.BaseAddress };
+            withKey.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+            using var completion = await withKey.PostAsync("/llm/echo/v1/chat/completions", MaasApiServer.Json("""{"model":"echo","messages":[{"role":"user","content":"hi"}]}"""));
+            Assert.True(completion.StatusCode == HttpStatusCode.OK, await completion.Content.ReadAsStringAsync() + output);
+            Assert.Equal("echoed", JsonDocument.Parse(await completion.Content.ReadAsStringAsync()).RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+            var forwarded = Assert.Single(model.Calls);
+            Assert.Equal("/v1/chat/completions", forwarded.Path);
+            Assert.Equal("alice", forwarded.User);
+            Assert.Null(forwarded.Authorization);
+            using var usage = await withKey.GetAsync("/v1/usage");
+            Assert.Equal(HttpStatusCode.OK, usage.StatusCode);
+            Assert.Equal(1, JsonDocument.Parse(await usage.Content.ReadAsStringAsync()).RootElement.GetProperty("requests").GetProperty("used").GetInt32());
         }
         finally
         {
@@ -104,9 +140,80 @@ public sealed class PackageConsumerTests
         }
     }
 
+    /// <summary>
+    /// The shipped API is the package of the last release (see README, "Packages"): the SDK's package
+    /// validation compares the new package with it and fails the pack when a public type or member
+    /// the release had is gone. Shown on a real package: against itself the pack passes; against a
+    /// release that had one more public type, the pack fails naming it.
+    /// </summary>
+    [Fact]
+    public async Task Packing_fails_when_a_public_type_of_the_shipped_package_is_gone()
+    {
+        const string Package = "Maas.Storage.Sqlite";
+        using var work = new TemporaryDirectory();
+        var project = Path.Combine("src", Package, Package + ".csproj");
+        var released = Directory.CreateDirectory(work.Combine("released")).FullName;
+        await RunAsync(HostPaths.RepositoryRoot, "pack", project, "-c", Configuration, "--no-build", "-o", released, "-p:PackageVersion=0.1.0");
+        var baseline = Path.Combine(released, Package + ".0.1.0.nupkg");
+
+        await RunAsync(HostPaths.RepositoryRoot, "pack", project, "-c", Configuration, "--no-build", "-o", work.Combine("next"), "-p:PackageVersion=0.1.1", "-p:PackageValidationBaselinePath=" + baseline);
+
+        // The release as if it had shipped a public type that this build no longer has.
+        var withRemovedType = work.Combine(Package + ".0.1.0-with-removed-type.nupkg");
+        File.Copy(baseline, withRemovedType);
+        using (var zip = ZipFile.Open(withRemovedType, ZipArchiveMode.Update))
+        {
+            var entry = zip.GetEntry($"lib/net10.0/{Package}.dll")!;
+            var version = AssemblyName.GetAssemblyName(Path.Combine(HostPaths.RepositoryRoot, "src", Package, "bin", Configuration, "net10.0", Package + ".dll")).Version;
+            entry.Delete();
+            await using var dll = zip.CreateEntry($"lib/net10.0/{Package}.dll").Open();
+            AssemblyWithOneType(Package, version, Package + ".RemovedSinceRelease").Save(dll);
+        }
+
+        var (exitCode, output) = await TryRunAsync(HostPaths.RepositoryRoot, "pack", project, "-c", Configuration, "--no-build", "-o", work.Combine("broken"), "-p:PackageVersion=0.1.1", "-p:PackageValidationBaselinePath=" + withRemovedType);
+        Assert.True(exitCode != 0, output);
+        Assert.Matches($"CP0001.*{Package}.RemovedSinceRelease", output);
+    }
+
+    private static PersistedAssemblyBuilder AssemblyWithOneType(string name, Version? version, string type)
+    {
+        var assembly = new PersistedAssemblyBuilder(new AssemblyName(name) { Version = version }, typeof(object).Assembly);
+        assembly.DefineDynamicModule(name).DefineType(type, TypeAttributes.Public | TypeAttributes.Abstract | TypeAttributes.Sealed).CreateType();
+        return assembly;
+    }
+
+    /// <summary>The target of the SourceLink map in the package's symbols (one root, the repository at its commit).</summary>
+    private static async Task<string> SourceLinkTargetAsync(string snupkg, string package)
+    {
+        using var zip = ZipFile.OpenRead(snupkg);
+        using var pdb = new MemoryStream();
+        await using (var entry = zip.Entries.Single(e => e.FullName == $"lib/net10.0/{package}.pdb").Open())
+        {
+            await entry.CopyToAsync(pdb);
+        }
+
+        pdb.Position = 0;
+        using var provider = MetadataReaderProvider.FromPortablePdbStream(pdb);
+        var reader = provider.GetMetadataReader();
+        var sourceLink = reader.CustomDebugInformation
+            .Select(reader.GetCustomDebugInformation)
+            .Single(info => reader.GetGuid(info.Kind) == SourceLinkKind);
+        using var map = JsonDocument.Parse(reader.GetBlobBytes(sourceLink.Value));
+        return Assert.Single(map.RootElement.GetProperty("documents").EnumerateObject()).Value.GetString()!;
+    }
+
+    [GeneratedRegex("""<repository type="git" url="https://github.com/maas-dotnet/maas"[^>]* commit="([0-9a-f]{40})" />""")]
+    private static partial Regex RepositoryCommit();
+
     private static string Configuration => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
 
     private static async Task RunAsync(string directory, params string[] args)
+    {
+        var (exitCode, output) = await TryRunAsync(directory, args);
+        Assert.True(exitCode == 0, $"dotnet {string.Join(' ', args)} failed ({exitCode}):{Environment.NewLine}{output}");
+    }
+
+    private static async Task<(int ExitCode, string Output)> TryRunAsync(string directory, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = directory };
         foreach (var arg in args)
@@ -120,6 +227,51 @@ public sealed class PackageConsumerTests
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"dotnet {string.Join(' ', args)} failed ({process.ExitCode}):{Environment.NewLine}{await stdout}{await stderr}");
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>An OpenAI-style model on Kestrel (127.0.0.1, free port) that remembers what the gateway forwarded.</summary>
+    private sealed class EchoModel : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+
+        private EchoModel(WebApplication app, ConcurrentQueue<(string Path, string? User, string? Authorization)> calls)
+        {
+            _app = app;
+            Calls = calls;
+            BaseAddress = app.GetBaseAddress();
+        }
+
+        public Uri BaseAddress { get; }
+
+        public ConcurrentQueue<(string Path, string? User, string? Authorization)> Calls { get; }
+
+        public static async Task<EchoModel> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            var app = builder.Build();
+            var calls = new ConcurrentQueue<(string Path, string? User, string? Authorization)>();
+            app.MapPost("/v1/chat/completions", (HttpRequest request) =>
+            {
+                calls.Enqueue((request.Path, request.Headers["X-MaaS-User"].FirstOrDefault(), request.Headers.Authorization.FirstOrDefault()));
+                return Results.Json(new
+                {
+                    id = "chatcmpl-1",
+                    @object = "chat.completion",
+                    model = "echo",
+                    choices = new[] { new { index = 0, message = new { role = "assistant", content = "echoed" }, finish_reason = "stop" } },
+                    usage = new { prompt_tokens = 2, completion_tokens = 1, total_tokens = 3 },
+                });
+            });
+            await app.StartAsync();
+            return new EchoModel(app, calls);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
     }
 }

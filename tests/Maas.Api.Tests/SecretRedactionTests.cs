@@ -1,25 +1,35 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text.Json;
+using Maas.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Maas.Api.Tests;
 
-/// <summary>Tokens, keys, Authorization headers and the gateway secret never appear in a log line.</summary>
+/// <summary>
+/// Tokens, keys, Authorization headers, the gateway secret and introspection client secrets never
+/// appear in a log line or on the metrics port, whatever path they were sent to (the OTLP export
+/// is scanned by <see cref="OtlpExportTests"/>).
+/// </summary>
 public sealed class SecretRedactionTests
 {
     private const string GatewaySecret = "gateway-secret-that-must-never-be-logged";
 
     [Fact]
-    public async Task No_secret_appears_in_any_log_line_at_trace_level()
+    public async Task No_secret_appears_in_any_log_line_at_trace_level_or_on_the_metrics_port()
     {
         var sink = new CapturingLoggerProvider();
-        await using var server = await MaasApiServer.StartAsync(configure: builder =>
+        var metricsPort = FreePort.OnLoopback();
+        await using var server = await MaasApiServer.StartAsync(["--metrics-port", metricsPort.ToString(CultureInfo.InvariantCulture)], configure: builder =>
         {
             builder.Logging.SetMinimumLevel(LogLevel.Trace);
             builder.Logging.AddProvider(sink);
             builder.Configuration["Maas:Gateway:SharedSecret"] = GatewaySecret;
+            builder.Configuration["Maas:Gateway:Clients:0:ClientId"] = IntrospectionTests.ClientId;
+            builder.Configuration["Maas:Gateway:Clients:0:SecretHash"] = IntrospectionTests.SecretHash(IntrospectionTests.ClientSecret);
         });
         using var gateway = server.CreateClient("alice", "system:authenticated");
         gateway.DefaultRequestHeaders.Add("X-MaaS-Gateway-Secret", GatewaySecret);
@@ -46,19 +56,38 @@ public sealed class SecretRedactionTests
         Assert.Equal(HttpStatusCode.BadRequest, (await withKey.PostAsync("/v1/chat/completions", MaasApiServer.Json($$"""{"model":"{{modelName}}","prompt":"{{key}}"}"""))).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await withBadKey.PostAsync($"{modelUrl}/v1/chat/completions", MaasApiServer.Json("{}"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await withToken.GetAsync("/v1/usage")).StatusCode);
+
+        // Introspection (a key, a token, a wrong client secret), liveness and readiness with a
+        // credential attached.
+        using var anonymous = server.CreateClient();
+        Assert.True((await IntrospectionTests.IntrospectAsync(anonymous, key)).GetProperty("active").GetBoolean());
+        Assert.True((await IntrospectionTests.IntrospectAsync(anonymous, token)).GetProperty("active").GetBoolean());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await IntrospectionTests.PostAsync(anonymous, key, IntrospectionTests.Basic(IntrospectionTests.ClientId, GatewaySecret))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await withKey.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await withToken.GetAsync("/readyz")).StatusCode);
+
         server.Clock.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal(HttpStatusCode.NoContent, (await gateway.DeleteAsync("/v1/tokens")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await withToken.GetAsync("/v1/models")).StatusCode);
+        Assert.False((await IntrospectionTests.IntrospectAsync(anonymous, token)).GetProperty("active").GetBoolean());
         using var forged = server.CreateClient("mallory", "admin-group");
         forged.DefaultRequestHeaders.Add("X-MaaS-Gateway-Secret", GatewaySecret + "-guess");
         Assert.Equal(HttpStatusCode.Unauthorized, (await forged.PostAsync("/v1/tokens", MaasApiServer.Json("{}"))).StatusCode);
 
+        // The metrics port, with the credential attached to the scrape too.
+        using var scraper = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}") };
+        scraper.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        var exposition = await scraper.GetStringAsync("/metrics");
+        Assert.Contains("maas_api_http_requests_total", exposition, StringComparison.Ordinal);
+        Assert.DoesNotContain("alice", exposition, StringComparison.Ordinal);
+
         Assert.NotEmpty(sink.Lines);
         var secret = key[(key.IndexOf('_', StringComparison.Ordinal) + 1)..];
         var signature = token[(token.LastIndexOf('.') + 1)..];
-        foreach (var line in sink.Lines)
+        foreach (var line in sink.Lines.Append(exposition))
         {
             Assert.DoesNotContain(GatewaySecret, line, StringComparison.Ordinal);
+            Assert.DoesNotContain(IntrospectionTests.ClientSecret, line, StringComparison.Ordinal);
             Assert.DoesNotContain(secret, line, StringComparison.Ordinal);
             Assert.DoesNotContain(signature, line, StringComparison.Ordinal);
             Assert.DoesNotContain("Bearer sk-", line, StringComparison.Ordinal);

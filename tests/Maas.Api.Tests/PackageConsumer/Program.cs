@@ -3,8 +3,10 @@ builder.Services.AddMaas(o =>
 {
     o.Issuer = "https://maas.example.com";
     o.Audience = "my-gateway-sa";
-}).UseInMemoryStorage();
+    o.Models.Add(new() { Id = "echo", Url = new("/llm/echo", UriKind.Relative), Upstream = new(builder.Configuration["ModelUpstream"]!) });
+}).UseInMemoryStorage().AddMaasGateway();
 
 var app = builder.Build();
 app.MapMaasApi();
+app.MapMaasGateway();
 app.Run();
