@@ -109,6 +109,10 @@ internal static partial class MaasApiHost
             app.UseCors();
         }
 
+        // UsePathBase routes first, so the sign-in and authorization the Maas endpoints require come after it.
+        app.UseAuthentication();
+        app.UseAuthorization();
+
         MaasApiTelemetry.Map(app, settings);
         app.MapMaasApi();
         MaasApiDataPlane.Map(app);

@@ -4,61 +4,43 @@ using Maas.Hosting.Authentication;
 using Maas.Hosting.Contracts;
 using Maas.Hosting.Errors;
 using Maas.Hosting.Requests;
-using Maas.Hosting.Responses;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Maas.Hosting.Endpoints;
 
 /// <summary>The <c>/v1/api-keys</c> endpoints.</summary>
 internal static class ApiKeyEndpoints
 {
-    public static async Task<IResult> CreateAsync(HttpContext context, MaasCallerResolver callers, MaasService service)
+    public static async Task<JsonHttpResult<ApiKeyCreatedResponse>> CreateAsync(
+        MaasCaller caller, JsonRequest<ApiKeyCreateRequest> body, MaasService service, CancellationToken cancellationToken)
     {
-        var (user, denied) = await callers.ResolveAsync(context, allowBearer: false).ConfigureAwait(false);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
-        var (request, error) = await JsonBody.ReadAsync(context, MaasJsonContext.Default.ApiKeyCreateRequest, allowEmpty: false).ConfigureAwait(false);
-        if (error is not null)
-        {
-            return error;
-        }
-
+        var request = body.Value!;
         var created = await service.CreateApiKeyAsync(
-            user!,
+            caller.User,
             new ApiKeyRequest
             {
-                Name = request!.Name ?? "",
+                Name = request.Name ?? "",
                 Description = request.Description,
                 Expiration = ExpirationField.Read(request.Expiration),
             },
-            context.RequestAborted).ConfigureAwait(false);
+            cancellationToken).ConfigureAwait(false);
 
-        return Answer.Json(
-            new ApiKeyCreatedResponse
-            {
-                Token = created.Key,
-                Expiration = created.Lifetime.ToString(),
-                ExpiresAt = created.Record.ExpiresAt.ToUnixTimeSeconds(),
-                Jti = created.Record.Id,
-                Name = created.Record.Name,
-                Description = created.Record.Description,
-            },
-            MaasJsonContext.Default.ApiKeyCreatedResponse,
-            statusCode: StatusCodes.Status201Created);
+        var response = new ApiKeyCreatedResponse
+        {
+            Token = created.Key,
+            Expiration = created.Lifetime.ToString(),
+            ExpiresAt = created.Record.ExpiresAt.ToUnixTimeSeconds(),
+            Jti = created.Record.Id,
+            Name = created.Record.Name,
+            Description = created.Record.Description,
+        };
+        return TypedResults.Json(response, MaasJsonContext.Default.ApiKeyCreatedResponse, statusCode: StatusCodes.Status201Created);
     }
 
-    public static async Task<IResult> ListAsync(HttpContext context, MaasCallerResolver callers, MaasService service)
+    public static async Task<JsonHttpResult<IReadOnlyList<ApiKeyMetadata>>> ListAsync(MaasCaller caller, MaasService service, CancellationToken cancellationToken)
     {
-        var (user, denied) = await callers.ResolveAsync(context, allowBearer: true).ConfigureAwait(false);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
-        var keys = await service.ListApiKeysAsync(user!, context.RequestAborted).ConfigureAwait(false);
+        var keys = await service.ListApiKeysAsync(caller.User, cancellationToken).ConfigureAwait(false);
         var now = service.Now;
         var list = new ApiKeyMetadata[keys.Count];
         for (var i = 0; i < keys.Count; i++)
@@ -66,37 +48,26 @@ internal static class ApiKeyEndpoints
             list[i] = ToMetadata(keys[i], now);
         }
 
-        return Answer.Json<IReadOnlyList<ApiKeyMetadata>>(list, MaasJsonContext.Default.IReadOnlyListApiKeyMetadata);
+        return TypedResults.Json<IReadOnlyList<ApiKeyMetadata>>(list, MaasJsonContext.Default.IReadOnlyListApiKeyMetadata);
     }
 
-    public static async Task<IResult> GetAsync(string id, HttpContext context, MaasCallerResolver callers, MaasService service)
+    public static async Task<Results<JsonHttpResult<ApiKeyMetadata>, MaasError>> GetAsync(
+        string id, MaasCaller caller, MaasService service, CancellationToken cancellationToken)
     {
-        var (user, denied) = await callers.ResolveAsync(context, allowBearer: true).ConfigureAwait(false);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
-        var key = await service.GetApiKeyAsync(user!, id, context.RequestAborted).ConfigureAwait(false);
+        var key = await service.GetApiKeyAsync(caller.User, id, cancellationToken).ConfigureAwait(false);
         return key is null
             ? NotFound(id)
-            : Answer.Json(ToMetadata(key, service.Now), MaasJsonContext.Default.ApiKeyMetadata);
+            : TypedResults.Json(ToMetadata(key, service.Now), MaasJsonContext.Default.ApiKeyMetadata);
     }
 
-    public static async Task<IResult> RevokeAsync(string id, HttpContext context, MaasCallerResolver callers, MaasService service)
+    public static async Task<Results<NoContent, MaasError>> RevokeAsync(string id, MaasCaller caller, MaasService service, CancellationToken cancellationToken)
     {
-        var (user, denied) = await callers.ResolveAsync(context, allowBearer: false).ConfigureAwait(false);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
-        var revoked = await service.RevokeApiKeyAsync(user!, id, context.RequestAborted).ConfigureAwait(false);
+        var revoked = await service.RevokeApiKeyAsync(caller.User, id, cancellationToken).ConfigureAwait(false);
         return revoked ? TypedResults.NoContent() : NotFound(id);
     }
 
-    private static ErrorResult NotFound(string id) =>
-        new(StatusCodes.Status404NotFound, id.Length <= 64 && IsPrintable(id) ? $"API key '{id}' not found." : "API key not found.");
+    private static MaasError NotFound(string id) =>
+        MaasError.Create(StatusCodes.Status404NotFound, id.Length <= 64 && IsPrintable(id) ? $"API key '{id}' not found." : "API key not found.");
 
     private static bool IsPrintable(string id)
     {
