@@ -110,6 +110,10 @@ internal static partial class MaasApiHost
         }
 
         MaasApiTelemetry.Map(app, settings);
+
+        // After routing (UsePathBase) and after the request metrics and log line, which count refusals too.
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapMaasApi();
         MaasApiDataPlane.Map(app);
         MaasApiHealth.Map(app);

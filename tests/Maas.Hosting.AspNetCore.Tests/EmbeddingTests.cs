@@ -98,7 +98,7 @@ public sealed class EmbeddingTests
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.Services.AddMaas().UseInMemoryStorage().AddMaasAuthentication().AddMaasAuthentication();
+        builder.Services.AddMaas().UseInMemoryStorage();
         builder.Services.Configure<global::Maas.Hosting.Authentication.MaasGatewayOptions>(o => o.SharedSecret = "0123456789abcdef0123");
         await using var app = builder.Build();
         app.MapMaasApi();

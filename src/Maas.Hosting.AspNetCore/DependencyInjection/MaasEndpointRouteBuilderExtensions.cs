@@ -13,36 +13,51 @@ public static class MaasEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps <c>/health</c>, <c>/v1/tokens</c>, <c>/v1/api-keys</c>, <c>/v1/models</c>,
-    /// <c>/v1/tiers/lookup</c>, <c>/v1/introspect</c> (RFC 7662) and the <c>/.well-known</c> documents. Requires <c>AddMaas()</c>.
+    /// <c>/v1/tiers/lookup</c>, <c>/v1/introspect</c> (RFC 7662) and the <c>/.well-known</c> documents,
+    /// the caller's endpoints under the <c>Maas.Manage</c> and <c>Maas.Read</c> policies. Requires <c>AddMaas()</c>
+    /// and the authorization middleware (added by <c>WebApplication</c>, or call <c>UseAuthorization()</c> after <c>UseRouting()</c>).
     /// </summary>
     /// <returns>A builder to add conventions (rate limiting, CORS) to every Maas endpoint.</returns>
-    public static IEndpointConventionBuilder MapMaasApi(this IEndpointRouteBuilder endpoints)
+    public static IEndpointConventionBuilder MapMaasApi(this IEndpointRouteBuilder endpoints) =>
+        MapMaasApi(endpoints, MaasAuthenticationDefaults.ManagePolicy, MaasAuthenticationDefaults.ReadPolicy);
+
+    /// <summary>
+    /// Maps the Maas API like <see cref="MapMaasApi(IEndpointRouteBuilder)"/>, with the caller's
+    /// endpoints under the host's own authorization policies: <paramref name="managePolicy"/> for
+    /// creating and revoking credentials, <paramref name="readPolicy"/> for listing keys and models.
+    /// The caller is mapped from the signed-in principal (<c>MaasUserMapper</c>); a caller signed in
+    /// with a Maas token or key is refused on the managing endpoints whatever the policy.
+    /// </summary>
+    /// <returns>A builder to add conventions (rate limiting, CORS) to every Maas endpoint.</returns>
+    public static IEndpointConventionBuilder MapMaasApi(this IEndpointRouteBuilder endpoints, string managePolicy, string readPolicy)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentException.ThrowIfNullOrWhiteSpace(managePolicy);
+        ArgumentException.ThrowIfNullOrWhiteSpace(readPolicy);
         var root = endpoints.MapGroup("");
-        root.AddEndpointFilter<MaasErrorFilter>();
+        root.AddEndpointFilter<MaasErrorFilter>().WithMetadata(MaasEndpointMetadata.Instance);
 
         root.MapGet("/health", HealthEndpoints.Get).AllowAnonymous()
             .WithName("Health").WithSummary("Whether the process serves requests.").Produces<HealthResponse>();
 
-        // Metadata below only describes the API (OpenAPI); handlers read and write the wire themselves.
-        // Endpoints establish their caller themselves (MaasCallerResolver): minting and revoking
-        // need the gateway's identity; reads also accept a Maas token or key as a bearer credential.
-        var manage = root.MapGroup("/v1");
-        manage.MapPost("/tokens", TokenEndpoints.IssueAsync)
+        // The caller comes from HttpContext.User, signed in under each group's policy (by default:
+        // the gateway's identity to mint and revoke; a Maas token or key too, to read). The
+        // Produces/Accepts metadata describes the wire for OpenAPI.
+        var manage = root.MapGroup("/v1").RequireAuthorization(managePolicy).WithMetadata(MintingEndpointMetadata.Instance);
+        manage.MapPost("/tokens", TokenEndpoints.IssueAsync).Accepts<TokenRequest>(isOptional: true, "application/json")
             .WithName("IssueToken").WithSummary("Issues an ephemeral token for the caller.")
             .Produces<TokenResponse>(StatusCodes.Status201Created).WithMaasErrors(400, 401, 403, 413);
         manage.MapDelete("/tokens", TokenEndpoints.RevokeAllAsync)
             .WithName("RevokeAllCredentials").WithSummary("Revokes every token and key the caller holds.")
             .Produces(StatusCodes.Status204NoContent).WithMaasErrors(401);
-        manage.MapPost("/api-keys", ApiKeyEndpoints.CreateAsync)
+        manage.MapPost("/api-keys", ApiKeyEndpoints.CreateAsync).Accepts<ApiKeyCreateRequest>("application/json")
             .WithName("CreateApiKey").WithSummary("Creates a named API key; the key is shown once.")
             .Produces<ApiKeyCreatedResponse>(StatusCodes.Status201Created).WithMaasErrors(400, 401, 403, 413);
         manage.MapDelete("/api-keys/{id}", ApiKeyEndpoints.RevokeAsync)
             .WithName("RevokeApiKey").WithSummary("Revokes one of the caller's keys.")
             .Produces(StatusCodes.Status204NoContent).WithMaasErrors(401, 404);
 
-        var read = root.MapGroup("/v1");
+        var read = root.MapGroup("/v1").RequireAuthorization(readPolicy);
         read.MapGet("/api-keys", ApiKeyEndpoints.ListAsync)
             .WithName("ListApiKeys").WithSummary("Lists the caller's keys, newest first.")
             .Produces<ApiKeyMetadata[]>().WithMaasErrors(401);
@@ -54,7 +69,7 @@ public static class MaasEndpointRouteBuilderExtensions
             .Produces<ModelList>().Produces<OpenAiErrorResponse>(StatusCodes.Status401Unauthorized).Produces<OpenAiErrorResponse>(StatusCodes.Status403Forbidden);
 
         // Called by the gateway itself, before a user identity exists.
-        root.MapPost("/v1/tiers/lookup", TierEndpoints.LookupAsync).AllowAnonymous()
+        root.MapPost("/v1/tiers/lookup", TierEndpoints.Lookup).AllowAnonymous().Accepts<TierLookupRequest>("application/json")
             .WithName("LookupTier").WithSummary("Maps groups to the tier of highest level.")
             .Produces<TierLookupResponse>().WithMaasErrors(400, 404);
 

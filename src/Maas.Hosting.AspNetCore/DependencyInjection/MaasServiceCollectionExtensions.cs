@@ -3,7 +3,6 @@ using Maas.Hosting.Authentication;
 using Maas.Hosting.Errors;
 using Maas.Hosting.Introspection;
 using Maas.Hosting.Throttling;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -13,12 +12,12 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class MaasServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds Maas.Core, the caller resolution the Maas endpoints use (gateway headers with the
-    /// shared-secret rule, Maas bearer credentials for reads) and validated options (<c>Maas</c>
-    /// and <c>Maas:Gateway</c>). The endpoints need no authentication middleware; to protect the
-    /// host's own endpoints with the same rules, add <see cref="AddMaasAuthentication"/>.
-    /// Idempotent: calling it again only applies <paramref name="configure"/>. Add a store with
-    /// a <c>Use*Storage()</c> method on the returned builder, then call <c>app.MapMaasApi()</c>.
+    /// Adds Maas.Core, validated options (<c>Maas</c> and <c>Maas:Gateway</c>), problem details, and
+    /// Maas's sign-in ways as authentication schemes (<c>MaasGateway</c>: gateway headers with the
+    /// shared-secret rule; <c>MaasBearer</c>: a Maas token or key, for reads; <c>Maas</c>: either) with
+    /// the <c>Maas.Read</c> and <c>Maas.Manage</c> policies the endpoints require. The host's own
+    /// schemes work beside them. Idempotent: calling it again only applies <paramref name="configure"/>.
+    /// Add a store with a <c>Use*Storage()</c> method on the returned builder, then call <c>app.MapMaasApi()</c>.
     /// </summary>
     public static MaasBuilder AddMaas(this IServiceCollection services, Action<MaasOptions>? configure = null)
     {
@@ -29,8 +28,8 @@ public static class MaasServiceCollectionExtensions
             return builder;
         }
 
-        services.AddSingleton<GatewayIdentityReader>();
-        services.AddSingleton<MaasCallerResolver>();
+        MaasSignIn.Add(services);
+        MaasProblemDetails.Add(services);
 
         services.AddOptions<MaasGatewayOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MaasGatewayOptions>, MaasGatewayOptionsValidator>());
@@ -40,45 +39,6 @@ public static class MaasServiceCollectionExtensions
         services.AddOptions<MaasAuthenticationThrottleOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MaasAuthenticationThrottleOptions>, MaasAuthenticationThrottleOptionsValidator>());
 
-        return builder;
-    }
-
-    /// <summary>
-    /// Adds the <c>MaasGateway</c> and <c>MaasBearer</c> authentication schemes, the <c>Maas</c>
-    /// scheme that picks between them, and the <c>Maas.Read</c> and <c>Maas.Manage</c> policies,
-    /// so the host's own endpoints can require what the Maas endpoints require. Idempotent.
-    /// Not needed by <c>MapMaasApi()</c>, which keeps the authentication middleware off its hot path.
-    /// </summary>
-    public static MaasBuilder AddMaasAuthentication(this MaasBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        var services = builder.Services;
-        if (services.Any(d => d.ServiceType == typeof(GatewayHeaderHandler)))
-        {
-            return builder;
-        }
-
-        // Resolved from the container rather than by reflection on every request.
-        services.AddTransient<GatewayHeaderHandler>();
-        services.AddTransient<MaasBearerHandler>();
-        services.AddAuthentication()
-            .AddScheme<AuthenticationSchemeOptions, GatewayHeaderHandler>(MaasAuthenticationDefaults.GatewayScheme, null)
-            .AddScheme<AuthenticationSchemeOptions, MaasBearerHandler>(MaasAuthenticationDefaults.BearerScheme, null)
-            .AddPolicyScheme(MaasAuthenticationDefaults.AnyScheme, null, o => o.ForwardDefaultSelector = context =>
-            {
-                var gateway = context.RequestServices.GetRequiredService<IOptionsMonitor<MaasGatewayOptions>>().CurrentValue;
-                var headers = context.Request.Headers;
-                if (headers.ContainsKey(gateway.UserHeader) || headers.ContainsKey(gateway.GroupHeader))
-                {
-                    return MaasAuthenticationDefaults.GatewayScheme;
-                }
-
-                return headers.Authorization.Count > 0 ? MaasAuthenticationDefaults.BearerScheme : MaasAuthenticationDefaults.GatewayScheme;
-            });
-
-        services.AddAuthorizationBuilder()
-            .AddPolicy(MaasAuthenticationDefaults.ReadPolicy, p => p.AddAuthenticationSchemes(MaasAuthenticationDefaults.AnyScheme).RequireAuthenticatedUser())
-            .AddPolicy(MaasAuthenticationDefaults.ManagePolicy, p => p.AddAuthenticationSchemes(MaasAuthenticationDefaults.GatewayScheme).RequireAuthenticatedUser());
         return builder;
     }
 }

@@ -6,8 +6,9 @@ using Microsoft.Extensions.Logging;
 namespace Maas.Hosting.Errors;
 
 /// <summary>
-/// Turns the service's exceptions into answers: bad requests 400, no tier 403, an unreachable
-/// store 503 with <c>Retry-After</c>. Anything else is logged (without request data) and is 500.
+/// Answers a failed binding (the caller, the body: <see cref="IBindingFailure"/>) before the handler
+/// runs, and turns the service's exceptions into answers: bad requests 400, no tier 403, an
+/// unreachable store 503 with <c>Retry-After</c>. Anything else is logged (without request data) and is 500.
 /// </summary>
 /// <remarks>
 /// An unavailable store is logged as one line at most every <see cref="StoreUnavailableLogInterval"/>
@@ -24,22 +25,32 @@ internal sealed partial class MaasErrorFilter(ILogger<MaasErrorFilter> logger, T
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
+        // In parameter order: the caller is checked before the body, as the Go service did.
+        var arguments = context.Arguments;
+        for (var i = 0; i < arguments.Count; i++)
+        {
+            if (arguments[i] is IBindingFailure { Failure: { } failure })
+            {
+                return failure;
+            }
+        }
+
         try
         {
             return await next(context).ConfigureAwait(false);
         }
         catch (InvalidRequestException ex)
         {
-            return new ErrorResult(StatusCodes.Status400BadRequest, ex.Message, ex.Field.Length == 0 ? null : ex.Field);
+            return MaasError.Create(StatusCodes.Status400BadRequest, ex.Message, ex.Field.Length == 0 ? null : ex.Field);
         }
         catch (NoTierException ex)
         {
-            return new ErrorResult(StatusCodes.Status403Forbidden, ex.Message);
+            return MaasError.Create(StatusCodes.Status403Forbidden, ex.Message);
         }
         catch (StoreUnavailableException ex)
         {
             LogStoreUnavailableRateLimited(ex.Message);
-            return ErrorResult.StoreUnavailable();
+            return MaasError.StoreUnavailable();
         }
         catch (OperationCanceledException) when (context.HttpContext.RequestAborted.IsCancellationRequested)
         {
@@ -47,14 +58,14 @@ internal sealed partial class MaasErrorFilter(ILogger<MaasErrorFilter> logger, T
         }
         catch (BadHttpRequestException ex)
         {
-            return new ErrorResult(ex.StatusCode, ex.StatusCode == StatusCodes.Status413PayloadTooLarge
+            return MaasError.Create(ex.StatusCode, ex.StatusCode == StatusCodes.Status413PayloadTooLarge
                 ? "Request body is larger than 1 MiB."
                 : "The request could not be read.");
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogUnexpected(logger, ex.GetType().FullName ?? "exception", ex);
-            return new ErrorResult(StatusCodes.Status500InternalServerError, "An unexpected error occurred.");
+            return MaasError.Create(StatusCodes.Status500InternalServerError, "An unexpected error occurred.");
         }
     }
 

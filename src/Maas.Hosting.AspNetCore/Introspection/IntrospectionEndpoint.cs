@@ -1,12 +1,11 @@
-using System.Text.Json;
 using Maas.Hosting.Contracts;
+using Maas.Hosting.Errors;
 using Maas.Hosting.Requests;
-using Maas.Hosting.Responses;
 using Maas.Hosting.Throttling;
 using Maas.Validation;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
@@ -28,7 +27,7 @@ internal static class IntrospectionEndpoint
 
     private const string FormContentType = "application/x-www-form-urlencoded";
 
-    public static async Task<IResult> IntrospectAsync(
+    public static async Task<Results<JsonHttpResult<IntrospectionResponse>, MaasError>> IntrospectAsync(
         HttpContext context, GatewayClientAuthenticator clients, MaasService service, IOptions<MaasOptions> options, FailedAuthenticationThrottle throttle)
     {
         var request = context.Request;
@@ -38,19 +37,16 @@ internal static class IntrospectionEndpoint
 
         if (throttle.IsThrottled(context, out var wait))
         {
-            var seconds = Errors.ErrorResult.RetryAfterSeconds(wait);
-            response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Error(StatusCodes.Status429TooManyRequests, "too_many_failed_authentications",
-                $"Too many failed authentication attempts from this address; retry after {seconds} seconds.");
+            return MaasError.TooManyFailedAuthentications(wait, oauth: true);
         }
 
         var clientId = clients.Authenticate(request.Headers.Authorization);
         if (clientId is null)
         {
             throttle.RecordFailure(context, FailedAuthenticationKind.IntrospectionClient);
-            response.Headers.WWWAuthenticate = "Basic realm=\"maas\"";
-            return Error(StatusCodes.Status401Unauthorized, "invalid_client",
-                "Client authentication failed: send a configured gateway client's id and secret with HTTP Basic authentication.");
+            return MaasError.OAuth(StatusCodes.Status401Unauthorized, "invalid_client",
+                "Client authentication failed: send a configured gateway client's id and secret with HTTP Basic authentication.",
+                wwwAuthenticate: "Basic realm=\"maas\"");
         }
 
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
@@ -109,32 +105,12 @@ internal static class IntrospectionEndpoint
         });
     }
 
-    private static JsonAnswer<IntrospectionResponse> Answer(IntrospectionResponse response) =>
-        Responses.Answer.Json(response, MaasJsonContext.Default.IntrospectionResponse, contentType: "application/json");
+    private static JsonHttpResult<IntrospectionResponse> Answer(IntrospectionResponse response) =>
+        TypedResults.Json(response, MaasJsonContext.Default.IntrospectionResponse, "application/json");
 
-    private static ProblemResult TooLarge() =>
+    private static MaasError TooLarge() =>
         Error(StatusCodes.Status413PayloadTooLarge, "invalid_request", RequestBody.TooLargeMessage);
 
     /// <summary>Problem details that are also an RFC 6749 error (<c>error</c>, <c>error_description</c>).</summary>
-    private static ProblemResult Error(int status, string error, string description) =>
-        new ProblemResult(new MaasProblem
-        {
-            Type = $"https://www.rfc-editor.org/rfc/rfc9110#status.{status}",
-            Title = ReasonPhrases.GetReasonPhrase(status),
-            Status = status,
-            Detail = description,
-            Error = error,
-            ErrorDescription = description,
-        });
-
-    private sealed class ProblemResult(MaasProblem problem) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            var response = httpContext.Response;
-            response.StatusCode = problem.Status;
-            response.ContentType = "application/problem+json";
-            return JsonSerializer.SerializeAsync(response.Body, problem, MaasJsonContext.Default.MaasProblem, httpContext.RequestAborted);
-        }
-    }
+    private static MaasError Error(int status, string error, string description) => MaasError.OAuth(status, error, description);
 }

@@ -1,22 +1,16 @@
 using Maas.Hosting.Authentication;
 using Maas.Hosting.Contracts;
-using Maas.Hosting.Responses;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Maas.Hosting.Endpoints;
 
 /// <summary><c>GET /v1/models</c>: the models of the caller's tier, in OpenAI's list shape.</summary>
 internal static class ModelEndpoints
 {
-    public static async Task<IResult> ListAsync(HttpContext context, MaasCallerResolver callers, MaasService service)
+    public static async Task<JsonHttpResult<ModelList>> ListAsync(MaasCaller caller, HttpRequest request, MaasService service, CancellationToken cancellationToken)
     {
-        var (user, denied) = await callers.ResolveAsync(context, allowBearer: true).ConfigureAwait(false);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
-        var models = await service.ListModelsAsync(user!, context.RequestAborted).ConfigureAwait(false);
+        var models = await service.ListModelsAsync(caller.User, cancellationToken).ConfigureAwait(false);
         var data = new ModelEntry[models.Count];
         for (var i = 0; i < models.Count; i++)
         {
@@ -26,7 +20,7 @@ internal static class ModelEndpoints
                 Id = model.Id,
                 Created = model.Created,
                 OwnedBy = model.OwnedBy,
-                Url = PublicUrl(model.Url, context.Request),
+                Url = PublicUrl(model.Url, request),
                 Ready = model.Ready,
                 ModelDetails = model.Details is { } details
                     ? new ModelDetailsEntry { DisplayName = details.DisplayName, Description = details.Description, GenAIUse = details.GenAIUse }
@@ -34,7 +28,7 @@ internal static class ModelEndpoints
             };
         }
 
-        return Answer.Json(new ModelList { Data = data }, MaasJsonContext.Default.ModelList);
+        return TypedResults.Json(new ModelList { Data = data }, MaasJsonContext.Default.ModelList);
     }
 
     /// <summary>

@@ -1,14 +1,6 @@
 using System.Text.Json.Serialization;
-using Maas.Hosting.Requests;
 
 namespace Maas.Hosting.Contracts;
-
-/// <summary>Body of <c>POST /v1/tokens</c>.</summary>
-internal sealed class TokenRequest
-{
-    [JsonPropertyName("expiration")]
-    public ExpirationInput? Expiration { get; init; }
-}
 
 /// <summary>Answer of <c>POST /v1/tokens</c>.</summary>
 internal sealed class TokenResponse

@@ -1,6 +1,6 @@
 using Maas.Hosting.Contracts;
-using Maas.Hosting.Responses;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Maas.Hosting.Endpoints;
 
@@ -9,5 +9,5 @@ internal static class HealthEndpoints
 {
     private static readonly HealthResponse Healthy = new() { Status = "healthy" };
 
-    public static IResult Get() => Answer.Json(Healthy, MaasJsonContext.Default.HealthResponse);
+    public static JsonHttpResult<HealthResponse> Get() => TypedResults.Json(Healthy, MaasJsonContext.Default.HealthResponse);
 }

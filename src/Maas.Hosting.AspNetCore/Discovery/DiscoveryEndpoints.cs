@@ -1,7 +1,7 @@
 using Maas.Hosting.Contracts;
-using Maas.Hosting.Responses;
 using Maas.Tokens;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace Maas.Hosting.Endpoints;
@@ -9,7 +9,7 @@ namespace Maas.Hosting.Endpoints;
 /// <summary>The JWKS and discovery documents gateways use to verify Maas tokens offline.</summary>
 internal static class DiscoveryEndpoints
 {
-    public static IResult Jwks(HttpContext context, IJsonWebKeySource keys)
+    public static JsonHttpResult<JsonWebKeySetDocument> Jwks(HttpContext context, IJsonWebKeySource keys)
     {
         var publicKeys = keys.GetPublicKeys();
         var entries = new JsonWebKeyEntry[publicKeys.Count];
@@ -20,15 +20,15 @@ internal static class DiscoveryEndpoints
         }
 
         context.Response.Headers.CacheControl = "public, max-age=300";
-        return Answer.Json(new JsonWebKeySetDocument { Keys = entries }, MaasJsonContext.Default.JsonWebKeySetDocument, contentType: "application/json");
+        return TypedResults.Json(new JsonWebKeySetDocument { Keys = entries }, MaasJsonContext.Default.JsonWebKeySetDocument, "application/json");
     }
 
-    public static IResult OpenIdConfiguration(HttpContext context, IOptions<MaasOptions> options)
+    public static JsonHttpResult<DiscoveryDocument> OpenIdConfiguration(HttpContext context, IOptions<MaasOptions> options)
     {
         var request = context.Request;
         var baseUrl = $"{request.Scheme}://{request.Host}{request.PathBase}";
         context.Response.Headers.CacheControl = "public, max-age=300";
-        return Answer.Json(
+        return TypedResults.Json(
             new DiscoveryDocument
             {
                 Issuer = options.Value.Issuer,

@@ -2,16 +2,6 @@ using System.Text.Json.Serialization;
 
 namespace Maas.Hosting.Contracts;
 
-/// <summary>Answer of <c>GET /v1/models</c>, in OpenAI's list shape.</summary>
-internal sealed class ModelList
-{
-    [JsonPropertyName("object")]
-    public string Object { get; } = "list";
-
-    [JsonPropertyName("data")]
-    public required IReadOnlyList<ModelEntry> Data { get; init; }
-}
-
 /// <summary>One model, OpenAI's fields plus the original service's <c>url</c>, <c>ready</c> and <c>modelDetails</c>.</summary>
 internal sealed class ModelEntry
 {
@@ -37,20 +27,4 @@ internal sealed class ModelEntry
     [JsonPropertyName("modelDetails")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ModelDetailsEntry? ModelDetails { get; init; }
-}
-
-/// <summary>Details of a model.</summary>
-internal sealed class ModelDetailsEntry
-{
-    [JsonPropertyName("displayName")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? DisplayName { get; init; }
-
-    [JsonPropertyName("description")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? Description { get; init; }
-
-    [JsonPropertyName("genaiUse")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? GenAIUse { get; init; }
 }

@@ -1,0 +1,20 @@
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Maas.Hosting.Requests;
+
+namespace Maas.Hosting.Contracts;
+
+/// <summary>Body of <c>POST /v1/api-keys</c>.</summary>
+internal sealed class ApiKeyCreateRequest : IJsonRequestContract<ApiKeyCreateRequest>
+{
+    public static JsonTypeInfo<ApiKeyCreateRequest> JsonTypeInfo => MaasJsonContext.Default.ApiKeyCreateRequest;
+
+    [JsonPropertyName("name")]
+    public string? Name { get; init; }
+
+    [JsonPropertyName("description")]
+    public string? Description { get; init; }
+
+    [JsonPropertyName("expiration")]
+    public ExpirationInput? Expiration { get; init; }
+}

@@ -1,0 +1,25 @@
+using System.Text.Json.Serialization;
+
+namespace Maas.Hosting.Contracts;
+
+/// <summary>Answer of <c>POST /v1/api-keys</c>: the key, shown once.</summary>
+internal sealed class ApiKeyCreatedResponse
+{
+    [JsonPropertyName("token")]
+    public required string Token { get; init; }
+
+    [JsonPropertyName("expiration")]
+    public required string Expiration { get; init; }
+
+    [JsonPropertyName("expiresAt")]
+    public required long ExpiresAt { get; init; }
+
+    [JsonPropertyName("jti")]
+    public required string Jti { get; init; }
+
+    [JsonPropertyName("name")]
+    public required string Name { get; init; }
+
+    [JsonPropertyName("description")]
+    public string? Description { get; init; }
+}

@@ -1,0 +1,29 @@
+using System.Text.Json.Serialization;
+
+namespace Maas.Hosting.Contracts;
+
+/// <summary>Metadata of one key, as <c>GET /v1/api-keys</c> lists it.</summary>
+internal sealed class ApiKeyMetadata
+{
+    [JsonPropertyName("id")]
+    public required string Id { get; init; }
+
+    [JsonPropertyName("name")]
+    public required string Name { get; init; }
+
+    [JsonPropertyName("description")]
+    public string? Description { get; init; }
+
+    [JsonPropertyName("creationDate")]
+    public required string CreationDate { get; init; }
+
+    [JsonPropertyName("expirationDate")]
+    public required string ExpirationDate { get; init; }
+
+    [JsonPropertyName("status")]
+    public required string Status { get; init; }
+
+    [JsonPropertyName("lastUsedDate")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? LastUsedDate { get; init; }
+}

@@ -1,0 +1,148 @@
+using System.Globalization;
+using Maas.Hosting.Contracts;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace Maas.Hosting.Errors;
+
+/// <summary>
+/// The one error answer of the Maas endpoints. It is written by the framework: problem details
+/// through <see cref="IProblemDetailsService"/> (<see cref="TypedResults.Problem(ProblemDetails)"/>)
+/// carrying an <c>error</c> member so <c>jq .error</c> works as with the Go service, or, on endpoints
+/// marked with <see cref="OpenAiErrorsMetadata"/>, OpenAI's <c>{"error":{"message","type","code"}}</c>.
+/// The shape is chosen when it executes, so an answer decided during authentication follows the endpoint.
+/// </summary>
+internal sealed class MaasError : IResult, IStatusCodeHttpResult
+{
+    private readonly string? _field;
+    private readonly string? _code;
+    private readonly bool _oauth;
+
+    private MaasError(int status, string message, string? field, string? code, bool oauth)
+    {
+        StatusCode = status;
+        Message = message;
+        _field = field;
+        _code = code;
+        _oauth = oauth;
+    }
+
+    public int StatusCode { get; }
+
+    int? IStatusCodeHttpResult.StatusCode => StatusCode;
+
+    /// <summary>Gets the human message (the problem's <c>detail</c>).</summary>
+    public string Message { get; }
+
+    /// <summary>Gets or initializes the <c>WWW-Authenticate</c> challenge sent with the answer.</summary>
+    public string? WwwAuthenticate { get; init; }
+
+    /// <summary>Gets or initializes <c>Retry-After</c>, in whole seconds.</summary>
+    public long? RetryAfterSeconds { get; init; }
+
+    /// <summary>An error: <c>error</c> is <paramref name="code"/> (then <c>message</c> carries the message) or the message itself.</summary>
+    public static MaasError Create(int status, string message, string? field = null, string? code = null) =>
+        new(status, message, field, code, oauth: false);
+
+    /// <summary>An RFC 6749 error (the OAuth endpoints): <c>error</c> is the code and <c>error_description</c> the message.</summary>
+    public static MaasError OAuth(int status, string code, string description, string? wwwAuthenticate = null) =>
+        new(status, description, field: null, code, oauth: true) { WwwAuthenticate = wwwAuthenticate };
+
+    /// <summary>401 without a challenge: the gateway's identity is missing or refused.</summary>
+    public static MaasError Unauthorized(string message) => Create(StatusCodes.Status401Unauthorized, message);
+
+    /// <summary>401 with a <c>Bearer</c> challenge: the bearer credential is missing, malformed or not valid.</summary>
+    public static MaasError BearerUnauthorized(string message) =>
+        new(StatusCodes.Status401Unauthorized, message, null, null, oauth: false) { WwwAuthenticate = "Bearer" };
+
+    /// <summary>The answer while the key store cannot be reached: 503, retry in a second.</summary>
+    public static MaasError StoreUnavailable() =>
+        new(StatusCodes.Status503ServiceUnavailable, "The key store is temporarily unavailable; retry shortly.", null, null, oauth: false) { RetryAfterSeconds = 1 };
+
+    /// <summary>429 with <c>Retry-After</c> in whole seconds (at least 1), for an address that failed to authenticate too often.</summary>
+    public static MaasError TooManyFailedAuthentications(TimeSpan retryAfter, bool oauth = false)
+    {
+        var seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
+        var message = $"Too many failed authentication attempts from this address; retry after {seconds} seconds.";
+        return new(StatusCodes.Status429TooManyRequests, message, null, "too_many_failed_authentications", oauth) { RetryAfterSeconds = seconds };
+    }
+
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        var headers = httpContext.Response.Headers;
+        headers.CacheControl = "no-store";
+        if (WwwAuthenticate is not null)
+        {
+            headers.WWWAuthenticate = WwwAuthenticate;
+        }
+
+        if (RetryAfterSeconds is { } seconds)
+        {
+            headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (!_oauth && httpContext.GetEndpoint()?.Metadata.GetMetadata<OpenAiErrorsMetadata>() is not null)
+        {
+            var body = new OpenAiErrorResponse
+            {
+                Error = new OpenAiError { Message = Message, Type = OpenAiType(StatusCode), Code = _code ?? OpenAiCode(StatusCode) },
+            };
+            return TypedResults.Json(body, MaasJsonContext.Default.OpenAiErrorResponse, "application/json", StatusCode).ExecuteAsync(httpContext);
+        }
+
+        return ToProblem().ExecuteAsync(httpContext);
+    }
+
+    /// <summary>The problem details this error is written as (outside the OpenAI-shaped endpoints).</summary>
+    public ProblemHttpResult ToProblem()
+    {
+        var problem = new ProblemDetails
+        {
+            Type = $"https://www.rfc-editor.org/rfc/rfc9110#status.{StatusCode}",
+            Title = ReasonPhrases.GetReasonPhrase(StatusCode),
+            Status = StatusCode,
+            Detail = Message,
+        };
+        problem.Extensions[MaasProblemDetails.ErrorMember] = _code ?? Message;
+        if (_oauth)
+        {
+            problem.Extensions["error_description"] = Message;
+        }
+        else if (_code is not null)
+        {
+            problem.Extensions["message"] = Message;
+        }
+
+        if (_field is not null)
+        {
+            problem.Extensions["field"] = _field;
+        }
+
+        return TypedResults.Problem(problem);
+    }
+
+    private static string OpenAiType(int status) => status switch
+    {
+        401 => "authentication_error",
+        403 => "permission_error",
+        404 => "not_found_error",
+        429 => "rate_limit_error",
+        >= 500 => "server_error",
+        _ => "invalid_request_error",
+    };
+
+    private static string OpenAiCode(int status) => status switch
+    {
+        400 => "bad_request",
+        401 => "invalid_api_key",
+        403 => "forbidden",
+        404 => "not_found",
+        413 => "request_too_large",
+        429 => "rate_limit_exceeded",
+        503 => "service_unavailable",
+        _ => status >= 500 ? "internal_error" : "error",
+    };
+}

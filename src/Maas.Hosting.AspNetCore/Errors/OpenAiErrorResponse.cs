@@ -1,0 +1,10 @@
+using System.Text.Json.Serialization;
+
+namespace Maas.Hosting.Contracts;
+
+/// <summary>OpenAI's error shape: <c>{"error":{"message","type","code"}}</c>.</summary>
+internal sealed class OpenAiErrorResponse
+{
+    [JsonPropertyName("error")]
+    public required OpenAiError Error { get; init; }
+}

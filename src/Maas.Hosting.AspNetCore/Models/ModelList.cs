@@ -1,0 +1,13 @@
+using System.Text.Json.Serialization;
+
+namespace Maas.Hosting.Contracts;
+
+/// <summary>Answer of <c>GET /v1/models</c>, in OpenAI's list shape.</summary>
+internal sealed class ModelList
+{
+    [JsonPropertyName("object")]
+    public string Object { get; } = "list";
+
+    [JsonPropertyName("data")]
+    public required IReadOnlyList<ModelEntry> Data { get; init; }
+}

@@ -1,0 +1,38 @@
+using Maas.Hosting.Authentication;
+using Maas.Hosting.Contracts;
+using Maas.Hosting.Requests;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Maas.Hosting.Endpoints;
+
+/// <summary><c>POST /v1/tokens</c> and <c>DELETE /v1/tokens</c>.</summary>
+internal static class TokenEndpoints
+{
+    public static async Task<JsonHttpResult<TokenResponse>> IssueAsync(
+        MaasCaller caller, JsonRequest<TokenRequest> body, MaasService service, CancellationToken cancellationToken)
+    {
+        var expiration = ExpirationField.Read(body.Value?.Expiration);
+        var issued = await service.IssueTokenAsync(caller.User, expiration, cancellationToken).ConfigureAwait(false);
+        var lifetime = Durations.GoDuration.FromTimeSpan(issued.ExpiresAt - issued.IssuedAt);
+        var response = new TokenResponse
+        {
+            Token = issued.Token,
+            Expiration = RoundToSeconds(lifetime).ToString(),
+            IssuedAt = issued.IssuedAt.ToUnixTimeSeconds(),
+            ExpiresAt = issued.ExpiresAt.ToUnixTimeSeconds(),
+            Jti = issued.Id,
+        };
+        return TypedResults.Json(response, MaasJsonContext.Default.TokenResponse, statusCode: StatusCodes.Status201Created);
+    }
+
+    public static async Task<NoContent> RevokeAllAsync(MaasCaller caller, MaasService service, CancellationToken cancellationToken)
+    {
+        await service.RevokeAllAsync(caller.User, cancellationToken).ConfigureAwait(false);
+        return TypedResults.NoContent();
+    }
+
+    // The issued instant carries sub-second precision; echo the whole lifetime asked for.
+    private static Durations.GoDuration RoundToSeconds(Durations.GoDuration value) =>
+        new((value.Nanoseconds + 500_000_000L) / 1_000_000_000L * 1_000_000_000L);
+}
