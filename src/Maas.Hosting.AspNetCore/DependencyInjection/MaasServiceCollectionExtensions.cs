@@ -4,6 +4,7 @@ using Maas.Hosting.Errors;
 using Maas.Hosting.Introspection;
 using Maas.Hosting.Throttling;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -14,16 +15,48 @@ public static class MaasServiceCollectionExtensions
 {
     /// <summary>
     /// Adds Maas.Core, the caller resolution the Maas endpoints use (gateway headers with the
-    /// shared-secret rule, Maas bearer credentials for reads) and validated options (<c>Maas</c>
-    /// and <c>Maas:Gateway</c>). The endpoints need no authentication middleware; to protect the
-    /// host's own endpoints with the same rules, add <see cref="AddMaasAuthentication"/>.
-    /// Idempotent: calling it again only applies <paramref name="configure"/>. Add a store with
-    /// a <c>Use*Storage()</c> method on the returned builder, then call <c>app.MapMaasApi()</c>.
+    /// shared-secret rule, Maas bearer credentials for reads) and options validated at start. Set
+    /// everything in <paramref name="configure"/>, the gateway's shared secret and introspection
+    /// clients included (<c>o.Gateway.SharedSecret = ...</c>). The endpoints need no authentication
+    /// middleware; to protect the host's own endpoints with the same rules, add
+    /// <see cref="AddMaasAuthentication"/>. Idempotent: calling it again only applies
+    /// <paramref name="configure"/>. Add a store with a <c>Use*Storage()</c> method on the returned
+    /// builder, then call <c>app.MapMaasApi()</c>.
     /// </summary>
-    public static MaasBuilder AddMaas(this IServiceCollection services, Action<MaasOptions>? configure = null)
+    public static MaasBuilder AddMaas(this IServiceCollection services, Action<MaasOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return AddMaasServices(services, null, configure);
+    }
+
+    /// <summary>As <see cref="AddMaas(IServiceCollection, Action{MaasOptions})"/>, with every default.</summary>
+    public static MaasBuilder AddMaas(this IServiceCollection services) => AddMaasServices(services, null, null);
+
+    /// <summary>
+    /// As <see cref="AddMaas(IServiceCollection, Action{MaasOptions})"/>, with every setting bound
+    /// from <paramref name="configuration"/>, the <c>Maas</c> section
+    /// (<c>builder.Configuration.GetSection("Maas")</c>): <c>Issuer</c>, <c>Tokens</c>,
+    /// <c>Gateway:SharedSecret</c>, <c>Gateway:Clients</c>, <c>AuthenticationThrottle</c>..., then
+    /// <paramref name="configure"/> applied on top. The storage and gateway packages bind their
+    /// sub-sections (<c>Storage:Sqlite</c>, <c>Storage:PostgreSql</c>, <c>Gateway:Limits</c>,
+    /// <c>Gateway:Forwarding</c>) from it too.
+    /// </summary>
+    public static MaasBuilder AddMaas(this IServiceCollection services, IConfiguration configuration, Action<MaasOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return AddMaasServices(services, configuration, configure);
+    }
+
+    private static MaasBuilder AddMaasServices(IServiceCollection services, IConfiguration? configuration, Action<MaasOptions>? configure)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var builder = services.AddMaasCore(configure);
+        var builder = MaasCoreServiceCollectionExtensions.AddMaasCore(services, configuration, configure);
+        if (configuration is not null)
+        {
+            services.AddOptions<MaasAuthenticationThrottleOptions>().Bind(configuration.GetSection("AuthenticationThrottle"));
+            services.AddSingleton<IOptionsChangeTokenSource<MaasGatewayOptions>>(new ConfigurationChangeTokenSource<MaasGatewayOptions>(configuration.GetSection("Gateway")));
+        }
+
         if (services.Any(d => d.ServiceType == typeof(GatewayIdentityReader)))
         {
             return builder;
@@ -32,6 +65,9 @@ public static class MaasServiceCollectionExtensions
         services.AddSingleton<GatewayIdentityReader>();
         services.AddSingleton<MaasCallerResolver>();
 
+        // MaasGatewayOptions is MaasOptions.Gateway itself, so one AddMaas call sets it; a
+        // Configure<MaasGatewayOptions> of the host still applies on top.
+        services.AddTransient<IOptionsFactory<MaasGatewayOptions>, MaasGatewayOptionsFactory>();
         services.AddOptions<MaasGatewayOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MaasGatewayOptions>, MaasGatewayOptionsValidator>());
         services.TryAddSingleton<MaasErrorFilter>();
