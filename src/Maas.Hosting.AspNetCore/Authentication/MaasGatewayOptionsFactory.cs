@@ -3,8 +3,8 @@ using Microsoft.Extensions.Options;
 namespace Maas.Hosting.Authentication;
 
 /// <summary>
-/// Makes <see cref="MaasGatewayOptions"/> the <see cref="MaasOptions.Gateway"/> instance of the same
-/// name, so <c>AddMaas(o => o.Gateway.SharedSecret = ...)</c> and the <c>Maas:Gateway</c> section
+/// Makes <see cref="MaasGatewayOptions"/> the <see cref="MaasOptions.Gateway"/> instance of the
+/// monitored <see cref="MaasOptions"/> of the same name, so <c>AddMaas(o => o.Gateway.SharedSecret = ...)</c> and the <c>Maas:Gateway</c> section
 /// set it; any <c>Configure&lt;MaasGatewayOptions&gt;</c> then runs on it, and its validators
 /// (<see cref="MaasGatewayOptionsValidator"/>) as for any options.
 /// </summary>
