@@ -1,4 +1,3 @@
-using Maas.Gateway;
 using Maas.ModelSimulator;
 
 namespace Maas.Api;
@@ -27,8 +26,6 @@ internal static class MaasApiDataPlane
         if (gateway)
         {
             maas.AddMaasGateway();
-            builder.Services.AddOptions<GatewayForwardingOptions>().Bind(builder.Configuration.GetSection(GatewayForwardingOptions.SectionName));
-            builder.Services.AddOptions<GatewayLimitOptions>().Bind(builder.Configuration.GetSection(GatewayLimitOptions.SectionName));
         }
 
         if (simulator)

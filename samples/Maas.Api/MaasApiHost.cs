@@ -65,16 +65,14 @@ internal static partial class MaasApiHost
             MaasApiTelemetry.Listen(kestrel, settings);
         });
 
-        var maas = builder.Services.AddMaas(options =>
+        // The flags give the issuer and audience their defaults; Maas:Issuer and Maas:Audience
+        // (Maas__Issuer in the deployment) override them, as every Maas setting binds from "Maas".
+        builder.Services.Configure<MaasOptions>(options =>
         {
             options.Issuer = settings.InstanceName;
             options.Audience = settings.GatewayName + "-sa";
         });
-        builder.Services.AddOptions<MaasOptions>().Bind(builder.Configuration.GetSection(MaasOptions.SectionName));
-        builder.Services.AddOptions<Maas.Hosting.Throttling.MaasAuthenticationThrottleOptions>()
-            .Bind(builder.Configuration.GetSection(Maas.Hosting.Throttling.MaasAuthenticationThrottleOptions.SectionName));
-        builder.Services.AddOptions<Maas.Hosting.Authentication.MaasGatewayOptions>()
-            .Bind(builder.Configuration.GetSection(Maas.Hosting.Authentication.MaasGatewayOptions.SectionName));
+        var maas = builder.Services.AddMaas(builder.Configuration.GetSection(MaasOptions.SectionName));
         MaasApiStorage.Configure(maas, settings);
         MaasApiTelemetry.Configure(builder, settings, environment);
         MaasApiHealth.Configure(builder);
@@ -120,16 +118,6 @@ internal static partial class MaasApiHost
         MaasApiShutdown.Watch(app, settings);
         app.MapOpenApi().AllowAnonymous();
 
-        // Open the store and load the signing keys now: a wrong path or database stops start-up.
-        try
-        {
-            _ = app.Services.GetRequiredService<Maas.ApiKeys.IKeyStore>();
-            _ = app.Services.GetRequiredService<Maas.Tokens.IJsonWebKeySource>();
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException or Maas.ApiKeys.StoreUnavailableException)
-        {
-            throw new HostSettingsException($"--storage={settings.StorageMode}: {ex.Message}");
-        }
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Maas.Api");
         app.Lifetime.ApplicationStarted.Register(() =>
         {

@@ -1,13 +1,18 @@
 using Maas.Api;
+using Maas.ApiKeys;
 using Microsoft.Extensions.Options;
 
 // maas-api: the Maas sample host. A wrong flag or setting stops start-up with one line and exit code 2.
+var storage = "in-memory";
 try
 {
     await using var app = MaasApiHost.Build(args);
+    storage = app.Services.GetRequiredService<HostSettings>().StorageMode;
 
     // Validate every option before the host starts, so a wrong value is one line, not a stack trace.
     app.Services.GetService<IStartupValidator>()?.Validate();
+
+    // Starting opens and migrates the store and loads the signing keys: a wrong path or database stops here.
     await app.StartAsync();
     await app.WaitForShutdownAsync();
     return 0;
@@ -21,6 +26,17 @@ catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connectio
 catch (HostSettingsException ex)
 {
     await Console.Error.WriteLineAsync("maas-api: " + ex.Message);
+    return 2;
+}
+catch (StoreUnavailableException ex)
+{
+    await Console.Error.WriteLineAsync($"maas-api: --storage={storage}: {ex.Message.ReplaceLineEndings(" ")}");
+    return 2;
+}
+catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+{
+    // The binder names the setting: "... 'lots' at 'Maas:Tokens:Maximum' to type 'Maas.Durations.GoDuration'."
+    await Console.Error.WriteLineAsync("maas-api: invalid configuration: " + ex.Message.ReplaceLineEndings(" "));
     return 2;
 }
 catch (OptionsValidationException ex)

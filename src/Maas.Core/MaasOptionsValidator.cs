@@ -5,7 +5,7 @@ namespace Maas;
 
 /// <summary>
 /// Checks the rules that span several settings (lifetime bounds, unique tier names, models that
-/// name existing tiers), so a wrong configuration stops start-up with one clear line.
+/// name existing tiers, signing key files that exist), so a wrong configuration stops start-up with one clear line.
 /// </summary>
 internal sealed class MaasOptionsValidator : IValidateOptions<MaasOptions>
 {
@@ -23,6 +23,7 @@ internal sealed class MaasOptionsValidator : IValidateOptions<MaasOptions>
         }
 
         CheckLifetimes("Maas:Tokens", options.Tokens, failures);
+        CheckKeyFiles(options.Signing.KeyFiles, failures);
         CheckLifetimes("Maas:ApiKeys", options.ApiKeys, failures);
 
         var tierNames = new HashSet<string>(StringComparer.Ordinal);
@@ -67,6 +68,21 @@ internal sealed class MaasOptionsValidator : IValidateOptions<MaasOptions>
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckKeyFiles(IList<string> files, List<string> failures)
+    {
+        for (var i = 0; i < files.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(files[i]))
+            {
+                failures.Add($"Maas:Signing:KeyFiles:{i} must name a PEM file.");
+            }
+            else if (!File.Exists(files[i]))
+            {
+                failures.Add($"Maas:Signing:KeyFiles:{i} names '{files[i]}', which does not exist or cannot be seen by this process.");
+            }
+        }
     }
 
     private static void CheckLifetimes(string section, LifetimePolicy policy, List<string> failures)

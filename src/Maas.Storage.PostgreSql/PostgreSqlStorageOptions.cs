@@ -5,7 +5,8 @@ namespace Maas.Storage.PostgreSql;
 /// <summary>
 /// How the <c>external</c> store reaches PostgreSQL: the connection URL and the pool limits the Go
 /// service took from <c>DB_MAX_OPEN_CONNS</c>, <c>DB_MAX_IDLE_CONNS</c> and
-/// <c>DB_CONN_MAX_LIFETIME_SECONDS</c>.
+/// <c>DB_CONN_MAX_LIFETIME_SECONDS</c>. Bound from <c>Maas:Storage:PostgreSql</c> when <c>AddMaas</c>
+/// was given the configuration; validated at start.
 /// </summary>
 public sealed class PostgreSqlStorageOptions
 {
@@ -14,7 +15,7 @@ public sealed class PostgreSqlStorageOptions
     /// URL (<c>--db-connection-url</c>, <c>DB_CONNECTION_URL</c>) or an Npgsql connection string.
     /// See <see cref="PostgreSqlConnectionUrl"/> for the accepted parameters.
     /// </summary>
-    [Required]
+    [Required(AllowEmptyStrings = false)]
     public string ConnectionUrl { get; set; } = string.Empty;
 
     /// <summary>

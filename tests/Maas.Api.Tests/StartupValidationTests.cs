@@ -24,6 +24,21 @@ public sealed class StartupValidationTests
         { [], ["Maas__AuthenticationThrottle__Window=00:00:00"], "Maas:AuthenticationThrottle:Window" },
         { [], ["Maas__Gateway__SharedSecret=                "], "Maas:Gateway:SharedSecret must not be blank or start or end with whitespace" },
         { [], ["Maas__Gateway__SharedSecret= 0123456789abcdef0123 "], "Maas:Gateway:SharedSecret must not be blank or start or end with whitespace" },
+
+        // Every options class, each with a value it refuses, named in the one line.
+        { [], ["Maas__Audience= "], "Maas:Audience must not be empty" }, // MaasOptions
+        { [], ["Maas__Tokens__Maximum=lots"], "'Maas:Tokens:Maximum'" }, // MaasOptions, a value the binder cannot convert
+        { [], ["Maas__Validation__CacheCapacity=1"], "Maas:Validation:CacheCapacity: The field" }, // ValidationOptions
+        { [], ["Maas__Validation__UsageFlushInterval=1ms"], "Maas:Validation:UsageFlushInterval must be at least 100ms" }, // ValidationOptions
+        { [], ["Maas__Signing__KeyFiles__0=/nonexistent/maas-signing-key.pem"], "Maas:Signing:KeyFiles:0 names '/nonexistent/maas-signing-key.pem', which does not exist" }, // SigningOptions
+        { [], ["Maas__Gateway__UserHeader= "], "Maas:Gateway header names must not be empty" }, // MaasGatewayOptions
+        { [], ["Maas__AuthenticationThrottle__AddressCapacity=0"], "Maas:AuthenticationThrottle:AddressCapacity: The field" }, // MaasAuthenticationThrottleOptions
+        { ["--storage=disk", "--data-path=/tmp/maas-startup-validation/never-created.db"], ["Maas__Storage__Sqlite__BusyTimeout=02:00:00"], "Maas:Storage:Sqlite:BusyTimeout: The field" }, // SqliteKeyStoreOptions
+        { ["--storage=external", "--db-connection-url=postgresql://maas@127.0.0.1:1/maas"], ["Maas__Storage__PostgreSql__ListenerPingTimeout=00:00:00"], "Maas:Storage:PostgreSql:ListenerPingTimeout: The field" }, // PostgreSqlStorageOptions
+        { ["--storage=external", "--db-connection-url=mysql://maas@127.0.0.1:1/maas"], [], "Maas:Storage:PostgreSql:ConnectionUrl: The database URL must start with postgresql://" }, // PostgreSqlStorageOptions
+        { [], ["Maas__Gateway__Forwarding__UpstreamTimeout=00:00:00"], "Maas:Gateway:Forwarding:UpstreamTimeout must be positive" }, // GatewayForwardingOptions
+        { [], ["Maas__Gateway__Limits__KeyPrefix= "], "Maas:Gateway:Limits:KeyPrefix must be a non-empty Redis key prefix" }, // GatewayLimitOptions
+        { [], ["Maas__Simulator__DefaultMaxTokens=0"], "Simulator:DefaultMaxTokens must be at least 1" }, // ModelSimulatorOptions
     };
 
     [Theory]

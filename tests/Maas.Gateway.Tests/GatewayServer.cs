@@ -65,7 +65,7 @@ internal sealed class GatewayServer : IAsyncDisposable
             })
             .UseInMemoryStorage()
             .AddMaasGateway(forwarding);
-        builder.Services.Configure<Maas.Hosting.Authentication.MaasGatewayOptions>(o => o.SharedSecret = "gateway-tests-shared-secret");
+        builder.Services.Configure<MaasGatewayOptions>(o => o.SharedSecret = "gateway-tests-shared-secret");
         builderConfigure?.Invoke(builder);
         var inner = builder.Services.LastOrDefault(d => d.ServiceType == typeof(ILimitCounter));
         builder.Services.RemoveAll<ILimitCounter>();

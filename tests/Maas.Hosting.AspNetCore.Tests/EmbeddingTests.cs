@@ -25,8 +25,8 @@ public sealed class EmbeddingTests
         {
             o.Models.Add(new Models.ModelDescriptor { Id = "granite", OwnedBy = "team", Tiers = { "premium" } });
             o.Models.Add(new Models.ModelDescriptor { Id = "open-model", OwnedBy = "team" });
+            o.Gateway.SharedSecret = "0123456789abcdef0123";
         }).UseInMemoryStorage();
-        builder.Services.Configure<global::Maas.Hosting.Authentication.MaasGatewayOptions>(o => o.SharedSecret = "0123456789abcdef0123");
         // Calling it twice changes nothing.
         builder.Services.AddMaas().UseInMemoryStorage();
 
@@ -99,7 +99,7 @@ public sealed class EmbeddingTests
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Services.AddMaas().UseInMemoryStorage();
-        builder.Services.Configure<global::Maas.Hosting.Authentication.MaasGatewayOptions>(o => o.SharedSecret = "0123456789abcdef0123");
+        builder.Services.Configure<MaasGatewayOptions>(o => o.SharedSecret = "0123456789abcdef0123");
         await using var app = builder.Build();
         app.MapMaasApi();
         app.MapGet("/mine/read", (System.Security.Claims.ClaimsPrincipal user) => user.Identity!.Name!)

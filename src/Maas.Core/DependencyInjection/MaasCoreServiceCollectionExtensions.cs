@@ -7,6 +7,7 @@ using Maas.Telemetry;
 using Maas.Tiers;
 using Maas.Tokens;
 using Maas.Validation;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -20,10 +21,31 @@ public static class MaasCoreServiceCollectionExtensions
     /// or after registering your own <see cref="ITokenIssuer"/> or <see cref="IModelCatalog"/>, keeps
     /// the first registration. A storage package must add an <see cref="IKeyStore"/>.
     /// </summary>
-    public static MaasBuilder AddMaasCore(this IServiceCollection services, Action<MaasOptions>? configure = null)
+    public static MaasBuilder AddMaasCore(this IServiceCollection services) => AddMaasCore(services, null, null);
+
+    /// <summary>As <see cref="AddMaasCore(IServiceCollection)"/>, with <paramref name="configure"/> applied to the options.</summary>
+    public static MaasBuilder AddMaasCore(this IServiceCollection services, Action<MaasOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return AddMaasCore(services, null, configure);
+    }
+
+    /// <summary>
+    /// Adds the Maas core services with <see cref="MaasOptions"/> bound from
+    /// <paramref name="configuration"/> (the <c>Maas</c> section, such as
+    /// <c>builder.Configuration.GetSection("Maas")</c>), then <paramref name="configure"/> applied on
+    /// top (either may be <see langword="null"/>). The section is kept on the returned builder, so
+    /// storage and other packages bind their sub-sections from it. Idempotent, as the other overload.
+    /// </summary>
+    public static MaasBuilder AddMaasCore(this IServiceCollection services, IConfiguration? configuration, Action<MaasOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         var options = services.AddOptions<MaasOptions>();
+        if (configuration is not null)
+        {
+            options.Bind(configuration);
+        }
+
         if (configure is not null)
         {
             options.Configure(configure);
@@ -31,7 +53,7 @@ public static class MaasCoreServiceCollectionExtensions
 
         if (services.Any(d => d.ServiceType == typeof(MaasBuilderMarker)))
         {
-            return new MaasBuilder(services);
+            return new MaasBuilder(services, configuration);
         }
 
         services.AddSingleton<MaasBuilderMarker>();
@@ -74,7 +96,7 @@ public static class MaasCoreServiceCollectionExtensions
             sp.GetRequiredService<CredentialValidator>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<MaasMetrics>()));
-        return new MaasBuilder(services);
+        return new MaasBuilder(services, configuration);
     }
 
     private sealed class MaasBuilderMarker;

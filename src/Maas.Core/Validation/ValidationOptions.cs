@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Maas.Durations;
 
 namespace Maas.Validation;
@@ -12,7 +13,8 @@ public sealed class ValidationOptions
     /// Gets or sets the most entries each cache holds (verified tokens, API keys by hash, owners'
     /// revocation instants); beyond it the least recently added half is dropped.
     /// </summary>
-    /// <value>The default is 100,000 entries per cache.</value>
+    /// <value>The default is 100,000 entries per cache; at least 2, so a cache keeps two generations.</value>
+    [Range(ValidationOptionsValidator.MinimumCapacity, int.MaxValue)]
     public int CacheCapacity { get; set; } = 100_000;
 
     /// <summary>

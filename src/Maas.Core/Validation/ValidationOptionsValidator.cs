@@ -2,19 +2,27 @@ using Microsoft.Extensions.Options;
 
 namespace Maas.Validation;
 
-/// <summary>Stops start-up with one clear line when <c>Maas:Validation</c> holds a value that cannot work.</summary>
+/// <summary>
+/// Stops start-up with one clear line when <c>Maas:Validation</c> holds a duration that cannot work
+/// and evaluates the annotations on <see cref="ValidationOptions"/>.
+/// </summary>
 internal sealed class ValidationOptionsValidator : IValidateOptions<MaasOptions>
 {
     /// <summary>The smallest cache that still keeps two generations.</summary>
     public const int MinimumCapacity = 2;
 
+    private static readonly ValidationOptionsAnnotations s_annotations = new();
+
     public ValidateOptionsResult Validate(string? name, MaasOptions options)
     {
         var validation = options.Validation;
         var failures = new List<string>();
-        if (validation.CacheCapacity < MinimumCapacity)
+
+        // The generated validator names the member ("CacheCapacity: The field ... must be between 2 and ...");
+        // the section makes it the setting's full name. Its [Range] ignores ErrorMessage (dotnet/runtime#123137).
+        foreach (var failure in s_annotations.Validate(null, validation).Failures ?? [])
         {
-            failures.Add($"Maas:Validation:CacheCapacity must be at least {MinimumCapacity} (got {validation.CacheCapacity}).");
+            failures.Add("Maas:Validation:" + failure);
         }
 
         if (validation.NegativeCacheDuration.Nanoseconds <= 0)

@@ -4,6 +4,7 @@ using Maas.Gateway.Diagnostics;
 using Maas.Gateway.Forwarding;
 using Maas.Gateway.Limits;
 using Maas.Gateway.Usage;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -15,13 +16,21 @@ public static class MaasGatewayServiceCollectionExtensions
     /// <summary>
     /// Adds the gateway: in-process credential validation, tier access, request and LLM-token limits
     /// and YARP forwarding to each model's <c>Upstream</c>, with validated
-    /// <see cref="GatewayForwardingOptions"/>. Idempotent: calling it again only applies
+    /// <see cref="GatewayForwardingOptions"/> and <see cref="GatewayLimitOptions"/> (bound from
+    /// <c>Gateway:Forwarding</c> and <c>Gateway:Limits</c> of the configuration given to
+    /// <c>AddMaas</c>, then <paramref name="configure"/>). Idempotent: calling it again only applies
     /// <paramref name="configure"/>. Then call <c>app.MapMaasGateway()</c>.
     /// </summary>
     public static MaasBuilder AddMaasGateway(this MaasBuilder builder, Action<GatewayForwardingOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
+        if (builder.Configuration is not null)
+        {
+            services.AddOptions<GatewayForwardingOptions>().Bind(builder.Configuration.GetSection("Gateway:Forwarding"));
+            services.AddOptions<GatewayLimitOptions>().Bind(builder.Configuration.GetSection("Gateway:Limits"));
+        }
+
         if (configure is not null)
         {
             services.Configure(configure);

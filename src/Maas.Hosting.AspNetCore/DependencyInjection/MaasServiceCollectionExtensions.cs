@@ -3,6 +3,7 @@ using Maas.Hosting.Authentication;
 using Maas.Hosting.Errors;
 using Maas.Hosting.Introspection;
 using Maas.Hosting.Throttling;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -12,17 +13,49 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class MaasServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds Maas.Core, validated options (<c>Maas</c> and <c>Maas:Gateway</c>), problem details, and
-    /// Maas's sign-in ways as authentication schemes (<c>MaasGateway</c>: gateway headers with the
-    /// shared-secret rule; <c>MaasBearer</c>: a Maas token or key, for reads; <c>Maas</c>: either) with
-    /// the <c>Maas.Read</c> and <c>Maas.Manage</c> policies the endpoints require. The host's own
-    /// schemes work beside them. Idempotent: calling it again only applies <paramref name="configure"/>.
-    /// Add a store with a <c>Use*Storage()</c> method on the returned builder, then call <c>app.MapMaasApi()</c>.
+    /// Adds Maas.Core, validated options, problem details, and Maas's sign-in ways as authentication
+    /// schemes (<c>MaasGateway</c>: gateway headers with the shared-secret rule; <c>MaasBearer</c>: a
+    /// Maas token or key, for reads; <c>Maas</c>: either) with the <c>Maas.Read</c> and
+    /// <c>Maas.Manage</c> policies the endpoints require; the host's own schemes work beside them.
+    /// Set everything in <paramref name="configure"/>, the gateway's shared secret and introspection
+    /// clients included (<c>o.Gateway.SharedSecret = ...</c>). Idempotent: calling it again only
+    /// applies <paramref name="configure"/>. Add a store with a <c>Use*Storage()</c> method on the
+    /// returned builder, then call <c>app.MapMaasApi()</c>.
     /// </summary>
-    public static MaasBuilder AddMaas(this IServiceCollection services, Action<MaasOptions>? configure = null)
+    public static MaasBuilder AddMaas(this IServiceCollection services, Action<MaasOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return AddMaasServices(services, null, configure);
+    }
+
+    /// <summary>As <see cref="AddMaas(IServiceCollection, Action{MaasOptions})"/>, with every default.</summary>
+    public static MaasBuilder AddMaas(this IServiceCollection services) => AddMaasServices(services, null, null);
+
+    /// <summary>
+    /// As <see cref="AddMaas(IServiceCollection, Action{MaasOptions})"/>, with every setting bound
+    /// from <paramref name="configuration"/>, the <c>Maas</c> section
+    /// (<c>builder.Configuration.GetSection("Maas")</c>): <c>Issuer</c>, <c>Tokens</c>,
+    /// <c>Gateway:SharedSecret</c>, <c>Gateway:Clients</c>, <c>AuthenticationThrottle</c>..., then
+    /// <paramref name="configure"/> applied on top. The storage and gateway packages bind their
+    /// sub-sections (<c>Storage:Sqlite</c>, <c>Storage:PostgreSql</c>, <c>Gateway:Limits</c>,
+    /// <c>Gateway:Forwarding</c>) from it too.
+    /// </summary>
+    public static MaasBuilder AddMaas(this IServiceCollection services, IConfiguration configuration, Action<MaasOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return AddMaasServices(services, configuration, configure);
+    }
+
+    private static MaasBuilder AddMaasServices(IServiceCollection services, IConfiguration? configuration, Action<MaasOptions>? configure)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var builder = services.AddMaasCore(configure);
+        var builder = MaasCoreServiceCollectionExtensions.AddMaasCore(services, configuration, configure);
+        if (configuration is not null)
+        {
+            services.AddOptions<MaasAuthenticationThrottleOptions>().Bind(configuration.GetSection("AuthenticationThrottle"));
+            services.AddSingleton<IOptionsChangeTokenSource<MaasGatewayOptions>>(new ConfigurationChangeTokenSource<MaasGatewayOptions>(configuration.GetSection("Gateway")));
+        }
+
         if (services.Any(d => d.ServiceType == typeof(GatewayIdentityReader)))
         {
             return builder;
@@ -31,6 +64,9 @@ public static class MaasServiceCollectionExtensions
         MaasSignIn.Add(services);
         MaasProblemDetails.Add(services);
 
+        // MaasGatewayOptions is MaasOptions.Gateway itself, so one AddMaas call sets it; a
+        // Configure<MaasGatewayOptions> of the host still applies on top.
+        services.AddTransient<IOptionsFactory<MaasGatewayOptions>, MaasGatewayOptionsFactory>();
         services.AddOptions<MaasGatewayOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MaasGatewayOptions>, MaasGatewayOptionsValidator>());
         services.TryAddSingleton<MaasErrorFilter>();

@@ -2,27 +2,21 @@ using Microsoft.Extensions.Options;
 
 namespace Maas.Hosting.Throttling;
 
-/// <summary>Refuses to start with a throttle that could not work (no failures allowed, no window, no table).</summary>
+/// <summary>
+/// Refuses to start with a throttle that could not work (no failures allowed, no window, no table),
+/// naming the setting: evaluates the annotations of <see cref="MaasAuthenticationThrottleOptions"/>.
+/// </summary>
 internal sealed class MaasAuthenticationThrottleOptionsValidator : IValidateOptions<MaasAuthenticationThrottleOptions>
 {
+    private static readonly MaasAuthenticationThrottleOptionsAnnotations s_annotations = new();
+
     public ValidateOptionsResult Validate(string? name, MaasAuthenticationThrottleOptions options)
     {
-        var failures = new List<string>();
-        if (options.FailureLimit is < 1 or > 1_000_000)
-        {
-            failures.Add($"{MaasAuthenticationThrottleOptions.SectionName}:FailureLimit must be from 1 to 1000000 (got {options.FailureLimit}).");
-        }
-
-        if (options.Window < TimeSpan.FromSeconds(1) || options.Window > TimeSpan.FromDays(1))
-        {
-            failures.Add($"{MaasAuthenticationThrottleOptions.SectionName}:Window must be from 00:00:01 to 1.00:00:00 (got {options.Window}).");
-        }
-
-        if (options.AddressCapacity is < 1 or > 10_000_000)
-        {
-            failures.Add($"{MaasAuthenticationThrottleOptions.SectionName}:AddressCapacity must be from 1 to 10000000 (got {options.AddressCapacity}).");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        // The generated validator names the member ("Window: The field ... must be between ..."); the
+        // section makes it the setting's full name. Its [Range] ignores ErrorMessage (dotnet/runtime#123137).
+        var result = s_annotations.Validate(name, options);
+        return result.Failed
+            ? ValidateOptionsResult.Fail(result.Failures.Select(f => MaasAuthenticationThrottleOptions.SectionName + ":" + f))
+            : ValidateOptionsResult.Success;
     }
 }

@@ -1,10 +1,11 @@
-using System.Security.Cryptography;
 using Maas;
 using Maas.ApiKeys;
 using Maas.Storage.Sqlite;
 using Maas.Tokens;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -14,33 +15,41 @@ public static class MaasSqliteStorageExtensions
     /// <summary>
     /// Keeps key metadata in the SQLite file at <see cref="SqliteKeyStoreOptions.DataPath"/> and the
     /// token signing key in <c>&lt;data-path&gt;.signing-key.pem</c> (mode 0600), so keys and tokens
-    /// survive restarts. The file is opened and migrated when the store is first resolved; resolve
-    /// <see cref="IKeyStore"/> at start to fail fast. Idempotent; a store registered earlier wins.
+    /// survive restarts. The options bind from <c>Storage:Sqlite</c> of the configuration given to
+    /// <c>AddMaas</c>, then <paramref name="configure"/> applies; they are validated at start. The
+    /// file is opened and migrated when the host starts (a hosted service), so a wrong path stops
+    /// start-up. Idempotent; a store registered earlier wins.
     /// </summary>
-    public static MaasBuilder UseSqliteStorage(this MaasBuilder builder, Action<SqliteKeyStoreOptions> configure)
+    public static MaasBuilder UseSqliteStorage(this MaasBuilder builder, Action<SqliteKeyStoreOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(configure);
-        var options = new SqliteKeyStoreOptions();
-        configure(options);
-        if (string.IsNullOrWhiteSpace(options.DataPath))
+        var services = builder.Services;
+        var options = services.AddOptions<SqliteKeyStoreOptions>();
+        if (builder.Configuration is not null)
         {
-            throw new ArgumentException("The SQLite data path must not be empty.", nameof(configure));
+            options.Bind(builder.Configuration.GetSection("Storage:Sqlite"));
         }
 
-        // Opening is synchronous file I/O behind an async API; it runs once, at first resolution,
-        // where no synchronization context exists.
-        builder.Services.TryAddSingleton<IKeyStore>(sp => SqliteStorage.OpenKeyStoreAsync(
-                options,
-                sp.GetService<ILoggerFactory>()?.CreateLogger("Maas.Storage.Sqlite"),
-                sp.GetService<TimeProvider>())
-            .GetAwaiter().GetResult());
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ISigningKeyProvider>(new SigningKeyFileProvider(options.DataPath)));
-        return builder;
-    }
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
 
-    private sealed class SigningKeyFileProvider(string dataPath) : ISigningKeyProvider
-    {
-        public IReadOnlyList<ECDsa> GetSigningKeys() => SigningKeyFile.LoadOrCreateAsync(dataPath).GetAwaiter().GetResult();
+        if (services.Any(d => d.ServiceType == typeof(IKeyStore)))
+        {
+            return builder;
+        }
+
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteKeyStoreOptions>, SqliteKeyStoreOptionsValidator>());
+        services.AddSingleton(sp => new SqliteKeyStore(
+            sp.GetRequiredService<IOptions<SqliteKeyStoreOptions>>().Value,
+            sp.GetService<ILoggerFactory>()?.CreateLogger("Maas.Storage.Sqlite"),
+            sp.GetService<TimeProvider>()));
+        services.AddSingleton<IKeyStore>(sp => sp.GetRequiredService<SqliteKeyStore>());
+        services.AddSingleton<SqliteSigningKeys>();
+        services.AddSingleton<ISigningKeyProvider>(sp => sp.GetRequiredService<SqliteSigningKeys>());
+        services.AddHostedService<SqliteStorageStartup>();
+        return builder;
     }
 }

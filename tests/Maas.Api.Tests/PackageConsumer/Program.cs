@@ -1,5 +1,5 @@
 var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddMaas(o =>
+builder.Services.AddMaas(builder.Configuration.GetSection("Maas"), o =>
 {
     o.Issuer = "https://maas.example.com";
     o.Audience = "my-gateway-sa";

@@ -1,9 +1,10 @@
-namespace Maas.Hosting.Authentication;
+namespace Maas;
 
 /// <summary>
 /// How the gateway tells Maas who the caller is: identity headers, trusted only together with a
 /// shared secret header (the original trusted them from anyone who could reach the pod).
-/// Binds from <c>Maas:Gateway</c>.
+/// Set through <see cref="MaasOptions.Gateway"/> (<c>AddMaas(o => o.Gateway.SharedSecret = ...)</c>)
+/// or the <c>Maas:Gateway</c> configuration section; the hosting package validates it at start.
 /// </summary>
 public sealed class MaasGatewayOptions
 {

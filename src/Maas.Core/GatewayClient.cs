@@ -1,4 +1,4 @@
-namespace Maas.Hosting.Authentication;
+namespace Maas;
 
 /// <summary>
 /// A gateway (Authorino, Envoy, Kong...) allowed to introspect credentials: a client id and the
