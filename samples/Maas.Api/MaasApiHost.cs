@@ -107,11 +107,11 @@ internal static partial class MaasApiHost
             app.UseCors();
         }
 
-        MaasApiTelemetry.Map(app, settings);
-
-        // After routing (UsePathBase) and after the request metrics and log line, which count refusals too.
+        // UsePathBase routes first, so the sign-in and authorization the Maas endpoints require come after it.
         app.UseAuthentication();
         app.UseAuthorization();
+
+        MaasApiTelemetry.Map(app, settings);
         app.MapMaasApi();
         MaasApiDataPlane.Map(app);
         MaasApiHealth.Map(app);
