@@ -131,6 +131,24 @@ public sealed class SigningKeyRingTests : IDisposable
     }
 
     [Fact]
+    public void An_encrypted_key_or_two_keys_in_one_file_are_refused_naming_the_file()
+    {
+        using var key = SigningKeyRing.GenerateKey();
+        using var other = SigningKeyRing.GenerateKey();
+        var encrypted = key.ExportEncryptedPkcs8PrivateKeyPem("secret", new PbeParameters(PbeEncryptionAlgorithm.Aes128Cbc, HashAlgorithmName.SHA256, 1000));
+        var encryptedPath = Write("encrypted.pem", encrypted);
+        var twoPath = Write("two.pem", key.ExportPkcs8PrivateKeyPem() + other.ExportPkcs8PrivateKeyPem());
+
+        var encryptedError = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(encryptedPath), new ListLogger<SigningKeyRing>(), []));
+        var twoError = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(twoPath), new ListLogger<SigningKeyRing>(), []));
+
+        Assert.Contains(encryptedPath, encryptedError.Message, StringComparison.Ordinal);
+        Assert.Contains("encrypted", encryptedError.Message, StringComparison.Ordinal);
+        Assert.Contains(twoPath, twoError.Message, StringComparison.Ordinal);
+        AssertNoKeyMaterial(encryptedError, encrypted);
+    }
+
+    [Fact]
     public void A_public_key_or_a_missing_file_is_refused_naming_the_file()
     {
         using var key = SigningKeyRing.GenerateKey();
