@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
@@ -102,7 +103,7 @@ internal sealed class SigningKey
 
     private static byte[] EncodeHeader(string kid)
     {
-        using var buffer = new PooledByteBufferWriter(128);
+        var buffer = new ArrayBufferWriter<byte>(128);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
