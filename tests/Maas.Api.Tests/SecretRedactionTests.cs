@@ -1,8 +1,8 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Maas.Api.Tests;
 
@@ -14,7 +14,7 @@ public sealed class SecretRedactionTests
     [Fact]
     public async Task No_secret_appears_in_any_log_line_at_trace_level()
     {
-        var sink = new CapturingLoggerProvider();
+        using var sink = new FakeLoggerProvider();
         await using var server = await MaasApiServer.StartAsync(configure: builder =>
         {
             builder.Logging.SetMinimumLevel(LogLevel.Trace);
@@ -53,10 +53,11 @@ public sealed class SecretRedactionTests
         forged.DefaultRequestHeaders.Add("X-MaaS-Gateway-Secret", GatewaySecret + "-guess");
         Assert.Equal(HttpStatusCode.Unauthorized, (await forged.PostAsync("/v1/tokens", MaasApiServer.Json("{}"))).StatusCode);
 
-        Assert.NotEmpty(sink.Lines);
+        var lines = sink.Collector.GetSnapshot().Select(r => $"{r.Category}: {r.Message} {r.Exception}").ToList();
+        Assert.NotEmpty(lines);
         var secret = key[(key.IndexOf('_', StringComparison.Ordinal) + 1)..];
         var signature = token[(token.LastIndexOf('.') + 1)..];
-        foreach (var line in sink.Lines)
+        foreach (var line in lines)
         {
             Assert.DoesNotContain(GatewaySecret, line, StringComparison.Ordinal);
             Assert.DoesNotContain(secret, line, StringComparison.Ordinal);
@@ -64,27 +65,5 @@ public sealed class SecretRedactionTests
             Assert.DoesNotContain("Bearer sk-", line, StringComparison.Ordinal);
             Assert.DoesNotContain("Bearer ey", line, StringComparison.Ordinal);
         }
-    }
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<string> Lines { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, Lines);
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class CapturingLogger(string category, ConcurrentQueue<string> lines) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue($"{category}: {formatter(state, exception)} {exception}");
     }
 }
