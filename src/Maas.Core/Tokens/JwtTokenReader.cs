@@ -17,6 +17,12 @@ namespace Maas.Tokens;
 /// ES256 only, a known <c>kid</c>, no <c>crit</c>, one canonical low-S signature, every claim
 /// present with its JSON type. Never throws on any input. Revocation is not its concern.
 /// </summary>
+/// <remarks>
+/// The library's parse costs about 8 µs of CPU per token beside the ~80 µs ES256 verification
+/// (the hand-written reader it replaced added about 1.5 µs): roughly 10% of an uncached
+/// validation, paid once per token per replica since verified tokens are cached. Numbers in
+/// benchmarks/README.md.
+/// </remarks>
 internal sealed class JwtTokenReader
 {
     /// <summary>Tokens longer than this are refused as malformed before any work.</summary>
