@@ -197,7 +197,9 @@ internal sealed class SimulatorEndpoints
             await Task.Delay(generation, _time, aborted);
         }
 
-        using var body = new PooledBufferWriter(512 + (plan.MaxContentLength * 2));
+        // A plain ArrayBufferWriter sized for the whole answer (one allocation, no regrowth): the
+        // body is built first so it goes out with a Content-Length, not chunked.
+        var body = new ArrayBufferWriter<byte>(512 + (plan.MaxContentLength * 2));
         var content = ArrayPool<char>.Shared.Rent(plan.MaxContentLength);
         try
         {

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Maas.ApiKeys;
 using Maas.Storage.InMemory;
+using Maas.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

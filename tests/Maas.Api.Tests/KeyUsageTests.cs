@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Maas.ApiKeys;
 using Maas.Storage.InMemory;
+using Maas.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

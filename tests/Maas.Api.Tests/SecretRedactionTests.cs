@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -6,6 +5,7 @@ using System.Text.Json;
 using Maas.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Maas.Api.Tests;
 
@@ -21,7 +21,7 @@ public sealed class SecretRedactionTests
     [Fact]
     public async Task No_secret_appears_in_any_log_line_at_trace_level_or_on_the_metrics_port()
     {
-        var sink = new CapturingLoggerProvider();
+        using var sink = new FakeLoggerProvider();
         var metricsPort = FreePort.OnLoopback();
         await using var server = await MaasApiServer.StartAsync(["--metrics-port", metricsPort.ToString(CultureInfo.InvariantCulture)], configure: builder =>
         {
@@ -81,10 +81,11 @@ public sealed class SecretRedactionTests
         Assert.Contains("maas_api_http_requests_total", exposition, StringComparison.Ordinal);
         Assert.DoesNotContain("alice", exposition, StringComparison.Ordinal);
 
-        Assert.NotEmpty(sink.Lines);
+        var lines = sink.Collector.GetSnapshot().Select(r => $"{r.Category}: {r.Message} {r.Exception}").ToList();
+        Assert.NotEmpty(lines);
         var secret = key[(key.IndexOf('_', StringComparison.Ordinal) + 1)..];
         var signature = token[(token.LastIndexOf('.') + 1)..];
-        foreach (var line in sink.Lines.Append(exposition))
+        foreach (var line in lines.Append(exposition))
         {
             Assert.DoesNotContain(GatewaySecret, line, StringComparison.Ordinal);
             Assert.DoesNotContain(IntrospectionTests.ClientSecret, line, StringComparison.Ordinal);
@@ -93,27 +94,5 @@ public sealed class SecretRedactionTests
             Assert.DoesNotContain("Bearer sk-", line, StringComparison.Ordinal);
             Assert.DoesNotContain("Bearer ey", line, StringComparison.Ordinal);
         }
-    }
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<string> Lines { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, Lines);
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class CapturingLogger(string category, ConcurrentQueue<string> lines) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue($"{category}: {formatter(state, exception)} {exception}");
     }
 }

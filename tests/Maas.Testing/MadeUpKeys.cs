@@ -7,7 +7,7 @@ namespace Maas.Testing;
 /// <summary>
 /// Makes up API keys the way an attacker would: random key id and secret with the public CRC-32
 /// checksum, so they pass the format check and only the server's knowledge of keys refuses them.
-/// Written from the published format, not from Maas's code.
+/// Written from the published format (CRC-32 as zlib computes it), not from Maas's code.
 /// </summary>
 public static class MadeUpKeys
 {
@@ -17,7 +17,7 @@ public static class MadeUpKeys
     public static string Create()
     {
         var body = "sk-maas-" + Digits(RandomNumberGenerator.GetBytes(12), 17) + "_" + Digits(RandomNumberGenerator.GetBytes(32), 43);
-        var crc = Crc32(Encoding.ASCII.GetBytes(body));
+        var crc = System.IO.Hashing.Crc32.HashToUInt32(Encoding.ASCII.GetBytes(body));
         var check = new char[6];
         for (var i = 5; i >= 0; i--)
         {
@@ -39,20 +39,5 @@ public static class MadeUpKeys
         }
 
         return new string(digits);
-    }
-
-    private static uint Crc32(byte[] data)
-    {
-        var crc = 0xFFFF_FFFFu;
-        foreach (var b in data)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? 0xEDB8_8320u ^ (crc >> 1) : crc >> 1;
-            }
-        }
-
-        return ~crc;
     }
 }

@@ -161,12 +161,12 @@ internal static class ApiKeyFormat
     public static bool HashesEqual(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right) =>
         CryptographicOperations.FixedTimeEquals(left, right);
 
-    // check = base62(CRC-32(UTF-8(text))) in 6 digits; text is ASCII here, so UTF-8 is one byte a character.
+    // check = base62(CRC-32 (IEEE 802.3, as zlib)(UTF-8(text))) in 6 digits; text is ASCII here, so UTF-8 is one byte a character.
     private static void WriteCheck(ReadOnlySpan<char> text, Span<char> destination)
     {
         Span<byte> bytes = stackalloc byte[CheckStart];
         var length = Encoding.UTF8.GetBytes(text, bytes);
-        var crc = Crc32.Compute(bytes[..length]);
+        var crc = System.IO.Hashing.Crc32.HashToUInt32(bytes[..length]);
         CryptographicOperations.ZeroMemory(bytes);
 
         // Base62.Encode of the big-endian CRC, on a uint: 62^6 > 2^32, so it always fits.

@@ -1,7 +1,9 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Maas.Tokens;
 
@@ -18,6 +20,7 @@ internal sealed class SigningKey
         Key = key;
         PublicKey = publicKey;
         EncodedHeader = encodedHeader;
+        SecurityKey = new ECDsaSecurityKey(key) { KeyId = publicKey.Kid };
     }
 
     /// <summary>Gets the key id: the RFC 7638 thumbprint.</summary>
@@ -28,6 +31,9 @@ internal sealed class SigningKey
 
     /// <summary>Gets the public key as a JWK.</summary>
     public PublicJsonWebKey PublicKey { get; }
+
+    /// <summary>Gets the same key as <c>Microsoft.IdentityModel</c> verifies with, named by <see cref="Kid"/>.</summary>
+    public ECDsaSecurityKey SecurityKey { get; }
 
     /// <summary>Gets base64url(<c>{"alg":"ES256","typ":"JWT","kid":...}</c>) as ASCII bytes.</summary>
     public byte[] EncodedHeader { get; }
@@ -97,7 +103,7 @@ internal sealed class SigningKey
 
     private static byte[] EncodeHeader(string kid)
     {
-        using var buffer = new PooledByteBufferWriter(128);
+        var buffer = new ArrayBufferWriter<byte>(128);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();

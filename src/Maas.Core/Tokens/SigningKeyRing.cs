@@ -199,46 +199,53 @@ internal sealed class SigningKeyRing : IJsonWebKeySource, IDisposable
     }
 
     /// <summary>
-    /// Reads a P-256 private key from PEM text: PKCS#8 (<c>PRIVATE KEY</c>) or SEC1
-    /// (<c>EC PRIVATE KEY</c>); other blocks such as <c>EC PARAMETERS</c> are skipped.
-    /// <paramref name="source"/> names the text in error messages, which never contain key material.
+    /// Reads a P-256 private key from PEM text with <c>ECDsa.ImportFromPem</c>:
+    /// PKCS#8 (<c>PRIVATE KEY</c>) or SEC1 (<c>EC PRIVATE KEY</c>); other blocks such as
+    /// <c>EC PARAMETERS</c> are skipped. <paramref name="source"/> names the text in error
+    /// messages, which never contain key material.
     /// </summary>
     /// <exception cref="InvalidOperationException">The text holds no usable P-256 private key.</exception>
     internal static ECDsa ImportPem(ReadOnlySpan<char> pem, string source)
     {
-        var remaining = pem;
-        while (PemEncoding.TryFind(remaining, out var fields))
+        if (pem.Contains("-----BEGIN ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal))
         {
-            var label = remaining[fields.Label];
-            var isPkcs8 = label.SequenceEqual("PRIVATE KEY");
-            var isSec1 = label.SequenceEqual("EC PRIVATE KEY");
-            if (label.SequenceEqual("ENCRYPTED PRIVATE KEY"))
-            {
-                throw new InvalidOperationException($"Signing key file '{source}' holds an encrypted private key; Maas needs an unencrypted PKCS#8 or SEC1 P-256 key.");
-            }
-
-            if (isPkcs8 || isSec1)
-            {
-                var der = new byte[fields.DecodedDataLength];
-                try
-                {
-                    if (!Convert.TryFromBase64Chars(remaining[fields.Base64Data], der, out var length))
-                    {
-                        throw new InvalidOperationException($"Signing key file '{source}' holds a PEM block that is not valid base64.");
-                    }
-
-                    return ImportDer(der.AsSpan(0, length), isPkcs8, source);
-                }
-                finally
-                {
-                    CryptographicOperations.ZeroMemory(der);
-                }
-            }
-
-            remaining = remaining[fields.Location.End..];
+            throw new InvalidOperationException($"Signing key file '{source}' holds an encrypted private key; Maas needs an unencrypted PKCS#8 or SEC1 P-256 key.");
         }
 
-        throw new InvalidOperationException($"Signing key file '{source}' holds no 'PRIVATE KEY' or 'EC PRIVATE KEY' PEM block; Maas needs an ECDSA P-256 private key.");
+        var key = ECDsa.Create();
+        try
+        {
+            key.ImportFromPem(pem);
+            if (!SigningKey.HasPrivateKey(key))
+            {
+                throw new InvalidOperationException($"Signing key file '{source}' holds a public key only; Maas needs the ECDSA P-256 private key.");
+            }
+
+            _ = SigningKey.Create(key);
+            return key;
+        }
+        catch (CryptographicException ex)
+        {
+            key.Dispose();
+            throw new InvalidOperationException($"Signing key file '{source}' does not hold an ECDSA P-256 private key (is it an RSA or other key?).", ex);
+        }
+        catch (ArgumentException ex) when (ex.ParamName == "key")
+        {
+            // SigningKey.Create: another curve. Its message names the curve, never key material.
+            key.Dispose();
+            throw new InvalidOperationException($"Signing key file '{source}' does not hold an ECDSA P-256 private key: {ex.Message}", ex);
+        }
+        catch (ArgumentException ex)
+        {
+            // ImportFromPem: no PEM block it reads, or more than one.
+            key.Dispose();
+            throw new InvalidOperationException($"Signing key file '{source}' holds no single 'PRIVATE KEY' or 'EC PRIVATE KEY' PEM block; Maas needs one ECDSA P-256 private key.", ex);
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Disposes the keys.</summary>
@@ -275,35 +282,6 @@ internal sealed class SigningKeyRing : IJsonWebKeySource, IDisposable
         public Dictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> ByKid { get; }
 
         public IReadOnlyList<PublicJsonWebKey> PublicKeys { get; }
-    }
-
-    private static ECDsa ImportDer(ReadOnlySpan<byte> der, bool isPkcs8, string source)
-    {
-        var key = ECDsa.Create();
-        try
-        {
-            if (isPkcs8)
-            {
-                key.ImportPkcs8PrivateKey(der, out _);
-            }
-            else
-            {
-                key.ImportECPrivateKey(der, out _);
-            }
-
-            _ = SigningKey.Create(key);
-            return key;
-        }
-        catch (CryptographicException ex)
-        {
-            key.Dispose();
-            throw new InvalidOperationException($"Signing key file '{source}' does not hold an ECDSA P-256 private key (is it an RSA or other key?).", ex);
-        }
-        catch (ArgumentException ex)
-        {
-            key.Dispose();
-            throw new InvalidOperationException($"Signing key file '{source}' does not hold an ECDSA P-256 private key: {ex.Message}", ex);
-        }
     }
 
     private static List<ECDsa> LoadOrGenerate(IOptions<MaasOptions> options, ILogger logger, IEnumerable<ISigningKeyProvider> providers, out bool generated)

@@ -270,10 +270,14 @@ internal sealed class CredentialValidator : IDisposable
     private async ValueTask<CredentialValidation> VerifyTokenAsync(string credential, Hash256 cacheKey, CancellationToken cancellationToken)
     {
         var epoch = Cache.Epoch;
-        if (!_tokens.TryRead(credential, out var claims, out var failure))
+        var reading = await _tokens.ReadAsync(credential).ConfigureAwait(false);
+        if (!reading.IsValid)
         {
+            var failure = reading.Failure;
             return Done(CredentialKind.Token, Refusal(failure, failure == ValidationFailure.Malformed ? CredentialKind.Unknown : CredentialKind.Token));
         }
+
+        var claims = reading.Claims;
 
         var owner = await GetOwnerAsync(claims.Subject, cancellationToken).ConfigureAwait(false);
         var entry = new TokenCacheEntry(
@@ -291,7 +295,8 @@ internal sealed class CredentialValidator : IDisposable
     {
         if (now >= token.ExpiresAt || now < token.NotBefore)
         {
-            return Done(CredentialKind.Token, Refusal(ValidationFailure.Expired, CredentialKind.Token));
+            var failure = now < token.NotBefore ? ValidationFailure.NotYetValid : ValidationFailure.Expired;
+            return Done(CredentialKind.Token, Refusal(failure, CredentialKind.Token));
         }
 
         if (owner.RevokedBefore is { } before && token.IssuedInstant < before)

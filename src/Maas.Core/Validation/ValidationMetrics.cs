@@ -110,6 +110,11 @@ internal sealed class ValidationMetrics : IDisposable
         outcomes[(int)ValidationFailure.Expired] = "expired";
         outcomes[(int)ValidationFailure.Revoked] = "revoked";
         outcomes[(int)ValidationFailure.NoTier] = "no_tier";
+        outcomes[(int)ValidationFailure.WrongIssuer] = "wrong_issuer";
+        outcomes[(int)ValidationFailure.WrongAudience] = "wrong_audience";
+        outcomes[(int)ValidationFailure.NotYetValid] = "not_yet_valid";
+        outcomes[(int)ValidationFailure.UnknownSigningKey] = "unknown_signing_key";
+        outcomes[(int)ValidationFailure.UnsupportedAlgorithm] = "unsupported_algorithm";
         return outcomes;
     }
 }

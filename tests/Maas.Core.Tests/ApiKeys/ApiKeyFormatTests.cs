@@ -25,10 +25,21 @@ public sealed partial class ApiKeyFormatTests
     }
 
     [Fact]
+    public void Check_of_a_fixed_key_is_the_one_the_wire_format_has_always_had()
+    {
+        // Computed outside .NET (Python's zlib.crc32), so a change of checksum cannot go unnoticed.
+        const string Key = "sk-maas-0123456789ABCDEFG_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG3xFEBW";
+
+        Assert.True(ApiKeyFormat.TryParse(Key, out var keyId, new byte[ApiKeyFormat.HashLength], out var failure), failure.ToString());
+        Assert.Equal("0123456789ABCDEFG", keyId);
+        Assert.Equal(Key, WithCheck(Key[..69]));
+    }
+
+    [Fact]
     public void Check_is_the_base62_CRC32_of_everything_before_it()
     {
         var key = ApiKeyFormat.Generate().Key;
-        var crc = Crc32.Compute(Encoding.UTF8.GetBytes(key[..69]));
+        var crc = System.IO.Hashing.Crc32.HashToUInt32(Encoding.UTF8.GetBytes(key[..69]));
 
         var expected = "";
         for (var i = 0; i < 6; i++, crc /= 62)
@@ -286,7 +297,7 @@ public sealed partial class ApiKeyFormatTests
 
     private static string WithCheck(string text)
     {
-        var crc = Crc32.Compute(Encoding.UTF8.GetBytes(text));
+        var crc = System.IO.Hashing.Crc32.HashToUInt32(Encoding.UTF8.GetBytes(text));
         var check = "";
         for (var i = 0; i < 6; i++, crc /= 62)
         {

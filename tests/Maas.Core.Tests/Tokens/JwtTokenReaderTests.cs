@@ -8,12 +8,15 @@ namespace Maas.Core.Tests.Tokens;
 public sealed class JwtTokenReaderTests
 {
     [Fact]
-    public void Issued_token_reads_back_with_its_claims()
+    public async Task Issued_token_reads_back_with_its_claims()
     {
         using var context = new TokenTestContext();
         var issued = context.Issue(TimeSpan.FromMinutes(90));
 
-        Assert.True(context.Reader.TryRead(issued.Token, out var claims, out var failure));
+        var reading1 = await context.Reader.ReadAsync(issued.Token);
+        Assert.True(reading1.IsValid);
+        var claims = reading1.Claims;
+        var failure = reading1.Failure;
 
         Assert.Equal(ValidationFailure.None, failure);
         Assert.Equal("alice", claims.Subject);
@@ -28,47 +31,54 @@ public sealed class JwtTokenReaderTests
     }
 
     [Fact]
-    public void Token_is_valid_until_just_before_exp_and_expired_at_exp()
+    public async Task Token_is_valid_until_just_before_exp_and_expired_at_exp()
     {
         using var context = new TokenTestContext();
         var issued = context.Issue(TimeSpan.FromMinutes(10));
         var exp = DateTimeOffset.FromUnixTimeSeconds(issued.ExpiresAt.ToUnixTimeSeconds());
 
         context.Time.SetUtcNow(exp.AddTicks(-1));
-        Assert.True(context.Reader.TryRead(issued.Token, out _, out _));
+        Assert.True((await context.Reader.ReadAsync(issued.Token)).IsValid);
 
         context.Time.SetUtcNow(exp);
-        Assert.False(context.Reader.TryRead(issued.Token, out var claims, out var failure));
+        var reading2 = await context.Reader.ReadAsync(issued.Token);
+        Assert.False(reading2.IsValid);
+        var claims = reading2.Claims;
+        var failure = reading2.Failure;
         Assert.Null(claims);
         Assert.Equal(ValidationFailure.Expired, failure);
     }
 
     [Fact]
-    public void Token_is_not_valid_before_nbf()
+    public async Task Token_is_not_valid_before_nbf()
     {
         using var context = new TokenTestContext();
         var issued = context.Issue();
         var nbf = DateTimeOffset.FromUnixTimeSeconds(issued.IssuedAt.ToUnixTimeSeconds());
         var reader = new JwtTokenReader(context.Keys, context.Options, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(nbf.AddTicks(-1)));
 
-        Assert.False(reader.TryRead(issued.Token, out _, out var failure));
-        Assert.Equal(ValidationFailure.Expired, failure);
+        var reading3 = await reader.ReadAsync(issued.Token);
+        Assert.False(reading3.IsValid);
+        var failure = reading3.Failure;
+        Assert.Equal(ValidationFailure.NotYetValid, failure);
     }
 
     [Fact]
-    public void Tampered_payload_is_a_bad_signature()
+    public async Task Tampered_payload_is_a_bad_signature()
     {
         using var context = new TokenTestContext();
         var parts = context.Issue().Token.Split('.');
         var payload = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(parts[1])).Replace("\"premium\"", "\"enterprise\"", StringComparison.Ordinal);
         var forged = parts[0] + "." + Base64Url.EncodeToString(Encoding.UTF8.GetBytes(payload)) + "." + parts[2];
 
-        Assert.False(context.Reader.TryRead(forged, out _, out var failure));
+        var reading4 = await context.Reader.ReadAsync(forged);
+        Assert.False(reading4.IsValid);
+        var failure = reading4.Failure;
         Assert.Equal(ValidationFailure.BadSignature, failure);
     }
 
     [Fact]
-    public void Every_single_character_change_of_the_signature_is_refused()
+    public async Task Every_single_character_change_of_the_signature_is_refused()
     {
         using var context = new TokenTestContext();
         var token = context.Issue().Token;
@@ -79,36 +89,42 @@ public sealed class JwtTokenReaderTests
             var chars = token.ToCharArray();
             chars[i] = chars[i] == 'A' ? 'B' : 'A';
 
-            Assert.False(context.Reader.TryRead(new string(chars), out _, out var failure));
+            var reading5 = await context.Reader.ReadAsync(new string(chars));
+            Assert.False(reading5.IsValid);
+            var failure = reading5.Failure;
             Assert.Equal(ValidationFailure.BadSignature, failure);
         }
     }
 
     [Fact]
-    public void Signature_with_padding_or_a_wrong_length_is_refused()
+    public async Task Signature_with_padding_or_a_wrong_length_is_refused()
     {
         using var context = new TokenTestContext();
         var token = context.Issue().Token;
 
-        Assert.False(context.Reader.TryRead(token + "==", out _, out _));
-        Assert.False(context.Reader.TryRead(token[..^1], out _, out var shortFailure));
+        Assert.False((await context.Reader.ReadAsync(token + "==")).IsValid);
+        var reading6 = await context.Reader.ReadAsync(token[..^1]);
+        Assert.False(reading6.IsValid);
+        var shortFailure = reading6.Failure;
         Assert.Equal(ValidationFailure.BadSignature, shortFailure);
-        Assert.False(context.Reader.TryRead(token + "A", out _, out _));
+        Assert.False((await context.Reader.ReadAsync(token + "A")).IsValid);
     }
 
     [Fact]
-    public void Token_signed_by_a_key_not_in_the_ring_is_refused()
+    public async Task Token_signed_by_a_key_not_in_the_ring_is_refused()
     {
         using var context = new TokenTestContext();
         using var other = new TokenTestContext();
         var token = other.Issue().Token;
 
-        Assert.False(context.Reader.TryRead(token, out _, out var failure));
-        Assert.Equal(ValidationFailure.BadSignature, failure);
+        var reading7 = await context.Reader.ReadAsync(token);
+        Assert.False(reading7.IsValid);
+        var failure = reading7.Failure;
+        Assert.Equal(ValidationFailure.UnknownSigningKey, failure);
     }
 
     [Fact]
-    public void Token_whose_kid_is_ours_but_signed_by_another_key_is_refused()
+    public async Task Token_whose_kid_is_ours_but_signed_by_another_key_is_refused()
     {
         using var context = new TokenTestContext();
         using var attacker = SigningKeyRing.GenerateKey();
@@ -116,31 +132,39 @@ public sealed class JwtTokenReaderTests
         var payload = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(context.Issue().Token.Split('.')[1]));
         var forged = TokenTestContext.Sign(attacker, "{\"alg\":\"ES256\",\"typ\":\"JWT\",\"kid\":\"" + kid + "\"}", payload);
 
-        Assert.False(context.Reader.TryRead(forged, out _, out var failure));
+        var reading8 = await context.Reader.ReadAsync(forged);
+        Assert.False(reading8.IsValid);
+        var failure = reading8.Failure;
         Assert.Equal(ValidationFailure.BadSignature, failure);
     }
 
     [Theory]
-    [InlineData("{\"alg\":\"none\",\"typ\":\"JWT\",\"kid\":\"KID\"}")]
-    [InlineData("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"KID\"}")]
-    [InlineData("{\"typ\":\"JWT\",\"kid\":\"KID\"}")]
-    [InlineData("{}")]
-    [InlineData("{\"alg\":\"ES256\",\"typ\":\"JWT\"}")]
-    [InlineData("{\"alg\":\"ES256\",\"kid\":\"unknown\"}")]
-    [InlineData("{\"alg\":\"ES256\",\"kid\":42}")]
-    [InlineData("{\"alg\":\"ES256\",\"kid\":\"KID\",\"crit\":[\"exp\"]}")]
-    public void Header_without_ES256_and_a_known_kid_is_a_bad_signature(string header)
+    [InlineData("{\"alg\":\"none\",\"typ\":\"JWT\",\"kid\":\"KID\"}", ValidationFailure.UnsupportedAlgorithm)]
+    [InlineData("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"KID\"}", ValidationFailure.UnsupportedAlgorithm)]
+    [InlineData("{\"alg\":\"es256\",\"kid\":\"KID\"}", ValidationFailure.UnsupportedAlgorithm)]
+    [InlineData("{\"typ\":\"JWT\",\"kid\":\"KID\"}", ValidationFailure.UnsupportedAlgorithm)]
+    [InlineData("{}", ValidationFailure.UnsupportedAlgorithm)]
+    [InlineData("{\"alg\":\"ES256\",\"typ\":\"JWT\"}", ValidationFailure.UnknownSigningKey)]
+    [InlineData("{\"alg\":\"ES256\",\"kid\":\"unknown\"}", ValidationFailure.UnknownSigningKey)]
+    [InlineData("{\"alg\":\"ES256\",\"kid\":\"\"}", ValidationFailure.UnknownSigningKey)]
+    [InlineData("{\"alg\":\"ES256\",\"kid\":42}", ValidationFailure.Malformed)]
+    [InlineData("{\"alg\":\"ES256\",\"kid\":\"KID\",\"crit\":[\"exp\"]}", ValidationFailure.Malformed)]
+    [InlineData("{\"alg\":\"HS256\",\"alg\":\"ES256\",\"kid\":\"KID\"}", ValidationFailure.Malformed)]
+    [InlineData("{\"alg\":\"ES256\",\"kid\":\"unknown\",\"kid\":\"KID\"}", ValidationFailure.Malformed)]
+    public async Task Header_without_ES256_and_one_known_kid_is_refused_for_what_it_lacks(string header, ValidationFailure expected)
     {
         using var context = new TokenTestContext();
         var payload = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(context.Issue().Token.Split('.')[1]));
         var token = TokenTestContext.Sign(context.Keys.Current.Key, header.Replace("KID", context.Keys.Current.Kid, StringComparison.Ordinal), payload);
 
-        Assert.False(context.Reader.TryRead(token, out _, out var failure));
-        Assert.Equal(ValidationFailure.BadSignature, failure);
+        var reading9 = await context.Reader.ReadAsync(token);
+        Assert.False(reading9.IsValid);
+        var failure = reading9.Failure;
+        Assert.Equal(expected, failure);
     }
 
     [Fact]
-    public void Token_for_another_issuer_or_audience_is_a_bad_signature()
+    public async Task Token_for_another_issuer_or_audience_is_refused_as_such_not_as_a_bad_signature()
     {
         using var keys = new SigningKeyRing([SigningKeyRing.GenerateKey()]);
         var otherKeys = new SigningKeyRing([SigningKeyRing.ImportPem(SigningKeyRing.ExportPkcs8Pem(keys.Current.Key), "copy")]);
@@ -149,15 +173,19 @@ public sealed class JwtTokenReaderTests
         using var otherIssuer = new TokenTestContext(otherKeys, issuer: "someone-else");
         using var otherAudience = new TokenTestContext(otherKeys2, audience: "another-gateway");
 
-        Assert.False(ours.Reader.TryRead(otherIssuer.Issue().Token, out _, out var issuerFailure));
-        Assert.False(ours.Reader.TryRead(otherAudience.Issue().Token, out _, out var audienceFailure));
+        var reading10 = await ours.Reader.ReadAsync(otherIssuer.Issue().Token);
+        Assert.False(reading10.IsValid);
+        var issuerFailure = reading10.Failure;
+        var reading11 = await ours.Reader.ReadAsync(otherAudience.Issue().Token);
+        Assert.False(reading11.IsValid);
+        var audienceFailure = reading11.Failure;
 
-        Assert.Equal(ValidationFailure.BadSignature, issuerFailure);
-        Assert.Equal(ValidationFailure.BadSignature, audienceFailure);
+        Assert.Equal(ValidationFailure.WrongIssuer, issuerFailure);
+        Assert.Equal(ValidationFailure.WrongAudience, audienceFailure);
     }
 
     [Fact]
-    public void Audience_array_naming_us_is_accepted()
+    public async Task Audience_array_naming_us_is_accepted()
     {
         using var context = new TokenTestContext();
         var payload = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(context.Issue().Token.Split('.')[1]))
@@ -165,7 +193,7 @@ public sealed class JwtTokenReaderTests
         var header = Encoding.UTF8.GetString(Base64Url.DecodeFromUtf8(context.Keys.Current.EncodedHeader));
         var token = TokenTestContext.Sign(context.Keys.Current.Key, header, payload);
 
-        Assert.True(context.Reader.TryRead(token, out _, out _));
+        Assert.True((await context.Reader.ReadAsync(token)).IsValid);
     }
 
     [Theory]
@@ -176,19 +204,21 @@ public sealed class JwtTokenReaderTests
     [InlineData("{\"iss\":\"maas-api\",\"aud\":\"maas-default-gateway-sa\",\"sub\":\"a\",\"groups\":[],\"tier\":\"free\",\"jti\":\"not-a-uuid\",\"iat\":1,\"nbf\":1,\"exp\":99999999999}")]
     [InlineData("[1,2,3]")]
     [InlineData("{\"iss\":\"maas-api\"")]
-    public void Signed_payload_missing_or_mistyping_a_claim_is_malformed(string payload)
+    public async Task Signed_payload_missing_or_mistyping_a_claim_is_malformed(string payload)
     {
         using var context = new TokenTestContext();
         var jti = context.Issue().Id;
         var header = "{\"alg\":\"ES256\",\"typ\":\"JWT\",\"kid\":\"" + context.Keys.Current.Kid + "\"}";
         var token = TokenTestContext.Sign(context.Keys.Current.Key, header, payload.Replace("JTI", jti, StringComparison.Ordinal));
 
-        Assert.False(context.Reader.TryRead(token, out _, out var failure));
+        var reading12 = await context.Reader.ReadAsync(token);
+        Assert.False(reading12.IsValid);
+        var failure = reading12.Failure;
         Assert.Equal(ValidationFailure.Malformed, failure);
     }
 
     [Fact]
-    public void Token_signed_by_the_previous_key_verifies_after_rotation()
+    public async Task Token_signed_by_the_previous_key_verifies_after_rotation()
     {
         using var oldKey = SigningKeyRing.GenerateKey();
         using var newKey = SigningKeyRing.GenerateKey();
@@ -200,11 +230,13 @@ public sealed class JwtTokenReaderTests
 
         var newToken = after.Issue().Token;
 
-        Assert.True(after.Reader.TryRead(oldToken, out _, out _));
-        Assert.True(after.Reader.TryRead(newToken, out _, out _));
+        Assert.True((await after.Reader.ReadAsync(oldToken)).IsValid);
+        Assert.True((await after.Reader.ReadAsync(newToken)).IsValid);
         Assert.Equal(after.Keys.Current.Kid, TokenTestContext.DecodeSegment(newToken, 0).RootElement.GetProperty("kid").GetString());
-        Assert.False(before.Reader.TryRead(newToken, out _, out var failure));
-        Assert.Equal(ValidationFailure.BadSignature, failure);
+        var reading13 = await before.Reader.ReadAsync(newToken);
+        Assert.False(reading13.IsValid);
+        var failure = reading13.Failure;
+        Assert.Equal(ValidationFailure.UnknownSigningKey, failure);
     }
 
     [Theory]
@@ -219,28 +251,34 @@ public sealed class JwtTokenReaderTests
     [InlineData("bm90IGpzb24.e30.AAAA")]
     [InlineData("eyJhbGciOiJFUzI1NiJ9+.e30.AAAA")]
     [InlineData("sk-maas-abc")]
-    public void Garbage_is_malformed(string token)
+    public async Task Garbage_is_malformed(string token)
     {
         using var context = new TokenTestContext();
 
-        Assert.False(context.Reader.TryRead(token, out _, out var failure));
+        var reading14 = await context.Reader.ReadAsync(token);
+        Assert.False(reading14.IsValid);
+        var failure = reading14.Failure;
         Assert.Equal(ValidationFailure.Malformed, failure);
     }
 
     [Fact]
-    public void Null_and_oversized_tokens_are_malformed()
+    public async Task Null_and_oversized_tokens_are_malformed()
     {
         using var context = new TokenTestContext();
 
-        Assert.False(context.Reader.TryRead(null, out _, out var nullFailure));
-        Assert.False(context.Reader.TryRead(new string('a', JwtTokenReader.MaxTokenLength + 1), out _, out var longFailure));
+        var reading15 = await context.Reader.ReadAsync(null);
+        Assert.False(reading15.IsValid);
+        var nullFailure = reading15.Failure;
+        var reading16 = await context.Reader.ReadAsync(new string('a', JwtTokenReader.MaxTokenLength + 1));
+        Assert.False(reading16.IsValid);
+        var longFailure = reading16.Failure;
 
         Assert.Equal(ValidationFailure.Malformed, nullFailure);
         Assert.Equal(ValidationFailure.Malformed, longFailure);
     }
 
     [Fact]
-    public void Never_throws_on_random_or_mutated_input()
+    public async Task Never_throws_on_random_or_mutated_input()
     {
         using var context = new TokenTestContext();
         var random = new Random(7638);
@@ -286,7 +324,10 @@ public sealed class JwtTokenReaderTests
                     break;
             }
 
-            var ok = context.Reader.TryRead(input, out var claims, out var failure);
+            var reading17 = await context.Reader.ReadAsync(input);
+            var ok = reading17.IsValid;
+            var claims = reading17.Claims;
+            var failure = reading17.Failure;
 
             Assert.Equal(ok, failure == ValidationFailure.None);
             Assert.Equal(ok, claims is not null);
@@ -294,14 +335,16 @@ public sealed class JwtTokenReaderTests
     }
 
     [Fact]
-    public void Deeply_nested_json_is_refused_without_throwing()
+    public async Task Deeply_nested_json_is_refused_without_throwing()
     {
         using var context = new TokenTestContext();
         var deep = "{\"x\":" + new string('[', 5000) + new string(']', 5000) + "}";
         var token = TokenTestContext.Sign(context.Keys.Current.Key, "{\"alg\":\"ES256\",\"kid\":\"" + context.Keys.Current.Kid + "\"}", deep);
 
-        Assert.False(context.Reader.TryRead(token[..Math.Min(token.Length, JwtTokenReader.MaxTokenLength)], out _, out _));
-        Assert.False(context.Reader.TryRead(TokenTestContext.Sign(context.Keys.Current.Key, "{\"alg\":\"ES256\",\"kid\":\"" + context.Keys.Current.Kid + "\"}", "{\"x\":" + new string('[', 100) + new string(']', 100) + "}"), out _, out var failure));
+        Assert.False((await context.Reader.ReadAsync(token[..Math.Min(token.Length, JwtTokenReader.MaxTokenLength)])).IsValid);
+        var reading18 = await context.Reader.ReadAsync(TokenTestContext.Sign(context.Keys.Current.Key, "{\"alg\":\"ES256\",\"kid\":\"" + context.Keys.Current.Kid + "\"}", "{\"x\":" + new string('[', 100) + new string(']', 100) + "}"));
+        Assert.False(reading18.IsValid);
+        var failure = reading18.Failure;
         Assert.Equal(ValidationFailure.Malformed, failure);
     }
 }

@@ -13,19 +13,19 @@ public sealed class LowSSignatureTests
     private static readonly BigInteger Order = BigInteger.Parse("0FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", System.Globalization.NumberStyles.HexNumber);
 
     [Fact]
-    public void Issuer_emits_only_low_s_signatures_and_every_one_reads_back()
+    public async Task Issuer_emits_only_low_s_signatures_and_every_one_reads_back()
     {
         using var context = new TokenTestContext();
         for (var i = 0; i < 200; i++)
         {
             var token = context.Issue().Token;
             Assert.True(S(token) <= Order / 2, "the issuer emitted a high-S signature");
-            Assert.True(context.Reader.TryRead(token, out _, out _));
+            Assert.True((await context.Reader.ReadAsync(token)).IsValid);
         }
     }
 
     [Fact]
-    public void High_s_twin_of_a_valid_signature_verifies_mathematically_but_is_refused()
+    public async Task High_s_twin_of_a_valid_signature_verifies_mathematically_but_is_refused()
     {
         using var context = new TokenTestContext();
         var token = context.Issue().Token;
@@ -37,9 +37,11 @@ public sealed class LowSSignatureTests
         Assert.True(publicKey.VerifyData(signingInput, Base64Url.DecodeFromChars(twin.AsSpan(twin.LastIndexOf('.') + 1)), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation));
 
         // ...and Maas refuses it.
-        Assert.False(context.Reader.TryRead(twin, out _, out var failure));
+        var reading1 = await context.Reader.ReadAsync(twin);
+        Assert.False(reading1.IsValid);
+        var failure = reading1.Failure;
         Assert.Equal(ValidationFailure.BadSignature, failure);
-        Assert.True(context.Reader.TryRead(token, out _, out _));
+        Assert.True((await context.Reader.ReadAsync(token)).IsValid);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Maas.Tokens;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 
 namespace Maas.Core.Tests.Tokens;
@@ -47,13 +48,13 @@ public sealed class SigningKeyRingTests : IDisposable
     [Fact]
     public void Without_key_files_one_key_is_generated_and_one_warning_logged()
     {
-        var logger = new ListLogger<SigningKeyRing>();
+        var logger = new FakeLogger<SigningKeyRing>();
 
         using var ring = new SigningKeyRing(Microsoft.Extensions.Options.Options.Create(new MaasOptions()), logger, []);
 
         Assert.Single(ring.GetPublicKeys());
-        var warning = Assert.Single(logger.Entries, e => e.Level == LogLevel.Warning);
-        Assert.Equal(1100, warning.EventId.Id);
+        var warning = Assert.Single(logger.Collector.GetSnapshot(), e => e.Level == LogLevel.Warning);
+        Assert.Equal(1100, warning.Id.Id);
         Assert.Contains(ring.Current.Kid, warning.Message, StringComparison.Ordinal);
         Assert.Contains("process exits", warning.Message, StringComparison.Ordinal);
     }
@@ -72,12 +73,12 @@ public sealed class SigningKeyRingTests : IDisposable
             _ => "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n" + key.ExportECPrivateKeyPem(),
         };
         var path = Write("key.pem", pem);
-        var logger = new ListLogger<SigningKeyRing>();
+        var logger = new FakeLogger<SigningKeyRing>();
 
         using var ring = new SigningKeyRing(OptionsFor(path), logger, []);
 
         Assert.Equal(Thumbprint(key), ring.Current.Kid);
-        Assert.DoesNotContain(logger.Entries, e => e.Level >= LogLevel.Warning);
+        Assert.DoesNotContain(logger.Collector.GetSnapshot(), e => e.Level >= LogLevel.Warning);
     }
 
     [Fact]
@@ -98,7 +99,7 @@ public sealed class SigningKeyRingTests : IDisposable
         var pkcs8 = rsa.ExportPkcs8PrivateKeyPem();
         var path = Write("rsa.pem", pkcs8);
 
-        var error = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(path), new ListLogger<SigningKeyRing>(), []));
+        var error = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(path), new FakeLogger<SigningKeyRing>(), []));
 
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
         Assert.Contains("P-256", error.Message, StringComparison.Ordinal);
@@ -111,7 +112,7 @@ public sealed class SigningKeyRingTests : IDisposable
         using var rsa = RSA.Create(2048);
         var path = Write("rsa1.pem", rsa.ExportRSAPrivateKeyPem());
 
-        var error = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(path), new ListLogger<SigningKeyRing>(), []));
+        var error = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(path), new FakeLogger<SigningKeyRing>(), []));
 
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
     }
@@ -123,11 +124,29 @@ public sealed class SigningKeyRingTests : IDisposable
         var pem = p384.ExportPkcs8PrivateKeyPem();
         var path = Write("p384.pem", pem);
 
-        var error = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(path), new ListLogger<SigningKeyRing>(), []));
+        var error = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(path), new FakeLogger<SigningKeyRing>(), []));
 
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
         Assert.Contains("P-256", error.Message, StringComparison.Ordinal);
         AssertNoKeyMaterial(error, pem);
+    }
+
+    [Fact]
+    public void An_encrypted_key_or_two_keys_in_one_file_are_refused_naming_the_file()
+    {
+        using var key = SigningKeyRing.GenerateKey();
+        using var other = SigningKeyRing.GenerateKey();
+        var encrypted = key.ExportEncryptedPkcs8PrivateKeyPem("secret", new PbeParameters(PbeEncryptionAlgorithm.Aes128Cbc, HashAlgorithmName.SHA256, 1000));
+        var encryptedPath = Write("encrypted.pem", encrypted);
+        var twoPath = Write("two.pem", key.ExportPkcs8PrivateKeyPem() + other.ExportPkcs8PrivateKeyPem());
+
+        var encryptedError = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(encryptedPath), new FakeLogger<SigningKeyRing>(), []));
+        var twoError = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(twoPath), new FakeLogger<SigningKeyRing>(), []));
+
+        Assert.Contains(encryptedPath, encryptedError.Message, StringComparison.Ordinal);
+        Assert.Contains("encrypted", encryptedError.Message, StringComparison.Ordinal);
+        Assert.Contains(twoPath, twoError.Message, StringComparison.Ordinal);
+        AssertNoKeyMaterial(encryptedError, encrypted);
     }
 
     [Fact]
@@ -137,8 +156,8 @@ public sealed class SigningKeyRingTests : IDisposable
         var publicPath = Write("public.pem", key.ExportSubjectPublicKeyInfoPem());
         var missingPath = Path.Combine(_directory, "missing.pem");
 
-        var publicError = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(publicPath), new ListLogger<SigningKeyRing>(), []));
-        var missingError = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(missingPath), new ListLogger<SigningKeyRing>(), []));
+        var publicError = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(publicPath), new FakeLogger<SigningKeyRing>(), []));
+        var missingError = Assert.Throws<InvalidOperationException>(() => new SigningKeyRing(OptionsFor(missingPath), new FakeLogger<SigningKeyRing>(), []));
 
         Assert.Contains(publicPath, publicError.Message, StringComparison.Ordinal);
         Assert.Contains(missingPath, missingError.Message, StringComparison.Ordinal);
@@ -152,7 +171,7 @@ public sealed class SigningKeyRingTests : IDisposable
         var currentPath = Write("current.pem", current.ExportPkcs8PrivateKeyPem());
         var previousPath = Write("previous.pem", previous.ExportECPrivateKeyPem());
 
-        using var ring = new SigningKeyRing(OptionsFor(currentPath, previousPath), new ListLogger<SigningKeyRing>(), []);
+        using var ring = new SigningKeyRing(OptionsFor(currentPath, previousPath), new FakeLogger<SigningKeyRing>(), []);
 
         Assert.Equal([Thumbprint(current), Thumbprint(previous)], ring.GetPublicKeys().Select(k => k.Kid));
         Assert.Equal(Thumbprint(current), ring.Current.Kid);
@@ -188,7 +207,7 @@ public sealed class SigningKeyRingTests : IDisposable
     {
         using var provided = SigningKeyRing.GenerateKey();
         var expectedKid = SigningKey.Create(provided).Kid;
-        var logger = new ListLogger<SigningKeyRing>();
+        var logger = new FakeLogger<SigningKeyRing>();
         using var ring = new SigningKeyRing(Microsoft.Extensions.Options.Options.Create(new MaasOptions()), logger, [new FixedProvider(provided)]);
         Assert.Equal(expectedKid, ring.Current.Kid);
 

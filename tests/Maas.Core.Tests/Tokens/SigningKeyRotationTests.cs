@@ -10,7 +10,7 @@ public sealed class SigningKeyRotationTests
     private static readonly TimeSpan s_maximum = TimeSpan.FromHours(24);
 
     [Fact]
-    public void Retired_key_is_published_until_retirement_plus_the_longest_token_lifetime()
+    public async Task Retired_key_is_published_until_retirement_plus_the_longest_token_lifetime()
     {
         var time = new FakeTimeProvider(TokenTestContext.Start);
         using var ring = new SigningKeyRing([SigningKeyRing.GenerateKey()], time, s_maximum);
@@ -34,12 +34,14 @@ public sealed class SigningKeyRotationTests
         time.SetUtcNow(retiredAt + s_maximum);
         Assert.Equal([ring.Current.Kid], ring.GetPublicKeys().Select(k => k.Kid));
         Assert.False(ring.TryGetKey(old.Kid, out _));
-        Assert.False(reader.TryRead(lastOldToken, out _, out var failure));
-        Assert.Equal(ValidationFailure.BadSignature, failure);
+        var reading1 = await reader.ReadAsync(lastOldToken);
+        Assert.False(reading1.IsValid);
+        var failure = reading1.Failure;
+        Assert.Equal(ValidationFailure.UnknownSigningKey, failure);
     }
 
     [Fact]
-    public void Token_signed_before_a_rotation_verifies_until_it_expires()
+    public async Task Token_signed_before_a_rotation_verifies_until_it_expires()
     {
         var time = new FakeTimeProvider(TokenTestContext.Start);
         using var ring = new SigningKeyRing([SigningKeyRing.GenerateKey()], time, s_maximum);
@@ -53,7 +55,7 @@ public sealed class SigningKeyRotationTests
         ring.Rotate(SigningKeyRing.GenerateKey());
         time.Advance(TimeSpan.FromMinutes(60));
 
-        Assert.True(reader.TryRead(token, out _, out _));
+        Assert.True((await reader.ReadAsync(token)).IsValid);
         Assert.Equal(3, ring.GetPublicKeys().Count);
     }
 

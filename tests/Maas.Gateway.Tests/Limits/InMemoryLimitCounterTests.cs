@@ -1,5 +1,6 @@
 using Maas.Durations;
 using Maas.Gateway.Limits;
+using Maas.Testing;
 using Maas.Tiers;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Testing;

@@ -1,9 +1,9 @@
 using System.Diagnostics.Metrics;
 
-namespace Maas.Gateway.Tests.Limits;
+namespace Maas.Testing;
 
 /// <summary>An <see cref="IMeterFactory"/> whose meters a <c>MetricCollector</c> can find by scope.</summary>
-internal sealed class TestMeterFactory : IMeterFactory
+public sealed class TestMeterFactory : IMeterFactory
 {
     private readonly List<Meter> _meters = [];
 
