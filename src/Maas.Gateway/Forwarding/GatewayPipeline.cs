@@ -103,7 +103,7 @@ internal sealed class GatewayPipeline(
                 return;
             }
 
-            if (body is not null && body.Span.IndexOf(System.Text.Encoding.UTF8.GetBytes(credential)) >= 0)
+            if (body is not null && ContainsCredential(body.Span, credential))
             {
                 Count(activity, tier.Name, model.Id, GatewayMetrics.Denied);
                 await OpenAiErrorAnswer.BadRequest(context, "The request body contains the caller's credential; send it only in the Authorization header.").ConfigureAwait(false);
@@ -358,6 +358,31 @@ internal sealed class GatewayPipeline(
             ? ($"Token limit reached for tier '{tier.Name}': {decision.Tokens.Limit} LLM tokens per minute (used {decision.Tokens.Used}). Retry in {seconds} s.", "tokens")
             : ($"Request limit reached for tier '{tier.Name}': {decision.Requests.Limit} requests per {tier.Limits.Window}. Retry in {seconds} s.", "requests");
         await OpenAiErrorAnswer.WriteAsync(context, StatusCodes.Status429TooManyRequests, message, type, "rate_limit_exceeded").ConfigureAwait(false);
+    }
+
+    // The credential's UTF-8 bytes on the stack (a token or key is well under 1 KiB), not a new array per call.
+    private static bool ContainsCredential(ReadOnlySpan<byte> body, string credential)
+    {
+        var length = System.Text.Encoding.UTF8.GetByteCount(credential);
+        if (length > body.Length)
+        {
+            return false;
+        }
+
+        byte[]? rented = null;
+        var bytes = length <= 1024 ? stackalloc byte[length] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(length)).AsSpan(0, length);
+        try
+        {
+            System.Text.Encoding.UTF8.GetBytes(credential, bytes);
+            return body.IndexOf(bytes) >= 0;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
     /// <summary>Counts the call's outcome on <c>maas.gateway.requests</c> and tags its span (when traced) the same way.</summary>
