@@ -132,30 +132,35 @@ free_port() {
 server_pid=""
 server_port=""
 start() {
-  local name=$1 dll=$2 port
+  local name=$1 dll=$2 port attempt
   shift 2
-  port=$(free_port)
   server_port=""
-  local address=(--address "127.0.0.1:$port")
-  [[ ${url_style:-} == urls ]] && address=(--urls "http://127.0.0.1:$port")
-  if [[ $dll == */maas-api.dll && " $* " != *" --metrics-port "* ]]; then
-    address+=(--metrics-port "$(free_port)")
-  fi
-  ASPNETCORE_ENVIRONMENT=Development \
-    dotnet "$dll" "${address[@]}" "$@" >"$work/$name.log" 2>&1 &
-  server_pid=$!
-  pids+=("$server_pid")
-  for _ in $(seq 1 150); do
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-      return 0
+  # A free port may be taken by another process before the server binds it: try again, twice.
+  for attempt in 1 2 3; do
+    port=$(free_port)
+    local address=(--address "127.0.0.1:$port")
+    [[ ${url_style:-} == urls ]] && address=(--urls "http://127.0.0.1:$port")
+    if [[ $dll == */maas-api.dll && " $* " != *" --metrics-port "* ]]; then
+      address+=(--metrics-port "$(free_port)")
     fi
-    if curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null; then
-      server_port=$port
-      return 0
-    fi
-    sleep 0.2
+    ASPNETCORE_ENVIRONMENT=Development \
+      dotnet "$dll" "${address[@]}" "$@" >"$work/$name.log" 2>&1 &
+    server_pid=$!
+    pids+=("$server_pid")
+    for _ in $(seq 1 150); do
+      if ! kill -0 "$server_pid" 2>/dev/null; then
+        break
+      fi
+      if curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null; then
+        server_port=$port
+        return 0
+      fi
+      sleep 0.2
+    done
+    stop "$server_pid"
+    grep -qi 'address already in use' "$work/$name.log" || return 0
+    say "  $name: port $port was taken meanwhile (attempt $attempt of 3)"
   done
-  stop "$server_pid"
 }
 
 stop() { # PID
@@ -552,7 +557,7 @@ for section in endpoints telemetry data-plane; do
     fi
     [[ $failed -gt 0 ]] && note="${note:+$note; }$failed failed answers"
     echo "| $name | $(whole "$e_rps") | $(ms "$e_p50") | $(ms "$e_p99") | $(whole "$e_cpu") | ${ceiling#ceiling: } | $(whole "$c_rps") | $(ms "$c_p50") | $(ms "$c_p99") | $(whole "$c_cpu") | **$(awk -v v="$ratio" 'BEGIN { printf "%.2f", v }')** | $ratios | $(awk -v v="$cpu_ratio" 'BEGIN { if (v != "") printf "%.2f", v }') | $note |" >>"$table"
-    printf '%s\t%.0f\t%.0f\n' "\"$name\"" "$e_rps" "$c_rps" >>"$chart"
+    printf '%s\t%.0f\t%.0f\t%s\n' "\"$name\"" "$e_rps" "$c_rps" "$ratio" >>"$chart"
   done
 done
 
@@ -606,13 +611,14 @@ rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1]) if line.stri
 names = [r[0].strip('"') for r in rows][::-1]
 rps = [float(r[1]) for r in rows][::-1]
 ceiling = [float(r[2]) for r in rows][::-1]
+ratio = [float(r[3]) for r in rows][::-1]
 fig, ax = plt.subplots(figsize=(10, 0.9 * len(rows) + 1.5))
 y = range(len(rows))
 ax.barh([i + 0.2 for i in y], ceiling, height=0.4, color="#bbbbbb", label="ceiling (bare endpoint)")
 ax.barh([i - 0.2 for i in y], rps, height=0.4, color="#1f77b4", label="Maas")
 ax.set_yticks(list(y), names)
-for i, (a, b) in enumerate(zip(rps, ceiling)):
-    ax.text(a, i - 0.2, f" {a / b:.2f}x", va="center", fontsize=8)
+for i, (a, q) in enumerate(zip(rps, ratio)):
+    ax.text(a, i - 0.2, f" {q:.2f}x", va="center", fontsize=8)
 ax.set_xlabel("requests/s")
 ax.set_title("Maas throughput against its ceiling\n" + sys.argv[3], fontsize=9)
 ax.legend(loc="lower right")
@@ -624,7 +630,7 @@ plot_gnuplot() {
   gnuplot <<GP
 set terminal pngcairo size 1100,600 font "sans,10"
 set output "$png"
-set title "Maas throughput against its ceiling (bare ASP.NET endpoint, same run)\n{/*0.8 $machine}"
+set title "Maas throughput against its ceiling (interleaved pairs; labels: median of the pair ratios)\n{/*0.8 $machine}"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.9 border -1
@@ -639,7 +645,7 @@ set key outside top center horizontal
 set datafile separator "\t"
 plot "$chart" using 2:xtic(1) title "Maas" linecolor rgb "#1f77b4", \
      "" using 3 title "ceiling" linecolor rgb "#bbbbbb", \
-     "" using (\$0 - 0.13):2:(sprintf("%.2fx", \$2 / \$3)) with labels offset 0,0.8 font ",9" notitle
+     "" using (\$0 - 0.13):2:(sprintf("%.2fx", \$4)) with labels offset 0,0.8 font ",9" notitle
 GP
 }
 plotted=""
