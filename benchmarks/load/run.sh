@@ -1,35 +1,54 @@
 #!/usr/bin/env bash
-# HTTP load for Maas: starts the sample host (samples/Maas.Api) and the bare ceilings
-# (benchmarks/Maas.Load.Baseline) on 127.0.0.1, drives each endpoint with wrk for a bounded
-# time, prints requests/s, p50, p99 and the ratio to the endpoint's ceiling, and writes
-# benchmarks/load/results.md and benchmarks/load/throughput.png. See benchmarks/README.md.
+# HTTP load for Maas, interleaved: every server of a part runs at once on 127.0.0.1, and each
+# endpoint is measured in pairs with its ceiling (ceiling, endpoint, ceiling, endpoint, ... one
+# pair after the other, LOAD_ROUNDS rounds), so the machine's drift between minutes apart cancels
+# out of the ratios: each row reports the median of its pair ratios plus requests/s, p50, p99 and
+# the server's CPU per request on each side (medians over the rounds). Writes benchmarks/load/
+# results.md (and throughput.png); a part alone writes results-<part>.md. See benchmarks/README.md.
+#
+# Parts (LOAD_ONLY selects one; default: all three, in this order):
+#   endpoints   the control plane (samples/Maas.Api as shipped) against the bare ceilings of
+#               benchmarks/Maas.Load.Baseline (fixed answer, ES256 sign, SHA-256 + lookup)
+#   telemetry   POST /v1/tokens with metrics and traces on (as shipped: Prometheus port, traces
+#               with the shipped sampler) against the same host with them off (OTEL_SDK_DISABLED=true,
+#               --metrics-port 0)
+#   data-plane  chat completions to the zero-latency simulator: directly, through a bare YARP
+#               proxy (Maas.Load.Baseline --proxy-to), through Maas's gateway (API key and token;
+#               in-memory and Redis counters; limits on, never reached)
 #
 # Environment (all optional):
-#   LOAD_DURATION     measured seconds per endpoint (default 10)
-#   LOAD_WARMUP       warm-up seconds per endpoint before measuring (default 8: tiered JIT and PGO settle)
+#   LOAD_ONLY         endpoints | telemetry | data-plane (default: all)
+#   LOAD_DURATION     measured seconds per measurement (default 5)
+#   LOAD_WARMUP       warm-up seconds per target before the rounds (default 5: tiered JIT and PGO settle)
+#   LOAD_ROUNDS       pairs per row (default 3; the telemetry row takes at least 5)
 #   LOAD_THREADS      wrk threads (default 2)
 #   LOAD_CONNECTIONS  wrk connections (default 64)
-#   LOAD_SOAK         if > 0, also run POST /v1/tokens for that many seconds sampling the
-#                     host's memory every 10 s (the steady-memory target; default 0: skipped)
+#   LOAD_SOAK         if > 0, also drive POST /v1/tokens (endpoints) and chat through the gateway
+#                     (data-plane) for that many seconds, sampling the host's RSS every 10 s
 #   LOAD_POSTGRES_URL a postgresql:// URL of an empty, durable database for POST /v1/api-keys
 #                     on --storage external (default: a throwaway server this script starts
 #                     when the PostgreSQL server binaries are installed, fsync on; else skipped)
-#   LOAD_ONLY         "data-plane": only the chat rows (simulator, bare YARP proxy, Maas's gateway),
-#                     written to results-data-plane.md, no chart (default: everything, results.md)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-duration=${LOAD_DURATION:-10}
-warmup=${LOAD_WARMUP:-8}
+duration=${LOAD_DURATION:-5}
+warmup=${LOAD_WARMUP:-5}
+rounds=${LOAD_ROUNDS:-3}
 threads=${LOAD_THREADS:-2}
 connections=${LOAD_CONNECTIONS:-64}
 soak=${LOAD_SOAK:-0}
 postgres_url=${LOAD_POSTGRES_URL:-}
 only=${LOAD_ONLY:-}
-[[ -z $only || $only == data-plane ]] || { echo "LOAD_ONLY must be empty or data-plane, not '$only'" >&2; exit 1; }
+case $only in
+  "" | endpoints | telemetry | data-plane) ;;
+  *) echo "LOAD_ONLY must be empty, endpoints, telemetry or data-plane, not '$only'" >&2; exit 1 ;;
+esac
+part() { [[ -z $only || $only == "$1" ]]; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/maas-load.XXXXXX")
 pids=()
+started_at=$(date -u '+%Y-%m-%d %H:%M UTC')
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 pg_data=""
 pg_bin=""
@@ -51,6 +70,12 @@ trap 'exit 130' INT TERM
 
 say() { printf '%s\n' "$*" >&2; }
 
+# as_postgres CMD... : runs a PostgreSQL binary, as the postgres user when this script is root
+# (PostgreSQL refuses to run as root).
+as_postgres() {
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
 # --- tools -------------------------------------------------------------------------------
 need_package() { # command package
   command -v "$1" >/dev/null 2>&1 && return 0
@@ -67,15 +92,23 @@ command -v dotnet >/dev/null 2>&1 || { say "run.sh needs the .NET SDK (dotnet) o
 
 # --- build -------------------------------------------------------------------------------
 say "building samples/Maas.Api, samples/Maas.ModelSimulator and benchmarks/Maas.Load.Baseline (Release)..."
-dotnet build "$root/samples/Maas.Api/Maas.Api.csproj" -c Release --nologo -v quiet -o "$work/api" >"$work/build-api.log" 2>&1 \
-  || { cat "$work/build-api.log" >&2; exit 1; }
-dotnet build "$root/benchmarks/Maas.Load.Baseline/Maas.Load.Baseline.csproj" -c Release --nologo -v quiet -o "$work/baseline" >"$work/build-baseline.log" 2>&1 \
-  || { cat "$work/build-baseline.log" >&2; exit 1; }
-dotnet build "$root/samples/Maas.ModelSimulator/Maas.ModelSimulator.csproj" -c Release --nologo -v quiet -o "$work/simulator" >"$work/build-simulator.log" 2>&1 \
-  || { cat "$work/build-simulator.log" >&2; exit 1; }
-# Builds whose sample host carries Maas's gateway also measure it on Redis counters.
+build() { # PROJECT OUT
+  dotnet build "$root/$1" -c Release --nologo -v quiet -o "$work/$2" >"$work/build-$2.log" 2>&1 \
+    || { cat "$work/build-$2.log" >&2; exit 1; }
+}
+build samples/Maas.Api/Maas.Api.csproj api
+if part endpoints || part data-plane; then
+  build benchmarks/Maas.Load.Baseline/Maas.Load.Baseline.csproj baseline
+fi
+if part data-plane; then
+  build samples/Maas.ModelSimulator/Maas.ModelSimulator.csproj simulator
+fi
+has_gateway=""
 if [[ -f $work/api/Maas.Gateway.dll ]] && grep -q MapMaasGateway "$work/api/maas-api.dll" 2>/dev/null; then
-  need_package redis-server redis-server
+  has_gateway=yes
+  if part data-plane; then
+    need_package redis-server redis-server
+  fi
 fi
 
 # --- servers -----------------------------------------------------------------------------
@@ -94,31 +127,40 @@ free_port() {
 # start NAME DLL ARGS... : starts a server on a free port and sets server_pid and server_port;
 # server_port stays empty when it does not become healthy within 30 s (log: $work/NAME.log).
 # The address is passed as --address 127.0.0.1:PORT, or as --urls http://127.0.0.1:PORT when
-# the caller sets url_style=urls (the simulator is a plain ASP.NET Core host).
+# the caller sets url_style=urls (the simulator is a plain ASP.NET Core host). A sample host gets
+# its own free --metrics-port unless ARGS name one: several run at once.
 server_pid=""
 server_port=""
 start() {
-  local name=$1 dll=$2 port
+  local name=$1 dll=$2 port attempt
   shift 2
-  port=$(free_port)
   server_port=""
-  local address=(--address "127.0.0.1:$port")
-  [[ ${url_style:-} == urls ]] && address=(--urls "http://127.0.0.1:$port")
-  ASPNETCORE_ENVIRONMENT=Development \
-    dotnet "$dll" "${address[@]}" "$@" >"$work/$name.log" 2>&1 &
-  server_pid=$!
-  pids+=("$server_pid")
-  for _ in $(seq 1 150); do
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-      return 0
+  # A free port may be taken by another process before the server binds it: try again, twice.
+  for attempt in 1 2 3; do
+    port=$(free_port)
+    local address=(--address "127.0.0.1:$port")
+    [[ ${url_style:-} == urls ]] && address=(--urls "http://127.0.0.1:$port")
+    if [[ $dll == */maas-api.dll && " $* " != *" --metrics-port "* ]]; then
+      address+=(--metrics-port "$(free_port)")
     fi
-    if curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null; then
-      server_port=$port
-      return 0
-    fi
-    sleep 0.2
+    ASPNETCORE_ENVIRONMENT=Development \
+      dotnet "$dll" "${address[@]}" "$@" >"$work/$name.log" 2>&1 &
+    server_pid=$!
+    pids+=("$server_pid")
+    for _ in $(seq 1 150); do
+      if ! kill -0 "$server_pid" 2>/dev/null; then
+        break
+      fi
+      if curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null; then
+        server_port=$port
+        return 0
+      fi
+      sleep 0.2
+    done
+    stop "$server_pid"
+    grep -qi 'address already in use' "$work/$name.log" || return 0
+    say "  $name: port $port was taken meanwhile (attempt $attempt of 3)"
   done
-  stop "$server_pid"
 }
 
 stop() { # PID
@@ -130,332 +172,433 @@ rss_mib() { # PID
   awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo "?"
 }
 
-# --- measuring ---------------------------------------------------------------------------
-# Results, one line each: name|ceiling name|rps|p50 ms|p99 ms|failed|note
-results="$work/results.txt"
-: >"$results"
-
-# drive NAME CEILING URL SCRIPT : warms up, measures, appends a result line, echoes it.
-drive() {
-  local name=$1 ceiling=$2 url=$3 script=$4 out line rps p50 p99 failed requests note=""
-  (cd "$here" && wrk -t"$threads" -c"$connections" -d"${warmup}s" -s "$script" "$url" >/dev/null 2>&1) || true
-  out=$(cd "$here" && wrk -t"$threads" -c"$connections" -d"${duration}s" -s "$script" "$url" 2>&1) || true
-  line=$(grep '^@@' <<<"$out" || true)
-  if [[ -z $line ]]; then
-    say "wrk failed for $name:"; say "$out"
-    echo "$name|$ceiling|0|0|0|0|wrk failed" >>"$results"
-    return
-  fi
-  rps=$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$line")
-  p50=$(sed -E 's/.*p50_us=([0-9]+).*/\1/' <<<"$line" | awk '{ printf "%.2f", $1 / 1000 }')
-  p99=$(sed -E 's/.*p99_us=([0-9]+).*/\1/' <<<"$line" | awk '{ printf "%.2f", $1 / 1000 }')
-  requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
-  failed=$(sed -E 's/.*failed=([0-9]+).*/\1/' <<<"$line")
-  if [[ $failed -gt 0 ]]; then
-    note="$failed of $requests requests failed"
-  fi
-  echo "$name|$ceiling|$rps|$p50|$p99|$failed|$note" >>"$results"
-  printf '  %-42s %10.0f req/s  p50 %6s ms  p99 %6s ms %s\n' "$name" "$rps" "$p50" "$p99" "$note" >&2
+# CPU time (user + system) of a process, in clock ticks.
+cpu_ticks() { # PID
+  awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
-
-skip() { # NAME CEILING NOTE
-  echo "$1|$2|||||$3" >>"$results"
-  say "  $1: skipped ($3)"
-}
+tick_hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
 identity=(-H 'X-MaaS-Username: load-user' -H 'X-MaaS-Group: ["system:authenticated","premium-group"]')
 
+# new_key PORT / new_token PORT : a credential of load-user (premium) from the sample host on PORT.
+new_key() {
+  curl -fsS -X POST "${identity[@]}" -H 'Content-Type: application/json' \
+    -d '{"name":"load","expiration":"1h"}' "http://127.0.0.1:$1/v1/api-keys" | sed -E 's/.*"token":"([^"]+)".*/\1/'
+}
+new_token() {
+  curl -fsS -X POST "${identity[@]}" -H 'Content-Type: application/json' \
+    -d '{"expiration":"1h"}' "http://127.0.0.1:$1/v1/tokens" | sed -E 's/.*"token":"([^"]+)".*/\1/'
+}
+
+# --- targets and pairs -------------------------------------------------------------------
+# A target is one URL driven by one wrk script against one server process (whose CPU is counted);
+# a pair is a row of the report: an endpoint target and its ceiling target.
+declare -A t_url t_script t_pid t_auth t_basic t_credential
+target() { # NAME PID URL SCRIPT [AUTHORIZATION [BASIC CREDENTIAL]]
+  t_pid[$1]=$2 t_url[$1]=$3 t_script[$1]=$4 t_auth[$1]=${5:-} t_basic[$1]=${6:-} t_credential[$1]=${7:-}
+}
+pair_section=() pair_endpoint=() pair_ceiling=() pair_note=()
+pair() { # SECTION ENDPOINT CEILING [NOTE: set when the row is skipped]
+  pair_section+=("$1") pair_endpoint+=("$2") pair_ceiling+=("$3") pair_note+=("${4:-}")
+}
+
+# Measurements, one line each: pair index|side (c: ceiling, e: endpoint)|round|rps|p50 µs|p99 µs|failed|requests|CPU µs per request
+measurements="$work/measurements.txt"
+: >"$measurements"
+
+# wrk_run NAME SECONDS : drives a target; prints the "@@ ..." line of report.lua and the server's
+# CPU µs per request, or nothing when wrk failed.
+wrk_run() {
+  local name=$1 seconds=$2 before after out line requests
+  before=$(cpu_ticks "${t_pid[$name]}")
+  out=$(cd "$here" && MAAS_LOAD_AUTHORIZATION=${t_auth[$name]} MAAS_LOAD_BASIC=${t_basic[$name]} \
+    MAAS_LOAD_CREDENTIAL=${t_credential[$name]} \
+    wrk -t"$threads" -c"$connections" -d"${seconds}s" -s "${t_script[$name]}" "${t_url[$name]}" 2>&1) || true
+  after=$(cpu_ticks "${t_pid[$name]}")
+  line=$(grep '^@@' <<<"$out" || true)
+  if [[ -z $line ]]; then
+    say "wrk failed for $name:"; say "$out"
+    return
+  fi
+  requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
+  awk -v l="$line" -v a="$before" -v b="$after" -v n="$requests" -v hz="$tick_hz" \
+    'BEGIN { printf "%s cpu_us=%.1f\n", l, (n > 0 ? (b - a) * 1e6 / hz / n : 0) }'
+}
+
+field() { sed -E "s/.*$1=([0-9.]+).*/\\1/" <<<"$2"; }
+
+# run_pairs SECTION ROUNDS : warms every target of the section's pairs, then measures each pair
+# ROUNDS times, ceiling then endpoint, one pair after the other.
+run_pairs() {
+  local section=$1 n=$2 i r side name line warmed=" "
+  for i in "${!pair_section[@]}"; do
+    [[ ${pair_section[$i]} == "$section" && -z ${pair_note[$i]} ]] || continue
+    for name in "${pair_ceiling[$i]}" "${pair_endpoint[$i]}"; do
+      [[ $warmed == *" $name "* ]] && continue
+      wrk_run "$name" "$warmup" >/dev/null
+      warmed+="$name "
+    done
+  done
+  for r in $(seq 1 "$n"); do
+    say "  round $r of $n"
+    for i in "${!pair_section[@]}"; do
+      [[ ${pair_section[$i]} == "$section" && -z ${pair_note[$i]} ]] || continue
+      # Odd rounds measure the ceiling first, even rounds the endpoint first: no side always
+      # follows the other.
+      local order="c e"
+      [[ $((r % 2)) -eq 0 ]] && order="e c"
+      for side in $order; do
+        if [[ $side == c ]]; then name=${pair_ceiling[$i]}; else name=${pair_endpoint[$i]}; fi
+        line=$(wrk_run "$name" "$duration")
+        if [[ -z $line ]]; then
+          echo "$i|$side|$r|0|0|0|1|0|0" >>"$measurements"
+          continue
+        fi
+        echo "$i|$side|$r|$(field rps "$line")|$(field p50_us "$line")|$(field p99_us "$line")|$(field failed "$line")|$(field requests "$line")|$(field cpu_us "$line")" >>"$measurements"
+        printf '    %-44s %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  %6.0f µs CPU/req\n' "$name" "$(field rps "$line")" \
+          "$(awk -v v="$(field p50_us "$line")" 'BEGIN { print v / 1000 }')" "$(awk -v v="$(field p99_us "$line")" 'BEGIN { print v / 1000 }')" \
+          "$(field cpu_us "$line")" >&2
+      done
+    done
+  done
+}
+
+# soak NAME PID LABEL : drives a target for $soak seconds, sampling the server's RSS every 10 s.
+soak_notes=()
+soak_run() {
+  local name=$1 pid=$2 label=$3 samples=() soak_pid
+  say "soak: $label for ${soak}s, host memory (RSS) every 10 s:"
+  (cd "$here" && MAAS_LOAD_AUTHORIZATION=${t_auth[$name]} wrk -t"$threads" -c"$connections" -d"${soak}s" \
+    -s "${t_script[$name]}" "${t_url[$name]}" >"$work/soak-$pid.txt" 2>&1) &
+  soak_pid=$!
+  for _ in $(seq 0 10 "$soak"); do
+    samples+=("$(rss_mib "$pid")")
+    sleep 10
+  done
+  wait "$soak_pid" || true
+  say "  RSS MiB: ${samples[*]}"
+  soak_notes+=("Soak: $label for ${soak} s, host RSS (MiB) every 10 s: ${samples[*]}.")
+}
+
+# --- endpoints ---------------------------------------------------------------------------
 # A gateway client for introspection, configured as its secret's hash (see the README).
 client_secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export Maas__Gateway__Clients__0__ClientId=load
 export Maas__Gateway__Clients__0__SecretHash="sha256:$(printf %s "$client_secret" | sha256sum | cut -d' ' -f1)"
 basic=$(printf 'load:%s' "$client_secret" | base64 -w0)
 
-if [[ $only != data-plane ]]; then
-  say "ceilings (benchmarks/Maas.Load.Baseline), ${duration}s each after ${warmup}s warm-up, wrk -t$threads -c$connections:"
-  start baseline "$work/baseline/Maas.Load.Baseline.dll"
-  bpid=$server_pid bport=$server_port
-  [[ -n $bport ]] || { say "the baseline server did not start:"; cat "$work/baseline.log" >&2; exit 1; }
-  drive "ceiling: fixed 201 JSON" "" "http://127.0.0.1:$bport/fixed" ceiling_fixed.lua
-  drive "ceiling: ES256 sign" "" "http://127.0.0.1:$bport/sign" ceiling_sign.lua
-  drive "ceiling: SHA-256 + lookup" "" "http://127.0.0.1:$bport/lookup" ceiling_lookup.lua
-  stop "$bpid"
+# start_postgres : a throwaway, durable (fsync on) server on 127.0.0.1 in $work; sets postgres_url.
+start_postgres() {
+  local initdb port
+  initdb=$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1 || true)
+  [[ -n $initdb && -x $initdb ]] || { say "no PostgreSQL server binaries (apt-get install postgresql): external mode skipped"; return 0; }
+  pg_bin=$(dirname "$(readlink -f "$initdb")")
+  if [[ $(id -u) -eq 0 ]] && ! id postgres >/dev/null 2>&1; then
+    say "no postgres user to run PostgreSQL as: external mode skipped"; pg_bin=""; return 0
+  fi
+  mkdir -p "$work/pg"
+  [[ $(id -u) -eq 0 ]] && chown postgres "$work/pg" && chmod 755 "$work"
+  port=$(free_port)
+  as_postgres "$pg_bin/initdb" -D "$work/pg/data" -U maas --auth=trust >"$work/pg-init.log" 2>&1 \
+    || { say "initdb failed: external mode skipped"; cat "$work/pg-init.log" >&2; pg_bin=""; return 0; }
+  pg_data="$work/pg/data"
+  as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -w -l "$work/pg/server.log" \
+    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$work/pg -c fsync=on -c synchronous_commit=on" start >/dev/null \
+    || { say "PostgreSQL did not start: external mode skipped"; cat "$work/pg/server.log" >&2; pg_data=""; return 0; }
+  postgres_url="postgresql://maas@127.0.0.1:$port/postgres"
+  say "started a throwaway PostgreSQL (fsync on) on 127.0.0.1:$port"
+}
 
-  say "maas-api --storage in-memory:"
+# The sample host as shipped (in-memory store): the endpoints part and the telemetry part's "on" side.
+if part endpoints || part telemetry; then
+  say "starting maas-api --storage in-memory (as shipped)..."
   start api-in-memory "$work/api/maas-api.dll" --storage in-memory
   mpid=$server_pid mport=$server_port
   [[ -n $mport ]] || { say "the sample host did not start:"; cat "$work/api-in-memory.log" >&2; exit 1; }
+  target "POST /v1/tokens" "$mpid" "http://127.0.0.1:$mport/v1/tokens" tokens.lua
+fi
+
+if part endpoints; then
+  say "starting the ceilings (benchmarks/Maas.Load.Baseline) and maas-api on disk and external storage..."
+  start baseline "$work/baseline/Maas.Load.Baseline.dll"
+  bpid=$server_pid bport=$server_port
+  [[ -n $bport ]] || { say "the baseline server did not start:"; cat "$work/baseline.log" >&2; exit 1; }
+  target "ceiling: fixed 201 JSON" "$bpid" "http://127.0.0.1:$bport/fixed" ceiling_fixed.lua
+  target "ceiling: ES256 sign" "$bpid" "http://127.0.0.1:$bport/sign" ceiling_sign.lua
+  target "ceiling: SHA-256 + lookup" "$bpid" "http://127.0.0.1:$bport/lookup" ceiling_lookup.lua
+
   base="http://127.0.0.1:$mport"
-  drive "POST /v1/tokens" "ceiling: ES256 sign" "$base/v1/tokens" tokens.lua
-  drive "POST /v1/api-keys (in-memory)" "ceiling: fixed 201 JSON" "$base/v1/api-keys" api_keys.lua
-  drive "GET /v1/models" "ceiling: fixed 201 JSON" "$base/v1/models" models.lua
+  target "POST /v1/api-keys (in-memory)" "$mpid" "$base/v1/api-keys" api_keys.lua
+  target "GET /v1/models" "$mpid" "$base/v1/models" models.lua
+  pair endpoints "POST /v1/tokens" "ceiling: ES256 sign"
+  pair endpoints "POST /v1/api-keys (in-memory)" "ceiling: fixed 201 JSON"
+  pair endpoints "GET /v1/models" "ceiling: fixed 201 JSON"
 
   # Introspection (present in builds that have it) of one real API key and one real token.
-  key=$(curl -fsS -X POST "${identity[@]}" -H 'Content-Type: application/json' \
-    -d '{"name":"introspection load","expiration":"1h"}' "$base/v1/api-keys" | sed -E 's/.*"token":"([^"]+)".*/\1/')
-  token=$(curl -fsS -X POST "${identity[@]}" -H 'Content-Type: application/json' \
-    -d '{"expiration":"1h"}' "$base/v1/tokens" | sed -E 's/.*"token":"([^"]+)".*/\1/')
+  key=$(new_key "$mport")
+  token=$(new_token "$mport")
   status=$(curl -s -o "$work/introspect.json" -w '%{http_code}' -X POST -H "Authorization: Basic $basic" \
     --data-urlencode "token=$key" "$base/v1/introspect" || true)
   if [[ $status == 200 ]] && grep -q '"active":true' "$work/introspect.json"; then
-    MAAS_LOAD_BASIC=$basic MAAS_LOAD_CREDENTIAL=$key \
-      drive "POST /v1/introspect (API key)" "ceiling: SHA-256 + lookup" "$base/v1/introspect" introspect.lua
-    MAAS_LOAD_BASIC=$basic MAAS_LOAD_CREDENTIAL=$token \
-      drive "POST /v1/introspect (token)" "ceiling: SHA-256 + lookup" "$base/v1/introspect" introspect.lua
-  elif [[ $status == 404 ]]; then
-    skip "POST /v1/introspect (API key)" "ceiling: SHA-256 + lookup" "not in this build (404)"
+    target "POST /v1/introspect (API key)" "$mpid" "$base/v1/introspect" introspect.lua "" "$basic" "$key"
+    target "POST /v1/introspect (token)" "$mpid" "$base/v1/introspect" introspect.lua "" "$basic" "$token"
+    pair endpoints "POST /v1/introspect (API key)" "ceiling: SHA-256 + lookup"
+    pair endpoints "POST /v1/introspect (token)" "ceiling: SHA-256 + lookup"
   else
-    skip "POST /v1/introspect (API key)" "ceiling: SHA-256 + lookup" "answered $status $(head -c 200 "$work/introspect.json")"
+    pair endpoints "POST /v1/introspect (API key)" "ceiling: SHA-256 + lookup" "skipped: answered $status $(head -c 160 "$work/introspect.json" | tr '\n|' '  ')"
   fi
 
-  if [[ $soak -gt 0 ]]; then
-    say "soak: POST /v1/tokens for ${soak}s, host memory (RSS) every 10 s:"
-    (cd "$here" && wrk -t"$threads" -c"$connections" -d"${soak}s" -s tokens.lua "$base/v1/tokens" >"$work/soak.txt" 2>&1) &
-    soak_pid=$!
-    samples=()
-    for _ in $(seq 0 10 "$soak"); do
-      samples+=("$(rss_mib "$mpid")")
-      sleep 10
-    done
-    wait "$soak_pid" || true
-    echo "${samples[*]}" >"$work/soak-rss.txt"
-    say "  RSS MiB: ${samples[*]}"
-  fi
-  stop "$mpid"
-
-  datapath="$work/disk/maas-api.db"
   mkdir -p "$work/disk"
-  say "maas-api --storage disk:"
-  start api-disk "$work/api/maas-api.dll" --storage disk --data-path "$datapath"
-  dpid=$server_pid dport=$server_port
-  if [[ -n $dport ]]; then
-    drive "POST /v1/api-keys (disk)" "ceiling: fixed 201 JSON" "http://127.0.0.1:$dport/v1/api-keys" api_keys.lua
-    stop "$dpid"
+  start api-disk "$work/api/maas-api.dll" --storage disk --data-path "$work/disk/maas-api.db"
+  if [[ -n $server_port ]]; then
+    target "POST /v1/api-keys (disk)" "$server_pid" "http://127.0.0.1:$server_port/v1/api-keys" api_keys.lua
+    pair endpoints "POST /v1/api-keys (disk)" "ceiling: fixed 201 JSON"
   else
-    skip "POST /v1/api-keys (disk)" "ceiling: fixed 201 JSON" "$(grep -m1 -i 'maas-api:' "$work/api-disk.log" || echo 'the host did not start')"
+    pair endpoints "POST /v1/api-keys (disk)" "ceiling: fixed 201 JSON" "skipped: $(grep -m1 -i 'maas-api:' "$work/api-disk.log" || echo 'the host did not start')"
   fi
 
-  # as_postgres CMD... : runs a PostgreSQL binary, as the postgres user when this script is root
-  # (PostgreSQL refuses to run as root).
-  as_postgres() {
-    if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
-  }
-
-  # start_postgres : a throwaway, durable (fsync on) server on 127.0.0.1 in $work; sets postgres_url.
-  start_postgres() {
-    local initdb port
-    initdb=$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1 || true)
-    [[ -n $initdb && -x $initdb ]] || { say "no PostgreSQL server binaries (apt-get install postgresql): external mode skipped"; return 0; }
-    pg_bin=$(dirname "$(readlink -f "$initdb")")
-    if [[ $(id -u) -eq 0 ]] && ! id postgres >/dev/null 2>&1; then
-      say "no postgres user to run PostgreSQL as: external mode skipped"; pg_bin=""; return 0
-    fi
-    mkdir -p "$work/pg"
-    [[ $(id -u) -eq 0 ]] && chown postgres "$work/pg" && chmod 755 "$work"
-    port=$(free_port)
-    as_postgres "$pg_bin/initdb" -D "$work/pg/data" -U maas --auth=trust >"$work/pg-init.log" 2>&1 \
-      || { say "initdb failed: external mode skipped"; cat "$work/pg-init.log" >&2; pg_bin=""; return 0; }
-    pg_data="$work/pg/data"
-    as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -w -l "$work/pg/server.log" \
-      -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$work/pg -c fsync=on -c synchronous_commit=on" start >/dev/null \
-      || { say "PostgreSQL did not start: external mode skipped"; cat "$work/pg/server.log" >&2; pg_data=""; return 0; }
-    postgres_url="postgresql://maas@127.0.0.1:$port/postgres"
-    say "started a throwaway PostgreSQL (fsync on) on 127.0.0.1:$port"
-  }
   [[ -n $postgres_url ]] || start_postgres
-
   if [[ -n $postgres_url ]]; then
-    say "maas-api --storage external:"
     start api-external "$work/api/maas-api.dll" --storage external --db-connection-url "$postgres_url"
-    epid=$server_pid eport=$server_port
-    if [[ -n $eport ]]; then
-      drive "POST /v1/api-keys (external)" "ceiling: fixed 201 JSON" "http://127.0.0.1:$eport/v1/api-keys" api_keys.lua
-      stop "$epid"
+    if [[ -n $server_port ]]; then
+      target "POST /v1/api-keys (external)" "$server_pid" "http://127.0.0.1:$server_port/v1/api-keys" api_keys.lua
+      pair endpoints "POST /v1/api-keys (external)" "ceiling: fixed 201 JSON"
     else
-      skip "POST /v1/api-keys (external)" "ceiling: fixed 201 JSON" "$(grep -m1 -i 'maas-api:' "$work/api-external.log" || echo 'the host did not start')"
+      pair endpoints "POST /v1/api-keys (external)" "ceiling: fixed 201 JSON" "skipped: $(grep -m1 -i 'maas-api:' "$work/api-external.log" || echo 'the host did not start')"
     fi
   else
-    skip "POST /v1/api-keys (external)" "ceiling: fixed 201 JSON" "no PostgreSQL: install postgresql or set LOAD_POSTGRES_URL"
+    pair endpoints "POST /v1/api-keys (external)" "ceiling: fixed 201 JSON" "skipped: no PostgreSQL (install postgresql or set LOAD_POSTGRES_URL)"
   fi
+
+  say "endpoints against their ceilings: $rounds rounds of ${duration}s pairs after ${warmup}s warm-up per target, wrk -t$threads -c$connections:"
+  run_pairs endpoints "$rounds"
+  if [[ $soak -gt 0 ]]; then
+    soak_run "POST /v1/tokens" "$mpid" "\`POST /v1/tokens\` (in-memory store)"
+  fi
+fi
+
+# --- telemetry ---------------------------------------------------------------------------
+# POST /v1/tokens on the host as shipped (metrics into the Prometheus exporter on its metrics
+# port, traces recorded with the shipped sampler; no OTLP endpoint, so nothing leaves the process)
+# against the same build with the OpenTelemetry SDK off (the standard OTEL_SDK_DISABLED=true) and
+# no metrics port. Both log a line per request, as shipped.
+if part telemetry; then
+  say "starting maas-api --storage in-memory with telemetry off (OTEL_SDK_DISABLED=true, --metrics-port 0)..."
+  OTEL_SDK_DISABLED=true start api-no-telemetry "$work/api/maas-api.dll" --storage in-memory --metrics-port 0
+  [[ -n $server_port ]] || { say "the sample host without telemetry did not start:"; cat "$work/api-no-telemetry.log" >&2; exit 1; }
+  target "POST /v1/tokens, telemetry off" "$server_pid" "http://127.0.0.1:$server_port/v1/tokens" tokens.lua
+  target "POST /v1/tokens, metrics and traces on" "$mpid" "http://127.0.0.1:$mport/v1/tokens" tokens.lua
+  pair telemetry "POST /v1/tokens, metrics and traces on" "POST /v1/tokens, telemetry off"
+  telemetry_rounds=$(( rounds > 5 ? rounds : 5 ))
+  say "telemetry: $telemetry_rounds rounds of ${duration}s pairs after ${warmup}s warm-up per target:"
+  run_pairs telemetry "$telemetry_rounds"
 fi
 
 # --- data plane --------------------------------------------------------------------------
 # Chat completions (chat.lua: a 4-token prompt, max_tokens 16, not streamed) against the
-# zero-latency simulator directly, through a bare YARP proxy (Maas.Load.Baseline --proxy-to), and
-# through Maas's gateway, at the same concurrency. The simulator and the proxy run together, so
-# these rows share the two cores three ways (wrk, proxy, simulator).
-say "data plane: chat completions to the zero-latency simulator (samples/Maas.ModelSimulator):"
-url_style=urls start simulator "$work/simulator/Maas.ModelSimulator.dll"
-spid=$server_pid sport=$server_port
-[[ -n $sport ]] || { say "the simulator did not start:"; cat "$work/simulator.log" >&2; exit 1; }
-upstream="http://127.0.0.1:$sport"
-model_path="/llm/facebook-opt-125m-simulated"
-# The direct and bare-proxy rows send a credential as long as a Maas API key (75 characters),
-# which nothing checks.
-unchecked="Bearer sk-maas-$(head -c 128 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c 67)"
-MAAS_LOAD_AUTHORIZATION=$unchecked drive "chat: simulator directly" "" "$upstream/v1/chat/completions" chat.lua
-start bare-proxy "$work/baseline/Maas.Load.Baseline.dll" --proxy-to "$upstream"
-proxy_pid=$server_pid pport=$server_port
-[[ -n $pport ]] || { say "the bare proxy did not start:"; cat "$work/bare-proxy.log" >&2; exit 1; }
-MAAS_LOAD_AUTHORIZATION=$unchecked \
-  drive "chat: bare YARP proxy" "chat: simulator directly" "http://127.0.0.1:$pport$model_path/v1/chat/completions" chat.lua
-stop "$proxy_pid"
+# zero-latency simulator directly, through a bare YARP proxy (Maas.Load.Baseline --proxy-to: no
+# authentication, no limits, no logging, no telemetry) and through Maas's gateway, at the same
+# concurrency. Every server runs at once; wrk, the server measured and the simulator share the cores.
+#
+# Maas's gateway is the sample host forwarding the same model to the same simulator with limits
+# the run cannot reach (counted on every call, never refused), set through configuration only
+# (Maas__* variables): the default tiers' names and groups with 2,000,000,000 requests a minute and
+# 10^12 tokens a minute each; the in-process simulator is off. Like the bare proxy, these hosts
+# log no line per request and run no telemetry (Logging__LogLevel__Default=Warning,
+# OTEL_SDK_DISABLED=true, --metrics-port 0): the rows measure the gateway. One more row measures
+# the host as shipped (a log line per request, metrics and traces on) to show what those cost.
+if part data-plane; then
+  say "starting the simulator, the bare proxy and the gateways..."
+  url_style=urls start simulator "$work/simulator/Maas.ModelSimulator.dll"
+  spid=$server_pid sport=$server_port
+  [[ -n $sport ]] || { say "the simulator did not start:"; cat "$work/simulator.log" >&2; exit 1; }
+  upstream="http://127.0.0.1:$sport"
+  model_path="/llm/facebook-opt-125m-simulated"
+  # The direct and bare-proxy rows send a credential as long as a Maas API key (75 characters),
+  # which nothing checks.
+  unchecked="Bearer sk-maas-$(head -c 128 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c 67)"
+  target "chat: simulator directly" "$spid" "$upstream/v1/chat/completions" chat.lua "$unchecked"
+  start bare-proxy "$work/baseline/Maas.Load.Baseline.dll" --proxy-to "$upstream"
+  [[ -n $server_port ]] || { say "the bare proxy did not start:"; cat "$work/bare-proxy.log" >&2; exit 1; }
+  target "chat: bare YARP proxy" "$server_pid" "http://127.0.0.1:$server_port$model_path/v1/chat/completions" chat.lua "$unchecked"
+  pair data-plane "chat: bare YARP proxy" "chat: simulator directly"
 
-# Maas's gateway: the sample host forwarding the same model to the same simulator, with limits
-# the run cannot reach (counted on every call, never refused), on in-memory counters and then on
-# a Redis server this script starts. Set through configuration only (Maas__* variables): the
-# default tiers' names and groups (the model lists them) with 2,000,000,000 requests a minute and
-# 10^12 tokens a minute each; the in-process simulator is off, the standalone one is the upstream.
-gateway_settings=(
-  Maas__DataPlane__Gateway=true Maas__DataPlane__Simulator=false
-  Maas__Models__0__Id=facebook/opt-125m Maas__Models__0__Url=$model_path Maas__Models__0__Upstream=$upstream
-)
-tier_groups=("free:system:authenticated" "premium:premium-group" "enterprise:enterprise-group")
-for i in 0 1 2; do
-  gateway_settings+=(
-    "Maas__Tiers__${i}__Name=${tier_groups[$i]%%:*}" "Maas__Tiers__${i}__Level=$i" "Maas__Tiers__${i}__Groups__0=${tier_groups[$i]#*:}"
-    "Maas__Tiers__${i}__Limits__Requests=2000000000" "Maas__Tiers__${i}__Limits__Window=1m"
-    "Maas__Tiers__${i}__Limits__TokensPerMinute=1000000000000"
+  gateway_settings=(
+    Maas__DataPlane__Gateway=true Maas__DataPlane__Simulator=false
+    Maas__Models__0__Id=facebook/opt-125m Maas__Models__0__Url=$model_path Maas__Models__0__Upstream=$upstream
   )
-done
-# gateway NAME LABEL [SETTING=VALUE...] : starts the sample host with the gateway settings (and
-# the extra ones), measures chat with an API key (and with a token for in-memory counters).
-gateway() {
-  local name=$1 label=$2 gpid gport key token status
-  shift 2
-  local setting names=()
-  for setting in "${gateway_settings[@]}" "$@"; do
-    names+=("${setting%%=*}")
-    export "${setting?}"
+  tier_groups=("free:system:authenticated" "premium:premium-group" "enterprise:enterprise-group")
+  for i in 0 1 2; do
+    gateway_settings+=(
+      "Maas__Tiers__${i}__Name=${tier_groups[$i]%%:*}" "Maas__Tiers__${i}__Level=$i" "Maas__Tiers__${i}__Groups__0=${tier_groups[$i]#*:}"
+      "Maas__Tiers__${i}__Limits__Requests=2000000000" "Maas__Tiers__${i}__Limits__Window=1m"
+      "Maas__Tiers__${i}__Limits__TokensPerMinute=1000000000000"
+    )
   done
-  start "$name" "$work/api/maas-api.dll" --storage in-memory
-  unset "${names[@]}"
-  gpid=$server_pid gport=$server_port
-  if [[ -z $gport ]]; then
-    skip "chat: Maas gateway ($label, API key)" "chat: bare YARP proxy" "$(grep -m1 -i 'maas-api:' "$work/$name.log" || echo 'the host did not start')"
-    return
-  fi
-  key=$(curl -fsS -X POST "${identity[@]}" -H 'Content-Type: application/json' \
-    -d '{"name":"gateway load","expiration":"1h"}' "http://127.0.0.1:$gport/v1/api-keys" | sed -E 's/.*"token":"([^"]+)".*/\1/')
-  status=$(curl -s -o "$work/$name-probe.txt" -D "$work/$name-probe.headers" -w '%{http_code}' -H "Authorization: Bearer $key" \
-    -H 'Content-Type: application/json' -d '{"model":"facebook/opt-125m","messages":[{"role":"user","content":"probe"}]}' \
-    "http://127.0.0.1:$gport$model_path/v1/chat/completions" || true)
-  if [[ $status != 200 ]]; then
-    skip "chat: Maas gateway ($label, API key)" "chat: bare YARP proxy" "the gateway answered $status $(head -c 160 "$work/$name-probe.txt" | tr '\n|' '  ')"
-    stop "$gpid"
-    return
-  fi
-  grep -qi '^ratelimit:' "$work/$name-probe.headers" || say "  note: the gateway's answer carries no RateLimit header: are the limits on?"
-  MAAS_LOAD_AUTHORIZATION="Bearer $key" \
-    drive "chat: Maas gateway ($label, API key)" "chat: bare YARP proxy" "http://127.0.0.1:$gport$model_path/v1/chat/completions" chat.lua
-  if [[ $label == in-memory ]]; then
-    token=$(curl -fsS -X POST "${identity[@]}" -H 'Content-Type: application/json' \
-      -d '{"expiration":"1h"}' "http://127.0.0.1:$gport/v1/tokens" | sed -E 's/.*"token":"([^"]+)".*/\1/')
-    MAAS_LOAD_AUTHORIZATION="Bearer $token" \
-      drive "chat: Maas gateway ($label, token)" "chat: bare YARP proxy" "http://127.0.0.1:$gport$model_path/v1/chat/completions" chat.lua
-    if [[ $soak -gt 0 ]]; then
-      say "soak: chat through the gateway for ${soak}s, host memory (RSS) every 10 s:"
-      (cd "$here" && MAAS_LOAD_AUTHORIZATION="Bearer $key" wrk -t"$threads" -c"$connections" -d"${soak}s" -s chat.lua \
-        "http://127.0.0.1:$gport$model_path/v1/chat/completions" >"$work/soak-gateway.txt" 2>&1) &
-      local soak_pid=$! samples=()
-      for _ in $(seq 0 10 "$soak"); do
-        samples+=("$(rss_mib "$gpid")")
-        sleep 10
-      done
-      wait "$soak_pid" || true
-      echo "${samples[*]}" >"$work/soak-gateway-rss.txt"
-      say "  RSS MiB: ${samples[*]}"
-    fi
-  fi
-  stop "$gpid"
-}
+  quiet=(Logging__LogLevel__Default=Warning OTEL_SDK_DISABLED=true)
 
-if [[ -f $work/api/Maas.Gateway.dll ]] && grep -q MapMaasGateway "$work/api/maas-api.dll" 2>/dev/null; then
-  gateway gateway-in-memory in-memory
-  redis_port=$(free_port)
-  mkdir -p "$work/redis"
-  redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$work/redis" --save "" --appendonly no \
-    >"$work/redis.log" 2>&1 &
-  pids+=("$!")
-  for _ in $(seq 1 50); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null && break
-    sleep 0.1
-  done
-  gateway gateway-redis Redis "Maas__Gateway__Limits__Redis=127.0.0.1:$redis_port"
-else
-  skip "chat: Maas gateway (in-memory, API key)" "chat: bare YARP proxy" "no gateway in this build of samples/Maas.Api"
+  # gateway NAME LABEL CREDENTIALS [SETTING=VALUE...] : starts the sample host with the gateway
+  # settings (and the extra ones), checks one chat call, and adds a target and a pair against the
+  # bare proxy for each credential kind in CREDENTIALS ("key", "key token").
+  gateway() {
+    local name=$1 label=$2 kinds=$3 port pid kind credential status metrics_port
+    shift 3
+    port=$(free_port)
+    metrics_port=$(free_port)
+    [[ " $* " == *" OTEL_SDK_DISABLED=true "* ]] && metrics_port=0
+    env "${gateway_settings[@]}" "$@" ASPNETCORE_ENVIRONMENT=Development \
+      dotnet "$work/api/maas-api.dll" --address "127.0.0.1:$port" --metrics-port "$metrics_port" --storage in-memory \
+      >"$work/$name.log" 2>&1 &
+    pid=$!
+    pids+=("$pid")
+    for _ in $(seq 1 150); do
+      kill -0 "$pid" 2>/dev/null || break
+      curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null && break
+      sleep 0.2
+    done
+    if ! curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null; then
+      pair data-plane "chat: Maas gateway ($label, API key)" "chat: bare YARP proxy" "skipped: $(grep -m1 -i 'maas-api:' "$work/$name.log" || echo 'the host did not start')"
+      return
+    fi
+    for kind in $kinds; do
+      if [[ $kind == key ]]; then credential=$(new_key "$port"); else credential=$(new_token "$port"); fi
+      status=$(curl -s -o "$work/$name-probe.txt" -D "$work/$name-probe.headers" -w '%{http_code}' -H "Authorization: Bearer $credential" \
+        -H 'Content-Type: application/json' -d '{"model":"facebook/opt-125m","messages":[{"role":"user","content":"probe"}]}' \
+        "http://127.0.0.1:$port$model_path/v1/chat/completions" || true)
+      local row="chat: Maas gateway ($label, $([[ $kind == key ]] && echo 'API key' || echo token))"
+      if [[ $status != 200 ]]; then
+        pair data-plane "$row" "chat: bare YARP proxy" "skipped: the gateway answered $status $(head -c 160 "$work/$name-probe.txt" | tr '\n|' '  ')"
+        continue
+      fi
+      grep -qi '^ratelimit:' "$work/$name-probe.headers" || say "  note: the gateway's answer carries no RateLimit header: are the limits on?"
+      target "$row" "$pid" "http://127.0.0.1:$port$model_path/v1/chat/completions" chat.lua "Bearer $credential"
+      pair data-plane "$row" "chat: bare YARP proxy"
+    done
+    gateway_pid=$pid
+  }
+
+  if [[ -n $has_gateway ]]; then
+    gateway gateway-in-memory in-memory "key token" "${quiet[@]}"
+    gateway_in_memory_pid=${gateway_pid:-}
+    redis_port=$(free_port)
+    mkdir -p "$work/redis"
+    redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$work/redis" --save "" --appendonly no \
+      >"$work/redis.log" 2>&1 &
+    pids+=("$!")
+    for _ in $(seq 1 50); do
+      (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null && break
+      sleep 0.1
+    done
+    gateway gateway-redis Redis "key token" "${quiet[@]}" "Maas__Gateway__Limits__Redis=127.0.0.1:$redis_port"
+    gateway gateway-as-shipped "in-memory, host as shipped: request log lines, metrics and traces on" "key"
+  else
+    pair data-plane "chat: Maas gateway (in-memory, API key)" "chat: bare YARP proxy" "skipped: no gateway in this build of samples/Maas.Api"
+  fi
+
+  say "data plane: $rounds rounds of ${duration}s pairs after ${warmup}s warm-up per target, wrk -t$threads -c$connections:"
+  run_pairs data-plane "$rounds"
+  if [[ $soak -gt 0 && -n ${gateway_in_memory_pid:-} ]]; then
+    soak_run "chat: Maas gateway (in-memory, API key)" "$gateway_in_memory_pid" "chat through Maas's gateway (in-memory counters, API key)"
+  fi
 fi
-stop "$spid"
 
 # --- report ------------------------------------------------------------------------------
-rps_of() { awk -F'|' -v n="$1" '$1 == n { print $3 }' "$results"; }
-p50_of() { awk -F'|' -v n="$1" '$1 == n { print $4 }' "$results"; }
-p99_of() { awk -F'|' -v n="$1" '$1 == n { print $5 }' "$results"; }
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# column_median PAIR SIDE FIELD : the median over the rounds of one measured field.
+column_median() { awk -F'|' -v i="$1" -v s="$2" -v f="$3" '$1 == i && $2 == s { print $f }' "$measurements" | median; }
+# per_round PAIR EXPRESSION : one value per round from that round's ceiling (c*) and endpoint (e*) fields.
+per_round() {
+  awk -F'|' -v i="$1" '$1 == i { rps[$2, $3] = $4; p50[$2, $3] = $5; p99[$2, $3] = $6; round[$3] = 1 }
+    END { for (r in round) if (rps["c", r] > 0) {
+      '"$2"' } }' "$measurements"
+}
+ms() { awk -v v="$1" 'BEGIN { if (v != "") printf "%.2f", v / 1000 }'; }
+whole() { awk -v v="$1" 'BEGIN { if (v != "") printf "%.0f", v }'; }
 
 table="$work/table.md"
 chart="$work/chart.tsv"
-{
-  echo "| endpoint | requests/s | p50 (ms) | p99 (ms) | ceiling | ratio to ceiling | note |"
-  echo "|---|---:|---:|---:|---|---:|---|"
-} >"$table"
+: >"$table"
 : >"$chart"
-while IFS='|' read -r name ceiling rps p50 p99 failed note; do
-  ratio=""
-  ceiling_rps=""
-  if [[ -n $ceiling && -n $rps ]]; then
-    ceiling_rps=$(rps_of "$ceiling")
-    ratio=$(awk -v a="$rps" -v b="$ceiling_rps" 'BEGIN { if (b > 0) printf "%.2f", a / b }')
-    if [[ $name == chat:* && -z $note ]]; then
-      # The data plane's targets are latency added over the floor at the same concurrency.
-      note=$(awk -v a="$p50" -v b="$(p50_of "$ceiling")" -v c="$p99" -v d="$(p99_of "$ceiling")" \
-        'BEGIN { printf "p50 %+.2f ms, p99 %+.2f ms over the ceiling", a - b, c - d }')
+section_title() {
+  case $1 in
+    endpoints) echo "Endpoints against their ceilings (the sample host as shipped; the ceilings are bare endpoints of \`benchmarks/Maas.Load.Baseline\`)" ;;
+    telemetry) echo "Telemetry: \`POST /v1/tokens\` with metrics and traces on (ceiling: the same build with them off; target 0.95 or more)" ;;
+    data-plane) echo "Data plane: chat completions to the zero-latency simulator (targets: gateway in memory 0.85 or more of the bare proxy, on Redis 0.70 or more; p50 at most +0.2 ms and p99 at most +1 ms over it)" ;;
+  esac
+}
+for section in endpoints telemetry data-plane; do
+  part "$section" || continue
+  {
+    echo
+    echo "### $(section_title "$section")"
+    echo
+    echo "| endpoint | req/s | p50 ms | p99 ms | server CPU µs/req | ceiling | ceiling req/s | p50 ms | p99 ms | server CPU µs/req | ratio (median of pairs) | pair ratios | CPU ratio | note |"
+    echo "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---|"
+  } >>"$table"
+  for i in "${!pair_section[@]}"; do
+    [[ ${pair_section[$i]} == "$section" ]] || continue
+    name=${pair_endpoint[$i]} ceiling=${pair_ceiling[$i]} note=${pair_note[$i]}
+    if [[ -n $note ]]; then
+      echo "| $name |  |  |  |  | ${ceiling#ceiling: } |  |  |  |  |  |  |  | $note |" >>"$table"
+      continue
     fi
-  fi
-  rps_text=""
-  [[ -n $rps ]] && rps_text=$(printf '%.0f' "$rps")
-  echo "| $name | $rps_text | $p50 | $p99 | ${ceiling#ceiling: } | $ratio | $note |" >>"$table"
-  if [[ -n $rps && -n $ceiling ]]; then
-    printf '"%s"\t%.0f\t%.0f\n' "$name" "$rps" "$ceiling_rps" >>"$chart"
-  fi
-done <"$results"
+    e_rps=$(column_median "$i" e 4) e_p50=$(column_median "$i" e 5) e_p99=$(column_median "$i" e 6) e_cpu=$(column_median "$i" e 9)
+    c_rps=$(column_median "$i" c 4) c_p50=$(column_median "$i" c 5) c_p99=$(column_median "$i" c 6) c_cpu=$(column_median "$i" c 9)
+    ratio=$(per_round "$i" 'print rps["e", r] / rps["c", r]' | median)
+    cpu_ratio=$(awk -F'|' -v i="$i" '$1 == i { cpu[$2, $3] = $9; round[$3] = 1 }
+      END { for (r in round) if (cpu["e", r] > 0) print cpu["c", r] / cpu["e", r] }' "$measurements" | median)
+    ratios=$(per_round "$i" 'printf "%s %.2f\n", r, rps["e", r] / rps["c", r]' | sort -n | awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $2 }')
+    failed=$(awk -F'|' -v i="$i" '$1 == i { f += $7 } END { print f + 0 }' "$measurements")
+    note=""
+    if [[ $name == chat:* ]]; then
+      added_p50=$(per_round "$i" 'print p50["e", r] - p50["c", r]' | median)
+      added_p99=$(per_round "$i" 'print p99["e", r] - p99["c", r]' | median)
+      note=$(awk -v a="$added_p50" -v b="$added_p99" 'BEGIN { printf "p50 %+.2f ms, p99 %+.2f ms over the ceiling (medians of the pairs)", a / 1000, b / 1000 }')
+    fi
+    [[ $failed -gt 0 ]] && note="${note:+$note; }$failed failed answers"
+    echo "| $name | $(whole "$e_rps") | $(ms "$e_p50") | $(ms "$e_p99") | $(whole "$e_cpu") | ${ceiling#ceiling: } | $(whole "$c_rps") | $(ms "$c_p50") | $(ms "$c_p99") | $(whole "$c_cpu") | **$(awk -v v="$ratio" 'BEGIN { printf "%.2f", v }')** | $ratios | $(awk -v v="$cpu_ratio" 'BEGIN { if (v != "") printf "%.2f", v }') | $note |" >>"$table"
+    printf '%s\t%.0f\t%.0f\t%s\n' "\"$name\"" "$e_rps" "$c_rps" "$ratio" >>"$chart"
+  done
+done
 
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)
 wrk_version=$( (wrk -v 2>&1 || true) | awk 'NR == 1 { print $2 }')
 machine="$(nproc) cores ($cpu), .NET $(dotnet --version), $(uname -sr), wrk $wrk_version"
 report="$here/results.md"
-[[ $only == data-plane ]] && report="$here/results-data-plane.md"
+[[ -n $only ]] && report="$here/results-$only.md"
+command_line="benchmarks/load/run.sh"
+[[ -n $only ]] && command_line="LOAD_ONLY=$only $command_line"
 {
   echo "# Load results"
   echo
-  echo "Written by \`benchmarks/load/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'): ${duration} s per endpoint after a ${warmup} s"
-  echo "warm-up, \`wrk -t$threads -c$connections\`, client and servers on the same machine: $machine."
-  echo "Each server runs alone while it is measured (the data-plane rows: the simulator with the proxy or"
-  echo "gateway in front of it); the ratio compares an endpoint with the bare ceiling measured in the same run."
-  echo "Load average when the report was written (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg); other work on the"
-  echo "machine lowers every row, so compare ratios within a run."
-  echo
+  echo "Written by \`$command_line\`, started $started_at: $machine;"
+  echo "\`wrk -t$threads -c$connections\`, client and servers on the same machine. Every server of a part runs at once;"
+  echo "each row is measured in $rounds interleaved pairs (the telemetry row in at least 5): ceiling ${duration} s and endpoint ${duration} s back to"
+  echo "back (odd rounds ceiling first, even rounds endpoint first), after ${warmup} s of warm-up per target. A row reports the"
+  echo "median over its pairs of requests/s, p50, p99 and the server process's CPU time per request (user + system"
+  echo "from /proc, less sensitive to other load than throughput), the median of the pair ratios (endpoint/ceiling"
+  echo "requests/s) with each pair's ratio in round order, and the CPU ratio: the median of ceiling/endpoint CPU per"
+  echo "request, what the throughput ratio would be if the server's CPU were the only limit."
+  echo "Load average (1, 5, 15 min) at the start: $load_before; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "($(uptime | sed -E 's/^ *//'))."
+  echo "Other work on the machine lowers every absolute number; the ratios of interleaved pairs are what to compare."
   cat "$table"
-  if [[ -f $work/soak-rss.txt ]]; then
+  for note in "${soak_notes[@]}"; do
     echo
-    echo "Soak: \`POST /v1/tokens\` for ${soak} s, host RSS (MiB) every 10 s: $(cat "$work/soak-rss.txt")."
-  fi
-  if [[ -f $work/soak-gateway-rss.txt ]]; then
-    echo
-    echo "Soak: chat through Maas's gateway (in-memory counters, API key) for ${soak} s, host RSS (MiB) every 10 s: $(cat "$work/soak-gateway-rss.txt")."
-  fi
-  if [[ $only != data-plane ]]; then
+    echo "$note"
+  done
+  if part endpoints; then
     echo
     echo "![throughput per endpoint against its ceiling](throughput.png)"
   fi
 } >"$report"
-if [[ $only == data-plane ]]; then
-  echo
-  column -t -s'|' < <(sed -e '2d' -e 's/^| //' -e 's/ |$//' -e 's/ | /|/g' "$table")
-  echo
+echo
+sed -n '/^| /p' "$table" | grep -v '^|---' | column -t -s'|' >&2 || true
+echo
+if ! part endpoints; then
   say "wrote $report"
   exit 0
 fi
-
 # --- chart -------------------------------------------------------------------------------
 png="$here/throughput.png"
 plot_matplotlib() { # python
@@ -468,13 +611,14 @@ rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1]) if line.stri
 names = [r[0].strip('"') for r in rows][::-1]
 rps = [float(r[1]) for r in rows][::-1]
 ceiling = [float(r[2]) for r in rows][::-1]
+ratio = [float(r[3]) for r in rows][::-1]
 fig, ax = plt.subplots(figsize=(10, 0.9 * len(rows) + 1.5))
 y = range(len(rows))
 ax.barh([i + 0.2 for i in y], ceiling, height=0.4, color="#bbbbbb", label="ceiling (bare endpoint)")
 ax.barh([i - 0.2 for i in y], rps, height=0.4, color="#1f77b4", label="Maas")
 ax.set_yticks(list(y), names)
-for i, (a, b) in enumerate(zip(rps, ceiling)):
-    ax.text(a, i - 0.2, f" {a / b:.2f}x", va="center", fontsize=8)
+for i, (a, q) in enumerate(zip(rps, ratio)):
+    ax.text(a, i - 0.2, f" {q:.2f}x", va="center", fontsize=8)
 ax.set_xlabel("requests/s")
 ax.set_title("Maas throughput against its ceiling\n" + sys.argv[3], fontsize=9)
 ax.legend(loc="lower right")
@@ -486,7 +630,7 @@ plot_gnuplot() {
   gnuplot <<GP
 set terminal pngcairo size 1100,600 font "sans,10"
 set output "$png"
-set title "Maas throughput against its ceiling (bare ASP.NET endpoint, same run)\n{/*0.8 $machine}"
+set title "Maas throughput against its ceiling (interleaved pairs; labels: median of the pair ratios)\n{/*0.8 $machine}"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.9 border -1
@@ -501,7 +645,7 @@ set key outside top center horizontal
 set datafile separator "\t"
 plot "$chart" using 2:xtic(1) title "Maas" linecolor rgb "#1f77b4", \
      "" using 3 title "ceiling" linecolor rgb "#bbbbbb", \
-     "" using (\$0 - 0.13):2:(sprintf("%.2fx", \$2 / \$3)) with labels offset 0,0.8 font ",9" notitle
+     "" using (\$0 - 0.13):2:(sprintf("%.2fx", \$4)) with labels offset 0,0.8 font ",9" notitle
 GP
 }
 plotted=""
@@ -522,7 +666,4 @@ if [[ -z $plotted ]]; then
 fi
 [[ -n $plotted ]] || say "no chart: install python3-matplotlib or gnuplot-nox (apt-get) and run again"
 
-echo
-column -t -s'|' < <(sed -e '2d' -e 's/^| //' -e 's/ |$//' -e 's/ | /|/g' "$table")
-echo
-say "wrote $here/results.md${plotted:+ and $png ($plotted)}"
+say "wrote $report${plotted:+ and $png ($plotted)}"

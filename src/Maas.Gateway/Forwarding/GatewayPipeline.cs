@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Maas.ApiKeys;
 using Maas.Gateway.Diagnostics;
 using Maas.Gateway.Limits;
@@ -49,11 +50,24 @@ internal sealed class GatewayPipeline(
 
     public async Task ForwardAsync(HttpContext context, GatewayModel? pathModel, string upstreamPath, bool hasBody)
     {
+        using var activity = GatewayTracing.StartForward();
+        try
+        {
+            await CallAsync(context, activity, pathModel, upstreamPath, hasBody).ConfigureAwait(false);
+        }
+        finally
+        {
+            activity?.SetTag("http.response.status_code", context.Response.StatusCode);
+        }
+    }
+
+    private async Task CallAsync(HttpContext context, Activity? activity, GatewayModel? pathModel, string upstreamPath, bool hasBody)
+    {
         var modelTag = pathModel?.Id ?? GatewayMetrics.UnknownModel;
         var (credential, validation) = await AuthenticateAsync(context).ConfigureAwait(false);
         if (validation is null)
         {
-            metrics.Request(GatewayMetrics.NoTier, modelTag, GatewayMetrics.Denied);
+            Count(activity, GatewayMetrics.NoTier, modelTag, GatewayMetrics.Denied);
             return;
         }
 
@@ -67,14 +81,14 @@ internal sealed class GatewayPipeline(
                 body = await RequestBody.ReadAsync(context).ConfigureAwait(false);
                 if (body is null)
                 {
-                    metrics.Request(tier.Name, modelTag, GatewayMetrics.Denied);
+                    Count(activity, tier.Name, modelTag, GatewayMetrics.Denied);
                     await OpenAiErrorAnswer.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, RequestBody.TooLargeMessage, "invalid_request_error", "request_too_large").ConfigureAwait(false);
                     return;
                 }
 
                 if (ModelRequest.Read(body.Span, out var error) is not { } parsed)
                 {
-                    metrics.Request(tier.Name, modelTag, GatewayMetrics.Denied);
+                    Count(activity, tier.Name, modelTag, GatewayMetrics.Denied);
                     await OpenAiErrorAnswer.BadRequest(context, error!).ConfigureAwait(false);
                     return;
                 }
@@ -85,18 +99,18 @@ internal sealed class GatewayPipeline(
             var model = await ResolveModelAsync(context, pathModel, request, tier).ConfigureAwait(false);
             if (model is null)
             {
-                metrics.Request(tier.Name, pathModel?.Id ?? GatewayMetrics.UnknownModel, GatewayMetrics.Denied);
+                Count(activity, tier.Name, pathModel?.Id ?? GatewayMetrics.UnknownModel, GatewayMetrics.Denied);
                 return;
             }
 
-            if (body is not null && body.Span.IndexOf(System.Text.Encoding.UTF8.GetBytes(credential)) >= 0)
+            if (body is not null && ContainsCredential(body.Span, credential))
             {
-                metrics.Request(tier.Name, model.Id, GatewayMetrics.Denied);
+                Count(activity, tier.Name, model.Id, GatewayMetrics.Denied);
                 await OpenAiErrorAnswer.BadRequest(context, "The request body contains the caller's credential; send it only in the Authorization header.").ConfigureAwait(false);
                 return;
             }
 
-            await LimitAndForwardAsync(context, validation.User!, tier, credential, model, upstreamPath, body, request).ConfigureAwait(false);
+            await LimitAndForwardAsync(context, activity, validation.User!, tier, credential, model, upstreamPath, body, request).ConfigureAwait(false);
         }
         finally
         {
@@ -173,12 +187,21 @@ internal sealed class GatewayPipeline(
         return null;
     }
 
-    private async Task LimitAndForwardAsync(HttpContext context, MaasUser user, Tier tier, string credential, GatewayModel model, string upstreamPath, RequestBody? body, ModelRequest request)
+    private async Task LimitAndForwardAsync(HttpContext context, Activity? activity, MaasUser user, Tier tier, string credential, GatewayModel model, string upstreamPath, RequestBody? body, ModelRequest request)
     {
         // Prompt size from the body (about 4 bytes a token) plus the completion's budget.
         var estimate = body is null ? 0 : ((body.Length + 3) / 4) + (request.MaxTokens ?? _defaultMaxTokens);
         var partition = LimitPartition.For(tier.Name, user.Name, model.Id, _limits);
         var decision = await counter.AcquireAsync(partition, tier.Limits, estimate, context.RequestAborted).ConfigureAwait(false);
+        if (activity is not null)
+        {
+            activity.SetTag("maas.limit.outcome", decision.Allowed ? "allowed" : decision.RefusedBy == LimitKind.Tokens ? "tokens" : decision.RefusedBy == LimitKind.Requests ? "requests" : "unavailable");
+            if (decision.CountersUnavailable)
+            {
+                activity.SetTag("maas.limit.counters_unavailable", true);
+            }
+        }
+
         if (decision.CountersUnavailable)
         {
             Log.CountersUnavailable(logger, tier.Name, decision.Allowed ? "allowed (fail open)" : "refused (fail closed)");
@@ -186,7 +209,7 @@ internal sealed class GatewayPipeline(
 
         if (!decision.Allowed)
         {
-            await RefuseAsync(context, tier, model, decision).ConfigureAwait(false);
+            await RefuseAsync(context, activity, tier, model, decision).ConfigureAwait(false);
             return;
         }
 
@@ -265,7 +288,7 @@ internal sealed class GatewayPipeline(
                 System.Buffers.ArrayPool<byte>.Shared.Return(rewritten);
             }
 
-            metrics.Request(tier.Name, model.Id, outcome);
+            Count(activity, tier.Name, model.Id, outcome);
         }
     }
 
@@ -317,24 +340,56 @@ internal sealed class GatewayPipeline(
         }
     }
 
-    private async Task RefuseAsync(HttpContext context, Tier tier, GatewayModel model, LimitDecision decision)
+    private async Task RefuseAsync(HttpContext context, Activity? activity, Tier tier, GatewayModel model, LimitDecision decision)
     {
         var headers = context.Response.Headers;
         headers.RetryAfter = RateLimitHeaders.RetryAfter(decision.RetryAfter);
         if (decision.CountersUnavailable)
         {
-            metrics.Request(tier.Name, model.Id, GatewayMetrics.UpstreamError);
+            Count(activity, tier.Name, model.Id, GatewayMetrics.UpstreamError);
             await OpenAiErrorAnswer.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The rate-limit counters are unavailable; retry shortly.", "server_error", "limits_unavailable").ConfigureAwait(false);
             return;
         }
 
-        metrics.Request(tier.Name, model.Id, GatewayMetrics.Limited);
+        Count(activity, tier.Name, model.Id, GatewayMetrics.Limited);
         RateLimitHeaders.Write(headers, decision);
         var seconds = RateLimitHeaders.RetryAfter(decision.RetryAfter);
         var (message, type) = decision.RefusedBy == LimitKind.Tokens
             ? ($"Token limit reached for tier '{tier.Name}': {decision.Tokens.Limit} LLM tokens per minute (used {decision.Tokens.Used}). Retry in {seconds} s.", "tokens")
             : ($"Request limit reached for tier '{tier.Name}': {decision.Requests.Limit} requests per {tier.Limits.Window}. Retry in {seconds} s.", "requests");
         await OpenAiErrorAnswer.WriteAsync(context, StatusCodes.Status429TooManyRequests, message, type, "rate_limit_exceeded").ConfigureAwait(false);
+    }
+
+    // The credential's UTF-8 bytes on the stack (a token or key is well under 1 KiB), not a new array per call.
+    private static bool ContainsCredential(ReadOnlySpan<byte> body, string credential)
+    {
+        var length = System.Text.Encoding.UTF8.GetByteCount(credential);
+        if (length > body.Length)
+        {
+            return false;
+        }
+
+        byte[]? rented = null;
+        var bytes = length <= 1024 ? stackalloc byte[length] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(length)).AsSpan(0, length);
+        try
+        {
+            System.Text.Encoding.UTF8.GetBytes(credential, bytes);
+            return body.IndexOf(bytes) >= 0;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>Counts the call's outcome on <c>maas.gateway.requests</c> and tags its span (when traced) the same way.</summary>
+    private void Count(Activity? activity, string tier, string model, string outcome)
+    {
+        metrics.Request(tier, model, outcome);
+        GatewayTracing.Outcome(activity, tier, model, outcome);
     }
 
     private static async ValueTask CompleteQuietlyAsync(UsageMeteringStream metering, CancellationToken cancellationToken)
