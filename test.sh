@@ -24,6 +24,8 @@ require() {
 require redis-server redis-server
 require prometheus prometheus
 require promtool prometheus
+# kubectl checks the fake Kubernetes API server (Debian 12 ships it as kubernetes-client).
+require kubectl kubernetes-client
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

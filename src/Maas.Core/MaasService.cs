@@ -205,6 +205,7 @@ public sealed class MaasService
         var now = _time.GetUtcNow();
         var count = await _store.RevokeAllAsync(user.Name, now, cancellationToken).ConfigureAwait(false);
         _revocations.Publish(new RevocationEvent { Owner = user.Name, RevokedBefore = now });
+        await _issuer.RevokeAllAsync(user, cancellationToken).ConfigureAwait(false);
         _metrics.Revoked("all");
         activity?.SetTag("maas.revoked_keys", count);
         return count;

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using k8s;
+using k8s.Models;
+using Maas.Kubernetes.Tokens;
+using Maas.Users;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Maas.Kubernetes.Authentication;
+
+/// <summary>
+/// Asks the API server who a bearer token belongs to (TokenReview, with the configured audiences) and
+/// reuses each answer for <see cref="MaasKubernetesOptions.TokenReviewCacheDuration"/>, never past the
+/// token's own <c>exp</c>. This is what the TokenReview authentication scheme calls; it also validates
+/// the service-account tokens <see cref="ServiceAccountTokenIssuer"/> issues (audience <c>&lt;instance&gt;-sa</c>),
+/// which stop validating as soon as revoke-all recreates the account. The cache is keyed by the
+/// token's SHA-256, never the token.
+/// </summary>
+internal sealed partial class KubernetesTokenReviewer
+{
+    private const int MaxCachedAnswers = 10_000;
+
+    private readonly IKubernetes _client;
+    private readonly MaasKubernetesOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, (MaasUser? User, DateTimeOffset Until)> _answers = new(StringComparer.Ordinal);
+
+    public KubernetesTokenReviewer(IKubernetes client, IOptions<MaasKubernetesOptions> options, TimeProvider time, ILogger<KubernetesTokenReviewer> logger)
+    {
+        _client = client;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Returns the token's user and groups, or <see langword="null"/> when the cluster does not authenticate it.</summary>
+    public async ValueTask<MaasUser?> ReviewAsync(string token, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        var key = Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+        var now = _time.GetUtcNow();
+        if (_answers.TryGetValue(key, out var cached) && cached.Until > now)
+        {
+            return cached.User;
+        }
+
+        var review = new V1TokenReview
+        {
+            Spec = new V1TokenReviewSpec { Token = token, Audiences = _options.TokenReviewAudiences.Count == 0 ? null : [.. _options.TokenReviewAudiences] },
+        };
+        V1TokenReview answer;
+        try
+        {
+            answer = await _client.AuthenticationV1.CreateTokenReviewAsync(review, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (KubernetesFailures.IsUnavailable(ex, cancellationToken))
+        {
+            LogReviewFailed(_logger, KubernetesFailures.Describe(ex));
+            throw KubernetesFailures.Unavailable("review a bearer token", ex);
+        }
+
+        MaasUser? user = answer.Status is { Authenticated: true, User.Username: { Length: > 0 } name } status
+            ? new MaasUser(name, status.User.Groups is { } groups ? [.. groups] : [])
+            : null;
+        var until = now + _options.TokenReviewCacheDuration;
+        if (ExpiresAt(token) is { } expires && expires < until)
+        {
+            until = expires;
+        }
+
+        if (_answers.Count >= MaxCachedAnswers)
+        {
+            _answers.Clear();
+        }
+
+        _answers[key] = (user, until);
+        return user;
+    }
+
+    private static DateTimeOffset? ExpiresAt(string token)
+    {
+        try
+        {
+            return ServiceAccountTokenClaims.Read(token).ExpiresAt;
+        }
+        catch (FormatException)
+        {
+            return null; // Not a JWT (an opaque OpenShift token): the configured duration applies.
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "TokenReview failed: {Reason}")]
+    private static partial void LogReviewFailed(ILogger logger, string reason);
+}
