@@ -107,11 +107,12 @@ internal static partial class MaasApiHost
             app.UseCors();
         }
 
-        // UsePathBase routes first, so the sign-in and authorization the Maas endpoints require come after it.
+        // The request metrics and log line come before sign-in and authorization, so refused requests
+        // are counted and logged too; UsePathBase routes first, so both see the endpoint.
+        MaasApiTelemetry.Map(app, settings);
         app.UseAuthentication();
         app.UseAuthorization();
 
-        MaasApiTelemetry.Map(app, settings);
         app.MapMaasApi();
         MaasApiDataPlane.Map(app);
         MaasApiHealth.Map(app);

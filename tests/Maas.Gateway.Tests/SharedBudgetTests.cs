@@ -52,6 +52,7 @@ public sealed class SharedBudgetTests : IAsyncLifetime
         // Redis is back (empty: no persistence): counting resumes by itself on both hosts.
         await _redis.StartAgainAsync();
         await UntilCountingAsync(viaClosed);
+        await UntilUsageReadableAsync(viaOpen);
         for (var i = 0; i < 5; i++)
         {
             Assert.Equal(HttpStatusCode.OK, await CallAsync(i % 2 == 0 ? viaOpen : viaClosed));
@@ -80,6 +81,25 @@ public sealed class SharedBudgetTests : IAsyncLifetime
     {
         using var response = await client.PostAsync("/v1/chat/completions", new StringContent("""{"model":"test/model"}"""));
         return response.StatusCode;
+    }
+
+    /// <summary>
+    /// Reads <c>/v1/usage</c> through the fail-open host until its counters answer: it reconnects on
+    /// its own schedule, and a call it let through uncounted would spend no budget. Reading spends none.
+    /// </summary>
+    private static async Task UntilUsageReadableAsync(HttpClient failOpen)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            using var usage = await failOpen.GetAsync("/v1/usage", timeout.Token);
+            if (usage.StatusCode != HttpStatusCode.ServiceUnavailable)
+            {
+                return;
+            }
+
+            await Task.Delay(50, timeout.Token);
+        }
     }
 
     /// <summary>Calls through the fail-closed host until the counters answer (the connection is made in the background).</summary>

@@ -42,15 +42,17 @@ public static class MaasEndpointRouteBuilderExtensions
 
         // The caller comes from HttpContext.User, signed in under each group's policy (by default:
         // the gateway's identity to mint and revoke; a Maas token or key too, to read). The
-        // Produces/Accepts metadata describes the wire for OpenAPI.
+        // Produces metadata describes the wire for OpenAPI. No Accepts metadata: routing would then
+        // answer an empty 415 to the curl -d bodies (form or text/plain) the Go service's clients
+        // send, which JsonRequest accepts, and to other types before JsonRequest can say why.
         var manage = root.MapGroup("/v1").RequireAuthorization(managePolicy).WithMetadata(MintingEndpointMetadata.Instance);
-        manage.MapPost("/tokens", TokenEndpoints.IssueAsync).Accepts<TokenRequest>(isOptional: true, "application/json")
+        manage.MapPost("/tokens", TokenEndpoints.IssueAsync)
             .WithName("IssueToken").WithSummary("Issues an ephemeral token for the caller.")
             .Produces<TokenResponse>(StatusCodes.Status201Created).WithMaasErrors(400, 401, 403, 413);
         manage.MapDelete("/tokens", TokenEndpoints.RevokeAllAsync)
             .WithName("RevokeAllCredentials").WithSummary("Revokes every token and key the caller holds.")
             .Produces(StatusCodes.Status204NoContent).WithMaasErrors(401);
-        manage.MapPost("/api-keys", ApiKeyEndpoints.CreateAsync).Accepts<ApiKeyCreateRequest>("application/json")
+        manage.MapPost("/api-keys", ApiKeyEndpoints.CreateAsync)
             .WithName("CreateApiKey").WithSummary("Creates a named API key; the key is shown once.")
             .Produces<ApiKeyCreatedResponse>(StatusCodes.Status201Created).WithMaasErrors(400, 401, 403, 413);
         manage.MapDelete("/api-keys/{id}", ApiKeyEndpoints.RevokeAsync)
@@ -69,7 +71,7 @@ public static class MaasEndpointRouteBuilderExtensions
             .Produces<ModelList>().Produces<OpenAiErrorResponse>(StatusCodes.Status401Unauthorized).Produces<OpenAiErrorResponse>(StatusCodes.Status403Forbidden);
 
         // Called by the gateway itself, before a user identity exists.
-        root.MapPost("/v1/tiers/lookup", TierEndpoints.Lookup).AllowAnonymous().Accepts<TierLookupRequest>("application/json")
+        root.MapPost("/v1/tiers/lookup", TierEndpoints.Lookup).AllowAnonymous()
             .WithName("LookupTier").WithSummary("Maps groups to the tier of highest level.")
             .Produces<TierLookupResponse>().WithMaasErrors(400, 404);
 
