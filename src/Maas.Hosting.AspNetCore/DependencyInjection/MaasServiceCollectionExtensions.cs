@@ -53,6 +53,7 @@ public static class MaasServiceCollectionExtensions
         if (configuration is not null)
         {
             services.AddOptions<MaasAuthenticationThrottleOptions>().Bind(configuration.GetSection("AuthenticationThrottle"));
+            services.AddOptions<MaasClaimsOptions>().Bind(configuration.GetSection("Claims"));
             services.AddSingleton<IOptionsChangeTokenSource<MaasGatewayOptions>>(new ConfigurationChangeTokenSource<MaasGatewayOptions>(configuration.GetSection("Gateway")));
         }
 

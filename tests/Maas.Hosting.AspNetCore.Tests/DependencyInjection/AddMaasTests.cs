@@ -1,3 +1,4 @@
+using Maas.Hosting.Authentication;
 using Maas.Hosting.Throttling;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -43,6 +44,8 @@ public sealed class AddMaasTests
             ["Maas:Gateway:Clients:0:ClientId"] = "authorino",
             ["Maas:Gateway:Clients:0:SecretHash"] = SecretHash,
             ["Maas:AuthenticationThrottle:FailureLimit"] = "7",
+            ["Maas:Claims:NameClaimType"] = "sub",
+            ["Maas:Claims:GroupClaimType"] = "groups",
         });
         builder.Services.AddMaas(builder.Configuration.GetSection("Maas"), o => o.Audience = "from-code-sa").UseInMemoryStorage();
         using var app = builder.Build();
@@ -53,6 +56,8 @@ public sealed class AddMaasTests
         var gateway = app.Services.GetRequiredService<IOptions<MaasGatewayOptions>>().Value;
         Assert.Equal((Secret, "authorino"), (gateway.SharedSecret, Assert.Single(gateway.Clients).ClientId));
         Assert.Equal(7, app.Services.GetRequiredService<IOptions<MaasAuthenticationThrottleOptions>>().Value.FailureLimit);
+        var claims = app.Services.GetRequiredService<IOptions<MaasClaimsOptions>>().Value;
+        Assert.Equal(("sub", "groups"), (claims.NameClaimType, claims.GroupClaimType));
     }
 
     [Fact]
