@@ -177,6 +177,26 @@ public sealed class BadInputTests : IAsyncLifetime
         await AssertProblemAsync(response, HttpStatusCode.Forbidden, "no tier");
     }
 
+    [Theory]
+    [InlineData("/v1/tokens")]
+    [InlineData("/v1/api-keys")]
+    public async Task A_badly_framed_body_is_400_and_creates_nothing(string path)
+    {
+        var headers = new Dictionary<string, string>
+        {
+            ["X-MaaS-Username"] = "judy",
+            ["X-MaaS-Group"] = "[\"system:authenticated\"]",
+            ["Content-Type"] = "application/json",
+        };
+
+        var (status, response) = await Maas.Testing.BadlyFramedRequest.SendAsync(_server.BaseAddress, "POST", path, headers, """{"name":"cut""");
+
+        Assert.True(status == 400, response);
+        Assert.Contains("could not be read", response, StringComparison.Ordinal);
+        using var client = _server.CreateClient("judy", "system:authenticated");
+        Assert.Equal("[]", (await client.GetStringAsync("/v1/api-keys")).Trim());
+    }
+
     [Fact]
     public async Task Body_of_2_MiB_is_413()
     {

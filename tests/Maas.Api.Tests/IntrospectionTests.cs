@@ -282,6 +282,23 @@ public sealed class IntrospectionTests
     }
 
     [Fact]
+    public async Task A_badly_framed_form_is_400_invalid_request()
+    {
+        await using var server = await StartAsync();
+        var headers = new Dictionary<string, string>
+        {
+            ["Authorization"] = "Basic " + Basic(ClientId, ClientSecret),
+            ["Content-Type"] = "application/x-www-form-urlencoded",
+        };
+
+        var (status, response) = await Maas.Testing.BadlyFramedRequest.SendAsync(server.BaseAddress, "POST", "/v1/introspect", headers, "token=sk-maas-");
+
+        Assert.True(status == 400, response);
+        Assert.Contains("\"error\":\"invalid_request\"", response, StringComparison.Ordinal);
+        Assert.Contains("could not be read", response, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Missing_token_is_400_invalid_request_non_form_body_415_and_oversized_body_413()
     {
         await using var server = await StartAsync();

@@ -50,6 +50,25 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task A_badly_framed_body_is_400_and_never_reaches_the_upstream()
+    {
+        await using var upstream = await RecordingUpstream.StartAsync();
+        await using var gateway = await GatewayServer.StartAsync(upstream.BaseAddress);
+        var headers = new Dictionary<string, string>
+        {
+            ["Authorization"] = "Bearer " + await gateway.TokenAsync(),
+            ["Content-Type"] = "application/json",
+        };
+
+        var (status, response) = await Maas.Testing.BadlyFramedRequest.SendAsync(gateway.BaseAddress, "POST", "/v1/chat/completions", headers, """{"model":"test/model","messages":[""");
+
+        Assert.True(status == 400, response);
+        Assert.Contains("\"code\":\"bad_request\"", response, StringComparison.Ordinal);
+        Assert.Empty(upstream.Requests);
+        Assert.Empty(gateway.Counter.Acquired);
+    }
+
+    [Fact]
     public async Task A_body_over_one_mebibyte_is_413()
     {
         await using var upstream = await RecordingUpstream.StartAsync();

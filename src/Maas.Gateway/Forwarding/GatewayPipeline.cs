@@ -78,7 +78,17 @@ internal sealed class GatewayPipeline(
             var request = default(ModelRequest);
             if (hasBody)
             {
-                body = await RequestBody.ReadAsync(context).ConfigureAwait(false);
+                try
+                {
+                    body = await RequestBody.ReadAsync(context).ConfigureAwait(false);
+                }
+                catch (BadHttpRequestException ex)
+                {
+                    Count(activity, tier.Name, modelTag, GatewayMetrics.Denied);
+                    await OpenAiErrorAnswer.WriteAsync(context, ex.StatusCode, RequestBody.UnreadableMessage, "invalid_request_error", "bad_request").ConfigureAwait(false);
+                    return;
+                }
+
                 if (body is null)
                 {
                     Count(activity, tier.Name, modelTag, GatewayMetrics.Denied);

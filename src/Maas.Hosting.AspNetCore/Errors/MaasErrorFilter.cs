@@ -1,5 +1,6 @@
 using Maas.ApiKeys;
 using Maas.Errors;
+using Maas.Hosting.Requests;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -60,7 +61,7 @@ internal sealed partial class MaasErrorFilter(ILogger<MaasErrorFilter> logger, T
         {
             return MaasError.Create(ex.StatusCode, ex.StatusCode == StatusCodes.Status413PayloadTooLarge
                 ? "Request body is larger than 1 MiB."
-                : "The request could not be read.");
+                : RequestBody.UnreadableMessage);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -57,7 +57,17 @@ internal static class IntrospectionEndpoint
         }
 
         IntrospectionForm form;
-        using (var body = await RequestBody.ReadAsync(context).ConfigureAwait(false))
+        RequestBody? read;
+        try
+        {
+            read = await RequestBody.ReadAsync(context).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return Error(ex.StatusCode, "invalid_request", RequestBody.UnreadableMessage);
+        }
+
+        using (var body = read)
         {
             if (body is null)
             {

@@ -76,6 +76,12 @@ internal sealed class JsonRequest<T> : IBindableFromHttpContext<JsonRequest<T>>,
         {
             return TooLarge();
         }
+        catch (BadHttpRequestException ex)
+        {
+            // The body ended before its declared length, or its framing was bad: the client's
+            // mistake (or its disconnect), answered as such rather than as a 500 with a stack trace.
+            return new(null, MaasError.Create(ex.StatusCode, RequestBody.UnreadableMessage));
+        }
 
         var body = read.Buffer;
         try

@@ -16,6 +16,9 @@ internal sealed class RequestBody : IDisposable
     /// <summary>What a client that sent more than <see cref="MaxBytes"/> is told.</summary>
     public const string TooLargeMessage = "Request body is larger than the limit of 1048576 bytes (1 MiB).";
 
+    /// <summary>What a client whose body ended early or was badly framed is told.</summary>
+    public const string UnreadableMessage = "Request body could not be read: it ended before its declared length or was badly framed.";
+
     private byte[] _buffer;
 
     private RequestBody(byte[] buffer, int length)
@@ -31,7 +34,10 @@ internal sealed class RequestBody : IDisposable
     /// <summary>A read-only stream over the body, valid until the body is disposed (the gateway forwards it).</summary>
     public Stream AsStream() => new MemoryStream(_buffer, 0, Length, writable: false);
 
-    /// <summary>Reads the body; <see langword="null"/> when it is larger than <see cref="MaxBytes"/>.</summary>
+    /// <summary>
+    /// Reads the body; <see langword="null"/> when it is larger than <see cref="MaxBytes"/>. Throws
+    /// <see cref="BadHttpRequestException"/> when the body ends early or is badly framed.
+    /// </summary>
     public static async ValueTask<RequestBody?> ReadAsync(HttpContext context)
     {
         const int maxBytes = MaxBytes;
