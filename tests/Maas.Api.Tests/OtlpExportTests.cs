@@ -31,8 +31,10 @@ public sealed class OtlpExportTests
     public async Task The_host_exports_traces_metrics_and_logs_over_OTLP_as_the_OTEL_variables_say_and_no_secret()
     {
         await using var receiver = await OtlpReceiver.StartAsync();
+        var metricsPort = Maas.Testing.FreePort.OnLoopback();
         await using var host = await MaasApiProcess.StartAsync([], new Dictionary<string, string>
         {
+            ["METRICS_PORT"] = metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.BaseAddress.ToString().TrimEnd('/'),
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_SERVICE_NAME"] = ServiceName,
@@ -76,6 +78,12 @@ public sealed class OtlpExportTests
             Assert.Equal(HttpStatusCode.OK, (await unsampled.GetAsync("/v1/models")).StatusCode);
         }
 
+        // A scrape, in the sampled trace too: scrapes are never traced.
+        using (var scraper = Traced(Client(new Uri($"http://127.0.0.1:{metricsPort}")), SampledTrace))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await scraper.GetAsync("/metrics")).StatusCode);
+        }
+
         Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync("/v1/tokens")).StatusCode);
 
         // Traces: the server spans and Maas's own, under the configured service. The revocation
@@ -96,6 +104,8 @@ public sealed class OtlpExportTests
         Assert.Contains(spans, s => s.Name == "POST /v1/introspect");
         Assert.Contains(spans, s => s.Name.EndsWith("/v1/chat/completions", StringComparison.Ordinal) && s.Kind == Span.Types.SpanKind.Server);
         Assert.DoesNotContain(spans, s => Convert.ToHexStringLower(s.TraceId.Span) == UnsampledTrace);
+        Assert.Contains(spans, s => s.Name == "POST /v1/tokens" && Attribute(s.Attributes, "http.route") == "/v1/tokens");
+        Assert.DoesNotContain(spans, s => s.Name.Contains("metrics", StringComparison.Ordinal) || Attribute(s.Attributes, "url.path") == "/metrics");
 
         // Metrics: the Maas meters under their exported names, and ASP.NET Core's.
         string[] instruments = ["maas.api.token_mint", "maas.tokens.issued", "maas.validations", "maas.api.http.requests", "maas.gateway.requests", "http.server.request.duration"];
