@@ -6,9 +6,14 @@
 # the server's CPU per request on each side (medians over the rounds). Writes benchmarks/load/
 # results.md (and throughput.png); a part alone writes results-<part>.md. See benchmarks/README.md.
 #
-# Parts (LOAD_ONLY selects one; default: all three, in this order):
+# Parts (LOAD_ONLY selects one; default: all four, in this order):
 #   endpoints   the control plane (samples/Maas.Api as shipped) against the bare ceilings of
 #               benchmarks/Maas.Load.Baseline (fixed answer, ES256 sign, SHA-256 + lookup)
+#   embedding   the Maas pipeline alone: POST /v1/tokens and key introspection on a quiet host (no
+#               request log line, no telemetry: Logging__LogLevel__Default=Warning,
+#               OTEL_SDK_DISABLED=true, --metrics-port 0) against the same bare ceilings; with
+#               LOAD_BEFORE=<git revision>, that revision's build beside this one, each against the
+#               ceilings and against each other (what a change to the pipeline cost)
 #   telemetry   POST /v1/tokens with metrics and traces on (as shipped: Prometheus port, traces
 #               with the shipped sampler) against the same host with them off (OTEL_SDK_DISABLED=true,
 #               --metrics-port 0)
@@ -17,7 +22,9 @@
 #               in-memory and Redis counters; limits on, never reached)
 #
 # Environment (all optional):
-#   LOAD_ONLY         endpoints | telemetry | data-plane (default: all)
+#   LOAD_ONLY         endpoints | embedding | telemetry | data-plane (default: all)
+#   LOAD_BEFORE       a git revision of this repository to measure beside the working tree in the
+#                     embedding part (built from `git archive`, so uncommitted changes are not in it)
 #   LOAD_DURATION     measured seconds per measurement (default 5)
 #   LOAD_WARMUP       warm-up seconds per target before the rounds (default 5: tiered JIT and PGO settle)
 #   LOAD_ROUNDS       pairs per row (default 3; the telemetry row takes at least 5)
@@ -40,9 +47,10 @@ connections=${LOAD_CONNECTIONS:-64}
 soak=${LOAD_SOAK:-0}
 postgres_url=${LOAD_POSTGRES_URL:-}
 only=${LOAD_ONLY:-}
+before=${LOAD_BEFORE:-}
 case $only in
-  "" | endpoints | telemetry | data-plane) ;;
-  *) echo "LOAD_ONLY must be empty, endpoints, telemetry or data-plane, not '$only'" >&2; exit 1 ;;
+  "" | endpoints | embedding | telemetry | data-plane) ;;
+  *) echo "LOAD_ONLY must be empty, endpoints, embedding, telemetry or data-plane, not '$only'" >&2; exit 1 ;;
 esac
 part() { [[ -z $only || $only == "$1" ]]; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/maas-load.XXXXXX")
@@ -97,8 +105,19 @@ build() { # PROJECT OUT
     || { cat "$work/build-$2.log" >&2; exit 1; }
 }
 build samples/Maas.Api/Maas.Api.csproj api
-if part endpoints || part data-plane; then
+if part endpoints || part embedding || part data-plane; then
   build benchmarks/Maas.Load.Baseline/Maas.Load.Baseline.csproj baseline
+fi
+before_label=""
+if part embedding && [[ -n $before ]]; then
+  before_commit=$(git -C "$root" rev-parse --short "$before^{commit}" 2>/dev/null) \
+    || { say "LOAD_BEFORE: '$before' is not a revision of $root"; exit 1; }
+  before_label="before: $before_commit"
+  say "building samples/Maas.Api at $before_commit (LOAD_BEFORE=$before)..."
+  mkdir -p "$work/before-src"
+  git -C "$root" archive "$before_commit" | tar -x -C "$work/before-src"
+  dotnet build "$work/before-src/samples/Maas.Api/Maas.Api.csproj" -c Release --nologo -v quiet -o "$work/api-before" \
+    >"$work/build-api-before.log" 2>&1 || { cat "$work/build-api-before.log" >&2; exit 1; }
 fi
 if part data-plane; then
   build samples/Maas.ModelSimulator/Maas.ModelSimulator.csproj simulator
@@ -377,6 +396,44 @@ if part endpoints; then
   fi
 fi
 
+# --- embedding ---------------------------------------------------------------------------
+# The Maas pipeline (authentication, binding, issuance or validation, the answer) without what the
+# sample host adds around it: no request log line, no telemetry, no metrics port.
+quiet_start() { # NAME DLL : a quiet in-memory sample host; sets server_pid and server_port
+  Logging__LogLevel__Default=Warning OTEL_SDK_DISABLED=true start "$1" "$2" --storage in-memory --metrics-port 0
+  [[ -n $server_port ]] || { say "$1 did not start:"; cat "$work/$1.log" >&2; exit 1; }
+}
+# embedding_rows LABEL PID PORT : the rows of one quiet host against the bare ceilings.
+embedding_rows() {
+  local label=$1 pid=$2 port=$3 key
+  target "POST /v1/tokens ($label)" "$pid" "http://127.0.0.1:$port/v1/tokens" tokens.lua
+  pair embedding "POST /v1/tokens ($label)" "ceiling: ES256 sign"
+  key=$(new_key "$port")
+  target "POST /v1/introspect (API key, $label)" "$pid" "http://127.0.0.1:$port/v1/introspect" introspect.lua "" "$basic" "$key"
+  pair embedding "POST /v1/introspect (API key, $label)" "ceiling: SHA-256 + lookup"
+}
+if part embedding; then
+  if [[ -z ${bpid:-} ]]; then
+    start baseline "$work/baseline/Maas.Load.Baseline.dll"
+    bpid=$server_pid bport=$server_port
+    [[ -n $bport ]] || { say "the baseline server did not start:"; cat "$work/baseline.log" >&2; exit 1; }
+    target "ceiling: ES256 sign" "$bpid" "http://127.0.0.1:$bport/sign" ceiling_sign.lua
+    target "ceiling: SHA-256 + lookup" "$bpid" "http://127.0.0.1:$bport/lookup" ceiling_lookup.lua
+  fi
+  say "starting maas-api quiet (no request log line, OTEL_SDK_DISABLED=true, --metrics-port 0)..."
+  quiet_start api-quiet "$work/api/maas-api.dll"
+  embedding_rows "quiet host" "$server_pid" "$server_port"
+  qpid=$server_pid qport=$server_port
+  if [[ -n $before_label ]]; then
+    say "starting maas-api quiet at $before_commit..."
+    quiet_start api-quiet-before "$work/api-before/maas-api.dll"
+    embedding_rows "quiet host, $before_label" "$server_pid" "$server_port"
+    pair embedding "POST /v1/tokens (quiet host)" "POST /v1/tokens (quiet host, $before_label)"
+  fi
+  say "embedding: $rounds rounds of ${duration}s pairs after ${warmup}s warm-up per target:"
+  run_pairs embedding "$rounds"
+fi
+
 # --- telemetry ---------------------------------------------------------------------------
 # POST /v1/tokens on the host as shipped (metrics into the Prometheus exporter on its metrics
 # port, traces recorded with the shipped sampler; no OTLP endpoint, so nothing leaves the process)
@@ -522,11 +579,12 @@ chart="$work/chart.tsv"
 section_title() {
   case $1 in
     endpoints) echo "Endpoints against their ceilings (the sample host as shipped; the ceilings are bare endpoints of \`benchmarks/Maas.Load.Baseline\`)" ;;
+    embedding) echo "The Maas pipeline on a quiet host (no request log line, no telemetry) against the same ceilings${before_label:+, beside the build at ${before_commit}} (targets: tokens 0.90 or more of ES256 sign, key introspection 0.85 or more of the lookup)" ;;
     telemetry) echo "Telemetry: \`POST /v1/tokens\` with metrics and traces on (ceiling: the same build with them off; target 0.95 or more)" ;;
     data-plane) echo "Data plane: chat completions to the zero-latency simulator (targets: gateway in memory 0.85 or more of the bare proxy, on Redis 0.70 or more; p50 at most +0.2 ms and p99 at most +1 ms over it)" ;;
   esac
 }
-for section in endpoints telemetry data-plane; do
+for section in endpoints embedding telemetry data-plane; do
   part "$section" || continue
   {
     echo
@@ -567,6 +625,7 @@ machine="$(nproc) cores ($cpu), .NET $(dotnet --version), $(uname -sr), wrk $wrk
 report="$here/results.md"
 [[ -n $only ]] && report="$here/results-$only.md"
 command_line="benchmarks/load/run.sh"
+[[ -n $before ]] && command_line="LOAD_BEFORE=$before $command_line"
 [[ -n $only ]] && command_line="LOAD_ONLY=$only $command_line"
 {
   echo "# Load results"
