@@ -1,49 +1,16 @@
-using System.Text.Json;
+using Maas.Hosting.Errors;
 using Microsoft.AspNetCore.Http;
 
 namespace Maas.Gateway.Responses;
 
 /// <summary>
-/// Writes an error in OpenAI's shape, <c>{"error":{"message","type","param","code"}}</c>, so OpenAI
-/// clients raise their matching error (for example their rate-limit error on 429).
+/// The gateway's refusals in OpenAI's shape, written by the hosting package's one writer of that
+/// shape (<see cref="OpenAiErrorWriter"/>), so OpenAI clients raise their matching error.
 /// </summary>
 internal static class OpenAiErrorAnswer
 {
-    // Messages quote model names: keep ' readable; quotes, '<' and control characters stay escaped.
-    private static readonly JsonWriterOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    public static async Task WriteAsync(HttpContext context, int status, string message, string type, string code)
-    {
-        var response = context.Response;
-        if (response.HasStarted)
-        {
-            return;
-        }
-
-        response.StatusCode = status;
-        response.Headers.CacheControl = "no-store";
-        response.ContentType = "application/json";
-        using (var json = new Utf8JsonWriter(response.BodyWriter, Options))
-        {
-            json.WriteStartObject();
-            json.WriteStartObject("error"u8);
-            json.WriteString("message"u8, message);
-            json.WriteString("type"u8, type);
-            json.WriteNull("param"u8);
-            json.WriteString("code"u8, code);
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }
-
-        try
-        {
-            await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            // The client left; nothing to answer.
-        }
-    }
+    public static Task WriteAsync(HttpContext context, int status, string message, string type, string code) =>
+        OpenAiErrorWriter.WriteAsync(context, status, message, type, code);
 
     public static Task BadRequest(HttpContext context, string message) =>
         WriteAsync(context, StatusCodes.Status400BadRequest, message, "invalid_request_error", "bad_request");

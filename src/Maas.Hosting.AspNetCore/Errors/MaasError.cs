@@ -86,11 +86,7 @@ internal sealed class MaasError : IResult, IStatusCodeHttpResult
 
         if (!_oauth && httpContext.GetEndpoint()?.Metadata.GetMetadata<OpenAiErrorsMetadata>() is not null)
         {
-            var body = new OpenAiErrorResponse
-            {
-                Error = new OpenAiError { Message = Message, Type = OpenAiType(StatusCode), Code = _code ?? OpenAiCode(StatusCode) },
-            };
-            return TypedResults.Json(body, MaasJsonContext.Default.OpenAiErrorResponse, "application/json", StatusCode).ExecuteAsync(httpContext);
+            return OpenAiErrorWriter.WriteAsync(httpContext, StatusCode, Message, OpenAiType(StatusCode), _code ?? OpenAiCode(StatusCode));
         }
 
         return ToProblem().ExecuteAsync(httpContext);

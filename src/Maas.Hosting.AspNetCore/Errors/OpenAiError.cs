@@ -11,6 +11,11 @@ internal sealed class OpenAiError
     [JsonPropertyName("type")]
     public required string Type { get; init; }
 
+    /// <summary>Gets the request parameter at fault; Maas never names one, so always <see langword="null"/>, written as OpenAI writes it.</summary>
+    [JsonPropertyName("param")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public string? Param { get; init; }
+
     [JsonPropertyName("code")]
     public required string? Code { get; init; }
 }

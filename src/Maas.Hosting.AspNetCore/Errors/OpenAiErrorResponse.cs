@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace Maas.Hosting.Contracts;
 
-/// <summary>OpenAI's error shape: <c>{"error":{"message","type","code"}}</c>.</summary>
+/// <summary>OpenAI's error shape: <c>{"error":{"message","type","param","code"}}</c>.</summary>
 internal sealed class OpenAiErrorResponse
 {
     [JsonPropertyName("error")]
