@@ -30,6 +30,8 @@
 #   LOAD_ROUNDS       pairs per row (default 3; the telemetry row takes at least 5)
 #   LOAD_THREADS      wrk threads (default 2)
 #   LOAD_CONNECTIONS  wrk connections (default 64)
+#   LOAD_LATENCY_CONNECTIONS  connections of the data plane's latency rows (default 1: unsaturated,
+#                     so the added p50/p99 is the gateway's own work rather than queueing)
 #   LOAD_SOAK         if > 0, also drive POST /v1/tokens (endpoints) and chat through the gateway
 #                     (data-plane) for that many seconds, sampling the host's RSS every 10 s
 #   LOAD_POSTGRES_URL a postgresql:// URL of an empty, durable database for POST /v1/api-keys
@@ -44,6 +46,7 @@ warmup=${LOAD_WARMUP:-5}
 rounds=${LOAD_ROUNDS:-3}
 threads=${LOAD_THREADS:-2}
 connections=${LOAD_CONNECTIONS:-64}
+latency_connections=${LOAD_LATENCY_CONNECTIONS:-1}
 soak=${LOAD_SOAK:-0}
 postgres_url=${LOAD_POSTGRES_URL:-}
 only=${LOAD_ONLY:-}
@@ -212,9 +215,17 @@ new_token() {
 # --- targets and pairs -------------------------------------------------------------------
 # A target is one URL driven by one wrk script against one server process (whose CPU is counted);
 # a pair is a row of the report: an endpoint target and its ceiling target.
-declare -A t_url t_script t_pid t_auth t_basic t_credential
+declare -A t_url t_script t_pid t_auth t_basic t_credential t_connections
 target() { # NAME PID URL SCRIPT [AUTHORIZATION [BASIC CREDENTIAL]]
   t_pid[$1]=$2 t_url[$1]=$3 t_script[$1]=$4 t_auth[$1]=${5:-} t_basic[$1]=${6:-} t_credential[$1]=${7:-}
+}
+# at_connections NAME N : a copy of target NAME driven by N connections (and as many wrk threads,
+# at most $threads), named "NAME, N connection(s)"; sets copied_name to it.
+copied_name=""
+at_connections() {
+  copied_name="$1, $2 connection$([[ $2 -eq 1 ]] || echo s)"
+  target "$copied_name" "${t_pid[$1]}" "${t_url[$1]}" "${t_script[$1]}" "${t_auth[$1]}" "${t_basic[$1]}" "${t_credential[$1]}"
+  t_connections[$copied_name]=$2
 }
 pair_section=() pair_endpoint=() pair_ceiling=() pair_note=()
 pair() { # SECTION ENDPOINT CEILING [NOTE: set when the row is skipped]
@@ -232,7 +243,8 @@ wrk_run() {
   before=$(cpu_ticks "${t_pid[$name]}")
   out=$(cd "$here" && MAAS_LOAD_AUTHORIZATION=${t_auth[$name]} MAAS_LOAD_BASIC=${t_basic[$name]} \
     MAAS_LOAD_CREDENTIAL=${t_credential[$name]} \
-    wrk -t"$threads" -c"$connections" -d"${seconds}s" -s "${t_script[$name]}" "${t_url[$name]}" 2>&1) || true
+    wrk -t"$(( ${t_connections[$name]:-$connections} < threads ? ${t_connections[$name]:-$connections} : threads ))" \
+      -c"${t_connections[$name]:-$connections}" -d"${seconds}s" -s "${t_script[$name]}" "${t_url[$name]}" 2>&1) || true
   after=$(cpu_ticks "${t_pid[$name]}")
   line=$(grep '^@@' <<<"$out" || true)
   if [[ -z $line ]]; then
@@ -552,7 +564,18 @@ if part data-plane; then
     pair data-plane "chat: Maas gateway (in-memory, API key)" "chat: bare YARP proxy" "skipped: no gateway in this build of samples/Maas.Api"
   fi
 
-  say "data plane: $rounds rounds of ${duration}s pairs after ${warmup}s warm-up per target, wrk -t$threads -c$connections:"
+  # Added latency, measured where it is the gateway's work and not a queue: the same pairs at
+  # $latency_connections connection(s), far from saturating the cores (at $connections connections the
+  # added p50 is mostly the throughput difference turned into queueing).
+  for i in "${!pair_section[@]}"; do
+    [[ ${pair_section[$i]} == data-plane && -z ${pair_note[$i]} && ${pair_endpoint[$i]} == "chat: Maas gateway ("*", "*")" \
+      && ${pair_endpoint[$i]} != *"as shipped"* ]] || continue
+    at_connections "${pair_endpoint[$i]}" "$latency_connections"
+    endpoint_copy=$copied_name
+    at_connections "${pair_ceiling[$i]}" "$latency_connections"
+    pair data-plane "$endpoint_copy" "$copied_name"
+  done
+  say "data plane: $rounds rounds of ${duration}s pairs after ${warmup}s warm-up per target, wrk -t$threads -c$connections (latency rows: -c$latency_connections):"
   run_pairs data-plane "$rounds"
   if [[ $soak -gt 0 && -n ${gateway_in_memory_pid:-} ]]; then
     soak_run "chat: Maas gateway (in-memory, API key)" "$gateway_in_memory_pid" "chat through Maas's gateway (in-memory counters, API key)"
@@ -581,7 +604,7 @@ section_title() {
     endpoints) echo "Endpoints against their ceilings (the sample host as shipped; the ceilings are bare endpoints of \`benchmarks/Maas.Load.Baseline\`)" ;;
     embedding) echo "The Maas pipeline on a quiet host (no request log line, no telemetry) against the same ceilings${before_label:+, beside the build at ${before_commit}} (targets: tokens 0.90 or more of ES256 sign, key introspection 0.85 or more of the lookup)" ;;
     telemetry) echo "Telemetry: \`POST /v1/tokens\` with metrics and traces on (ceiling: the same build with them off; target 0.95 or more)" ;;
-    data-plane) echo "Data plane: chat completions to the zero-latency simulator (targets: gateway in memory 0.85 or more of the bare proxy, on Redis 0.70 or more; p50 at most +0.2 ms and p99 at most +1 ms over it)" ;;
+    data-plane) echo "Data plane: chat completions to the zero-latency simulator (targets: gateway in memory 0.85 or more of the bare proxy, on Redis 0.70 or more; p50 at most +0.2 ms and p99 at most +1 ms over it, read on the rows at $latency_connections connection(s), where the added latency is the gateway's own work, not a queue)" ;;
   esac
 }
 for section in endpoints embedding telemetry data-plane; do
