@@ -1,6 +1,14 @@
 using System.Text.Json.Serialization;
+using Maas.Hosting.ApiKeys;
+using Maas.Hosting.Discovery;
+using Maas.Hosting.Errors;
+using Maas.Hosting.Health;
+using Maas.Hosting.Introspection;
+using Maas.Hosting.Models;
+using Maas.Hosting.Tiers;
+using Maas.Hosting.Tokens;
 
-namespace Maas.Hosting.Contracts;
+namespace Maas.Hosting;
 
 /// <summary>Source-generated serialization for every wire contract: no reflection, trimming-safe, fast.</summary>
 [JsonSourceGenerationOptions(

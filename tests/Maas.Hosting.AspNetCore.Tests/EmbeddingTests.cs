@@ -23,8 +23,8 @@ public sealed class EmbeddingTests
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Services.AddMaas(o =>
         {
-            o.Models.Add(new Models.ModelDescriptor { Id = "granite", OwnedBy = "team", Tiers = { "premium" } });
-            o.Models.Add(new Models.ModelDescriptor { Id = "open-model", OwnedBy = "team" });
+            o.Models.Add(new Maas.Models.ModelDescriptor { Id = "granite", OwnedBy = "team", Tiers = { "premium" } });
+            o.Models.Add(new Maas.Models.ModelDescriptor { Id = "open-model", OwnedBy = "team" });
             o.Gateway.SharedSecret = "0123456789abcdef0123";
         }).UseInMemoryStorage();
         // Calling it twice changes nothing.

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Maas.Hosting.Contracts;
+namespace Maas.Hosting.ApiKeys;
 
 /// <summary>Answer of <c>POST /v1/api-keys</c>: the key, shown once.</summary>
 internal sealed class ApiKeyCreatedResponse

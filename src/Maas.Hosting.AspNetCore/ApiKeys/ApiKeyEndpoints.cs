@@ -1,13 +1,12 @@
 using System.Globalization;
 using Maas.ApiKeys;
 using Maas.Hosting.Authentication;
-using Maas.Hosting.Contracts;
 using Maas.Hosting.Errors;
 using Maas.Hosting.Requests;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Maas.Hosting.Endpoints;
+namespace Maas.Hosting.ApiKeys;
 
 /// <summary>The <c>/v1/api-keys</c> endpoints.</summary>
 internal static class ApiKeyEndpoints

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Maas.Hosting.Contracts;
+namespace Maas.Hosting.ApiKeys;
 
 /// <summary>Metadata of one key, as <c>GET /v1/api-keys</c> lists it.</summary>
 internal sealed class ApiKeyMetadata

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Maas.Hosting.Introspection;
+using Maas.Hosting.Throttling;
 using Maas.Users;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;

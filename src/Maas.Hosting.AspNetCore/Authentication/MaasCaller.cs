@@ -1,5 +1,6 @@
 using System.Reflection;
 using Maas.Hosting.Errors;
+using Maas.Hosting.Requests;
 using Maas.Users;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;

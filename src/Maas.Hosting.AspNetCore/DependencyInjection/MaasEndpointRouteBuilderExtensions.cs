@@ -1,8 +1,12 @@
+using Maas.Hosting.ApiKeys;
 using Maas.Hosting.Authentication;
-using Maas.Hosting.Contracts;
-using Maas.Hosting.Endpoints;
+using Maas.Hosting.Discovery;
 using Maas.Hosting.Errors;
+using Maas.Hosting.Health;
 using Maas.Hosting.Introspection;
+using Maas.Hosting.Models;
+using Maas.Hosting.Tiers;
+using Maas.Hosting.Tokens;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
+using Maas.Hosting.Introspection;
 
-namespace Maas.Hosting.Contracts;
+namespace Maas.Hosting.Discovery;
 
 /// <summary>The OpenID Connect discovery document, limited to what gateways need to verify tokens.</summary>
 internal sealed class DiscoveryDocument

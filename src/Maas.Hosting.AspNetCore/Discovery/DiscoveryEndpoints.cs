@@ -1,10 +1,10 @@
-using Maas.Hosting.Contracts;
+using Maas.Hosting.Introspection;
 using Maas.Tokens;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
-namespace Maas.Hosting.Endpoints;
+namespace Maas.Hosting.Discovery;
 
 /// <summary>The JWKS and discovery documents gateways use to verify Maas tokens offline.</summary>
 internal static class DiscoveryEndpoints

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Maas.Hosting.Contracts;
+namespace Maas.Hosting.Discovery;
 
 /// <summary>One public key of the JWKS document.</summary>
 internal sealed class JsonWebKeyEntry

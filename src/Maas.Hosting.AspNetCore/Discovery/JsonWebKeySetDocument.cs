@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Maas.Hosting.Contracts;
+namespace Maas.Hosting.Discovery;
 
 /// <summary>The JWKS document (RFC 7517).</summary>
 internal sealed class JsonWebKeySetDocument

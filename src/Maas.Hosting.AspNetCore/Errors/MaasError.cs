@@ -1,5 +1,4 @@
 using System.Globalization;
-using Maas.Hosting.Contracts;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Maas.Hosting.Contracts;
+namespace Maas.Hosting.Errors;
 
 /// <summary>RFC 7807 problem details that also carry <c>error</c> (and <c>message</c>), so <c>jq .error</c> works as before.</summary>
 internal sealed class MaasProblem

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Maas.Hosting.Contracts;
+namespace Maas.Hosting.Errors;
 
 /// <summary>The inner object of OpenAI's error shape.</summary>
 internal sealed class OpenAiError

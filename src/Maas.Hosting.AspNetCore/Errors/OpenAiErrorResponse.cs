@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Maas.Hosting.Contracts;
+namespace Maas.Hosting.Errors;
 
 /// <summary>OpenAI's error shape: <c>{"error":{"message","type","param","code"}}</c>.</summary>
 internal sealed class OpenAiErrorResponse

@@ -1,4 +1,3 @@
-using Maas.Hosting.Contracts;
 using Microsoft.AspNetCore.Http;
 
 namespace Maas.Hosting.Errors;

@@ -1,8 +1,7 @@
-using Maas.Hosting.Contracts;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Maas.Hosting.Endpoints;
+namespace Maas.Hosting.Health;
 
 /// <summary><c>GET /health</c>: the process serves requests.</summary>
 internal static class HealthEndpoints

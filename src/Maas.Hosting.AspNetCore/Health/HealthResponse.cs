@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Maas.Hosting.Contracts;
+namespace Maas.Hosting.Health;
 
 /// <summary>Answer of <c>GET /health</c>.</summary>
 internal sealed class HealthResponse

@@ -14,7 +14,7 @@ internal sealed class SigningKeysHealthCheck(IJsonWebKeySource keys) : IHealthCh
                 ? HealthCheckResult.Healthy("signing keys loaded")
                 : new HealthCheckResult(context.Registration.FailureStatus, "no signing key loaded"));
         }
-        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or ApiKeys.StoreUnavailableException)
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or Maas.ApiKeys.StoreUnavailableException)
         {
             return Task.FromResult(new HealthCheckResult(context.Registration.FailureStatus, "signing keys unavailable: " + ex.GetType().Name));
         }

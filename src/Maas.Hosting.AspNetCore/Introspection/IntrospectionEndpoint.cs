@@ -1,11 +1,10 @@
-using Maas.Hosting.Contracts;
 using Maas.Hosting.Errors;
 using Maas.Hosting.Requests;
 using Maas.Hosting.Throttling;
 using Maas.Validation;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 

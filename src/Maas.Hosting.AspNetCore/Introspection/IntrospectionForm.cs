@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Maas.Hosting.Requests;
 
 namespace Maas.Hosting.Introspection;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Maas.Hosting.Contracts;
+namespace Maas.Hosting.Introspection;
 
 /// <summary>
 /// Answer of <c>POST /v1/introspect</c> (RFC 7662 section 2.2). An inactive credential is only

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Maas.Hosting.Contracts;
+namespace Maas.Hosting.Models;
 
 /// <summary>Details of a model.</summary>
 internal sealed class ModelDetailsEntry

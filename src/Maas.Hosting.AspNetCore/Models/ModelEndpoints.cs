@@ -1,9 +1,8 @@
 using Maas.Hosting.Authentication;
-using Maas.Hosting.Contracts;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Maas.Hosting.Endpoints;
+namespace Maas.Hosting.Models;
 
 /// <summary><c>GET /v1/models</c>: the models of the caller's tier, in OpenAI's list shape.</summary>
 internal static class ModelEndpoints

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Maas.Hosting.Contracts;
+namespace Maas.Hosting.Models;
 
 /// <summary>One model, OpenAI's fields plus the original service's <c>url</c>, <c>ready</c> and <c>modelDetails</c>.</summary>
 internal sealed class ModelEntry

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Maas.Hosting.Contracts;
+namespace Maas.Hosting.Models;
 
 /// <summary>Answer of <c>GET /v1/models</c>, in OpenAI's list shape.</summary>
 internal sealed class ModelList

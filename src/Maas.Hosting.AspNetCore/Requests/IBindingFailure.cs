@@ -1,4 +1,5 @@
-namespace Maas.Hosting.Errors;
+using Maas.Hosting.Errors;
+namespace Maas.Hosting.Requests;
 
 /// <summary>
 /// A handler argument whose binding can fail with a Maas answer (<c>BindAsync</c> cannot write one);

@@ -1,10 +1,9 @@
-using Maas.Hosting.Contracts;
 using Maas.Hosting.Errors;
 using Maas.Hosting.Requests;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Maas.Hosting.Endpoints;
+namespace Maas.Hosting.Tiers;
 
 /// <summary><c>POST /v1/tiers/lookup</c>: which tier a set of groups maps to (called by the gateway).</summary>
 internal static class TierEndpoints

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Maas.Hosting.Requests;
 
-namespace Maas.Hosting.Contracts;
+namespace Maas.Hosting.Tiers;
 
 /// <summary>Body of <c>POST /v1/tiers/lookup</c>.</summary>
 internal sealed class TierLookupRequest : IJsonRequestContract<TierLookupRequest>

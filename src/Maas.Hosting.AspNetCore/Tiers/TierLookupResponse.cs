@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Maas.Hosting.Contracts;
+namespace Maas.Hosting.Tiers;
 
 /// <summary>Answer of <c>POST /v1/tiers/lookup</c>.</summary>
 internal sealed class TierLookupResponse

@@ -1,10 +1,9 @@
 using Maas.Hosting.Authentication;
-using Maas.Hosting.Contracts;
 using Maas.Hosting.Requests;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Maas.Hosting.Endpoints;
+namespace Maas.Hosting.Tokens;
 
 /// <summary><c>POST /v1/tokens</c> and <c>DELETE /v1/tokens</c>.</summary>
 internal static class TokenEndpoints

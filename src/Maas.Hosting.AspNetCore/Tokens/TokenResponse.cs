@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Maas.Hosting.Contracts;
+namespace Maas.Hosting.Tokens;
 
 /// <summary>Answer of <c>POST /v1/tokens</c>.</summary>
 internal sealed class TokenResponse
