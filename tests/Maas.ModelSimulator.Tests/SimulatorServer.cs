@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
@@ -9,6 +10,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Maas.ModelSimulator.Tests;
 
@@ -17,7 +19,7 @@ public sealed class SimulatorServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private SimulatorServer(WebApplication app, RecordingLoggerProvider logs)
+    private SimulatorServer(WebApplication app, SimulatorLogs logs)
     {
         _app = app;
         Logs = logs;
@@ -27,7 +29,7 @@ public sealed class SimulatorServer : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public RecordingLoggerProvider Logs { get; }
+    public SimulatorLogs Logs { get; }
 
     public static async Task<SimulatorServer> StartAsync(
         Action<ModelSimulatorOptions>? configure = null,
@@ -44,10 +46,10 @@ public sealed class SimulatorServer : IAsyncDisposable
                 kestrel.Limits.MaxRequestBodySize = maxRequestBodySize;
             }
         });
-        var logs = new RecordingLoggerProvider();
+        var logs = new SimulatorLogs();
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
-        builder.Logging.AddProvider(logs);
+        builder.Logging.AddProvider(new FakeLoggerProvider(logs.Collector));
         if (clock is not null)
         {
             builder.Services.AddSingleton(clock);
@@ -117,19 +119,32 @@ public sealed class EventStreamReader(Stream stream) : IDisposable
     public void Dispose() => _reader.Dispose();
 }
 
-/// <summary>Keeps every log entry of the host, and lets a test wait for one.</summary>
-public sealed class RecordingLoggerProvider : ILoggerProvider
+/// <summary>
+/// Every log record of the host (the framework's <see cref="FakeLogCollector"/>), and a way to wait for
+/// one: the collector's output sink reports each record's category and event id as it is logged.
+/// </summary>
+public sealed class SimulatorLogs
 {
-    private readonly ConcurrentQueue<(string Category, LogLevel Level, EventId Id, string Message)> _entries = new();
-    private readonly ConcurrentBag<(Func<EventId, bool> Match, TaskCompletionSource Seen)> _waiters = [];
+    private readonly ConcurrentBag<(string Category, int EventId, TaskCompletionSource Seen)> _waiters = [];
 
-    public IReadOnlyCollection<(string Category, LogLevel Level, EventId Id, string Message)> Entries => _entries;
+    public SimulatorLogs()
+    {
+        Collector = FakeLogCollector.Create(new FakeLogCollectorOptions
+        {
+            OutputFormatter = record => record.Category + "\n" + record.Id.Id.ToString(CultureInfo.InvariantCulture),
+            OutputSink = Logged,
+        });
+    }
+
+    public FakeLogCollector Collector { get; }
+
+    public IReadOnlyList<FakeLogRecord> Entries => Collector.GetSnapshot();
 
     public Task WaitForAsync(string category, int eventId)
     {
         var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _waiters.Add((id => id.Id == eventId, seen));
-        if (_entries.Any(e => e.Category == category && e.Id.Id == eventId))
+        _waiters.Add((category, eventId, seen));
+        if (Collector.GetSnapshot().Any(e => e.Category == category && e.Id.Id == eventId))
         {
             seen.TrySetResult();
         }
@@ -137,31 +152,16 @@ public sealed class RecordingLoggerProvider : ILoggerProvider
         return seen.Task;
     }
 
-    public ILogger CreateLogger(string categoryName) => new Recorder(this, categoryName);
-
-    public void Dispose()
+    private void Logged(string line)
     {
-    }
-
-    private sealed class Recorder(RecordingLoggerProvider provider, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        var separator = line.LastIndexOf('\n');
+        var category = line[..separator];
+        var eventId = int.Parse(line.AsSpan(separator + 1), CultureInfo.InvariantCulture);
+        foreach (var (waitedCategory, waitedId, seen) in _waiters)
         {
-            provider._entries.Enqueue((category, logLevel, eventId, formatter(state, exception)));
-            if (category.StartsWith("Maas.ModelSimulator", StringComparison.Ordinal))
+            if (waitedCategory == category && waitedId == eventId)
             {
-                foreach (var (match, seen) in provider._waiters)
-                {
-                    if (match(eventId))
-                    {
-                        seen.TrySetResult();
-                    }
-                }
+                seen.TrySetResult();
             }
         }
     }

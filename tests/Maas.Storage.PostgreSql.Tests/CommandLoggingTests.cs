@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using Maas.Testing;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Maas.Storage.PostgreSql.Tests;
 
@@ -11,8 +11,8 @@ public sealed class CommandLoggingTests(PostgreSqlServer server)
     public async Task Hundred_key_creations_log_no_sql_command_lines_at_information()
     {
         await using var database = await TestDatabase.CreateAsync(server);
-        var lines = new ConcurrentQueue<(string Category, LogLevel Level)>();
-        using var loggers = new CapturingLoggerFactory(lines);
+        var collector = new FakeLogCollector();
+        using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(new FakeLoggerProvider(collector)));
         await using var dataSource = PostgreSqlDataSourceFactory.Create(database.Options, loggers);
         var store = new PostgreSqlKeyStore(dataSource);
         await store.InitializeAsync();
@@ -22,6 +22,7 @@ public sealed class CommandLoggingTests(PostgreSqlServer server)
             await store.AddAsync(TestKeys.Create("alice"));
         }
 
+        var lines = collector.GetSnapshot().Where(l => l.Level >= LogLevel.Information).ToList();
         Assert.DoesNotContain(lines, l => l.Category == QuietCommandLoggerFactory.CommandCategory);
         Assert.InRange(lines.Count, 0, 10);
 
@@ -33,35 +34,6 @@ public sealed class CommandLoggingTests(PostgreSqlServer server)
             await command.ExecuteScalarAsync();
         }
 
-        Assert.Contains(lines, l => l.Category == QuietCommandLoggerFactory.CommandCategory && l.Level == LogLevel.Information);
-    }
-
-    private sealed class CapturingLoggerFactory(ConcurrentQueue<(string Category, LogLevel Level)> lines) : ILoggerFactory
-    {
-        public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, lines);
-
-        public void AddProvider(ILoggerProvider provider)
-        {
-        }
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class CapturingLogger(string category, ConcurrentQueue<(string Category, LogLevel Level)> lines) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Debug;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (logLevel >= LogLevel.Information)
-            {
-                lines.Enqueue((category, logLevel));
-            }
-        }
+        Assert.Contains(collector.GetSnapshot(), l => l.Category == QuietCommandLoggerFactory.CommandCategory && l.Level == LogLevel.Information);
     }
 }
