@@ -2,8 +2,10 @@ using k8s;
 using Maas;
 using Maas.Kubernetes;
 using Maas.Kubernetes.Authentication;
+using Maas.Kubernetes.Models;
 using Maas.Kubernetes.Tiers;
 using Maas.Kubernetes.Tokens;
+using Maas.Models;
 using Maas.Tiers;
 using Maas.Tokens;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -58,6 +60,22 @@ public static class MaasKubernetesExtensions
         builder.Services.TryAddSingleton<ConfigMapTierSource>();
         builder.Services.Replace(ServiceDescriptor.Singleton<ITierResolver>(sp => sp.GetRequiredService<ConfigMapTierSource>()));
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ConfigMapTierSource>(sp => sp.GetRequiredService<ConfigMapTierSource>()));
+        return builder;
+    }
+
+    /// <summary>
+    /// Takes the models from KServe <c>LLMInferenceService</c> objects attached to the configured
+    /// gateway (<see cref="MaasKubernetesOptions.GatewayName"/> in <see cref="MaasKubernetesOptions.GatewayNamespace"/>),
+    /// directly or through their HTTPRoutes, in every namespace; watched, so models applied, edited
+    /// or deleted show in <c>GET /v1/models</c> and the gateway's routes without a restart. Start-up
+    /// fails when the API server cannot be read. Call <see cref="UseKubernetes"/> too.
+    /// </summary>
+    public static MaasBuilder UseKubernetesModels(this MaasBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddSingleton<LLMInferenceServiceCatalog>();
+        builder.Services.Replace(ServiceDescriptor.Singleton<IModelCatalog>(sp => sp.GetRequiredService<LLMInferenceServiceCatalog>()));
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, LLMInferenceServiceCatalog>(sp => sp.GetRequiredService<LLMInferenceServiceCatalog>()));
         return builder;
     }
 }
