@@ -18,7 +18,7 @@ public static class MaasKubernetesExtensions
 {
     /// <summary>
     /// Registers the Kubernetes API client (from <paramref name="client"/>, else the pod's in-cluster
-    /// configuration when running in a pod, else the kubeconfig) and <see cref="MaasKubernetesOptions"/>,
+    /// configuration when running in a pod, else the kubeconfig: <c>KUBECONFIG</c>, else <c>~/.kube/config</c>) and <see cref="MaasKubernetesOptions"/>,
     /// validated at start. Switches nothing on by itself; idempotent.
     /// </summary>
     public static MaasBuilder UseKubernetes(this MaasBuilder builder, Action<MaasKubernetesOptions>? configure = null, KubernetesClientConfiguration? client = null)
@@ -33,7 +33,7 @@ public static class MaasKubernetesExtensions
         // One client for the process (the KubernetesClient guidance: never one per request).
         builder.Services.TryAddSingleton<IKubernetes>(_ => new k8s.Kubernetes(client ?? (KubernetesClientConfiguration.IsInCluster()
             ? KubernetesClientConfiguration.InClusterConfig()
-            : KubernetesClientConfiguration.BuildConfigFromConfigFile())));
+            : KubernetesClientConfiguration.BuildDefaultConfig())));
         builder.Services.TryAddSingleton<KubernetesTokenReviewer>();
         return builder;
     }
