@@ -46,6 +46,9 @@ internal sealed partial class HostSettings
 
     public string GatewayNamespace { get; private set; } = "openshift-ingress";
 
+    /// <summary>Where the models come from: <c>configuration</c> (<c>Maas:Models</c>) or <c>kserve</c> (LLMInferenceServices on the cluster).</summary>
+    public string ModelSource { get; private set; } = "configuration";
+
     private static readonly Dictionary<string, (string? Variable, bool IsBool)> Flags = new(StringComparer.Ordinal)
     {
         ["storage"] = ("STORAGE_MODE", false),
@@ -62,6 +65,7 @@ internal sealed partial class HostSettings
         ["namespace"] = ("NAMESPACE", false),
         ["gateway-name"] = ("GATEWAY_NAME", false),
         ["gateway-namespace"] = ("GATEWAY_NAMESPACE", false),
+        ["model-source"] = ("MODEL_SOURCE", false),
         ["metrics-port"] = ("METRICS_PORT", false),
         ["log-format"] = ("LOG_FORMAT", false),
         ["shutdown-timeout"] = ("SHUTDOWN_TIMEOUT", false),
@@ -221,6 +225,16 @@ internal sealed partial class HostSettings
         if (values.TryGetValue("gateway-namespace", out var gatewayNamespace))
         {
             GatewayNamespace = NonEmpty(gatewayNamespace);
+        }
+
+        if (values.TryGetValue("model-source", out var modelSource))
+        {
+            ModelSource = modelSource.Value.Trim().ToLowerInvariant() switch
+            {
+                "configuration" => "configuration",
+                "kserve" => "kserve",
+                _ => throw new HostSettingsException($"invalid value \"{modelSource.Value}\" for {modelSource.Source}: use configuration or kserve"),
+            };
         }
 
         ApplyOperations(values);

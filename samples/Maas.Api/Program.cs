@@ -39,6 +39,17 @@ catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to conv
     await Console.Error.WriteLineAsync("maas-api: invalid configuration: " + ex.Message.ReplaceLineEndings(" "));
     return 2;
 }
+catch (InvalidOperationException ex) when (ex.Message.StartsWith("Could not list ", StringComparison.Ordinal))
+{
+    // A watched cluster resource (ConfigMap tiers, KServe models) could not be read: the API server is wrong, unreachable or refuses.
+    await Console.Error.WriteLineAsync("maas-api: " + ex.Message.ReplaceLineEndings(" "));
+    return 2;
+}
+catch (k8s.Exceptions.KubeConfigException ex)
+{
+    await Console.Error.WriteLineAsync("maas-api: no Kubernetes configuration (not in a pod, and no usable kubeconfig): " + ex.Message.ReplaceLineEndings(" "));
+    return 2;
+}
 catch (OptionsValidationException ex)
 {
     await Console.Error.WriteLineAsync("maas-api: invalid configuration: " + string.Join(" ", ex.Failures));

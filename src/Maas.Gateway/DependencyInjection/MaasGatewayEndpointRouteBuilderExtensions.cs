@@ -15,7 +15,8 @@ public static class MaasGatewayEndpointRouteBuilderExtensions
     /// Maps, for each catalog model with an <c>Upstream</c>, <c>POST {path}/v1/chat/completions</c>,
     /// <c>/v1/completions</c>, <c>/v1/embeddings</c> and <c>GET {path}/v1/models</c> under the path of
     /// its public <c>Url</c>; the same calls at the root, where the body's <c>model</c> picks the model;
-    /// and <c>GET /v1/usage</c>. Requires <c>AddMaasGateway()</c>.
+    /// and <c>GET /v1/usage</c>. Models that a watched catalog adds, moves or removes at run time are
+    /// routed without a restart. Requires <c>AddMaasGateway()</c>.
     /// </summary>
     /// <returns>A builder to add conventions to every gateway endpoint.</returns>
     public static IEndpointConventionBuilder MapMaasGateway(this IEndpointRouteBuilder endpoints)
@@ -33,21 +34,11 @@ public static class MaasGatewayEndpointRouteBuilderExtensions
             group.MapPost(path, context => lazyPipeline.Value.ForwardAsync(context, null, path, hasBody: true));
         }
 
-        foreach (var model in models.All)
-        {
-            if (model.RoutePath is not { } prefix)
-            {
-                continue;
-            }
-
-            foreach (var path in CallPaths)
-            {
-                group.MapPost(prefix + path, context => lazyPipeline.Value.ForwardAsync(context, model, path, hasBody: true));
-            }
-
-            group.MapGet(prefix + "/v1/models", context => lazyPipeline.Value.ForwardAsync(context, model, "/v1/models", hasBody: false));
-        }
-
+        // The per-model routes follow the catalog: models that appear or change at run time are routed.
+        ((IEndpointRouteBuilder)group).DataSources.Add(new GatewayModelEndpoints(
+            models,
+            (model, path, hasBody) => context => lazyPipeline.Value.ForwardAsync(context, model, path, hasBody),
+            CallPaths));
         group.MapGet("/v1/usage", context => lazyUsage.Value.GetAsync(context));
         group.ExcludeFromDescription();
         return group;

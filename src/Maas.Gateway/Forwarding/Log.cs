@@ -18,4 +18,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 8004, Level = LogLevel.Warning, Message = "Key store unavailable while validating a gateway call")]
     public static partial void StoreUnavailable(ILogger logger);
+
+    [LoggerMessage(EventId = 8005, Level = LogLevel.Warning, Message = "Model {Model} is listed twice in the catalog; the gateway serves the first")]
+    public static partial void DuplicateModel(ILogger logger, string model);
+
+    [LoggerMessage(EventId = 8006, Level = LogLevel.Warning, Message = "Model {Model} has the URL path {Path} of model {Other}; it is served only on the root paths (body 'model')")]
+    public static partial void DuplicateRoutePath(ILogger logger, string model, string path, string other);
+
+    [LoggerMessage(EventId = 8007, Level = LogLevel.Information, Message = "The gateway serves {Count} models now")]
+    public static partial void ModelsChanged(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 8008, Level = LogLevel.Warning, Message = "Model {Model} has a URL path the router cannot take ({Path}); it is served only on the root paths (body 'model')")]
+    public static partial void UnroutablePath(ILogger logger, string model, string path);
 }

@@ -2,8 +2,10 @@ using k8s;
 using Maas;
 using Maas.Kubernetes;
 using Maas.Kubernetes.Authentication;
+using Maas.Kubernetes.Models;
 using Maas.Kubernetes.Tiers;
 using Maas.Kubernetes.Tokens;
+using Maas.Models;
 using Maas.Tiers;
 using Maas.Tokens;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,7 +18,7 @@ public static class MaasKubernetesExtensions
 {
     /// <summary>
     /// Registers the Kubernetes API client (from <paramref name="client"/>, else the pod's in-cluster
-    /// configuration when running in a pod, else the kubeconfig) and <see cref="MaasKubernetesOptions"/>,
+    /// configuration when running in a pod, else the kubeconfig: <c>KUBECONFIG</c>, else <c>~/.kube/config</c>) and <see cref="MaasKubernetesOptions"/>,
     /// validated at start. Switches nothing on by itself; idempotent.
     /// </summary>
     public static MaasBuilder UseKubernetes(this MaasBuilder builder, Action<MaasKubernetesOptions>? configure = null, KubernetesClientConfiguration? client = null)
@@ -31,7 +33,7 @@ public static class MaasKubernetesExtensions
         // One client for the process (the KubernetesClient guidance: never one per request).
         builder.Services.TryAddSingleton<IKubernetes>(_ => new k8s.Kubernetes(client ?? (KubernetesClientConfiguration.IsInCluster()
             ? KubernetesClientConfiguration.InClusterConfig()
-            : KubernetesClientConfiguration.BuildConfigFromConfigFile())));
+            : KubernetesClientConfiguration.BuildDefaultConfig())));
         builder.Services.TryAddSingleton<KubernetesTokenReviewer>();
         return builder;
     }
@@ -58,6 +60,22 @@ public static class MaasKubernetesExtensions
         builder.Services.TryAddSingleton<ConfigMapTierSource>();
         builder.Services.Replace(ServiceDescriptor.Singleton<ITierResolver>(sp => sp.GetRequiredService<ConfigMapTierSource>()));
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ConfigMapTierSource>(sp => sp.GetRequiredService<ConfigMapTierSource>()));
+        return builder;
+    }
+
+    /// <summary>
+    /// Takes the models from KServe <c>LLMInferenceService</c> objects attached to the configured
+    /// gateway (<see cref="MaasKubernetesOptions.GatewayName"/> in <see cref="MaasKubernetesOptions.GatewayNamespace"/>),
+    /// directly or through their HTTPRoutes, in every namespace; watched, so models applied, edited
+    /// or deleted show in <c>GET /v1/models</c> and the gateway's routes without a restart. Start-up
+    /// fails when the API server cannot be read. Call <see cref="UseKubernetes"/> too.
+    /// </summary>
+    public static MaasBuilder UseKubernetesModels(this MaasBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddSingleton<LLMInferenceServiceCatalog>();
+        builder.Services.Replace(ServiceDescriptor.Singleton<IModelCatalog>(sp => sp.GetRequiredService<LLMInferenceServiceCatalog>()));
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, LLMInferenceServiceCatalog>(sp => sp.GetRequiredService<LLMInferenceServiceCatalog>()));
         return builder;
     }
 }

@@ -101,8 +101,16 @@ public sealed class FakeApiServerKubectlTests : IAsyncLifetime
         var routes = await _kubectl.RunCheckedAsync(["get", "httproutes", "-n", "llm", "-o", "name"]);
         Assert.Contains("httproute.gateway.networking.k8s.io/facebook-opt-125m", routes, StringComparison.Ordinal);
 
+        var byShortName = JsonNode.Parse(await _kubectl.RunCheckedAsync(["get", "llmisvc", "facebook-opt-125m", "-n", "llm", "-o", "json"]))!;
+        Assert.Equal("[\"free\"]", (string?)byShortName["metadata"]!["annotations"]!["alpha.maas.opendatahub.io/tiers"]);
+
         await _kubectl.RunCheckedAsync(["delete", "llminferenceservice", "facebook-opt-125m", "-n", "llm"]);
         Assert.Empty(_server.List(KubernetesResourceType.LlmInferenceServices));
+        await _kubectl.RunCheckedAsync(["delete", "httproute", "facebook-opt-125m", "-n", "llm"]);
+        Assert.Empty(_server.List(KubernetesResourceType.HttpRoutes));
+        var (exitCode, _, error) = await _kubectl.RunAsync(["get", "httproute", "facebook-opt-125m", "-n", "llm"]);
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("not found", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Maas.Kubernetes.Authentication;
+using Maas.Kubernetes.Models;
 using Maas.Kubernetes.Tiers;
 using Maas.Kubernetes.Tokens;
 using Maas.Testing.Kubernetes;
@@ -52,6 +53,25 @@ public sealed class RbacManifestTests : IAsyncLifetime
         await watching.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await tiers.StopAsync(CancellationToken.None);
 
+        using var models = new LLMInferenceServiceCatalog(_cluster.Client, _cluster.WrappedOptions, _cluster.Time, _cluster.Logger<LLMInferenceServiceCatalog>());
+        var watchingModels = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watched = new HashSet<string>(StringComparer.Ordinal);
+        _cluster.Server.BeforeRequest = call =>
+        {
+            lock (watched)
+            {
+                if (call.Verb == "watch" && watched.Add(call.Resource) && watched.Count == 2)
+                {
+                    watchingModels.TrySetResult();
+                }
+            }
+
+            return ValueTask.CompletedTask;
+        };
+        await models.StartAsync(CancellationToken.None);
+        await watchingModels.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await models.StopAsync(CancellationToken.None);
+
         return [.. _cluster.Server.Calls.Select(c => $"{c.Group}/{c.RbacResource}:{c.Verb}")];
     }
 
@@ -91,7 +111,7 @@ public sealed class RbacManifestTests : IAsyncLifetime
     private static IEnumerable<string> Values(YamlMappingNode rule, string key) =>
         ((YamlSequenceNode)rule.Children[new YamlScalarNode(key)]).Children.Select(n => ((YamlScalarNode)n).Value ?? "");
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
