@@ -51,7 +51,7 @@ internal sealed partial class MaasErrorFilter(ILogger<MaasErrorFilter> logger, T
         catch (StoreUnavailableException ex)
         {
             LogStoreUnavailableRateLimited(ex.Message);
-            return MaasError.StoreUnavailable();
+            return MaasError.StoreUnavailable(ex.Service);
         }
         catch (OperationCanceledException) when (context.HttpContext.RequestAborted.IsCancellationRequested)
         {

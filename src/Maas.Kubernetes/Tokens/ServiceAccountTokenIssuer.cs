@@ -1,6 +1,7 @@
 using System.Net;
 using k8s;
 using k8s.Models;
+using Maas.Kubernetes.Authentication;
 using Maas.Tiers;
 using Maas.Tokens;
 using Maas.Users;
@@ -27,13 +28,15 @@ internal sealed partial class ServiceAccountTokenIssuer : ITokenIssuer
     private readonly MaasKubernetesOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly KubernetesTokenReviewer? _reviewer;
 
-    public ServiceAccountTokenIssuer(IKubernetes client, IOptions<MaasKubernetesOptions> options, TimeProvider time, ILogger<ServiceAccountTokenIssuer> logger)
+    public ServiceAccountTokenIssuer(IKubernetes client, IOptions<MaasKubernetesOptions> options, TimeProvider time, ILogger<ServiceAccountTokenIssuer> logger, KubernetesTokenReviewer? reviewer = null)
     {
         _client = client;
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _reviewer = reviewer;
     }
 
     public async ValueTask<IssuedToken> IssueAsync(MaasUser user, Tier tier, TimeSpan lifetime, CancellationToken cancellationToken = default)
@@ -111,6 +114,9 @@ internal sealed partial class ServiceAccountTokenIssuer : ITokenIssuer
                 }
 
                 await EnsureServiceAccountAsync(name, account, user.Name, tier, cancellationToken).ConfigureAwait(false);
+
+                // This replica forgets the old tokens' answers at once; others within the review cache duration.
+                _reviewer?.Forget($"system:serviceaccount:{name}:{account}");
                 LogAccountRecreated(_logger, name, account);
             }
         }
