@@ -117,6 +117,23 @@ public sealed class KubernetesFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_account_made_for_another_user_is_refused_with_409_naming_it_not_handed_out()
+    {
+        await using var server = await StartAsync("--token-issuer=service-account", "--token-review");
+        using var alice = server.CreateBearerClient(AliceClusterToken);
+        var account = AccountOf(await IssueAsync(alice), out _, out _);
+        _cluster.Put(KubernetesResourceType.ServiceAccounts, new JsonObject { ["metadata"] = new JsonObject { ["name"] = account, ["namespace"] = "maas-api-tier-premium", ["annotations"] = new JsonObject { ["maas.opendatahub.io/user"] = "mallory@example.com" } } });
+
+        using var alicePremium = server.CreateBearerClient(AlicePremiumClusterToken);
+        using var refused = await alicePremium.PostAsync("/v1/tokens", MaasApiServer.Json("""{"expiration":"1h"}"""));
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        var body = await refused.Content.ReadAsStringAsync();
+        Assert.Contains($"maas-api-tier-premium/{account}", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("mallory", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Gateway_headers_and_maas_keys_keep_working_beside_token_review_and_a_key_cannot_mint()
     {
         await using var server = await StartAsync("--token-review");
