@@ -69,6 +69,10 @@ internal sealed partial class HostSettings
         ["metrics-port"] = ("METRICS_PORT", false),
         ["log-format"] = ("LOG_FORMAT", false),
         ["shutdown-timeout"] = ("SHUTDOWN_TIMEOUT", false),
+        ["token-issuer"] = ("TOKEN_ISSUER", false),
+        ["token-review"] = ("TOKEN_REVIEW", true),
+        ["token-review-audiences"] = ("TOKEN_REVIEW_AUDIENCES", false),
+        ["tier-source"] = ("TIER_SOURCE", false),
     };
 
     /// <summary>Parses Go-style flags (<c>-flag value</c>, <c>--flag=value</c>, bare booleans) over the environment.</summary>
@@ -238,6 +242,7 @@ internal sealed partial class HostSettings
         }
 
         ApplyOperations(values);
+        ApplyKubernetes(values);
         var defaultPort = Secure ? 8443 : 8080;
         if (values.TryGetValue("address", out var address))
         {

@@ -74,7 +74,7 @@ internal static partial class MaasApiHost
         });
         var maas = builder.Services.AddMaas(builder.Configuration.GetSection(MaasOptions.SectionName));
         MaasApiStorage.Configure(maas, settings);
-        MaasApiModelSource.Configure(maas, settings);
+        MaasApiKubernetes.Configure(builder, maas, settings, environment);
         MaasApiTelemetry.Configure(builder, settings, environment);
         MaasApiHealth.Configure(builder);
         MaasApiShutdown.Configure(builder, settings);

@@ -28,6 +28,12 @@ catch (HostSettingsException ex)
     await Console.Error.WriteLineAsync("maas-api: " + ex.Message);
     return 2;
 }
+catch (InvalidOperationException ex) when (ex.InnerException is k8s.Autorest.HttpOperationException or HttpRequestException or k8s.Exceptions.KubernetesClientException)
+{
+    // A Kubernetes feature could not read what it needs at start ("Could not list ConfigMap ... (HTTP 403 Forbidden).").
+    await Console.Error.WriteLineAsync("maas-api: " + ex.Message.ReplaceLineEndings(" "));
+    return 2;
+}
 catch (StoreUnavailableException ex)
 {
     await Console.Error.WriteLineAsync($"maas-api: --storage={storage}: {ex.Message.ReplaceLineEndings(" ")}");

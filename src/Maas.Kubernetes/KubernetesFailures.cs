@@ -23,7 +23,7 @@ internal static class KubernetesFailures
     };
 
     public static StoreUnavailableException Unavailable(string what, Exception cause) =>
-        new($"The Kubernetes API server could not {what} ({Describe(cause)}).", cause);
+        new($"The Kubernetes API server could not {what} ({Describe(cause)}).", cause) { Service = "Kubernetes API server" };
 
     /// <summary>A short description of a failure: the HTTP status or the exception type, never a request or a token.</summary>
     public static string Describe(Exception exception) => exception switch

@@ -8,7 +8,7 @@ internal static class MaasObjectLabels
     public const string Instance = "maas.opendatahub.io/instance";
     public const string Tier = "maas.opendatahub.io/tier";
 
-    /// <summary>The annotation naming the user a service account was created for (audit; never read for decisions).</summary>
+    /// <summary>The annotation naming the user a service account was created for: an account annotated for another user is never used nor recreated for this one.</summary>
     public const string User = "maas.opendatahub.io/user";
 
     public static Dictionary<string, string> For(string instance, string tier) => new(StringComparer.Ordinal)

@@ -1,12 +1,10 @@
 using System.Net;
 using System.Text.Json;
-using k8s;
 using Maas.Api;
 using Maas.Models;
 using Maas.Testing;
 using Maas.Testing.Kubernetes;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Maas.Api.Tests;
 
@@ -30,12 +28,12 @@ public sealed class KServeModelSourceTests
     {
         await using var cluster = await FakeKubernetesApiServer.StartAsync();
         using var directory = new TemporaryDirectory();
-        var kubectl = new Kubectl(cluster.WriteKubeconfig(directory.Path));
+        var kubeconfig = cluster.WriteKubeconfig(directory.Path);
+        var kubectl = new Kubectl(kubeconfig);
         await kubectl.RunCheckedAsync(["create", "namespace", "llm"]);
-        using var client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = cluster.BaseAddress.ToString() });
         await using var server = await MaasApiServer.StartAsync(
             ["--model-source=kserve", "--gateway-name=maas-default-gateway", "--gateway-namespace=openshift-ingress"],
-            b => b.Services.Replace(ServiceDescriptor.Singleton<IKubernetes>(client)));
+            environment: new Dictionary<string, string?> { ["KUBECONFIG"] = kubeconfig });
         var token = await DataPlaneFlowTests.IssueTokenAsync(server, "alice", "system:authenticated");
         using var caller = server.CreateBearerClient(token);
         using (var none = JsonDocument.Parse(await caller.GetStringAsync("/v1/models")))
@@ -82,15 +80,35 @@ public sealed class KServeModelSourceTests
     }
 
     [Fact]
-    public async Task An_unreachable_api_server_stops_start_up_with_one_line()
+    public async Task An_unreachable_api_server_stops_start_up_with_one_line_naming_it()
     {
-        using var client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = $"http://127.0.0.1:{FreePort.OnLoopback()}" });
+        using var directory = new TemporaryDirectory();
+        var unreachable = $"http://127.0.0.1:{FreePort.OnLoopback()}";
+        var kubeconfig = Path.Combine(directory.Path, "kubeconfig");
+        await File.WriteAllTextAsync(kubeconfig, $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: gone
+              cluster:
+                server: {unreachable}
+            users:
+            - name: tester
+              user:
+                token: some-token
+            contexts:
+            - name: gone
+              context:
+                cluster: gone
+                user: tester
+            current-context: gone
+            """);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => MaasApiServer.StartAsync(
-            ["--model-source=kserve"],
-            b => b.Services.Replace(ServiceDescriptor.Singleton<IKubernetes>(client))));
+        var error = await Assert.ThrowsAsync<HostSettingsException>(() => MaasApiServer.StartAsync(
+            ["--model-source=kserve"], environment: new Dictionary<string, string?> { ["KUBECONFIG"] = kubeconfig }));
 
-        Assert.StartsWith("Could not list httproutes.gateway.networking.k8s.io/v1 in every namespace on the Kubernetes API server (", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"--model-source=kserve: the Kubernetes API server {unreachable}", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error.Message);
+        Assert.DoesNotContain("some-token", error.Message, StringComparison.Ordinal);
     }
 }

@@ -23,4 +23,11 @@ public sealed class StoreUnavailableException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>
+    /// Gets the service that cannot be reached, as the 503 answer names it ("The key store is
+    /// temporarily unavailable"); a store other than the key store, such as the Kubernetes API server, sets it.
+    /// </summary>
+    /// <value>The default is <c>key store</c>.</value>
+    public string Service { get; init; } = "key store";
 }

@@ -105,9 +105,9 @@ internal sealed class MaasAuthenticationHandler(
         {
             validation = await service.ValidateAsync(credential, Context.RequestAborted).ConfigureAwait(false);
         }
-        catch (StoreUnavailableException)
+        catch (StoreUnavailableException ex)
         {
-            return Refuse(MaasError.StoreUnavailable());
+            return Refuse(MaasError.StoreUnavailable(ex.Service));
         }
 
         if (!validation.IsValid)

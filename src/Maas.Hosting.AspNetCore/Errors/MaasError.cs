@@ -56,9 +56,9 @@ internal sealed class MaasError : IResult, IStatusCodeHttpResult
     public static MaasError BearerUnauthorized(string message) =>
         new(StatusCodes.Status401Unauthorized, message, null, null, oauth: false) { WwwAuthenticate = "Bearer" };
 
-    /// <summary>The answer while the key store cannot be reached: 503, retry in a second.</summary>
-    public static MaasError StoreUnavailable() =>
-        new(StatusCodes.Status503ServiceUnavailable, "The key store is temporarily unavailable; retry shortly.", null, null, oauth: false) { RetryAfterSeconds = 1 };
+    /// <summary>The answer while the key store (or the <paramref name="service"/> a credential needs) cannot be reached: 503, retry in a second.</summary>
+    public static MaasError StoreUnavailable(string service = "key store") =>
+        new(StatusCodes.Status503ServiceUnavailable, $"The {service} is temporarily unavailable; retry shortly.", null, null, oauth: false) { RetryAfterSeconds = 1 };
 
     /// <summary>429 with <c>Retry-After</c> in whole seconds (at least 1), for an address that failed to authenticate too often.</summary>
     public static MaasError TooManyFailedAuthentications(TimeSpan retryAfter, bool oauth = false)

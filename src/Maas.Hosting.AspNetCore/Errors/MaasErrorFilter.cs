@@ -48,10 +48,14 @@ internal sealed partial class MaasErrorFilter(ILogger<MaasErrorFilter> logger, T
         {
             return MaasError.Create(StatusCodes.Status403Forbidden, ex.Message);
         }
+        catch (CredentialConflictException ex)
+        {
+            return MaasError.Create(StatusCodes.Status409Conflict, ex.Message);
+        }
         catch (StoreUnavailableException ex)
         {
             LogStoreUnavailableRateLimited(ex.Message);
-            return MaasError.StoreUnavailable();
+            return MaasError.StoreUnavailable(ex.Service);
         }
         catch (OperationCanceledException) when (context.HttpContext.RequestAborted.IsCancellationRequested)
         {

@@ -37,10 +37,18 @@ internal sealed partial class KubernetesTokenReviewer
     }
 
     /// <summary>Returns the token's user and groups, or <see langword="null"/> when the cluster does not authenticate it.</summary>
-    public async ValueTask<MaasUser?> ReviewAsync(string token, CancellationToken cancellationToken = default)
+    public ValueTask<MaasUser?> ReviewAsync(string token, CancellationToken cancellationToken = default) =>
+        ReviewAsync(token, [.. _options.TokenReviewAudiences], cancellationToken);
+
+    /// <summary>
+    /// Returns the token's user and groups when the cluster authenticates it for one of
+    /// <paramref name="audiences"/> (empty: the API server's own), or <see langword="null"/>.
+    /// </summary>
+    public async ValueTask<MaasUser?> ReviewAsync(string token, IReadOnlyList<string> audiences, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(token);
-        var key = Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+        ArgumentNullException.ThrowIfNull(audiences);
+        var key = Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(token))) + "|" + string.Join(',', audiences);
         var now = _time.GetUtcNow();
         if (_answers.TryGetValue(key, out var cached) && cached.Until > now)
         {
@@ -49,7 +57,7 @@ internal sealed partial class KubernetesTokenReviewer
 
         var review = new V1TokenReview
         {
-            Spec = new V1TokenReviewSpec { Token = token, Audiences = _options.TokenReviewAudiences.Count == 0 ? null : [.. _options.TokenReviewAudiences] },
+            Spec = new V1TokenReviewSpec { Token = token, Audiences = audiences.Count == 0 ? null : [.. audiences] },
         };
         V1TokenReview answer;
         try
@@ -78,6 +86,22 @@ internal sealed partial class KubernetesTokenReviewer
 
         _answers[key] = (user, until);
         return user;
+    }
+
+    /// <summary>
+    /// Drops the cached answers for <paramref name="userName"/> (a service account just recreated by
+    /// revoke-all), so its earlier tokens stop validating on this replica at once rather than when
+    /// their answers expire. Other replicas keep theirs for at most the cache duration.
+    /// </summary>
+    public void Forget(string userName)
+    {
+        foreach (var (key, answer) in _answers)
+        {
+            if (answer.User is { } user && string.Equals(user.Name, userName, StringComparison.Ordinal))
+            {
+                _answers.TryRemove(key, out _);
+            }
+        }
     }
 
     private static DateTimeOffset? ExpiresAt(string token)

@@ -1,5 +1,6 @@
 using k8s;
 using Maas;
+using Maas.Hosting.Authentication;
 using Maas.Kubernetes;
 using Maas.Kubernetes.Authentication;
 using Maas.Kubernetes.Models;
@@ -8,6 +9,7 @@ using Maas.Kubernetes.Tokens;
 using Maas.Models;
 using Maas.Tiers;
 using Maas.Tokens;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
@@ -47,6 +49,32 @@ public static class MaasKubernetesExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.Replace(ServiceDescriptor.Singleton<ITokenIssuer, ServiceAccountTokenIssuer>());
+        return builder;
+    }
+
+    /// <summary>
+    /// Signs callers in with their cluster bearer token (<c>Authorization: Bearer $(oc whoami -t)</c>),
+    /// reviewed by the API server's TokenReview API with <see cref="MaasKubernetesOptions.TokenReviewAudiences"/>
+    /// and cached for <see cref="MaasKubernetesOptions.TokenReviewCacheDuration"/>: registers the
+    /// <c>KubernetesTokenReview</c> scheme and has the <c>MaasGateway</c> and <c>Maas</c> schemes (so the
+    /// default <c>Maas.Manage</c> and <c>Maas.Read</c> policies) forward such a bearer to it. Such a caller
+    /// may mint; a service-account token Maas issued signs in as a Maas credential (reads only). Gateway
+    /// headers and Maas's keys and tokens keep working beside it. Call <see cref="UseKubernetes"/> too.
+    /// </summary>
+    public static MaasBuilder UseKubernetesTokenReview(this MaasBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (builder.Services.Any(d => d.ServiceType == typeof(TokenReviewAuthenticationHandler)))
+        {
+            return builder;
+        }
+
+        // Resolved from the container rather than created by reflection on every request, as Maas's handler.
+        builder.Services.AddTransient<TokenReviewAuthenticationHandler>();
+        builder.Services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, TokenReviewAuthenticationHandler>(KubernetesAuthenticationDefaults.TokenReviewScheme, null, null);
+        builder.Services.PostConfigure<MaasAuthenticationSchemeOptions>(MaasAuthenticationDefaults.GatewayScheme, ClusterBearerForwarding.Configure);
+        builder.Services.PostConfigure<MaasAuthenticationSchemeOptions>(MaasAuthenticationDefaults.AnyScheme, ClusterBearerForwarding.Configure);
         return builder;
     }
 

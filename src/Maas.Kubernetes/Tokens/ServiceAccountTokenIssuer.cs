@@ -1,6 +1,9 @@
+using System.Collections.Concurrent;
 using System.Net;
 using k8s;
 using k8s.Models;
+using Maas.Errors;
+using Maas.Kubernetes.Authentication;
 using Maas.Tiers;
 using Maas.Tokens;
 using Maas.Users;
@@ -18,22 +21,32 @@ namespace Maas.Kubernetes.Tokens;
 /// <remarks>
 /// One call in the steady state (the TokenRequest); the namespace and the account are created only
 /// when it answers 404, and creations that race another replica (409 AlreadyExists) count as done.
+/// An account this process did not create is read once, and refused (409, logged) when its
+/// <c>maas.opendatahub.io/user</c> annotation names another user, so two users never share an
+/// account whatever their names sanitize to; revoke-all leaves such an account alone.
 /// Revoke-all deletes and recreates the user's account in every tier namespace of the instance,
 /// which invalidates every token the cluster issued for it.
 /// </remarks>
 internal sealed partial class ServiceAccountTokenIssuer : ITokenIssuer
 {
+    private const int MaxRememberedOwners = 100_000;
+
     private readonly IKubernetes _client;
     private readonly MaasKubernetesOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly KubernetesTokenReviewer? _reviewer;
 
-    public ServiceAccountTokenIssuer(IKubernetes client, IOptions<MaasKubernetesOptions> options, TimeProvider time, ILogger<ServiceAccountTokenIssuer> logger)
+    // The accounts (namespace/name) known to be the user's own: made here, or read and checked once.
+    private readonly ConcurrentDictionary<string, string> _owners = new(StringComparer.Ordinal);
+
+    public ServiceAccountTokenIssuer(IKubernetes client, IOptions<MaasKubernetesOptions> options, TimeProvider time, ILogger<ServiceAccountTokenIssuer> logger, KubernetesTokenReviewer? reviewer = null)
     {
         _client = client;
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _reviewer = reviewer;
     }
 
     public async ValueTask<IssuedToken> IssueAsync(MaasUser user, Tier tier, TimeSpan lifetime, CancellationToken cancellationToken = default)
@@ -54,6 +67,7 @@ internal sealed partial class ServiceAccountTokenIssuer : ITokenIssuer
         Authenticationv1TokenRequest issued;
         try
         {
+            await EnsureOwnedAsync(ns, account, user.Name, cancellationToken).ConfigureAwait(false);
             try
             {
                 issued = await _client.CoreV1.CreateNamespacedServiceAccountTokenAsync(request, account, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -103,6 +117,13 @@ internal sealed partial class ServiceAccountTokenIssuer : ITokenIssuer
                 var tier = ns.Metadata.Labels?.TryGetValue(MaasObjectLabels.Tier, out var t) == true ? t : name;
                 try
                 {
+                    var existing = await _client.CoreV1.ReadNamespacedServiceAccountAsync(account, name, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    if (OwnerOf(existing) is { } owner && !string.Equals(owner, user.Name, StringComparison.Ordinal))
+                    {
+                        LogAccountOfAnotherUser(_logger, name, account);
+                        continue;
+                    }
+
                     await _client.CoreV1.DeleteNamespacedServiceAccountAsync(account, name, cancellationToken: cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (KubernetesFailures.Is(ex, HttpStatusCode.NotFound))
@@ -111,6 +132,9 @@ internal sealed partial class ServiceAccountTokenIssuer : ITokenIssuer
                 }
 
                 await EnsureServiceAccountAsync(name, account, user.Name, tier, cancellationToken).ConfigureAwait(false);
+
+                // This replica forgets the old tokens' answers at once; others within the review cache duration.
+                _reviewer?.Forget($"system:serviceaccount:{name}:{account}");
                 LogAccountRecreated(_logger, name, account);
             }
         }
@@ -150,12 +174,54 @@ internal sealed partial class ServiceAccountTokenIssuer : ITokenIssuer
         try
         {
             await _client.CoreV1.CreateNamespacedServiceAccountAsync(body, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+            _owners[ns + "/" + account] = user;
         }
         catch (Exception ex) when (KubernetesFailures.Is(ex, HttpStatusCode.Conflict))
         {
-            // Created concurrently (another request of the same user, another replica): fine.
+            // Created concurrently (another request of the same user, another replica): fine if it is this user's.
+            await EnsureOwnedAsync(ns, account, user, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Refuses an existing account whose annotation names another user (read once per account and
+    /// process). An account without the annotation (made by hand, or by an older issuer) is accepted.
+    /// </summary>
+    private async Task EnsureOwnedAsync(string ns, string account, string user, CancellationToken cancellationToken)
+    {
+        var key = ns + "/" + account;
+        if (_owners.TryGetValue(key, out var known) && string.Equals(known, user, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        V1ServiceAccount existing;
+        try
+        {
+            existing = await _client.CoreV1.ReadNamespacedServiceAccountAsync(account, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (KubernetesFailures.Is(ex, HttpStatusCode.NotFound))
+        {
+            return; // Not there yet: it is created with this user's annotation.
+        }
+
+        if (OwnerOf(existing) is { } owner && !string.Equals(owner, user, StringComparison.Ordinal))
+        {
+            LogAccountOfAnotherUser(_logger, ns, account);
+            throw new CredentialConflictException(
+                $"The service account {ns}/{account} was made for another user, so Maas issues no token for it; an administrator must remove or rename it.");
+        }
+
+        if (_owners.Count >= MaxRememberedOwners)
+        {
+            _owners.Clear();
+        }
+
+        _owners[key] = user;
+    }
+
+    private static string? OwnerOf(V1ServiceAccount account) =>
+        account.Metadata?.Annotations is { } annotations && annotations.TryGetValue(MaasObjectLabels.User, out var owner) ? owner : null;
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Created tier namespace {Namespace}")]
     private static partial void LogNamespaceCreated(ILogger logger, string @namespace);
@@ -165,6 +231,9 @@ internal sealed partial class ServiceAccountTokenIssuer : ITokenIssuer
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Could not issue a service-account token for {Namespace}/{Account}: {Reason}")]
     private static partial void LogIssueFailed(ILogger logger, string @namespace, string account, string reason);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "The service account {Namespace}/{Account} is annotated for another user: no token issued and it is not recreated for this one; remove or rename it")]
+    private static partial void LogAccountOfAnotherUser(ILogger logger, string @namespace, string account);
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Could not recreate the service accounts named {Account}: {Reason}")]
     private static partial void LogRevokeFailed(ILogger logger, string account, string reason);

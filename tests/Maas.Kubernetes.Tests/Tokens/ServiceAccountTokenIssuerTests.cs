@@ -92,6 +92,28 @@ public sealed class ServiceAccountTokenIssuerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_existing_account_annotated_for_another_user_is_never_handed_out_nor_recreated()
+    {
+        var account = ServiceAccountName.For(Alice.Name);
+        _cluster.Server.Put(KubernetesResourceType.Namespaces, new JsonObject { ["metadata"] = new JsonObject { ["name"] = "maas-api-tier-free", ["labels"] = new JsonObject { ["app.kubernetes.io/component"] = "token-issuer", ["maas.opendatahub.io/instance"] = "maas-api", ["maas.opendatahub.io/tier"] = "free" } } });
+        _cluster.Server.Put(KubernetesResourceType.ServiceAccounts, new JsonObject { ["metadata"] = new JsonObject { ["name"] = account, ["namespace"] = "maas-api-tier-free", ["annotations"] = new JsonObject { ["maas.opendatahub.io/user"] = "mallory" } } });
+        var uid = Uid("maas-api-tier-free", account);
+
+        var refused = await Assert.ThrowsAsync<Maas.Errors.CredentialConflictException>(() => _issuer.IssueAsync(Alice, Free, TimeSpan.FromHours(1)).AsTask());
+        Assert.Contains($"maas-api-tier-free/{account}", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("mallory", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_cluster.Server.Calls, c => c.RbacResource == "serviceaccounts/token");
+        Assert.Contains(_cluster.Logs.GetSnapshot(), r => r.Id.Id == 3005);
+
+        await _issuer.RevokeAllAsync(Alice);
+        Assert.Equal(uid, Uid("maas-api-tier-free", account));
+
+        // An account without the annotation (made by hand or by an older issuer) is used.
+        _cluster.Server.Put(KubernetesResourceType.ServiceAccounts, new JsonObject { ["metadata"] = new JsonObject { ["name"] = account, ["namespace"] = "maas-api-tier-premium" } });
+        Assert.NotNull(await _reviewer.ReviewAsync((await _issuer.IssueAsync(Alice, Premium, TimeSpan.FromHours(1))).Token));
+    }
+
+    [Fact]
     public async Task Revoke_all_recreates_the_account_in_every_tier_namespace_and_the_old_tokens_stop_validating()
     {
         var inFree = await _issuer.IssueAsync(Alice, Free, TimeSpan.FromHours(1));
