@@ -43,7 +43,17 @@ public sealed class MaasApiServer : IAsyncDisposable
             },
             name => environment is not null && environment.TryGetValue(name, out var value) ? value : null,
             environmentName);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            // A host that refused to start (the tests of start-up errors) is still disposed.
+            await app.DisposeAsync();
+            throw;
+        }
+
         return new MaasApiServer(app, clock);
     }
 

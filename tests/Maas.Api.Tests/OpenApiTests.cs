@@ -27,6 +27,9 @@ public sealed class OpenApiTests
         Assert.Equal("IssueToken", issue.GetProperty("operationId").GetString());
         Assert.True(issue.GetProperty("responses").TryGetProperty("201", out _));
         Assert.True(issue.GetProperty("responses").TryGetProperty("400", out _));
+        // A service account annotated for another user (Kubernetes issuer); the store or the cluster down.
+        Assert.True(issue.GetProperty("responses").TryGetProperty("409", out _));
+        Assert.True(issue.GetProperty("responses").TryGetProperty("503", out _));
         Assert.Equal("maas-api", document.RootElement.GetProperty("info").GetProperty("title").GetString());
     }
 }

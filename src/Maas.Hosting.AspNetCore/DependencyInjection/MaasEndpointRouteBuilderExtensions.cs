@@ -52,24 +52,24 @@ public static class MaasEndpointRouteBuilderExtensions
         var manage = root.MapGroup("/v1").RequireAuthorization(managePolicy).WithMetadata(MintingEndpointMetadata.Instance);
         manage.MapPost("/tokens", TokenEndpoints.IssueAsync)
             .WithName("IssueToken").WithSummary("Issues an ephemeral token for the caller.")
-            .Produces<TokenResponse>(StatusCodes.Status201Created).WithMaasErrors(400, 401, 403, 413);
+            .Produces<TokenResponse>(StatusCodes.Status201Created).WithMaasErrors(400, 401, 403, 409, 413, 503);
         manage.MapDelete("/tokens", TokenEndpoints.RevokeAllAsync)
             .WithName("RevokeAllCredentials").WithSummary("Revokes every token and key the caller holds.")
-            .Produces(StatusCodes.Status204NoContent).WithMaasErrors(401);
+            .Produces(StatusCodes.Status204NoContent).WithMaasErrors(401, 503);
         manage.MapPost("/api-keys", ApiKeyEndpoints.CreateAsync)
             .WithName("CreateApiKey").WithSummary("Creates a named API key; the key is shown once.")
-            .Produces<ApiKeyCreatedResponse>(StatusCodes.Status201Created).WithMaasErrors(400, 401, 403, 413);
+            .Produces<ApiKeyCreatedResponse>(StatusCodes.Status201Created).WithMaasErrors(400, 401, 403, 413, 503);
         manage.MapDelete("/api-keys/{id}", ApiKeyEndpoints.RevokeAsync)
             .WithName("RevokeApiKey").WithSummary("Revokes one of the caller's keys.")
-            .Produces(StatusCodes.Status204NoContent).WithMaasErrors(401, 404);
+            .Produces(StatusCodes.Status204NoContent).WithMaasErrors(401, 404, 503);
 
         var read = root.MapGroup("/v1").RequireAuthorization(readPolicy);
         read.MapGet("/api-keys", ApiKeyEndpoints.ListAsync)
             .WithName("ListApiKeys").WithSummary("Lists the caller's keys, newest first.")
-            .Produces<ApiKeyMetadata[]>().WithMaasErrors(401);
+            .Produces<ApiKeyMetadata[]>().WithMaasErrors(401, 503);
         read.MapGet("/api-keys/{id}", ApiKeyEndpoints.GetAsync)
             .WithName("GetApiKey").WithSummary("Returns one of the caller's keys.")
-            .Produces<ApiKeyMetadata>().WithMaasErrors(401, 404);
+            .Produces<ApiKeyMetadata>().WithMaasErrors(401, 404, 503);
         read.MapGet("/models", ModelEndpoints.ListAsync).WithMetadata(OpenAiErrorsMetadata.Instance)
             .WithName("ListModels").WithSummary("Lists the models the caller's tier may use (OpenAI shape).")
             .Produces<ModelList>().Produces<OpenAiErrorResponse>(StatusCodes.Status401Unauthorized).Produces<OpenAiErrorResponse>(StatusCodes.Status403Forbidden);
@@ -82,7 +82,7 @@ public static class MaasEndpointRouteBuilderExtensions
         // RFC 7662: gateway clients authenticate with HTTP Basic inside the handler, not as users.
         root.MapPost("/v1/introspect", IntrospectionEndpoint.IntrospectAsync).AllowAnonymous().DisableAntiforgery()
             .WithName("Introspect").WithSummary("RFC 7662 token introspection for gateway clients (HTTP Basic).")
-            .Produces<IntrospectionResponse>().WithMaasErrors(400, 401, 413, 415);
+            .Produces<IntrospectionResponse>().WithMaasErrors(400, 401, 413, 415, 503);
 
         root.MapGet("/.well-known/jwks.json", DiscoveryEndpoints.Jwks).AllowAnonymous()
             .WithName("Jwks").WithSummary("The public keys that verify Maas tokens.").Produces<JsonWebKeySetDocument>();
