@@ -11,7 +11,7 @@ namespace Maas.Kubernetes.Tests.Models;
 /// </summary>
 internal sealed class KServeCluster : IAsyncDisposable
 {
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan Patience = KubernetesTestCluster.Patience;
     public const string DirectGateway = """
           router:
             gateway:
@@ -74,42 +74,9 @@ internal sealed class KServeCluster : IAsyncDisposable
         + (address is null ? "" : $"  address:\n    url: {address}\n")
         + $"  conditions:\n  - type: Ready\n    status: \"{(ready ? "True" : "False")}\"\n";
 
-    // Runs the action, then waits (event-driven; the timeout only guards a hang) until the condition holds.
-    public async Task UntilAsync(LLMInferenceServiceCatalog catalog, Func<bool> condition, Func<Task> action)
-    {
-        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void Check()
-        {
-            if (condition())
-            {
-                changed.TrySetResult();
-            }
-        }
-
-        catalog.Handled += Check;
-        try
-        {
-            await action();
-            using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
-            using var patience = new CancellationTokenSource(Patience);
-            while (!condition())
-            {
-                // Watch events raise Handled; the timer notices state without an event and moves the
-                // fake clock, on which a broken watch waits before it retries.
-                var tick = poll.WaitForNextTickAsync(patience.Token).AsTask();
-                await Task.WhenAny(changed.Task, tick);
-                Cluster.Time.Advance(TimeSpan.FromSeconds(1));
-                if (patience.IsCancellationRequested)
-                {
-                    throw new TimeoutException("Waited in vain; the log: " + string.Join(" | ", Cluster.Logs.GetSnapshot().Select(r => r.Message)));
-                }
-            }
-        }
-        finally
-        {
-            catalog.Handled -= Check;
-        }
-    }
+    // Runs the action, then waits until the condition holds (see KubernetesTestCluster.UntilAsync).
+    public Task UntilAsync(LLMInferenceServiceCatalog catalog, Func<bool> condition, Func<Task> action) =>
+        Cluster.UntilAsync(handler => catalog.Handled += handler, handler => catalog.Handled -= handler, condition, action);
 
     public async ValueTask DisposeAsync()
     {

@@ -9,7 +9,6 @@ namespace Maas.Kubernetes.Tests.Tiers;
 
 public sealed class ConfigMapTierSourceTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private readonly KubernetesTestCluster _cluster = new();
     private readonly TemporaryDirectory _directory = new();
     private ConfigMapTierSource? _source;
@@ -178,43 +177,9 @@ public sealed class ConfigMapTierSourceTests : IAsyncLifetime
         });
     }
 
-    // Runs the action, then waits (event-driven; the timeout only guards a hang) until the condition holds.
-    private async Task UntilAsync(ConfigMapTierSource source, Func<bool> condition, Func<Task> action)
-    {
-        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void Check()
-        {
-            if (condition())
-            {
-                changed.TrySetResult();
-            }
-        }
-
-        source.Handled += Check;
-        try
-        {
-            await action();
-            using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
-            using var patience = new CancellationTokenSource(Patience);
-            while (!condition())
-            {
-                // Watch events raise Handled; the timer notices state without an event (an open watch) and moves the clock.
-                var tick = poll.WaitForNextTickAsync(patience.Token).AsTask();
-                await Task.WhenAny(changed.Task, tick);
-
-                // A broken watch is retried after a pause on the fake clock: let the clock run.
-                _cluster.Time.Advance(TimeSpan.FromSeconds(1));
-                if (patience.IsCancellationRequested)
-                {
-                    throw new TimeoutException("Waited in vain; the log: " + string.Join(" | ", _cluster.Logs.GetSnapshot().Select(r => r.Message)));
-                }
-            }
-        }
-        finally
-        {
-            source.Handled -= Check;
-        }
-    }
+    // Runs the action, then waits until the condition holds (see KubernetesTestCluster.UntilAsync).
+    private Task UntilAsync(ConfigMapTierSource source, Func<bool> condition, Func<Task> action) =>
+        _cluster.UntilAsync(handler => source.Handled += handler, handler => source.Handled -= handler, condition, action);
 
     private static string Manifest(string tiers) => $"""
         apiVersion: v1
