@@ -84,25 +84,7 @@ public sealed class KServeModelSourceTests
     {
         using var directory = new TemporaryDirectory();
         var unreachable = $"http://127.0.0.1:{FreePort.OnLoopback()}";
-        var kubeconfig = Path.Combine(directory.Path, "kubeconfig");
-        await File.WriteAllTextAsync(kubeconfig, $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: gone
-              cluster:
-                server: {unreachable}
-            users:
-            - name: tester
-              user:
-                token: some-token
-            contexts:
-            - name: gone
-              context:
-                cluster: gone
-                user: tester
-            current-context: gone
-            """);
+        var kubeconfig = FakeKubernetesApiServer.WriteKubeconfig(directory.Path, unreachable, "some-token");
 
         var error = await Assert.ThrowsAsync<HostSettingsException>(() => MaasApiServer.StartAsync(
             ["--model-source=kserve"], environment: new Dictionary<string, string?> { ["KUBECONFIG"] = kubeconfig }));

@@ -262,16 +262,8 @@ public sealed class KubernetesFlowTests : IAsyncLifetime
             name => name == "KUBECONFIG" ? kubeconfig : null,
             "Development");
 
-    private Task<string> ApplyTiersAsync(string tiers) => _kubectl.RunCheckedAsync(["apply", "--validate=false", "-f", "-"], $"""
-        apiVersion: v1
-        kind: ConfigMap
-        metadata:
-          name: tier-to-group-mapping
-          namespace: maas-api
-        data:
-          tiers: |
-        {string.Join("\n", tiers.TrimEnd('\n').Split('\n').Select(l => "    " + l))}
-        """);
+    private Task<string> ApplyTiersAsync(string tiers) =>
+        _kubectl.RunCheckedAsync(["apply", "--validate=false", "-f", "-"], TierMappingManifest.For("maas-api", tiers));
 
     private static async Task<string?> LookupAsync(HttpClient client, params string[] groups)
     {

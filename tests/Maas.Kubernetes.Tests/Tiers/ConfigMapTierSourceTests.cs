@@ -181,14 +181,5 @@ public sealed class ConfigMapTierSourceTests : IAsyncLifetime
     private Task UntilAsync(ConfigMapTierSource source, Func<bool> condition, Func<Task> action) =>
         _cluster.UntilAsync(handler => source.Handled += handler, handler => source.Handled -= handler, condition, action);
 
-    private static string Manifest(string tiers) => $"""
-        apiVersion: v1
-        kind: ConfigMap
-        metadata:
-          name: tier-to-group-mapping
-          namespace: maas-api
-        data:
-          tiers: |
-        {string.Join("\n", tiers.TrimEnd('\n').Split('\n').Select(l => "    " + l))}
-        """;
+    private static string Manifest(string tiers) => TierMappingManifest.For("maas-api", tiers);
 }

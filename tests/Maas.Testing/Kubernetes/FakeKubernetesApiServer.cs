@@ -79,7 +79,13 @@ public sealed partial class FakeKubernetesApiServer : IAsyncDisposable
     }
 
     /// <summary>Writes a kubeconfig for this server into <paramref name="directory"/> and returns its path.</summary>
-    public string WriteKubeconfig(string directory)
+    public string WriteKubeconfig(string directory) => WriteKubeconfig(directory, BaseAddress.ToString().TrimEnd('/'), "fake-admin-token");
+
+    /// <summary>
+    /// Writes a kubeconfig in <paramref name="directory"/> whose one context points at
+    /// <paramref name="server"/> with the bearer <paramref name="token"/>; returns its path.
+    /// </summary>
+    public static string WriteKubeconfig(string directory, string server, string token)
     {
         var path = Path.Combine(directory, "kubeconfig");
         File.WriteAllText(path, $"""
@@ -88,11 +94,11 @@ public sealed partial class FakeKubernetesApiServer : IAsyncDisposable
             clusters:
             - name: fake
               cluster:
-                server: {BaseAddress.ToString().TrimEnd('/')}
+                server: {server}
             users:
             - name: tester
               user:
-                token: fake-admin-token
+                token: {token}
             contexts:
             - name: fake
               context:
