@@ -1,3 +1,4 @@
+using Maas.Administration;
 using Maas.Durations;
 using Maas.Models;
 using Maas.Tiers;
@@ -59,4 +60,7 @@ public sealed class MaasOptions
     /// The shared secret is required outside Development.
     /// </summary>
     public MaasGatewayOptions Gateway { get; init; } = new();
+
+    /// <summary>Gets who administers other users' keys and reads the audit trail (<c>Maas:Admins</c>).</summary>
+    public AdministratorOptions Admins { get; init; } = new();
 }

@@ -1,3 +1,4 @@
+using Maas.Administration;
 using Maas.ApiKeys;
 using Maas.Durations;
 using Maas.Errors;
@@ -28,6 +29,7 @@ public sealed class MaasService
     private readonly CredentialValidator _validator;
     private readonly TimeProvider _time;
     private readonly MaasMetrics _metrics;
+    private readonly Administrators _administrators;
 
     internal MaasService(
         IOptions<MaasOptions> options,
@@ -49,10 +51,21 @@ public sealed class MaasService
         _validator = validator;
         _time = time;
         _metrics = metrics ?? new MaasMetrics(null);
+        _administrators = new Administrators(_options.Admins);
     }
 
     /// <summary>Gets the current time as the service sees it (status of keys is computed against it).</summary>
     public DateTimeOffset Now => _time.GetUtcNow();
+
+    /// <summary>
+    /// Tells whether <paramref name="user"/> administers keys: a member of one of the configured
+    /// <c>Maas:Admins:Groups</c>. Administrators may search, read and revoke any user's keys.
+    /// </summary>
+    public bool IsAdministrator(MaasUser user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return _administrators.Includes(user);
+    }
 
     /// <summary>Returns the user's tier, or throws <see cref="NoTierException"/> when none applies.</summary>
     public Tier GetTier(MaasUser user)
