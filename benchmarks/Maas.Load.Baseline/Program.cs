@@ -7,7 +7,8 @@ using Maas.Load.Baseline;
 // The ceilings the load script compares Maas against, on the Kestrel configuration of samples/Maas.Api:
 //   POST|GET /fixed   201 with a fixed JSON body: the framework ceiling;
 //   POST /sign        one ES256 signature of a token-sized signing input per request;
-//   POST /lookup      SHA-256 of the bearer credential plus one dictionary lookup.
+//   POST /lookup      SHA-256 of the bearer credential plus one dictionary lookup;
+//   POST /v1/traces|metrics|logs  an OTLP/HTTP collector that discards what it receives.
 // With --proxy-to URL it is instead the data plane's floor: a bare YARP proxy, no authentication, no limits,
 // forwarding /llm/{model}/{**rest} to URL/{rest}, the route shape of a Maas gateway model.
 // Usage: Maas.Load.Baseline --address 127.0.0.1:PORT [--proxy-to http://127.0.0.1:UPSTREAM]
@@ -39,6 +40,8 @@ else
     app.MapMethods("/fixed", ["GET", "POST"], CeilingEndpoints.FixedAsync);
     app.MapPost("/sign", endpoints.SignAsync);
     app.MapPost("/lookup", endpoints.LookupAsync);
+    // An OTLP/HTTP collector that keeps nothing: the telemetry row's host exports its traces, metrics and logs here.
+    app.MapPost("/v1/{signal:regex(^(traces|metrics|logs)$)}", CeilingEndpoints.DiscardOtlpAsync);
 }
 
 await app.RunAsync();
@@ -83,6 +86,15 @@ namespace Maas.Load.Baseline
         }
 
         public static Task FixedAsync(HttpContext context) => WriteAsync(context, StatusCodes.Status201Created, FixedBody);
+
+        /// <summary>Reads an OTLP/HTTP export and answers with the empty (all-accepted) protobuf response.</summary>
+        public static async Task DiscardOtlpAsync(HttpContext context)
+        {
+            await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = "application/x-protobuf";
+            context.Response.ContentLength = 0;
+        }
 
         public Task SignAsync(HttpContext context)
         {

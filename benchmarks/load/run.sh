@@ -14,9 +14,9 @@
 #               OTEL_SDK_DISABLED=true, --metrics-port 0) against the same bare ceilings; with
 #               LOAD_BEFORE=<git revision>, that revision's build beside this one, each against the
 #               ceilings and against each other (what a change to the pipeline cost)
-#   telemetry   POST /v1/tokens with metrics and traces on (as shipped: Prometheus port, traces
-#               with the shipped sampler) against the same host with them off (OTEL_SDK_DISABLED=true,
-#               --metrics-port 0)
+#   telemetry   POST /v1/tokens with metrics and traces on (as shipped plus an OTLP endpoint: the
+#               Prometheus port, OTLP/HTTP export to a discarding collector, the shipped sampler)
+#               against the same host with them off (OTEL_SDK_DISABLED=true, --metrics-port 0)
 #   data-plane  chat completions to the zero-latency simulator: directly, through a bare YARP
 #               proxy (Maas.Load.Baseline --proxy-to), through Maas's gateway (API key and token;
 #               in-memory and Redis counters; limits on, never reached)
@@ -108,7 +108,7 @@ build() { # PROJECT OUT
     || { cat "$work/build-$2.log" >&2; exit 1; }
 }
 build samples/Maas.Api/Maas.Api.csproj api
-if part endpoints || part embedding || part data-plane; then
+if part endpoints || part embedding || part telemetry || part data-plane; then
   build benchmarks/Maas.Load.Baseline/Maas.Load.Baseline.csproj baseline
 fi
 before_label=""
@@ -204,11 +204,11 @@ identity=(-H 'X-MaaS-Username: load-user' -H 'X-MaaS-Group: ["system:authenticat
 
 # new_key PORT / new_token PORT : a credential of load-user (premium) from the sample host on PORT.
 new_key() {
-  curl -fsS -X POST "${identity[@]}" -H 'Content-Type: application/json' \
+  curl -fsS -X POST "${identity[@]}" ${identity_secret:+-H "X-MaaS-Gateway-Secret: $identity_secret"} -H 'Content-Type: application/json' \
     -d '{"name":"load","expiration":"1h"}' "http://127.0.0.1:$1/v1/api-keys" | sed -E 's/.*"token":"([^"]+)".*/\1/'
 }
 new_token() {
-  curl -fsS -X POST "${identity[@]}" -H 'Content-Type: application/json' \
+  curl -fsS -X POST "${identity[@]}" ${identity_secret:+-H "X-MaaS-Gateway-Secret: $identity_secret"} -H 'Content-Type: application/json' \
     -d '{"expiration":"1h"}' "http://127.0.0.1:$1/v1/tokens" | sed -E 's/.*"token":"([^"]+)".*/\1/'
 }
 
@@ -340,8 +340,8 @@ start_postgres() {
   say "started a throwaway PostgreSQL (fsync on) on 127.0.0.1:$port"
 }
 
-# The sample host as shipped (in-memory store): the endpoints part and the telemetry part's "on" side.
-if part endpoints || part telemetry; then
+# The sample host as shipped (in-memory store): the endpoints part.
+if part endpoints; then
   say "starting maas-api --storage in-memory (as shipped)..."
   start api-in-memory "$work/api/maas-api.dll" --storage in-memory
   mpid=$server_pid mport=$server_port
@@ -447,16 +447,24 @@ if part embedding; then
 fi
 
 # --- telemetry ---------------------------------------------------------------------------
-# POST /v1/tokens on the host as shipped (metrics into the Prometheus exporter on its metrics
-# port, traces recorded with the shipped sampler; no OTLP endpoint, so nothing leaves the process)
-# against the same build with the OpenTelemetry SDK off (the standard OTEL_SDK_DISABLED=true) and
-# no metrics port. Both log a line per request, as shipped.
+# POST /v1/tokens on the host as shipped with OTLP export on (OTEL_EXPORTER_OTLP_ENDPOINT, over
+# HTTP/protobuf, to the baseline's collector that discards what it receives: traces with the
+# shipped sampler, metrics, and the log lines; metrics also into the Prometheus exporter on its
+# metrics port) against the same build with the OpenTelemetry SDK off (the standard
+# OTEL_SDK_DISABLED=true) and no metrics port. Both log a line per request, as shipped. Without an
+# OTLP endpoint the host builds no spans at all, so the "on" side needs one to measure tracing.
 if part telemetry; then
+  say "starting an OTLP sink and maas-api --storage in-memory with OTLP export on..."
+  start otlp-sink "$work/baseline/Maas.Load.Baseline.dll"
+  [[ -n $server_port ]] || { say "the OTLP sink did not start:"; cat "$work/otlp-sink.log" >&2; exit 1; }
+  OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$server_port" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf \
+    start api-otlp "$work/api/maas-api.dll" --storage in-memory
+  [[ -n $server_port ]] || { say "the sample host with OTLP export did not start:"; cat "$work/api-otlp.log" >&2; exit 1; }
+  target "POST /v1/tokens, metrics and traces on" "$server_pid" "http://127.0.0.1:$server_port/v1/tokens" tokens.lua
   say "starting maas-api --storage in-memory with telemetry off (OTEL_SDK_DISABLED=true, --metrics-port 0)..."
   OTEL_SDK_DISABLED=true start api-no-telemetry "$work/api/maas-api.dll" --storage in-memory --metrics-port 0
   [[ -n $server_port ]] || { say "the sample host without telemetry did not start:"; cat "$work/api-no-telemetry.log" >&2; exit 1; }
   target "POST /v1/tokens, telemetry off" "$server_pid" "http://127.0.0.1:$server_port/v1/tokens" tokens.lua
-  target "POST /v1/tokens, metrics and traces on" "$mpid" "http://127.0.0.1:$mport/v1/tokens" tokens.lua
   pair telemetry "POST /v1/tokens, metrics and traces on" "POST /v1/tokens, telemetry off"
   telemetry_rounds=$(( rounds > 5 ? rounds : 5 ))
   say "telemetry: $telemetry_rounds rounds of ${duration}s pairs after ${warmup}s warm-up per target:"
@@ -474,8 +482,10 @@ fi
 # (Maas__* variables): the default tiers' names and groups with 2,000,000,000 requests a minute and
 # 10^12 tokens a minute each; the in-process simulator is off. Like the bare proxy, these hosts
 # log no line per request and run no telemetry (Logging__LogLevel__Default=Warning,
-# OTEL_SDK_DISABLED=true, --metrics-port 0): the rows measure the gateway. One more row measures
-# the host as shipped (a log line per request, metrics and traces on) to show what those cost.
+# OTEL_SDK_DISABLED=true, --metrics-port 0) and run in Production, as the bare proxy does: the rows
+# measure the gateway. One more row measures
+# the host as shipped (a log line per request and metrics on; no OTLP endpoint, so no spans) to
+# show what those cost.
 if part data-plane; then
   say "starting the simulator, the bare proxy and the gateways..."
   url_style=urls start simulator "$work/simulator/Maas.ModelSimulator.dll"
@@ -505,6 +515,10 @@ if part data-plane; then
     )
   done
   quiet=(Logging__LogLevel__Default=Warning OTEL_SDK_DISABLED=true)
+  # The gateways run as an operator runs them, in Production (the bare proxy's environment too: no
+  # developer exception page), with the data plane switched on and a gateway secret for the
+  # identity headers that mint the load's credentials.
+  gateway_secret="load-$(head -c 32 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c 32)"
 
   # gateway NAME LABEL CREDENTIALS [SETTING=VALUE...] : starts the sample host with the gateway
   # settings (and the extra ones), checks one chat call, and adds a target and a pair against the
@@ -515,7 +529,7 @@ if part data-plane; then
     port=$(free_port)
     metrics_port=$(free_port)
     [[ " $* " == *" OTEL_SDK_DISABLED=true "* ]] && metrics_port=0
-    env "${gateway_settings[@]}" "$@" ASPNETCORE_ENVIRONMENT=Development \
+    env "${gateway_settings[@]}" "$@" ASPNETCORE_ENVIRONMENT=Production "Maas__Gateway__SharedSecret=$gateway_secret" \
       dotnet "$work/api/maas-api.dll" --address "127.0.0.1:$port" --metrics-port "$metrics_port" --storage in-memory \
       >"$work/$name.log" 2>&1 &
     pid=$!
@@ -530,7 +544,7 @@ if part data-plane; then
       return
     fi
     for kind in $kinds; do
-      if [[ $kind == key ]]; then credential=$(new_key "$port"); else credential=$(new_token "$port"); fi
+      if [[ $kind == key ]]; then credential=$(identity_secret=$gateway_secret new_key "$port"); else credential=$(identity_secret=$gateway_secret new_token "$port"); fi
       status=$(curl -s -o "$work/$name-probe.txt" -D "$work/$name-probe.headers" -w '%{http_code}' -H "Authorization: Bearer $credential" \
         -H 'Content-Type: application/json' -d '{"model":"facebook/opt-125m","messages":[{"role":"user","content":"probe"}]}' \
         "http://127.0.0.1:$port$model_path/v1/chat/completions" || true)
@@ -559,7 +573,7 @@ if part data-plane; then
       sleep 0.1
     done
     gateway gateway-redis Redis "key token" "${quiet[@]}" "Maas__Gateway__Limits__Redis=127.0.0.1:$redis_port"
-    gateway gateway-as-shipped "in-memory, host as shipped: request log lines, metrics and traces on" "key"
+    gateway gateway-as-shipped "in-memory, host as shipped: request log lines and metrics on" "key"
   else
     pair data-plane "chat: Maas gateway (in-memory, API key)" "chat: bare YARP proxy" "skipped: no gateway in this build of samples/Maas.Api"
   fi

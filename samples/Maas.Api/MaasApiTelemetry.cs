@@ -68,6 +68,13 @@ internal static class MaasApiTelemetry
                 metrics.AddPrometheusExporter();
             }
         });
+        if (environment("OTEL_EXPORTER_OTLP_ENDPOINT") is not { Length: > 0 })
+        {
+            // No exporter, so no span would leave the process: none is built. A tracer without an
+            // exporter still sampled every request and each upstream call into spans that went nowhere.
+            return;
+        }
+
         // The framework's own activity sources (.NET 10 sets the semantic-convention attributes on
         // them), not the instrumentation packages: those subscribe to the DiagnosticListener, which
         // makes ASP.NET Core build an activity and two events for every request, sampled or not.
@@ -75,10 +82,7 @@ internal static class MaasApiTelemetry
         // ...) only when this switch says so; ASP.NET Core 11 makes it the default.
         AppContext.SetSwitch("Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData", false);
         openTelemetry.WithTracing(tracing => tracing.AddSource(MaasName, "Microsoft.AspNetCore", "System.Net.Http"));
-        if (environment("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 })
-        {
-            openTelemetry.UseOtlpExporter();
-        }
+        openTelemetry.UseOtlpExporter();
     }
 
     /// <summary>Adds the metrics listener (plain HTTP, same interface as the API) unless the port is 0.</summary>
@@ -185,7 +189,10 @@ internal sealed partial class HttpRequestMetrics : IDisposable
             _requests.Add(1, tags);
             _duration.Record(elapsed.TotalSeconds, tags);
             NameServerSpan(method, route, status);
-            LogRequest(_logger, method, route, status, context.User.Identity?.Name ?? "", elapsed.TotalMilliseconds);
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                LogRequest(_logger, method, route, status, context.User.Identity?.Name ?? "", elapsed.TotalMilliseconds);
+            }
         }
     }
 
@@ -195,7 +202,9 @@ internal sealed partial class HttpRequestMetrics : IDisposable
     // (ASP.NET Core 11 will): add them, and name the span "METHOD route" as the HTTP conventions do.
     private static void NameServerSpan(string method, string route, int status)
     {
-        if (Activity.Current is not { IsAllDataRequested: true } activity || activity.Kind != ActivityKind.Server)
+        // Only a span ASP.NET Core started for a listener; not the bare activity it starts for log
+        // correlation when nothing traces (its source has no name), which nobody would read.
+        if (Activity.Current is not { IsAllDataRequested: true } activity || activity.Kind != ActivityKind.Server || activity.Source.Name.Length == 0)
         {
             return;
         }

@@ -12,6 +12,7 @@ namespace Maas.Gateway.Tests;
 /// ASP.NET Core's server span, parent of the validation and of the HTTP call to the model, tagged
 /// with model, tier, outcome, limit outcome and status, never with the user or the credential.
 /// </summary>
+[Collection(nameof(TracingTests))]
 public sealed class TracingTests : IDisposable
 {
     private static readonly ActivitySource Client = new("Maas.Gateway.Tests.Client");

@@ -260,7 +260,20 @@ internal sealed class GatewayPipeline(
 
             context.Response.Body = metering;
             var destination = model.Destination(OwnAddress);
-            var error = await forwarder.SendAsync(context, destination, upstream.Invoker, upstream.RequestConfig, transformer).ConfigureAwait(false);
+            var untraced = GatewayTracing.DetachUntraced();
+            ForwarderError error;
+            try
+            {
+                error = await forwarder.SendAsync(context, destination, upstream.Invoker, upstream.RequestConfig, transformer).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (untraced is not null)
+                {
+                    Activity.Current = untraced;
+                }
+            }
+
             if (error == ForwarderError.None)
             {
                 await CompleteQuietlyAsync(metering, context.RequestAborted).ConfigureAwait(false);
