@@ -1,4 +1,4 @@
-using System.Text;
+using System.Collections.Concurrent;
 using Maas.ApiKeys;
 using Maas.Tiers;
 using StackExchange.Redis;
@@ -34,10 +34,14 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
 
     private static readonly RedisValue[] s_fields = ["rs", "rt", "rc", "ts", "tt", "tc"];
 
+    /// <summary>How many key scopes (tier and model) are remembered.</summary>
+    private const int MaxScopes = 4096;
+
     private readonly Task<ConnectionMultiplexer> _connecting;
     private readonly string _keyPrefix;
     private readonly TimeProvider _timeProvider;
     private readonly LimitCounterFailures _failures;
+    private readonly ConcurrentDictionary<(string Tier, string? Model), string> _scopes = new();
 
     public RedisLimitCounter(GatewayLimitOptions options, TimeProvider timeProvider, LimitCounterFailures failures)
     {
@@ -181,16 +185,26 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
     }
 
     /// <summary>Returns the Redis key of a partition: the prefix, the tier and model escaped so they hold no ':', then the user as it is.</summary>
-    internal RedisKey Key(LimitPartition partition)
+    internal RedisKey Key(LimitPartition partition) => string.Concat(Scope(partition.Tier, partition.Model), partition.User);
+
+    // "prefix + tier + ':' + model + ':'" is the same for every call of a tier (and model): escaped
+    // once, not per call. Tiers and models are configuration, so the table stays small; past the
+    // bound (a catalog churning through model ids) a scope is built per call as before.
+    private string Scope(string tier, string? model)
     {
-        var builder = new StringBuilder(_keyPrefix.Length + partition.Tier.Length + partition.User.Length + (partition.Model?.Length ?? 0) + 8)
-            .Append(_keyPrefix)
-            .Append(Uri.EscapeDataString(partition.Tier))
-            .Append(':')
-            .Append(partition.Model is null ? "*" : Uri.EscapeDataString(partition.Model))
-            .Append(':')
-            .Append(partition.User);
-        return builder.ToString();
+        var key = (tier, model);
+        if (_scopes.TryGetValue(key, out var scope))
+        {
+            return scope;
+        }
+
+        scope = string.Concat(_keyPrefix, Uri.EscapeDataString(tier), ":", model is null ? "*" : Uri.EscapeDataString(model), ":");
+        if (_scopes.Count < MaxScopes)
+        {
+            _scopes.TryAdd(key, scope);
+        }
+
+        return scope;
     }
 
     public async ValueTask DisposeAsync()
