@@ -44,6 +44,16 @@ internal static class PostgreSqlSchema
                 retired_at       timestamptz      NULL
             );
             """),
+        new SchemaMigration(
+            2,
+            "Labels on API keys and the indexes of key search",
+            """
+            ALTER TABLE api_keys ADD COLUMN labels jsonb NOT NULL DEFAULT '{}'::jsonb;
+            CREATE INDEX api_keys_owner_expires_idx ON api_keys (owner, expires_at, id);
+            CREATE INDEX api_keys_owner_name_idx ON api_keys (owner, (name COLLATE "C"), id);
+            CREATE INDEX api_keys_created_idx ON api_keys (created_at, id);
+            CREATE INDEX api_keys_labels_idx ON api_keys USING gin (labels jsonb_path_ops);
+            """),
     ];
 
     /// <summary>Creates the migrator for this schema.</summary>
