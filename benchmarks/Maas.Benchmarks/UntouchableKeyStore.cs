@@ -23,5 +23,11 @@ internal sealed class UntouchableKeyStore : IKeyStore
 
     public ValueTask RecordUsageAsync(IReadOnlyCollection<KeyUsage> usages, CancellationToken cancellationToken = default) => throw Touched();
 
+    public ValueTask<ApiKeyRecord?> FindByIdAsync(string id, CancellationToken cancellationToken = default) => throw Touched();
+
+    public ValueTask<ApiKeyPage> SearchAsync(ApiKeySearch search, CancellationToken cancellationToken = default) => throw Touched();
+
+    public ValueTask<IReadOnlyList<string>> RevokeActiveAsync(string owner, DateTimeOffset at, bool dryRun, CancellationToken cancellationToken = default) => throw Touched();
+
     private static InvalidOperationException Touched() => new("The store was touched on a path that must not touch it.");
 }

@@ -18,7 +18,7 @@ namespace Maas;
 /// validate presented credentials and list the models a user may use. Hosts call this and
 /// only translate to and from their wire format.
 /// </summary>
-public sealed class MaasService
+public sealed partial class MaasService
 {
     private readonly MaasOptions _options;
     private readonly ITierResolver _tiers;
@@ -137,6 +137,7 @@ public sealed class MaasService
         var description = ApiKeyNameRules.NormalizeDescription(request.Description);
         StorableText.Require("name", name);
         StorableText.Require(user);
+        var labels = ApiKeyLabels.Normalize("labels", request.Labels);
         var lifetime = LifetimeRules.Apply(_options.ApiKeys, request.Expiration);
         _ = GetTier(user);
 
@@ -152,6 +153,7 @@ public sealed class MaasService
             Hash = generated.Hash,
             CreatedAt = now,
             ExpiresAt = now + lifetime.ToTimeSpan(),
+            Labels = labels,
         };
         await _store.AddAsync(record, cancellationToken).ConfigureAwait(false);
         _validator.KeyCreated(record.Hash);
@@ -172,7 +174,10 @@ public sealed class MaasService
         return keys;
     }
 
-    /// <summary>Returns one of the user's keys, or <see langword="null"/> when it does not exist or is someone else's.</summary>
+    /// <summary>
+    /// Returns one of the user's keys (any user's for an administrator), or <see langword="null"/>
+    /// when it does not exist or is someone else's.
+    /// </summary>
     public ValueTask<ApiKeyRecord?> GetApiKeyAsync(MaasUser user, string id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
@@ -180,10 +185,18 @@ public sealed class MaasService
         StorableText.Require(user);
 
         // No stored key has such an id: not found, without asking a store that may refuse the text.
-        return StorableText.IsStorable(id) ? _store.GetAsync(user.Name, id, cancellationToken) : ValueTask.FromResult<ApiKeyRecord?>(null);
+        if (!StorableText.IsStorable(id))
+        {
+            return ValueTask.FromResult<ApiKeyRecord?>(null);
+        }
+
+        return IsAdministrator(user) ? _store.FindByIdAsync(id, cancellationToken) : _store.GetAsync(user.Name, id, cancellationToken);
     }
 
-    /// <summary>Revokes one of the user's keys; <see langword="false"/> when it does not exist or is someone else's.</summary>
+    /// <summary>
+    /// Revokes one of the user's keys (any user's for an administrator); <see langword="false"/>
+    /// when it does not exist or is someone else's.
+    /// </summary>
     public async ValueTask<bool> RevokeApiKeyAsync(MaasUser user, string id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
@@ -195,12 +208,25 @@ public sealed class MaasService
         }
 
         using var activity = MaasMetrics.ActivitySource.StartActivity("maas.revoke_api_key");
-        var revoked = await _store.RevokeAsync(user.Name, id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var owner = user.Name;
+        if (IsAdministrator(user))
+        {
+            // An administrator revokes whoever's key it is, in its owner's name.
+            var key = await _store.FindByIdAsync(id, cancellationToken).ConfigureAwait(false);
+            if (key is null)
+            {
+                return false;
+            }
+
+            owner = key.Owner;
+        }
+
+        var revoked = await _store.RevokeAsync(owner, id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         activity?.SetTag("maas.revoked", revoked);
         if (revoked)
         {
             _metrics.Revoked("key");
-            _revocations.Publish(new RevocationEvent { Owner = user.Name, KeyId = id });
+            _revocations.Publish(new RevocationEvent { Owner = owner, KeyId = id });
         }
 
         return revoked;

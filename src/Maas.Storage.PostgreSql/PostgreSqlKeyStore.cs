@@ -29,7 +29,7 @@ namespace Maas.Storage.PostgreSql;
 internal sealed class PostgreSqlKeyStore : IKeyStore
 {
     private const string Columns =
-        "id, owner, owner_groups, name, description, hash, created_at, expires_at, revoked_at, last_used_at";
+        "id, owner, owner_groups, name, description, hash, created_at, expires_at, revoked_at, last_used_at, labels";
 
     private const int MaxConflictRetries = 5;
     private const int HashPageSize = 10_000;
@@ -95,7 +95,7 @@ internal sealed class PostgreSqlKeyStore : IKeyStore
                         $"""
                         INSERT INTO api_keys ({Columns}) VALUES (@id, @owner, @groups, @name, @description, @hash, @created, @expires,
                             COALESCE(@revoked, (SELECT revoked_before FROM owner_revocations WHERE owner = @owner AND revoked_before >= @created)),
-                            @used)
+                            @used, @labels)
                         """);
                     var p = insert.Parameters;
                     p.AddWithValue("id", key.Id);
@@ -108,6 +108,7 @@ internal sealed class PostgreSqlKeyStore : IKeyStore
                     p.AddWithValue("expires", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(key.ExpiresAt));
                     p.AddWithValue("revoked", NpgsqlDbType.TimestampTz, Instant(key.RevokedAt));
                     p.AddWithValue("used", NpgsqlDbType.TimestampTz, Instant(key.LastUsedAt));
+                    p.AddWithValue("labels", NpgsqlDbType.Jsonb, LabelsJson.Write(key.Labels));
                     batch.BatchCommands.Add(insert);
 
                     // Every replica adds the key to its membership filter when, and only if, this commits.
@@ -280,6 +281,87 @@ internal sealed class PostgreSqlKeyStore : IKeyStore
     }
 
     /// <inheritdoc />
+    public async ValueTask<ApiKeyRecord?> FindByIdAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return await ExecuteAsync(
+            async (connection, ct) =>
+            {
+                using var command = new NpgsqlCommand($"SELECT {Columns} FROM api_keys WHERE id = @id", connection);
+                command.Parameters.AddWithValue("id", id);
+                return (await ReadAllAsync(command, ct).ConfigureAwait(false)).SingleOrDefault();
+            },
+            retryDeadConnection: true,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ApiKeyPage> SearchAsync(ApiKeySearch search, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(search);
+        var keys = await ExecuteAsync(
+            async (connection, ct) =>
+            {
+                using var command = PostgreSqlSearchQuery.Create(connection, Columns, search);
+                return await ReadAllAsync(command, ct).ConfigureAwait(false);
+            },
+            retryDeadConnection: true,
+            cancellationToken).ConfigureAwait(false);
+        var hasMore = keys.Count > search.Limit;
+        if (hasMore)
+        {
+            keys.RemoveAt(keys.Count - 1);
+        }
+
+        return new ApiKeyPage(keys, hasMore);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<string>> RevokeActiveAsync(string owner, DateTimeOffset at, bool dryRun, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        var instant = PostgreSqlSchema.ToStoredInstant(at);
+        return await ExecuteAsync<IReadOnlyList<string>>(
+            async (connection, ct) =>
+            {
+                var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+                await using var transactionScope = transaction.ConfigureAwait(false);
+                var ids = new List<string>();
+                using (var select = new NpgsqlCommand(
+                    dryRun
+                        ? "SELECT id FROM api_keys WHERE owner = @owner AND revoked_at IS NULL AND expires_at > @at ORDER BY id"
+                        : "UPDATE api_keys SET revoked_at = @at WHERE owner = @owner AND revoked_at IS NULL AND expires_at > @at RETURNING id",
+                    connection,
+                    transaction))
+                {
+                    select.Parameters.AddWithValue("owner", owner);
+                    select.Parameters.AddWithValue("at", NpgsqlDbType.TimestampTz, instant);
+                    var reader = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                    await using var readerScope = reader.ConfigureAwait(false);
+                    while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                    {
+                        ids.Add(reader.GetString(0));
+                    }
+                }
+
+                if (!dryRun && ids.Count > 0)
+                {
+                    // One announcement per key, as for a single revocation, delivered when this commits.
+                    var payloads = ids.Select(id => RevocationNotification.Serialize(new RevocationEvent { Owner = owner, KeyId = id })).ToArray();
+                    using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, payload) FROM unnest(@payloads) AS payload", connection, transaction);
+                    notify.Parameters.AddWithValue("channel", RevocationNotification.Channel);
+                    notify.Parameters.AddWithValue("payloads", NpgsqlDbType.Array | NpgsqlDbType.Text, payloads);
+                    await notify.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(ct).ConfigureAwait(false);
+                return ids;
+            },
+            retryDeadConnection: false,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     /// <remarks>Pages of <see cref="HashPageSize"/> in id order (keyset paging on the primary key): a pooled connection is held for one page at a time.</remarks>
     public async IAsyncEnumerable<byte[]> ListHashesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -361,7 +443,7 @@ internal sealed class PostgreSqlKeyStore : IKeyStore
         // input a large table gets, physical order in a small table's scan), the same order for two
         // replicas' concurrent flushes; a deadlock lost anyway is retried by ExecuteAsync. Only
         // last_used_at changes, which no index covers, and the table leaves a fifth of each page
-        // free (migration 2), so the updates are HOT: no index entry is written, and dead versions
+        // free (fillfactor 80, see PostgreSqlSchema), so the updates are HOT: no index entry is written, and dead versions
         // are pruned within the page.
         await ExecuteAsync(
             async (connection, ct) =>
@@ -428,6 +510,7 @@ internal sealed class PostgreSqlKeyStore : IKeyStore
                 ExpiresAt = reader.GetFieldValue<DateTimeOffset>(7),
                 RevokedAt = reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
                 LastUsedAt = reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
+                Labels = LabelsJson.Read(reader.GetString(10)),
             });
         }
 

@@ -16,15 +16,19 @@ namespace Maas.Storage.Sqlite;
 /// </summary>
 internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDisposable
 {
-    private const string Columns = "id, owner, owner_groups, name, description, hash, created_at, expires_at, revoked_at, last_used_at";
+    private const string Columns = "id, owner, owner_groups, name, description, hash, created_at, expires_at, revoked_at, last_used_at, labels";
     // A key created up to the owner's revoked-before instant is stored revoked at that instant:
     // the add lost a race with a revoke-all (writes are serialized, so the subquery sees its result).
     private const string InsertSql =
         "INSERT INTO api_keys (" + Columns + ") VALUES ($id, $owner, $owner_groups, $name, $description, $hash, $created_at, $expires_at, " +
-        "COALESCE($revoked_at, (SELECT revoked_before FROM owner_revocations WHERE owner = $owner AND revoked_before >= $created_at)), $last_used_at)";
+        "COALESCE($revoked_at, (SELECT revoked_before FROM owner_revocations WHERE owner = $owner AND revoked_before >= $created_at)), $last_used_at, $labels)";
     private const string ListSql = "SELECT " + Columns + " FROM api_keys WHERE owner = $owner ORDER BY created_at DESC, id DESC";
     private const string GetSql = "SELECT " + Columns + " FROM api_keys WHERE id = $id AND owner = $owner";
     private const string FindByHashSql = "SELECT " + Columns + " FROM api_keys WHERE hash = $hash";
+    private const string FindByIdSql = "SELECT " + Columns + " FROM api_keys WHERE id = $id";
+    private const string ActiveIdsSql = "SELECT id FROM api_keys WHERE owner = $owner AND revoked_at IS NULL AND expires_at > $at ORDER BY id";
+    private const string RevokeActiveSql =
+        "UPDATE api_keys SET revoked_at = $at WHERE owner = $owner AND revoked_at IS NULL AND expires_at > $at RETURNING id";
     private const string RevokeSql = "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $at) WHERE id = $id AND owner = $owner";
     private const string RevokeAllMarkSql =
         "UPDATE api_keys SET revoked_at = $at WHERE owner = $owner AND revoked_at IS NULL AND created_at <= $at";
@@ -263,6 +267,7 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
         p.AddWithValue("$expires_at", UnixMicroseconds.From(key.ExpiresAt));
         p.AddWithValue("$revoked_at", key.RevokedAt is { } revoked ? UnixMicroseconds.From(revoked) : DBNull.Value);
         p.AddWithValue("$last_used_at", key.LastUsedAt is { } used ? UnixMicroseconds.From(used) : DBNull.Value);
+        p.AddWithValue("$labels", LabelsJson.Write(key.Labels));
         command.ExecuteNonQuery();
     }
 
@@ -370,6 +375,69 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
                 var command = session.Command(FindByHashSql);
                 command.Parameters.AddWithValue("$hash", value);
                 return ReadSingle(command);
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<ApiKeyRecord?> FindByIdAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return await ReadAsync(
+            session =>
+            {
+                var command = session.Command(FindByIdSql);
+                command.Parameters.AddWithValue("$id", id);
+                return ReadSingle(command);
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<ApiKeyPage> SearchAsync(ApiKeySearch search, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(search);
+        var keys = await ReadAsync(
+            session =>
+            {
+                var command = SqliteSearchQuery.Prepare(session, Columns, search);
+                var result = new List<ApiKeyRecord>(search.Limit + 1);
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    result.Add(ReadKey(reader));
+                }
+
+                return result;
+            },
+            cancellationToken).ConfigureAwait(false);
+        var hasMore = keys.Count > search.Limit;
+        if (hasMore)
+        {
+            keys.RemoveAt(keys.Count - 1);
+        }
+
+        return new ApiKeyPage(keys, hasMore);
+    }
+
+    public async ValueTask<IReadOnlyList<string>> RevokeActiveAsync(string owner, DateTimeOffset at, bool dryRun, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        var instant = UnixMicroseconds.From(at);
+
+        // The dry run reads through the writer too: it sees exactly what a revocation now would.
+        return await WriteAsync<IReadOnlyList<string>>(
+            (session, _) =>
+            {
+                var command = session.Command(dryRun ? ActiveIdsSql : RevokeActiveSql);
+                command.Parameters.AddWithValue("$owner", owner);
+                command.Parameters.AddWithValue("$at", instant);
+                var ids = new List<string>();
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    ids.Add(reader.GetString(0));
+                }
+
+                return ids;
             },
             cancellationToken).ConfigureAwait(false);
     }
@@ -499,6 +567,7 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
         ExpiresAt = UnixMicroseconds.To(reader.GetInt64(7)),
         RevokedAt = reader.IsDBNull(8) ? null : UnixMicroseconds.To(reader.GetInt64(8)),
         LastUsedAt = reader.IsDBNull(9) ? null : UnixMicroseconds.To(reader.GetInt64(9)),
+        Labels = LabelsJson.Read(reader.GetString(10)),
     };
 
     private static async Task<object?> ScalarAsync(SqliteSession session, string sql, CancellationToken cancellationToken)

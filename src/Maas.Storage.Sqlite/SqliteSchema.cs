@@ -31,6 +31,12 @@ internal static class SqliteSchema
                 revoked_before INTEGER NOT NULL -- Unix microseconds, UTC
             ) STRICT;
             """),
+        new(2, "labels on api_keys and the indexes of key search", """
+            ALTER TABLE api_keys ADD COLUMN labels TEXT NOT NULL DEFAULT '{}'; -- JSON object of strings
+            CREATE INDEX ix_api_keys_owner_expires ON api_keys (owner, expires_at, id);
+            CREATE INDEX ix_api_keys_owner_name ON api_keys (owner, name, id);
+            CREATE INDEX ix_api_keys_created ON api_keys (created_at, id);
+            """),
     ];
 
     public static SchemaMigrator CreateMigrator(TimeProvider? timeProvider, Microsoft.Extensions.Logging.ILogger? logger) =>

@@ -17,6 +17,7 @@ public sealed class OpenApiTests
             ("/health", "get"), ("/v1/tokens", "post"), ("/v1/tokens", "delete"), ("/v1/api-keys", "post"), ("/v1/api-keys", "get"),
             ("/v1/api-keys/{id}", "get"), ("/v1/api-keys/{id}", "delete"), ("/v1/models", "get"), ("/v1/tiers/lookup", "post"),
             ("/v1/introspect", "post"), ("/.well-known/jwks.json", "get"), ("/.well-known/openid-configuration", "get"),
+            ("/v1/api-keys/search", "post"), ("/v1/api-keys/bulk-revoke", "post"), ("/v1/api-keys/config", "get"),
         })
         {
             Assert.True(paths.TryGetProperty(path, out var item), $"{path} missing");
@@ -31,5 +32,23 @@ public sealed class OpenApiTests
         Assert.True(issue.GetProperty("responses").TryGetProperty("409", out _));
         Assert.True(issue.GetProperty("responses").TryGetProperty("503", out _));
         Assert.Equal("maas-api", document.RootElement.GetProperty("info").GetProperty("title").GetString());
+
+        // Issue 12: search and bulk revoke answer 403 to a non-administrator reaching another user's keys.
+        var search = paths.GetProperty("/v1/api-keys/search").GetProperty("post");
+        Assert.Equal("SearchApiKeys", search.GetProperty("operationId").GetString());
+        foreach (var status in new[] { "200", "400", "401", "403" })
+        {
+            Assert.True(search.GetProperty("responses").TryGetProperty(status, out _), $"search lacks {status}");
+        }
+
+        var bulk = paths.GetProperty("/v1/api-keys/bulk-revoke").GetProperty("post");
+        foreach (var status in new[] { "200", "400", "401", "403" })
+        {
+            Assert.True(bulk.GetProperty("responses").TryGetProperty(status, out _), $"bulk revoke lacks {status}");
+        }
+
+        var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
+        Assert.True(schemas.GetProperty("ApiKeySearchResponse").GetProperty("properties").TryGetProperty("has_more", out _));
+        Assert.True(schemas.GetProperty("ApiKeyConfigResponse").GetProperty("properties").TryGetProperty("max_expiration_days", out _));
     }
 }

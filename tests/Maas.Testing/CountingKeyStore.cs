@@ -43,6 +43,13 @@ public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore
     public ValueTask<int> RevokeAllAsync(string owner, DateTimeOffset revokedBefore, CancellationToken cancellationToken = default) =>
         inner.RevokeAllAsync(owner, revokedBefore, cancellationToken);
 
+    public ValueTask<ApiKeyRecord?> FindByIdAsync(string id, CancellationToken cancellationToken = default) => inner.FindByIdAsync(id, cancellationToken);
+
+    public ValueTask<ApiKeyPage> SearchAsync(ApiKeySearch search, CancellationToken cancellationToken = default) => inner.SearchAsync(search, cancellationToken);
+
+    public ValueTask<IReadOnlyList<string>> RevokeActiveAsync(string owner, DateTimeOffset at, bool dryRun, CancellationToken cancellationToken = default) =>
+        inner.RevokeActiveAsync(owner, at, dryRun, cancellationToken);
+
     public async ValueTask<ApiKeyRecord?> FindByHashAsync(ReadOnlyMemory<byte> hash, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _findByHash);

@@ -9,7 +9,7 @@ namespace Maas.Testing;
 /// <see cref="DisposeAsync"/>. Instants carry microsecond digits (the finest precision the SQL
 /// stores keep); nothing here sleeps or reads the clock.
 /// </summary>
-public abstract class KeyStoreConformanceTests : IAsyncLifetime
+public abstract partial class KeyStoreConformanceTests : IAsyncLifetime
 {
     private static readonly TimeSpan Microsecond = TimeSpan.FromTicks(10);
 
@@ -840,5 +840,6 @@ public abstract class KeyStoreConformanceTests : IAsyncLifetime
         Assert.Equal(expected.ExpiresAt, actual.ExpiresAt);
         Assert.Equal(TimeSpan.Zero, actual.CreatedAt.Offset);
         Assert.Equal(TimeSpan.Zero, actual.ExpiresAt.Offset);
+        Assert.Equal(expected.Labels.OrderBy(l => l.Key, StringComparer.Ordinal), actual.Labels.OrderBy(l => l.Key, StringComparer.Ordinal));
     }
 }

@@ -36,6 +36,9 @@ public sealed record ApiKeyRecord
     /// <summary>Gets when the key was last used to authenticate, as far as recorded.</summary>
     public DateTimeOffset? LastUsedAt { get; init; }
 
+    /// <summary>Gets the labels the owner gave the key at creation (at most 50); empty when none. Searchable.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = ApiKeyLabels.None;
+
     /// <summary>
     /// Computes the status at <paramref name="now"/>: revoked wins over expired, and a key is
     /// expired from the instant of <see cref="ExpiresAt"/> on.

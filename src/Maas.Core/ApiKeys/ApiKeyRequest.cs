@@ -13,4 +13,7 @@ public sealed class ApiKeyRequest
 
     /// <summary>Gets the requested lifetime, or <see langword="null"/> for the configured default.</summary>
     public GoDuration? Expiration { get; init; }
+
+    /// <summary>Gets optional labels: at most 50, keys of at most 128 characters, values of at most 1,024.</summary>
+    public IReadOnlyDictionary<string, string>? Labels { get; init; }
 }

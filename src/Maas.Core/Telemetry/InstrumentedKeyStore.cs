@@ -60,6 +60,51 @@ internal sealed class InstrumentedKeyStore : IKeyStore
         }
     }
 
+    public async ValueTask<ApiKeyRecord?> FindByIdAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var call = Start("find_by_id");
+        try
+        {
+            var key = await _inner.FindByIdAsync(id, cancellationToken).ConfigureAwait(false);
+            call.Succeeded = true;
+            return key;
+        }
+        finally
+        {
+            Stop(call);
+        }
+    }
+
+    public async ValueTask<ApiKeyPage> SearchAsync(ApiKeySearch search, CancellationToken cancellationToken = default)
+    {
+        var call = Start("search");
+        try
+        {
+            var page = await _inner.SearchAsync(search, cancellationToken).ConfigureAwait(false);
+            call.Succeeded = true;
+            return page;
+        }
+        finally
+        {
+            Stop(call);
+        }
+    }
+
+    public async ValueTask<IReadOnlyList<string>> RevokeActiveAsync(string owner, DateTimeOffset at, bool dryRun, CancellationToken cancellationToken = default)
+    {
+        var call = Start("revoke_active");
+        try
+        {
+            var ids = await _inner.RevokeActiveAsync(owner, at, dryRun, cancellationToken).ConfigureAwait(false);
+            call.Succeeded = true;
+            return ids;
+        }
+        finally
+        {
+            Stop(call);
+        }
+    }
+
     public async ValueTask<bool> RevokeAsync(string owner, string id, DateTimeOffset revokedAt, CancellationToken cancellationToken = default)
     {
         var call = Start("revoke");

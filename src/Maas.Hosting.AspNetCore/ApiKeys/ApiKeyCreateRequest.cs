@@ -17,4 +17,8 @@ internal sealed class ApiKeyCreateRequest : IJsonRequestContract<ApiKeyCreateReq
 
     [JsonPropertyName("expiration")]
     public ExpirationInput? Expiration { get; init; }
+
+    // A value that is not a string fails binding with a 400 naming labels.<key>.
+    [JsonPropertyName("labels")]
+    public Dictionary<string, string>? Labels { get; init; }
 }

@@ -1,10 +1,12 @@
 using System.Globalization;
 using Maas.ApiKeys;
+using Maas.Errors;
 using Maas.Hosting.Authentication;
 using Maas.Hosting.Errors;
 using Maas.Hosting.Requests;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Maas.Hosting.ApiKeys;
 
@@ -22,6 +24,7 @@ internal static class ApiKeyEndpoints
                 Name = request.Name ?? "",
                 Description = request.Description,
                 Expiration = ExpirationField.Read(request.Expiration),
+                Labels = request.Labels,
             },
             cancellationToken).ConfigureAwait(false);
 
@@ -33,6 +36,7 @@ internal static class ApiKeyEndpoints
             Jti = created.Record.Id,
             Name = created.Record.Name,
             Description = created.Record.Description,
+            Labels = LabelsOrNull(created.Record),
         };
         return TypedResults.Json(response, MaasJsonContext.Default.ApiKeyCreatedResponse, statusCode: StatusCodes.Status201Created);
     }
@@ -65,6 +69,78 @@ internal static class ApiKeyEndpoints
         return revoked ? TypedResults.NoContent() : NotFound(id);
     }
 
+    public static async Task<JsonHttpResult<ApiKeySearchResponse>> SearchAsync(
+        MaasCaller caller, JsonRequest<ApiKeySearchBody> body, MaasService service, CancellationToken cancellationToken)
+    {
+        var request = body.Value;
+        var filters = request?.Filters;
+        if (!string.IsNullOrEmpty(filters?.Subscription))
+        {
+            throw new InvalidRequestException("filters.subscription", "filters.subscription is not supported: keys here belong to the owner's tier, not to a subscription.");
+        }
+
+        var result = await service.SearchApiKeysAsync(
+            caller.User,
+            new ApiKeySearchRequest
+            {
+                Username = filters?.Username,
+                Statuses = filters?.Status,
+                LabelsContain = filters?.LabelsContain,
+                SortBy = request?.Sort?.By,
+                SortOrder = request?.Sort?.Order,
+                Limit = request?.Pagination?.Limit,
+                Offset = request?.Pagination?.Offset,
+                Cursor = request?.Pagination?.Cursor,
+            },
+            cancellationToken).ConfigureAwait(false);
+        var now = service.Now;
+        var data = new ApiKeyView[result.Keys.Count];
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = ToView(result.Keys[i], now);
+        }
+
+        return TypedResults.Json(
+            new ApiKeySearchResponse { Data = data, HasMore = result.HasMore, NextCursor = result.NextCursor },
+            MaasJsonContext.Default.ApiKeySearchResponse);
+    }
+
+    public static async Task<JsonHttpResult<BulkRevokeResponse>> BulkRevokeAsync(
+        MaasCaller caller, JsonRequest<BulkRevokeBody> body, MaasService service, CancellationToken cancellationToken)
+    {
+        var request = body.Value!;
+        if (!string.IsNullOrWhiteSpace(request.Subscription))
+        {
+            throw new InvalidRequestException("subscription", "subscription is not supported: keys here belong to the owner's tier, not to a subscription; name the username.");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Username))
+        {
+            throw new InvalidRequestException("username", "at least one of username or subscription is required (subscriptions do not exist here: name the username).");
+        }
+
+        var revocation = await service.BulkRevokeApiKeysAsync(caller.User, request.Username, request.DryRun, cancellationToken).ConfigureAwait(false);
+        var message = revocation.DryRun
+            ? $"Dry run: {revocation.RevokedCount} active key(s) would be revoked for user {revocation.Username}"
+            : $"Successfully revoked {revocation.RevokedCount} active API key(s) for user {revocation.Username}";
+        return TypedResults.Json(
+            new BulkRevokeResponse { RevokedCount = revocation.RevokedCount, Message = message, DryRun = revocation.DryRun },
+            MaasJsonContext.Default.BulkRevokeResponse);
+    }
+
+    public static JsonHttpResult<ApiKeyConfigResponse> Config(IOptions<MaasOptions> options)
+    {
+        var value = options.Value;
+        return TypedResults.Json(
+            new ApiKeyConfigResponse
+            {
+                // Whole days, rounded down: a key may never be asked to live longer than the maximum.
+                MaxExpirationDays = (long)Math.Floor(value.ApiKeys.Maximum.ToTimeSpan().TotalDays),
+                EphemeralMaxExpiration = value.Tokens.Maximum.ToString(),
+            },
+            MaasJsonContext.Default.ApiKeyConfigResponse);
+    }
+
     private static MaasError NotFound(string id) =>
         MaasError.Create(StatusCodes.Status404NotFound, id.Length <= 64 && IsPrintable(id) ? $"API key '{id}' not found." : "API key not found.");
 
@@ -88,13 +164,33 @@ internal static class ApiKeyEndpoints
         Description = key.Description,
         CreationDate = Rfc3339(key.CreatedAt),
         ExpirationDate = Rfc3339(key.ExpiresAt),
-        Status = key.StatusAt(now) switch
-        {
-            ApiKeyStatus.Active => "active",
-            ApiKeyStatus.Expired => "expired",
-            _ => "revoked",
-        },
+        Status = Status(key, now),
         LastUsedDate = key.LastUsedAt is { } used ? Rfc3339(used) : null,
+        Labels = LabelsOrNull(key),
+    };
+
+    internal static ApiKeyView ToView(ApiKeyRecord key, DateTimeOffset now) => new()
+    {
+        Id = key.Id,
+        Name = key.Name,
+        Description = key.Description,
+        Username = key.Owner,
+        Groups = key.OwnerGroups,
+        CreationDate = Rfc3339(key.CreatedAt),
+        ExpirationDate = Rfc3339(key.ExpiresAt),
+        Status = Status(key, now),
+        LastUsedAt = key.LastUsedAt is { } used ? Rfc3339(used) : null,
+        Labels = LabelsOrNull(key),
+    };
+
+    // Absent rather than {} when a key has none: the original's answers stay byte for byte the same.
+    private static IReadOnlyDictionary<string, string>? LabelsOrNull(ApiKeyRecord key) => key.Labels.Count == 0 ? null : key.Labels;
+
+    private static string Status(ApiKeyRecord key, DateTimeOffset now) => key.StatusAt(now) switch
+    {
+        ApiKeyStatus.Active => "active",
+        ApiKeyStatus.Expired => "expired",
+        _ => "revoked",
     };
 
     private static string Rfc3339(DateTimeOffset value) =>

@@ -26,4 +26,8 @@ internal sealed class ApiKeyMetadata
     [JsonPropertyName("lastUsedDate")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? LastUsedDate { get; init; }
+
+    [JsonPropertyName("labels")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, string>? Labels { get; init; }
 }

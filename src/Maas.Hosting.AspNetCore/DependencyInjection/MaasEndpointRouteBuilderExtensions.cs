@@ -60,16 +60,25 @@ public static class MaasEndpointRouteBuilderExtensions
             .WithName("CreateApiKey").WithSummary("Creates a named API key; the key is shown once.")
             .Produces<ApiKeyCreatedResponse>(StatusCodes.Status201Created).WithMaasErrors(400, 401, 403, 413, 503);
         manage.MapDelete("/api-keys/{id}", ApiKeyEndpoints.RevokeAsync)
-            .WithName("RevokeApiKey").WithSummary("Revokes one of the caller's keys.")
+            .WithName("RevokeApiKey").WithSummary("Revokes one of the caller's keys (any user's for an administrator).")
             .Produces(StatusCodes.Status204NoContent).WithMaasErrors(401, 404, 503);
+        manage.MapPost("/api-keys/bulk-revoke", ApiKeyEndpoints.BulkRevokeAsync)
+            .WithName("BulkRevokeApiKeys").WithSummary("Revokes (or with dryRun counts) every active key of a user: the caller's own, or anyone's for an administrator.")
+            .Produces<BulkRevokeResponse>().WithMaasErrors(400, 401, 403, 413, 503);
 
         var read = root.MapGroup("/v1").RequireAuthorization(readPolicy);
         read.MapGet("/api-keys", ApiKeyEndpoints.ListAsync)
             .WithName("ListApiKeys").WithSummary("Lists the caller's keys, newest first.")
             .Produces<ApiKeyMetadata[]>().WithMaasErrors(401, 503);
         read.MapGet("/api-keys/{id}", ApiKeyEndpoints.GetAsync)
-            .WithName("GetApiKey").WithSummary("Returns one of the caller's keys.")
+            .WithName("GetApiKey").WithSummary("Returns one of the caller's keys (any user's for an administrator).")
             .Produces<ApiKeyMetadata>().WithMaasErrors(401, 404, 503);
+        read.MapPost("/api-keys/search", ApiKeyEndpoints.SearchAsync)
+            .WithName("SearchApiKeys").WithSummary("Searches keys by owner (another's for an administrator), status and labels, sorted, by offset or cursor.")
+            .Produces<ApiKeySearchResponse>().WithMaasErrors(400, 401, 403, 413, 503);
+        read.MapGet("/api-keys/config", ApiKeyEndpoints.Config)
+            .WithName("GetApiKeyConfig").WithSummary("The lifetime limits that apply when creating keys.")
+            .Produces<ApiKeyConfigResponse>().WithMaasErrors(401);
         read.MapGet("/models", ModelEndpoints.ListAsync).WithMetadata(OpenAiErrorsMetadata.Instance)
             .WithName("ListModels").WithSummary("Lists the models the caller's tier may use (OpenAI shape).")
             .Produces<ModelList>().Produces<OpenAiErrorResponse>(StatusCodes.Status401Unauthorized).Produces<OpenAiErrorResponse>(StatusCodes.Status403Forbidden);

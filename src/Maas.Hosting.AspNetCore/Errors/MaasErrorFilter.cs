@@ -8,7 +8,7 @@ namespace Maas.Hosting.Errors;
 
 /// <summary>
 /// Answers a failed binding (the caller, the body: <see cref="IBindingFailure"/>) before the handler
-/// runs, and turns the service's exceptions into answers: bad requests 400, no tier 403, an
+/// runs, and turns the service's exceptions into answers: bad requests 400, no tier or no administrator 403, an
 /// unreachable store 503 with <c>Retry-After</c>. Anything else is logged (without request data) and is 500.
 /// </summary>
 /// <remarks>
@@ -45,6 +45,10 @@ internal sealed partial class MaasErrorFilter(ILogger<MaasErrorFilter> logger, T
             return MaasError.Create(StatusCodes.Status400BadRequest, ex.Message, ex.Field.Length == 0 ? null : ex.Field);
         }
         catch (NoTierException ex)
+        {
+            return MaasError.Create(StatusCodes.Status403Forbidden, ex.Message);
+        }
+        catch (AdministratorRequiredException ex)
         {
             return MaasError.Create(StatusCodes.Status403Forbidden, ex.Message);
         }

@@ -46,6 +46,16 @@ internal static class PostgreSqlSchema
             """),
         new SchemaMigration(
             2,
+            "Labels on API keys and the indexes of key search",
+            """
+            ALTER TABLE api_keys ADD COLUMN labels jsonb NOT NULL DEFAULT '{}'::jsonb;
+            CREATE INDEX api_keys_owner_expires_idx ON api_keys (owner, expires_at, id);
+            CREATE INDEX api_keys_owner_name_idx ON api_keys (owner, (name COLLATE "C"), id);
+            CREATE INDEX api_keys_created_idx ON api_keys (created_at, id);
+            CREATE INDEX api_keys_labels_idx ON api_keys USING gin (labels jsonb_path_ops);
+            """),
+        new SchemaMigration(
+            3,
             "API key pages keep a fifth free, so last_used_at updates stay on their page (HOT)",
             """
             ALTER TABLE api_keys SET (fillfactor = 80);

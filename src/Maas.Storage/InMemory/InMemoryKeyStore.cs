@@ -35,6 +35,7 @@ internal sealed class InMemoryKeyStore : IKeyStore
             ExpiresAt = key.ExpiresAt.ToUniversalTime(),
             RevokedAt = key.RevokedAt?.ToUniversalTime(),
             LastUsedAt = key.LastUsedAt?.ToUniversalTime(),
+            Labels = key.Labels.Count == 0 ? key.Labels : new ReadOnlyDictionary<string, string>(new Dictionary<string, string>(key.Labels, StringComparer.Ordinal)),
         };
 
         lock (_gate)
@@ -197,6 +198,83 @@ internal sealed class InMemoryKeyStore : IKeyStore
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask<ApiKeyRecord?> FindByIdAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_byId.TryGetValue(id, out var key) ? Copy(key) : null);
+        }
+    }
+
+    /// <remarks>
+    /// A scan of the owner's keys (or every key) under the lock: the in-memory store holds what fits
+    /// in memory, and a search is as cheap as sorting the matches.
+    /// </remarks>
+    public ValueTask<ApiKeyPage> SearchAsync(ApiKeySearch search, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(search);
+        var order = new SearchOrder(search.SortBy, search.Descending);
+        List<ApiKeyRecord> matches;
+        lock (_gate)
+        {
+            IEnumerable<ApiKeyRecord> candidates = search.Owner is null
+                ? _byId.Values
+                : _byOwner.TryGetValue(search.Owner, out var listing) ? listing.Select(e => _byId[e.Id]) : [];
+            matches = [.. candidates.Where(k => Matches(search, k, order))];
+        }
+
+        matches.Sort(order);
+        var page = matches.Skip(search.Offset).Take(search.Limit + 1).ToList();
+        var hasMore = page.Count > search.Limit;
+        return ValueTask.FromResult(new ApiKeyPage([.. page.Take(search.Limit).Select(Copy)], hasMore));
+    }
+
+    public ValueTask<IReadOnlyList<string>> RevokeActiveAsync(string owner, DateTimeOffset at, bool dryRun, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        var instant = at.ToUniversalTime();
+        var ids = new List<string>();
+        lock (_gate)
+        {
+            if (_byOwner.TryGetValue(owner, out var listing))
+            {
+                foreach (var entry in listing)
+                {
+                    var key = _byId[entry.Id];
+                    if (key.StatusAt(instant) == ApiKeyStatus.Active)
+                    {
+                        ids.Add(key.Id);
+                        if (!dryRun)
+                        {
+                            _byId[key.Id] = key with { RevokedAt = instant };
+                        }
+                    }
+                }
+            }
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<string>>(ids);
+    }
+
+    private static bool Matches(ApiKeySearch search, ApiKeyRecord key, SearchOrder order)
+    {
+        if (search.Statuses.Count > 0 && !search.Statuses.Contains(key.StatusAt(search.Now)))
+        {
+            return false;
+        }
+
+        foreach (var (name, value) in search.Labels)
+        {
+            if (!key.Labels.TryGetValue(name, out var actual) || !string.Equals(actual, value, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return search.After is not { } after || order.IsAfter(key, after);
+    }
+
     // Callers get their own hash array: mutating it must not corrupt the index.
     private static ApiKeyRecord Copy(ApiKeyRecord key) => key with { Hash = (byte[])key.Hash.Clone() };
 
@@ -227,5 +305,70 @@ internal sealed class InMemoryKeyStore : IKeyStore
         }
 
         public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
+    }
+
+    /// <summary>
+    /// The order of a search: the sort value (names by code point, as UTF-8 bytes compare in the SQL
+    /// stores; a never-used key after every used one whatever the direction), then the id, both in
+    /// the search's direction.
+    /// </summary>
+    private sealed class SearchOrder(ApiKeySortField sortBy, bool descending) : IComparer<ApiKeyRecord>
+    {
+        public int Compare(ApiKeyRecord? x, ApiKeyRecord? y)
+        {
+            ArgumentNullException.ThrowIfNull(x);
+            ArgumentNullException.ThrowIfNull(y);
+            if (sortBy == ApiKeySortField.LastUsedAt && (x.LastUsedAt is null) != (y.LastUsedAt is null))
+            {
+                return x.LastUsedAt is null ? 1 : -1;
+            }
+
+            var byValue = CompareValues(x, y);
+            var result = byValue != 0 ? byValue : string.CompareOrdinal(x.Id, y.Id);
+            return descending ? -result : result;
+        }
+
+        /// <summary>Whether <paramref name="key"/> comes after the position, in this order.</summary>
+        public bool IsAfter(ApiKeyRecord key, ApiKeySearchPosition after)
+        {
+            var position = key with
+            {
+                Id = after.Id,
+                Name = after.Name ?? key.Name,
+                CreatedAt = after.Instant ?? key.CreatedAt,
+                ExpiresAt = after.Instant ?? key.ExpiresAt,
+                LastUsedAt = after.Instant,
+            };
+            return Compare(key, position) > 0;
+        }
+
+        private int CompareValues(ApiKeyRecord x, ApiKeyRecord y) => sortBy switch
+        {
+            ApiKeySortField.ExpiresAt => x.ExpiresAt.CompareTo(y.ExpiresAt),
+            ApiKeySortField.LastUsedAt => Nullable.Compare(x.LastUsedAt, y.LastUsedAt),
+            ApiKeySortField.Name => CompareCodePoints(x.Name, y.Name),
+            _ => x.CreatedAt.CompareTo(y.CreatedAt),
+        };
+
+        private static int CompareCodePoints(string x, string y)
+        {
+            var left = x.EnumerateRunes();
+            var right = y.EnumerateRunes();
+            while (true)
+            {
+                var hasLeft = left.MoveNext();
+                var hasRight = right.MoveNext();
+                if (!hasLeft || !hasRight)
+                {
+                    return hasLeft.CompareTo(hasRight);
+                }
+
+                var byRune = left.Current.Value.CompareTo(right.Current.Value);
+                if (byRune != 0)
+                {
+                    return byRune;
+                }
+            }
+        }
     }
 }

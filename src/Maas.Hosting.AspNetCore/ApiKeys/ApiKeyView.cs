@@ -1,0 +1,47 @@
+using System.Text.Json.Serialization;
+
+namespace Maas.Hosting.ApiKeys;
+
+/// <summary>
+/// One key in a search answer, in the newer Go service's <c>ApiKey</c> shape (it names the owner, so
+/// an administrator's search of everyone says whose each key is). No hash, never the key.
+/// </summary>
+internal sealed class ApiKeyView
+{
+    [JsonPropertyName("id")]
+    public required string Id { get; init; }
+
+    [JsonPropertyName("name")]
+    public required string Name { get; init; }
+
+    [JsonPropertyName("description")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Description { get; init; }
+
+    [JsonPropertyName("username")]
+    public required string Username { get; init; }
+
+    [JsonPropertyName("groups")]
+    public required IReadOnlyList<string> Groups { get; init; }
+
+    [JsonPropertyName("creationDate")]
+    public required string CreationDate { get; init; }
+
+    [JsonPropertyName("expirationDate")]
+    public required string ExpirationDate { get; init; }
+
+    [JsonPropertyName("status")]
+    public required string Status { get; init; }
+
+    [JsonPropertyName("lastUsedAt")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? LastUsedAt { get; init; }
+
+    /// <summary>Always <see langword="false"/>: this service has no ephemeral keys (short-lived credentials are tokens).</summary>
+    [JsonPropertyName("ephemeral")]
+    public bool Ephemeral { get; }
+
+    [JsonPropertyName("labels")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, string>? Labels { get; init; }
+}

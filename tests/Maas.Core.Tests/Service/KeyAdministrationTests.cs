@@ -1,0 +1,114 @@
+using Maas.ApiKeys;
+using Maas.Errors;
+using Maas.Revocation;
+using Maas.Users;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Maas.Core.Tests.Service;
+
+/// <summary>Who reaches whose keys is decided in <see cref="MaasService"/>: search scope, admin reads and revokes, bulk revoke.</summary>
+public sealed class KeyAdministrationTests
+{
+    private static readonly MaasUser Alice = new("alice", ["system:authenticated"]);
+    private static readonly MaasUser Bob = new("bob", ["system:authenticated"]);
+    private static readonly MaasUser Root = new("root", ["system:authenticated", "maas-admins"]);
+
+    private static (MaasService Service, RevocationSignal Signal) Create()
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddMaasCore(o => o.Admins.Groups.Add("maas-admins")).UseInMemoryStorage();
+        var provider = services.BuildServiceProvider();
+        return (provider.GetRequiredService<MaasService>(), provider.GetRequiredService<RevocationSignal>());
+    }
+
+    [Fact]
+    public async Task A_user_searches_their_own_keys_an_admin_anyones_or_everyones()
+    {
+        var (maas, _) = Create();
+        await maas.CreateApiKeyAsync(Alice, new ApiKeyRequest { Name = "a" });
+        await maas.CreateApiKeyAsync(Bob, new ApiKeyRequest { Name = "b" });
+
+        Assert.Equal(["alice"], (await maas.SearchApiKeysAsync(Alice, new())).Keys.Select(k => k.Owner));
+        Assert.Equal(["alice"], (await maas.SearchApiKeysAsync(Alice, new() { Username = "" })).Keys.Select(k => k.Owner));
+        await Assert.ThrowsAsync<AdministratorRequiredException>(async () => await maas.SearchApiKeysAsync(Alice, new() { Username = "bob" }));
+        Assert.Equal(["bob"], (await maas.SearchApiKeysAsync(Root, new() { Username = "bob" })).Keys.Select(k => k.Owner));
+        Assert.Equal(["alice", "bob"], (await maas.SearchApiKeysAsync(Root, new())).Keys.Select(k => k.Owner).Order());
+    }
+
+    [Theory]
+    [InlineData("filters.status", null, null, 0, null)]
+    [InlineData("sort.by", "owner", null, null, null)]
+    [InlineData("sort.order", null, "sideways", null, null)]
+    [InlineData("pagination.limit", null, null, 0, null)]
+    [InlineData("pagination.cursor", null, null, null, "!!")]
+    public async Task Bad_search_parts_name_their_field(string field, string? sortBy, string? order, int? limit, string? cursor)
+    {
+        var (maas, _) = Create();
+        var request = new ApiKeySearchRequest
+        {
+            Statuses = field == "filters.status" ? ["pending"] : null,
+            SortBy = sortBy,
+            SortOrder = order,
+            Limit = limit,
+            Cursor = cursor,
+        };
+
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(async () => await maas.SearchApiKeysAsync(Alice, request));
+        Assert.Equal(field, error.Field);
+    }
+
+    [Fact]
+    public async Task An_admin_reads_and_revokes_anyones_key_in_its_owners_name_and_others_do_not_see_it()
+    {
+        var (maas, signal) = Create();
+        var events = new List<RevocationEvent>();
+        using var subscription = signal.Subscribe(events.Add);
+        var created = await maas.CreateApiKeyAsync(Bob, new ApiKeyRequest { Name = "b", Labels = new Dictionary<string, string> { ["env"] = "prod" } });
+
+        Assert.Null(await maas.GetApiKeyAsync(Alice, created.Record.Id));
+        Assert.False(await maas.RevokeApiKeyAsync(Alice, created.Record.Id));
+        Assert.Equal("prod", (await maas.GetApiKeyAsync(Root, created.Record.Id))!.Labels["env"]);
+        Assert.True(await maas.RevokeApiKeyAsync(Root, created.Record.Id));
+        Assert.False(await maas.RevokeApiKeyAsync(Root, "missing"));
+
+        var revocation = Assert.Single(events);
+        Assert.Equal(("bob", created.Record.Id), (revocation.Owner, revocation.KeyId));
+        Assert.Equal(ApiKeyStatus.Revoked, (await maas.GetApiKeyAsync(Bob, created.Record.Id))!.StatusAt(maas.Now));
+    }
+
+    [Fact]
+    public async Task Bulk_revoke_targets_oneself_or_needs_an_admin_and_announces_each_revoked_key()
+    {
+        var (maas, signal) = Create();
+        var events = new List<RevocationEvent>();
+        using var subscription = signal.Subscribe(events.Add);
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add((await maas.CreateApiKeyAsync(Alice, new ApiKeyRequest { Name = $"k{i}" })).Record.Id);
+        }
+
+        await Assert.ThrowsAsync<AdministratorRequiredException>(async () => await maas.BulkRevokeApiKeysAsync(Bob, "alice", dryRun: true));
+        Assert.Equal("username", (await Assert.ThrowsAsync<InvalidRequestException>(async () => await maas.BulkRevokeApiKeysAsync(Alice, " ", dryRun: true))).Field);
+
+        Assert.Equal(new BulkRevocation("alice", 3, true), await maas.BulkRevokeApiKeysAsync(Alice, "alice", dryRun: true));
+        Assert.Empty(events);
+        Assert.Equal(new BulkRevocation("alice", 3, false), await maas.BulkRevokeApiKeysAsync(Root, "alice", dryRun: false));
+        Assert.Equal(ids.Order(StringComparer.Ordinal), events.Select(e => e.KeyId!).Order(StringComparer.Ordinal));
+        Assert.All(events, e => Assert.Equal("alice", e.Owner));
+        Assert.Equal(0, (await maas.BulkRevokeApiKeysAsync(Alice, "alice", dryRun: false)).RevokedCount);
+    }
+
+    [Fact]
+    public async Task Labels_over_the_limits_are_refused_before_anything_is_stored()
+    {
+        var (maas, _) = Create();
+        var tooMany = Enumerable.Range(0, 51).ToDictionary(i => $"k{i}", _ => "v");
+
+        Assert.Equal("labels", (await Assert.ThrowsAsync<InvalidRequestException>(async () =>
+            await maas.CreateApiKeyAsync(Alice, new ApiKeyRequest { Name = "x", Labels = tooMany }))).Field);
+        Assert.Equal("labels.k", (await Assert.ThrowsAsync<InvalidRequestException>(async () =>
+            await maas.CreateApiKeyAsync(Alice, new ApiKeyRequest { Name = "x", Labels = new Dictionary<string, string> { ["k"] = new string('v', 1025) } }))).Field);
+        Assert.Empty(await maas.ListApiKeysAsync(Alice));
+    }
+}
