@@ -31,6 +31,37 @@ internal static class SqliteSchema
                 revoked_before INTEGER NOT NULL -- Unix microseconds, UTC
             ) STRICT;
             """),
+
+        // Version 2 is the labels migration of the keys branch (issue 12); this stand-in keeps the
+        // numbering contiguous on the rotation/audit branch and is replaced by it at merge.
+        new(2, "reserved for key labels", "SELECT 1;"),
+        new(3, "key rotation links and the append-only audit trail", """
+            ALTER TABLE api_keys ADD COLUMN rotated_from TEXT NULL;
+            ALTER TABLE api_keys ADD COLUMN replaced_by  TEXT NULL;
+            CREATE TABLE audit_log (
+                sequence        INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+                at              INTEGER NOT NULL, -- Unix microseconds, UTC
+                action          TEXT    NOT NULL, -- create, revoke, rotate, revoke_all, bulk_revoke
+                actor           TEXT    NOT NULL,
+                subject         TEXT    NOT NULL,
+                key_id          TEXT    NULL,
+                replaced_key_id TEXT    NULL,
+                count           INTEGER NULL,
+                request_id      TEXT    NULL,
+                client_address  TEXT    NULL
+            ) STRICT;
+            -- Newest first, and the cursor (at, sequence) is a range seek on each of these.
+            CREATE INDEX ix_audit_log_at ON audit_log (at DESC, sequence DESC);
+            CREATE INDEX ix_audit_log_actor ON audit_log (actor, at DESC, sequence DESC);
+            CREATE INDEX ix_audit_log_subject ON audit_log (subject, at DESC, sequence DESC);
+            CREATE INDEX ix_audit_log_key ON audit_log (key_id, at DESC, sequence DESC);
+            CREATE INDEX ix_audit_log_replaced_key ON audit_log (replaced_key_id, at DESC, sequence DESC);
+            -- Append-only: the file refuses to change or remove an entry, whoever asks.
+            CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+            CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+            """),
     ];
 
     public static SchemaMigrator CreateMigrator(TimeProvider? timeProvider, Microsoft.Extensions.Logging.ILogger? logger) =>

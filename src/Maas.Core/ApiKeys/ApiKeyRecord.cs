@@ -36,6 +36,12 @@ public sealed record ApiKeyRecord
     /// <summary>Gets when the key was last used to authenticate, as far as recorded.</summary>
     public DateTimeOffset? LastUsedAt { get; init; }
 
+    /// <summary>Gets the id of the key this one replaced by rotation, or <see langword="null"/>.</summary>
+    public string? RotatedFrom { get; init; }
+
+    /// <summary>Gets the id of the key that replaced this one by rotation, or <see langword="null"/> while it was not rotated.</summary>
+    public string? ReplacedBy { get; init; }
+
     /// <summary>
     /// Computes the status at <paramref name="now"/>: revoked wins over expired, and a key is
     /// expired from the instant of <see cref="ExpiresAt"/> on.

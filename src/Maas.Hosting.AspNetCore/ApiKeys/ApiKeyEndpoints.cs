@@ -1,5 +1,6 @@
 using System.Globalization;
 using Maas.ApiKeys;
+using Maas.Hosting.Auditing;
 using Maas.Hosting.Authentication;
 using Maas.Hosting.Errors;
 using Maas.Hosting.Requests;
@@ -12,7 +13,7 @@ namespace Maas.Hosting.ApiKeys;
 internal static class ApiKeyEndpoints
 {
     public static async Task<JsonHttpResult<ApiKeyCreatedResponse>> CreateAsync(
-        MaasCaller caller, JsonRequest<ApiKeyCreateRequest> body, MaasService service, CancellationToken cancellationToken)
+        MaasCaller caller, JsonRequest<ApiKeyCreateRequest> body, MaasService service, HttpContext context, CancellationToken cancellationToken)
     {
         var request = body.Value!;
         var created = await service.CreateApiKeyAsync(
@@ -23,6 +24,7 @@ internal static class ApiKeyEndpoints
                 Description = request.Description,
                 Expiration = ExpirationField.Read(request.Expiration),
             },
+            RequestContexts.From(context),
             cancellationToken).ConfigureAwait(false);
 
         var response = new ApiKeyCreatedResponse
@@ -59,13 +61,14 @@ internal static class ApiKeyEndpoints
             : TypedResults.Json(ToMetadata(key, service.Now), MaasJsonContext.Default.ApiKeyMetadata);
     }
 
-    public static async Task<Results<NoContent, MaasError>> RevokeAsync(string id, MaasCaller caller, MaasService service, CancellationToken cancellationToken)
+    public static async Task<Results<NoContent, MaasError>> RevokeAsync(
+        string id, MaasCaller caller, MaasService service, HttpContext context, CancellationToken cancellationToken)
     {
-        var revoked = await service.RevokeApiKeyAsync(caller.User, id, cancellationToken).ConfigureAwait(false);
+        var revoked = await service.RevokeApiKeyAsync(caller.User, id, RequestContexts.From(context), cancellationToken).ConfigureAwait(false);
         return revoked ? TypedResults.NoContent() : NotFound(id);
     }
 
-    private static MaasError NotFound(string id) =>
+    internal static MaasError NotFound(string id) =>
         MaasError.Create(StatusCodes.Status404NotFound, id.Length <= 64 && IsPrintable(id) ? $"API key '{id}' not found." : "API key not found.");
 
     private static bool IsPrintable(string id)

@@ -48,6 +48,10 @@ internal sealed partial class MaasErrorFilter(ILogger<MaasErrorFilter> logger, T
         {
             return MaasError.Create(StatusCodes.Status403Forbidden, ex.Message);
         }
+        catch (AccessDeniedException ex)
+        {
+            return MaasError.Create(StatusCodes.Status403Forbidden, ex.Message);
+        }
         catch (CredentialConflictException ex)
         {
             return MaasError.Create(StatusCodes.Status409Conflict, ex.Message);
