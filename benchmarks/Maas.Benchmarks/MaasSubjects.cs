@@ -44,7 +44,8 @@ internal sealed class MaasSubjects : IDisposable
             new ConfiguredModelCatalog(Options),
             new RevocationSignal(),
             Validator,
-            TimeProvider.System);
+            TimeProvider.System,
+            store as Maas.Auditing.IAuditLog ?? (Maas.Auditing.IAuditLog)Maas.Storage.InMemory.InMemoryStorage.CreateKeyStore());
     }
 
     public IOptions<MaasOptions> Options { get; }

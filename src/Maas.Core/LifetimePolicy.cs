@@ -3,7 +3,7 @@ using Maas.Durations;
 namespace Maas;
 
 /// <summary>How long a kind of credential lives when not asked, and the bounds a request must respect.</summary>
-public sealed class LifetimePolicy
+public class LifetimePolicy
 {
     /// <summary>Gets or sets the lifetime when the request names none.</summary>
     public GoDuration Default { get; set; }

@@ -34,8 +34,8 @@ public sealed class MaasOptions
     };
 
     /// <summary>Gets the lifetimes of API keys.</summary>
-    /// <value>Default 720 hours (30 days), minimum 10 minutes, maximum 8,760 hours (365 days).</value>
-    public LifetimePolicy ApiKeys { get; init; } = new()
+    /// <value>Default 720 hours (30 days), minimum 10 minutes, maximum 8,760 hours (365 days); rotation grace 1 hour by default, at most 168 hours.</value>
+    public ApiKeyPolicy ApiKeys { get; init; } = new()
     {
         Default = GoDuration.FromHours(720),
         Minimum = GoDuration.FromMinutes(10),

@@ -25,6 +25,7 @@ internal sealed class MaasOptionsValidator : IValidateOptions<MaasOptions>
         CheckLifetimes("Maas:Tokens", options.Tokens, failures);
         CheckKeyFiles(options.Signing.KeyFiles, failures);
         CheckLifetimes("Maas:ApiKeys", options.ApiKeys, failures);
+        CheckRotation(options.ApiKeys.Rotation, failures);
 
         var tierNames = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Tiers.Count; i++)
@@ -82,6 +83,19 @@ internal sealed class MaasOptionsValidator : IValidateOptions<MaasOptions>
             {
                 failures.Add($"Maas:Signing:KeyFiles:{i} names '{files[i]}', which does not exist or cannot be seen by this process.");
             }
+        }
+    }
+
+    private static void CheckRotation(ApiKeys.KeyRotationOptions rotation, List<string> failures)
+    {
+        // Zero is a valid grace (the old key stops at once); a negative one is not.
+        if (rotation.MaximumGrace.Nanoseconds < 0)
+        {
+            failures.Add($"Maas:ApiKeys:Rotation:MaximumGrace must not be negative (got {rotation.MaximumGrace}).");
+        }
+        else if (rotation.DefaultGrace.Nanoseconds < 0 || rotation.DefaultGrace > rotation.MaximumGrace)
+        {
+            failures.Add($"Maas:ApiKeys:Rotation:DefaultGrace ({rotation.DefaultGrace}) must lie between 0s and MaximumGrace ({rotation.MaximumGrace}).");
         }
     }
 

@@ -1,4 +1,5 @@
 using Maas.ApiKeys;
+using Maas.Auditing;
 using Maas.Errors;
 using Maas.Revocation;
 using Maas.Telemetry;
@@ -78,10 +79,14 @@ public sealed partial class MaasService
     /// <see cref="RevokeAllAsync"/> revokes those), or with <paramref name="dryRun"/> only counts
     /// them. A user may target themselves; anyone else needs to be an administrator
     /// (<see cref="AdministratorRequiredException"/>). Every revoked key is announced like a
-    /// single revocation, so every replica's caches drop it.
+    /// single revocation, so every replica's caches drop it. A real run is recorded in the audit
+    /// trail with <paramref name="context"/> (a dry run changes nothing and is not); if the record
+    /// cannot be written, <see cref="StoreUnavailableException"/> is thrown after the revocation,
+    /// and a retry (which revokes nothing more) records it.
     /// </summary>
-    public async ValueTask<BulkRevocation> BulkRevokeApiKeysAsync(MaasUser user, string? username, bool dryRun, CancellationToken cancellationToken = default)
+    public async ValueTask<BulkRevocation> BulkRevokeApiKeysAsync(MaasUser user, string? username, bool dryRun, MaasRequestContext? context = null, CancellationToken cancellationToken = default)
     {
+        context ??= MaasRequestContext.None;
         ArgumentNullException.ThrowIfNull(user);
         StorableText.Require(user);
         var target = username?.Trim() ?? "";
@@ -98,7 +103,8 @@ public sealed partial class MaasService
 
         using var activity = MaasMetrics.ActivitySource.StartActivity("maas.bulk_revoke_api_keys");
         activity?.SetTag("maas.dry_run", dryRun);
-        var ids = await _store.RevokeActiveAsync(target, _time.GetUtcNow(), dryRun, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        var ids = await _store.RevokeActiveAsync(target, now, dryRun, cancellationToken).ConfigureAwait(false);
         if (!dryRun)
         {
             foreach (var id in ids)
@@ -106,6 +112,8 @@ public sealed partial class MaasService
                 _metrics.Revoked("key");
                 _revocations.Publish(new RevocationEvent { Owner = target, KeyId = id });
             }
+
+            await AuditAsync(user, AuditAction.BulkRevoke, target, null, ids.Count, now, context, cancellationToken).ConfigureAwait(false);
         }
 
         activity?.SetTag("maas.revoked_keys", ids.Count);

@@ -1,5 +1,6 @@
 using Maas.Administration;
 using Maas.ApiKeys;
+using Maas.Auditing;
 using Maas.Durations;
 using Maas.Errors;
 using Maas.Models;
@@ -30,6 +31,7 @@ public sealed partial class MaasService
     private readonly TimeProvider _time;
     private readonly MaasMetrics _metrics;
     private readonly Administrators _administrators;
+    private readonly IAuditLog _audit;
 
     internal MaasService(
         IOptions<MaasOptions> options,
@@ -40,6 +42,7 @@ public sealed partial class MaasService
         RevocationSignal revocations,
         CredentialValidator validator,
         TimeProvider time,
+        IAuditLog audit,
         MaasMetrics? metrics = null)
     {
         _options = options.Value;
@@ -52,6 +55,7 @@ public sealed partial class MaasService
         _time = time;
         _metrics = metrics ?? new MaasMetrics(null);
         _administrators = new Administrators(_options.Admins);
+        _audit = audit;
     }
 
     /// <summary>Gets the current time as the service sees it (status of keys is computed against it).</summary>
@@ -112,14 +116,18 @@ public sealed partial class MaasService
 
     /// <summary>
     /// Creates a named API key for the user. Throws <see cref="InvalidRequestException"/> for a bad
-    /// name, description or lifetime and <see cref="NoTierException"/> when no tier applies.
+    /// name, description or lifetime and <see cref="NoTierException"/> when no tier applies. The
+    /// creation is recorded in the audit trail with <paramref name="context"/> (the request's id and
+    /// address); if that record cannot be written the key is dropped unseen (and revoked) and
+    /// <see cref="StoreUnavailableException"/> is thrown, so no key exists that the trail does not show.
     /// </summary>
-    public async ValueTask<CreatedApiKey> CreateApiKeyAsync(MaasUser user, ApiKeyRequest request, CancellationToken cancellationToken = default)
+    public async ValueTask<CreatedApiKey> CreateApiKeyAsync(MaasUser user, ApiKeyRequest request, MaasRequestContext? context = null, CancellationToken cancellationToken = default)
     {
+        context ??= MaasRequestContext.None;
         using var activity = MaasMetrics.ActivitySource.StartActivity("maas.create_api_key");
         try
         {
-            var created = await CreateApiKeyCoreAsync(user, request, cancellationToken).ConfigureAwait(false);
+            var created = await CreateApiKeyCoreAsync(user, request, context, cancellationToken).ConfigureAwait(false);
             _metrics.ApiKeyCreated("success");
             return created;
         }
@@ -130,7 +138,7 @@ public sealed partial class MaasService
         }
     }
 
-    private async ValueTask<CreatedApiKey> CreateApiKeyCoreAsync(MaasUser user, ApiKeyRequest request, CancellationToken cancellationToken)
+    private async ValueTask<CreatedApiKey> CreateApiKeyCoreAsync(MaasUser user, ApiKeyRequest request, MaasRequestContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var name = ApiKeyNameRules.NormalizeName(request.Name);
@@ -156,6 +164,18 @@ public sealed partial class MaasService
             Labels = labels,
         };
         await _store.AddAsync(record, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await AuditAsync(user, AuditAction.Create, user.Name, record.Id, null, now, context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException)
+        {
+            // Not recorded, so it must never work: the key text is dropped unseen, and the key is
+            // revoked when the store allows (a key nobody ever saw cannot be used either way).
+            await RevokeUnseenKeyAsync(record, now).ConfigureAwait(false);
+            throw;
+        }
+
         _validator.KeyCreated(record.Hash);
         return new CreatedApiKey { Key = generated.Key, Record = record, Lifetime = lifetime };
     }
@@ -195,10 +215,13 @@ public sealed partial class MaasService
 
     /// <summary>
     /// Revokes one of the user's keys (any user's for an administrator); <see langword="false"/>
-    /// when it does not exist or is someone else's.
+    /// when it does not exist or is someone else's. Recorded in the audit trail with
+    /// <paramref name="context"/>; if the record cannot be written, <see cref="StoreUnavailableException"/>
+    /// is thrown after the revocation, and a retry records it.
     /// </summary>
-    public async ValueTask<bool> RevokeApiKeyAsync(MaasUser user, string id, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> RevokeApiKeyAsync(MaasUser user, string id, MaasRequestContext? context = null, CancellationToken cancellationToken = default)
     {
+        context ??= MaasRequestContext.None;
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(id);
         StorableText.Require(user);
@@ -221,12 +244,17 @@ public sealed partial class MaasService
             owner = key.Owner;
         }
 
-        var revoked = await _store.RevokeAsync(owner, id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        var revoked = await _store.RevokeAsync(owner, id, now, cancellationToken).ConfigureAwait(false);
         activity?.SetTag("maas.revoked", revoked);
         if (revoked)
         {
             _metrics.Revoked("key");
             _revocations.Publish(new RevocationEvent { Owner = owner, KeyId = id });
+
+            // Revoking is idempotent: when the entry cannot be appended the caller gets 503 and
+            // retries, and the retry (the key already revoked) appends it.
+            await AuditAsync(user, AuditAction.Revoke, owner, id, null, now, context, cancellationToken).ConfigureAwait(false);
         }
 
         return revoked;
@@ -235,9 +263,11 @@ public sealed partial class MaasService
     /// <summary>
     /// Revokes every token and key the user holds now: tokens issued before this instant fail
     /// validation, and all their keys are marked revoked. Returns how many keys were newly revoked.
+    /// Recorded in the audit trail with <paramref name="context"/>, as <see cref="RevokeApiKeyAsync"/>.
     /// </summary>
-    public async ValueTask<int> RevokeAllAsync(MaasUser user, CancellationToken cancellationToken = default)
+    public async ValueTask<int> RevokeAllAsync(MaasUser user, MaasRequestContext? context = null, CancellationToken cancellationToken = default)
     {
+        context ??= MaasRequestContext.None;
         ArgumentNullException.ThrowIfNull(user);
         StorableText.Require(user);
         using var activity = MaasMetrics.ActivitySource.StartActivity("maas.revoke_all");
@@ -247,7 +277,163 @@ public sealed partial class MaasService
         await _issuer.RevokeAllAsync(user, cancellationToken).ConfigureAwait(false);
         _metrics.Revoked("all");
         activity?.SetTag("maas.revoked_keys", count);
+
+        // Idempotent, as a single revocation: a failed append is a 503 the caller retries.
+        await AuditAsync(user, AuditAction.RevokeAll, user.Name, null, count, now, context, cancellationToken).ConfigureAwait(false);
         return count;
+    }
+
+    /// <summary>
+    /// Rotates one of the user's keys: a new key with the old one's name, description and other
+    /// settings, the user's groups and a fresh default lifetime, shown once; the old key keeps
+    /// working until <paramref name="grace"/> (or <c>Maas:ApiKeys:Rotation:DefaultGrace</c>) has
+    /// passed, then fails as expired on every replica. Returns <see langword="null"/> when the key
+    /// does not exist or is someone else's. Throws <see cref="InvalidRequestException"/> for a
+    /// grace that is negative or above <c>MaximumGrace</c>, and <see cref="CredentialConflictException"/>
+    /// when the key is revoked, expired or already rotated (its message names the replacement, which
+    /// is the key to rotate instead; the old key keeps its first grace end).
+    /// </summary>
+    public async ValueTask<RotatedApiKey?> RotateApiKeyAsync(
+        MaasUser user, string id, GoDuration? grace, MaasRequestContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(context);
+        StorableText.Require(user);
+        var policy = _options.ApiKeys.Rotation;
+        var graceValue = grace ?? policy.DefaultGrace;
+        if (graceValue.Nanoseconds < 0)
+        {
+            throw new InvalidRequestException("grace", $"grace must not be negative (got {graceValue}).");
+        }
+
+        if (graceValue > policy.MaximumGrace)
+        {
+            throw new InvalidRequestException("grace", $"grace must be at most {policy.MaximumGrace} (got {graceValue}).");
+        }
+
+        if (!StorableText.IsStorable(id))
+        {
+            return null;
+        }
+
+        using var activity = MaasMetrics.ActivitySource.StartActivity("maas.rotate_api_key");
+        var lifetime = LifetimeRules.Apply(_options.ApiKeys, null);
+        _ = GetTier(user);
+        var old = await _store.GetAsync(user.Name, id, cancellationToken).ConfigureAwait(false);
+        if (old is null)
+        {
+            return null;
+        }
+
+        var generated = ApiKeyFormat.Generate();
+        var now = _time.GetUtcNow();
+
+        // "with": whatever else a key carries (labels, settings added later) moves to its replacement.
+        var replacement = old with
+        {
+            Id = generated.KeyId,
+            Hash = generated.Hash,
+            OwnerGroups = user.Groups,
+            CreatedAt = now,
+            ExpiresAt = now + lifetime.ToTimeSpan(),
+            RevokedAt = null,
+            LastUsedAt = null,
+            RotatedFrom = old.Id,
+            ReplacedBy = null,
+        };
+        var result = await _store.RotateAsync(
+            new KeyRotation
+            {
+                Owner = user.Name,
+                KeyId = old.Id,
+                Replacement = replacement,
+                GraceEndsAt = now + graceValue.ToTimeSpan(),
+                At = now,
+                Audit = Entry(user, AuditAction.Rotate, old.Owner, replacement.Id, null, now, context) with { ReplacedKeyId = old.Id },
+            },
+            cancellationToken).ConfigureAwait(false);
+        activity?.SetTag("maas.rotation", result.Outcome.ToString());
+        switch (result.Outcome)
+        {
+            case KeyRotationOutcome.NotFound:
+                return null;
+            case KeyRotationOutcome.Revoked:
+                throw new CredentialConflictException($"API key '{old.Id}' is revoked; a revoked key cannot be rotated.");
+            case KeyRotationOutcome.Expired:
+                throw new CredentialConflictException($"API key '{old.Id}' has expired; an expired key cannot be rotated (create a new one).");
+            case KeyRotationOutcome.AlreadyReplaced:
+                throw new CredentialConflictException(
+                    $"API key '{old.Id}' was already rotated; its replacement is '{result.Previous?.ReplacedBy}' (rotate that key instead).");
+        }
+
+        _validator.KeyCreated(replacement.Hash);
+
+        // Cached answers about the old key carry its former expiry: drop them here; the store told the other replicas.
+        _revocations.Publish(new RevocationEvent { Owner = user.Name, KeyId = old.Id });
+        _metrics.ApiKeyCreated("success");
+        return new RotatedApiKey { Key = generated.Key, Record = replacement, Lifetime = lifetime, Previous = result.Previous! };
+    }
+
+    /// <summary>
+    /// Reads a page of the audit trail. Only administrators (<see cref="IsAdministrator"/>) may; anyone
+    /// else gets <see cref="AdministratorRequiredException"/>. Throws <see cref="InvalidRequestException"/> for a
+    /// limit outside 1 to <see cref="AuditQuery.MaxLimit"/>.
+    /// </summary>
+    public ValueTask<AuditPage> ReadAuditAsync(MaasUser user, AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(query);
+        if (!IsAdministrator(user))
+        {
+            throw new AdministratorRequiredException("Only administrators may read the audit trail.");
+        }
+
+        if (query.Limit is < 1 or > AuditQuery.MaxLimit)
+        {
+            throw new InvalidRequestException("limit", $"limit must be between 1 and {AuditQuery.MaxLimit} (got {query.Limit}).");
+        }
+
+        foreach (var (field, text) in new[] { ("actor", query.Actor), ("subject", query.Subject), ("key_id", query.KeyId) })
+        {
+            StorableText.Require(field, text);
+        }
+
+        return _audit.QueryAsync(query, cancellationToken);
+    }
+
+    /// <summary>
+    /// Appends an audit entry for an action already taken.
+    /// A store that cannot append throws <see cref="StoreUnavailableException"/>, which hosts answer 503:
+    /// every action recorded this way is idempotent, so the caller's retry records it.
+    /// </summary>
+    internal ValueTask AuditAsync(
+        MaasUser actor, AuditAction action, string subject, string? keyId, int? count, DateTimeOffset at, MaasRequestContext context, CancellationToken cancellationToken) =>
+        _audit.AppendAsync(Entry(actor, action, subject, keyId, count, at, context), cancellationToken);
+
+    private static AuditEntry Entry(MaasUser actor, AuditAction action, string subject, string? keyId, int? count, DateTimeOffset at, MaasRequestContext context) => new()
+    {
+        At = at,
+        Action = action,
+        Actor = actor.Name,
+        Subject = subject,
+        KeyId = keyId,
+        Count = count,
+        RequestId = context.RequestId,
+        ClientAddress = context.ClientAddress,
+    };
+
+    private async ValueTask RevokeUnseenKeyAsync(ApiKeyRecord record, DateTimeOffset now)
+    {
+        try
+        {
+            await _store.RevokeAsync(record.Owner, record.Id, now, CancellationToken.None).ConfigureAwait(false);
+            _revocations.Publish(new RevocationEvent { Owner = record.Owner, KeyId = record.Id });
+        }
+        catch (StoreUnavailableException)
+        {
+            // The store is down: the key stays unrevoked, but nobody ever saw its text.
+        }
     }
 
     /// <summary>Validates a presented token or key: the user, tier and validity, or why it is refused.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Maas.Hosting.ApiKeys;
+using Maas.Hosting.Auditing;
 using Maas.Hosting.Discovery;
 using Maas.Hosting.Errors;
 using Maas.Hosting.Health;
@@ -35,4 +36,7 @@ namespace Maas.Hosting;
 [JsonSerializable(typeof(OpenAiErrorResponse))]
 [JsonSerializable(typeof(MaasProblem))]
 [JsonSerializable(typeof(IntrospectionResponse))]
+[JsonSerializable(typeof(ApiKeyRotateRequest))]
+[JsonSerializable(typeof(ApiKeyRotatedResponse))]
+[JsonSerializable(typeof(AuditEntryList))]
 internal sealed partial class MaasJsonContext : JsonSerializerContext;

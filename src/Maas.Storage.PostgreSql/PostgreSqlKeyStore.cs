@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Maas.ApiKeys;
+using Maas.Auditing;
 using Maas.Revocation;
 using Maas.Storage.Migrations;
 using Maas.Storage.PostgreSql.Migrations;
@@ -24,12 +25,15 @@ namespace Maas.Storage.PostgreSql;
 /// restarting or refusing server becomes <see cref="StoreUnavailableException"/> (and the idle
 /// connections of the pool are dropped, so the first request after the server is back gets a
 /// fresh one). Reads are retried once on a fresh connection when a pooled one turns out dead;
-/// deadlocks are retried.
+/// deadlocks are retried. The audit trail (<see cref="IAuditLog"/>) is the <c>audit_log</c> table,
+/// append-only by triggers; a rotation writes its entry in the rotation's transaction.
 /// </remarks>
-internal sealed class PostgreSqlKeyStore : IKeyStore
+internal sealed class PostgreSqlKeyStore : IKeyStore, IAuditLog
 {
     private const string Columns =
-        "id, owner, owner_groups, name, description, hash, created_at, expires_at, revoked_at, last_used_at, labels";
+        "id, owner, owner_groups, name, description, hash, created_at, expires_at, revoked_at, last_used_at, labels, rotated_from, replaced_by";
+
+    private const string AuditColumns = "sequence, at, action, actor, subject, key_id, replaced_key_id, count, request_id, client_address";
 
     private const int MaxConflictRetries = 5;
     private const int HashPageSize = 10_000;
@@ -91,31 +95,10 @@ internal sealed class PostgreSqlKeyStore : IKeyStore
                     var lockOwner = new NpgsqlBatchCommand(OwnerSharedLockSql);
                     lockOwner.Parameters.AddWithValue("owner", key.Owner);
                     batch.BatchCommands.Add(lockOwner);
-                    var insert = new NpgsqlBatchCommand(
-                        $"""
-                        INSERT INTO api_keys ({Columns}) VALUES (@id, @owner, @groups, @name, @description, @hash, @created, @expires,
-                            COALESCE(@revoked, (SELECT revoked_before FROM owner_revocations WHERE owner = @owner AND revoked_before >= @created)),
-                            @used, @labels)
-                        """);
-                    var p = insert.Parameters;
-                    p.AddWithValue("id", key.Id);
-                    p.AddWithValue("owner", key.Owner);
-                    p.AddWithValue("groups", NpgsqlDbType.Array | NpgsqlDbType.Text, key.OwnerGroups.ToArray());
-                    p.AddWithValue("name", key.Name);
-                    p.AddWithValue("description", NpgsqlDbType.Text, (object?)key.Description ?? DBNull.Value);
-                    p.AddWithValue("hash", NpgsqlDbType.Bytea, key.Hash.ToArray());
-                    p.AddWithValue("created", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(key.CreatedAt));
-                    p.AddWithValue("expires", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(key.ExpiresAt));
-                    p.AddWithValue("revoked", NpgsqlDbType.TimestampTz, Instant(key.RevokedAt));
-                    p.AddWithValue("used", NpgsqlDbType.TimestampTz, Instant(key.LastUsedAt));
-                    p.AddWithValue("labels", NpgsqlDbType.Jsonb, LabelsJson.Write(key.Labels));
-                    batch.BatchCommands.Add(insert);
+                    batch.BatchCommands.Add(InsertCommand(key));
 
                     // Every replica adds the key to its membership filter when, and only if, this commits.
-                    var notify = new NpgsqlBatchCommand("SELECT pg_notify(@channel, @payload)");
-                    notify.Parameters.AddWithValue("channel", KeyCreationNotification.Channel);
-                    notify.Parameters.AddWithValue("payload", KeyCreationNotification.Serialize(key.Hash));
-                    batch.BatchCommands.Add(notify);
+                    batch.BatchCommands.Add(KeyCreatedCommand(key.Hash));
                     await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                     return true;
                 },
@@ -126,6 +109,251 @@ internal sealed class PostgreSqlKeyStore : IKeyStore
         {
             throw new DuplicateKeyException("An API key with the same id or hash already exists.", ex);
         }
+    }
+
+    private static NpgsqlBatchCommand InsertCommand(ApiKeyRecord key)
+    {
+        var insert = new NpgsqlBatchCommand(
+            $"""
+            INSERT INTO api_keys ({Columns}) VALUES (@id, @owner, @groups, @name, @description, @hash, @created, @expires,
+                COALESCE(@revoked, (SELECT revoked_before FROM owner_revocations WHERE owner = @owner AND revoked_before >= @created)),
+                @used, @labels, @rotated_from, @replaced_by)
+            """);
+        var p = insert.Parameters;
+        p.AddWithValue("id", key.Id);
+        p.AddWithValue("owner", key.Owner);
+        p.AddWithValue("groups", NpgsqlDbType.Array | NpgsqlDbType.Text, key.OwnerGroups.ToArray());
+        p.AddWithValue("name", key.Name);
+        p.AddWithValue("description", NpgsqlDbType.Text, (object?)key.Description ?? DBNull.Value);
+        p.AddWithValue("hash", NpgsqlDbType.Bytea, key.Hash.ToArray());
+        p.AddWithValue("created", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(key.CreatedAt));
+        p.AddWithValue("expires", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(key.ExpiresAt));
+        p.AddWithValue("revoked", NpgsqlDbType.TimestampTz, Instant(key.RevokedAt));
+        p.AddWithValue("used", NpgsqlDbType.TimestampTz, Instant(key.LastUsedAt));
+        p.AddWithValue("labels", NpgsqlDbType.Jsonb, LabelsJson.Write(key.Labels));
+        p.AddWithValue("rotated_from", NpgsqlDbType.Text, (object?)key.RotatedFrom ?? DBNull.Value);
+        p.AddWithValue("replaced_by", NpgsqlDbType.Text, (object?)key.ReplacedBy ?? DBNull.Value);
+        return insert;
+    }
+
+    private static NpgsqlBatchCommand KeyCreatedCommand(byte[] hash)
+    {
+        var notify = new NpgsqlBatchCommand("SELECT pg_notify(@channel, @payload)");
+        notify.Parameters.AddWithValue("channel", KeyCreationNotification.Channel);
+        notify.Parameters.AddWithValue("payload", KeyCreationNotification.Serialize(hash));
+        return notify;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<KeyRotationResult> RotateAsync(KeyRotation rotation, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rotation);
+        var payload = RevocationNotification.Serialize(new RevocationEvent { Owner = rotation.Owner, KeyId = rotation.KeyId });
+        try
+        {
+            return await ExecuteAsync(
+                async (connection, ct) =>
+                {
+                    var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+                    await using var transactionScope = transaction.ConfigureAwait(false);
+
+                    // The shared owner lock, as an add: a revoke-all of this owner in flight finishes first.
+                    // FOR UPDATE: two rotations of one key take turns, and the second sees replaced_by.
+                    ApiKeyRecord? old;
+                    using (var lockOwner = new NpgsqlCommand(OwnerSharedLockSql, connection, transaction))
+                    {
+                        lockOwner.Parameters.AddWithValue("owner", rotation.Owner);
+                        await lockOwner.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                    }
+
+                    using (var read = new NpgsqlCommand($"SELECT {Columns} FROM api_keys WHERE id = @id AND owner = @owner FOR UPDATE", connection, transaction))
+                    {
+                        read.Parameters.AddWithValue("id", rotation.KeyId);
+                        read.Parameters.AddWithValue("owner", rotation.Owner);
+                        old = (await ReadAllAsync(read, ct).ConfigureAwait(false)).SingleOrDefault();
+                    }
+
+                    if (old is null)
+                    {
+                        return new KeyRotationResult { Outcome = KeyRotationOutcome.NotFound };
+                    }
+
+                    if (rotation.RefusalFor(old) is { } refused)
+                    {
+                        return new KeyRotationResult { Outcome = refused, Previous = old };
+                    }
+
+                    var graceEnd = PostgreSqlSchema.ToStoredInstant(rotation.GraceEndsAt);
+                    using var batch = new NpgsqlBatch(connection, transaction);
+                    batch.BatchCommands.Add(InsertCommand(rotation.Replacement));
+                    var update = new NpgsqlBatchCommand(
+                        "UPDATE api_keys SET expires_at = LEAST(expires_at, @grace_end), replaced_by = @replaced_by WHERE id = @id AND owner = @owner");
+                    update.Parameters.AddWithValue("grace_end", NpgsqlDbType.TimestampTz, graceEnd);
+                    update.Parameters.AddWithValue("replaced_by", rotation.Replacement.Id);
+                    update.Parameters.AddWithValue("id", rotation.KeyId);
+                    update.Parameters.AddWithValue("owner", rotation.Owner);
+                    batch.BatchCommands.Add(update);
+                    batch.BatchCommands.Add(AuditInsertCommand(rotation.Audit));
+
+                    // Delivered when, and only if, this commits: every replica drops what it cached
+                    // about the old key (its expiry moved) and learns the new key's hash.
+                    var revoked = new NpgsqlBatchCommand("SELECT pg_notify(@channel, @payload)");
+                    revoked.Parameters.AddWithValue("channel", RevocationNotification.Channel);
+                    revoked.Parameters.AddWithValue("payload", payload);
+                    batch.BatchCommands.Add(revoked);
+                    batch.BatchCommands.Add(KeyCreatedCommand(rotation.Replacement.Hash));
+                    await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                    await transaction.CommitAsync(ct).ConfigureAwait(false);
+                    var updated = rotation.Apply(old);
+                    return new KeyRotationResult
+                    {
+                        Outcome = KeyRotationOutcome.Rotated,
+                        Previous = updated with { ExpiresAt = PostgreSqlSchema.ToStoredInstant(updated.ExpiresAt) },
+                    };
+                },
+                retryDeadConnection: false,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgreSqlFailures.UniqueViolation)
+        {
+            throw new DuplicateKeyException("An API key with the same id or hash already exists.", ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        await ExecuteAsync(
+            async (connection, ct) =>
+            {
+                using var batch = new NpgsqlBatch(connection);
+                batch.BatchCommands.Add(AuditInsertCommand(entry));
+                await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                return true;
+            },
+            retryDeadConnection: false,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private static NpgsqlBatchCommand AuditInsertCommand(AuditEntry entry)
+    {
+        var insert = new NpgsqlBatchCommand(
+            "INSERT INTO audit_log (at, action, actor, subject, key_id, replaced_key_id, count, request_id, client_address) " +
+            "VALUES (@at, @action, @actor, @subject, @key_id, @replaced_key_id, @count, @request_id, @client_address)");
+        var p = insert.Parameters;
+        p.AddWithValue("at", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(entry.At));
+        p.AddWithValue("action", AuditActionNames.ToName(entry.Action));
+        p.AddWithValue("actor", entry.Actor);
+        p.AddWithValue("subject", entry.Subject);
+        p.AddWithValue("key_id", NpgsqlDbType.Text, (object?)entry.KeyId ?? DBNull.Value);
+        p.AddWithValue("replaced_key_id", NpgsqlDbType.Text, (object?)entry.ReplacedKeyId ?? DBNull.Value);
+        p.AddWithValue("count", NpgsqlDbType.Integer, entry.Count is { } count ? count : DBNull.Value);
+        p.AddWithValue("request_id", NpgsqlDbType.Text, (object?)entry.RequestId ?? DBNull.Value);
+        p.AddWithValue("client_address", NpgsqlDbType.Text, (object?)entry.ClientAddress ?? DBNull.Value);
+        return insert;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Each filter adds a condition and the cursor a row comparison <c>(at, sequence) &lt; (…)</c>, so
+    /// an index on (filter column, at DESC, sequence DESC), or on (at DESC, sequence DESC), reads
+    /// exactly one page plus one row whatever the depth.
+    /// </remarks>
+    public async ValueTask<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var entries = await ExecuteAsync(
+            async (connection, ct) =>
+            {
+                using var command = AuditQueryCommand(query, connection);
+                var result = new List<AuditEntry>(query.Limit + 1);
+                var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await using var readerScope = reader.ConfigureAwait(false);
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    result.Add(new AuditEntry
+                    {
+                        Sequence = reader.GetInt64(0),
+                        At = reader.GetFieldValue<DateTimeOffset>(1),
+                        Action = AuditActionNames.Parse(reader.GetString(2)),
+                        Actor = reader.GetString(3),
+                        Subject = reader.GetString(4),
+                        KeyId = reader.IsDBNull(5) ? null : reader.GetString(5),
+                        ReplacedKeyId = reader.IsDBNull(6) ? null : reader.GetString(6),
+                        Count = reader.IsDBNull(7) ? null : reader.GetInt32(7),
+                        RequestId = reader.IsDBNull(8) ? null : reader.GetString(8),
+                        ClientAddress = reader.IsDBNull(9) ? null : reader.GetString(9),
+                    });
+                }
+
+                return result;
+            },
+            retryDeadConnection: true,
+            cancellationToken).ConfigureAwait(false);
+
+        var hasMore = entries.Count > query.Limit;
+        if (hasMore)
+        {
+            entries.RemoveAt(entries.Count - 1);
+        }
+
+        return new AuditPage { Entries = entries, Next = hasMore ? new AuditPosition(entries[^1].At, entries[^1].Sequence) : null };
+    }
+
+    /// <summary>The command for one page of <paramref name="query"/> (internal: the EXPLAIN test reads its plan).</summary>
+    internal static NpgsqlCommand AuditQueryCommand(AuditQuery query, NpgsqlConnection? connection)
+    {
+        var conditions = new List<string>();
+        var command = new NpgsqlCommand { Connection = connection };
+        var p = command.Parameters;
+        if (query.Actor is { } actor)
+        {
+            conditions.Add("actor = @actor");
+            p.AddWithValue("actor", actor);
+        }
+
+        if (query.Subject is { } subject)
+        {
+            conditions.Add("subject = @subject");
+            p.AddWithValue("subject", subject);
+        }
+
+        if (query.KeyId is { } keyId)
+        {
+            conditions.Add("(key_id = @key_id OR replaced_key_id = @key_id)");
+            p.AddWithValue("key_id", keyId);
+        }
+
+        if (query.Action is { } action)
+        {
+            conditions.Add("action = @action");
+            p.AddWithValue("action", AuditActionNames.ToName(action));
+        }
+
+        if (query.Since is { } since)
+        {
+            conditions.Add("at >= @since");
+            p.AddWithValue("since", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(since));
+        }
+
+        if (query.Until is { } until)
+        {
+            conditions.Add("at < @until");
+            p.AddWithValue("until", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(until));
+        }
+
+        if (query.After is { } after)
+        {
+            conditions.Add("(at, sequence) < (@after_at, @after_sequence)");
+            p.AddWithValue("after_at", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(after.At));
+            p.AddWithValue("after_sequence", after.Sequence);
+        }
+
+        p.AddWithValue("limit", query.Limit + 1);
+        var where = conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions);
+        command.CommandText = $"SELECT {AuditColumns} FROM audit_log{where} ORDER BY at DESC, sequence DESC LIMIT @limit";
+        return command;
     }
 
     /// <inheritdoc />
@@ -511,6 +739,8 @@ internal sealed class PostgreSqlKeyStore : IKeyStore
                 RevokedAt = reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
                 LastUsedAt = reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
                 Labels = LabelsJson.Read(reader.GetString(10)),
+                RotatedFrom = reader.IsDBNull(11) ? null : reader.GetString(11),
+                ReplacedBy = reader.IsDBNull(12) ? null : reader.GetString(12),
             });
         }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Maas.ApiKeys;
+using Maas.Auditing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -14,14 +15,19 @@ namespace Maas.Storage.Sqlite;
 /// writer (WAL readers see the last committed state). Every command is parameterised and
 /// prepared once per connection.
 /// </summary>
-internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDisposable
+/// <remarks>
+/// The audit trail (<see cref="IAuditLog"/>) lives in the same file, in <c>audit_log</c>, which
+/// triggers keep append-only; a rotation writes its entry in the rotation's transaction.
+/// </remarks>
+internal sealed partial class SqliteKeyStore : IKeyStore, IAuditLog, IAsyncDisposable, IDisposable
 {
-    private const string Columns = "id, owner, owner_groups, name, description, hash, created_at, expires_at, revoked_at, last_used_at, labels";
+    private const string Columns = "id, owner, owner_groups, name, description, hash, created_at, expires_at, revoked_at, last_used_at, labels, rotated_from, replaced_by";
     // A key created up to the owner's revoked-before instant is stored revoked at that instant:
     // the add lost a race with a revoke-all (writes are serialized, so the subquery sees its result).
     private const string InsertSql =
         "INSERT INTO api_keys (" + Columns + ") VALUES ($id, $owner, $owner_groups, $name, $description, $hash, $created_at, $expires_at, " +
-        "COALESCE($revoked_at, (SELECT revoked_before FROM owner_revocations WHERE owner = $owner AND revoked_before >= $created_at)), $last_used_at, $labels)";
+        "COALESCE($revoked_at, (SELECT revoked_before FROM owner_revocations WHERE owner = $owner AND revoked_before >= $created_at)), $last_used_at, $labels, " +
+        "$rotated_from, $replaced_by)";
     private const string ListSql = "SELECT " + Columns + " FROM api_keys WHERE owner = $owner ORDER BY created_at DESC, id DESC";
     private const string GetSql = "SELECT " + Columns + " FROM api_keys WHERE id = $id AND owner = $owner";
     private const string FindByHashSql = "SELECT " + Columns + " FROM api_keys WHERE hash = $hash";
@@ -35,6 +41,12 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
     private const string RevokeAllInstantSql =
         "INSERT INTO owner_revocations (owner, revoked_before) VALUES ($owner, $at) " +
         "ON CONFLICT (owner) DO UPDATE SET revoked_before = MAX(revoked_before, excluded.revoked_before)";
+    private const string RotateOldSql =
+        "UPDATE api_keys SET expires_at = MIN(expires_at, $grace_end), replaced_by = $replaced_by WHERE id = $id AND owner = $owner";
+    private const string AuditInsertSql =
+        "INSERT INTO audit_log (at, action, actor, subject, key_id, replaced_key_id, count, request_id, client_address) " +
+        "VALUES ($at, $action, $actor, $subject, $key_id, $replaced_key_id, $count, $request_id, $client_address)";
+    private const string AuditColumns = "sequence, at, action, actor, subject, key_id, replaced_key_id, count, request_id, client_address";
     private const string HashPageSql = "SELECT id, hash FROM api_keys WHERE id > $after ORDER BY id LIMIT $limit";
     private const int HashPageSize = 10_000;
     private const string RevokedBeforeSql = "SELECT revoked_before FROM owner_revocations WHERE owner = $owner";
@@ -268,7 +280,189 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
         p.AddWithValue("$revoked_at", key.RevokedAt is { } revoked ? UnixMicroseconds.From(revoked) : DBNull.Value);
         p.AddWithValue("$last_used_at", key.LastUsedAt is { } used ? UnixMicroseconds.From(used) : DBNull.Value);
         p.AddWithValue("$labels", LabelsJson.Write(key.Labels));
+        p.AddWithValue("$rotated_from", (object?)key.RotatedFrom ?? DBNull.Value);
+        p.AddWithValue("$replaced_by", (object?)key.ReplacedBy ?? DBNull.Value);
         command.ExecuteNonQuery();
+    }
+
+    public async ValueTask<KeyRotationResult> RotateAsync(KeyRotation rotation, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rotation);
+        return await WriteAsync(
+            (session, _) =>
+            {
+                // Writes are serialized on this connection, and BEGIN IMMEDIATE holds the file's write
+                // lock: the key read here is the key updated here.
+                using var transaction = session.Connection.BeginTransaction(deferred: false);
+                var read = session.Command(GetSql, transaction);
+                read.Parameters.AddWithValue("$id", rotation.KeyId);
+                read.Parameters.AddWithValue("$owner", rotation.Owner);
+                var old = ReadSingle(read);
+                if (old is null)
+                {
+                    return new KeyRotationResult { Outcome = KeyRotationOutcome.NotFound };
+                }
+
+                if (rotation.RefusalFor(old) is { } refused)
+                {
+                    return new KeyRotationResult { Outcome = refused, Previous = old };
+                }
+
+                try
+                {
+                    Insert(session, transaction, rotation.Replacement);
+                }
+                catch (SqliteException ex) when (ex.SqliteExtendedErrorCode is ConstraintPrimaryKey or ConstraintUnique)
+                {
+                    throw new DuplicateKeyException("An API key with the same id or hash already exists.", ex);
+                }
+
+                var update = session.Command(RotateOldSql, transaction);
+                update.Parameters.AddWithValue("$grace_end", UnixMicroseconds.From(rotation.GraceEndsAt));
+                update.Parameters.AddWithValue("$replaced_by", rotation.Replacement.Id);
+                update.Parameters.AddWithValue("$id", rotation.KeyId);
+                update.Parameters.AddWithValue("$owner", rotation.Owner);
+                update.ExecuteNonQuery();
+                AppendAudit(session, transaction, rotation.Audit);
+                transaction.Commit();
+                var updated = rotation.Apply(old);
+                return new KeyRotationResult
+                {
+                    Outcome = KeyRotationOutcome.Rotated,
+                    Previous = updated with { ExpiresAt = UnixMicroseconds.To(UnixMicroseconds.From(updated.ExpiresAt)) },
+                };
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        await WriteAsync(
+            (session, _) =>
+            {
+                AppendAudit(session, null, entry);
+                return 0;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void AppendAudit(SqliteSession session, SqliteTransaction? transaction, AuditEntry entry)
+    {
+        var command = session.Command(AuditInsertSql, transaction);
+        var p = command.Parameters;
+        p.AddWithValue("$at", UnixMicroseconds.From(entry.At));
+        p.AddWithValue("$action", AuditActionNames.ToName(entry.Action));
+        p.AddWithValue("$actor", entry.Actor);
+        p.AddWithValue("$subject", entry.Subject);
+        p.AddWithValue("$key_id", (object?)entry.KeyId ?? DBNull.Value);
+        p.AddWithValue("$replaced_key_id", (object?)entry.ReplacedKeyId ?? DBNull.Value);
+        p.AddWithValue("$count", entry.Count is { } count ? count : DBNull.Value);
+        p.AddWithValue("$request_id", (object?)entry.RequestId ?? DBNull.Value);
+        p.AddWithValue("$client_address", (object?)entry.ClientAddress ?? DBNull.Value);
+        command.ExecuteNonQuery();
+    }
+
+    public async ValueTask<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var (sql, parameters) = AuditSql(query);
+        var entries = await ReadAsync(
+            session =>
+            {
+                var command = session.Command(sql);
+                foreach (var (name, value) in parameters)
+                {
+                    command.Parameters.AddWithValue(name, value);
+                }
+
+                var result = new List<AuditEntry>(query.Limit + 1);
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    result.Add(new AuditEntry
+                    {
+                        Sequence = reader.GetInt64(0),
+                        At = UnixMicroseconds.To(reader.GetInt64(1)),
+                        Action = AuditActionNames.Parse(reader.GetString(2)),
+                        Actor = reader.GetString(3),
+                        Subject = reader.GetString(4),
+                        KeyId = reader.IsDBNull(5) ? null : reader.GetString(5),
+                        ReplacedKeyId = reader.IsDBNull(6) ? null : reader.GetString(6),
+                        Count = reader.IsDBNull(7) ? null : reader.GetInt32(7),
+                        RequestId = reader.IsDBNull(8) ? null : reader.GetString(8),
+                        ClientAddress = reader.IsDBNull(9) ? null : reader.GetString(9),
+                    });
+                }
+
+                return result;
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        var hasMore = entries.Count > query.Limit;
+        if (hasMore)
+        {
+            entries.RemoveAt(entries.Count - 1);
+        }
+
+        return new AuditPage { Entries = entries, Next = hasMore ? new AuditPosition(entries[^1].At, entries[^1].Sequence) : null };
+    }
+
+    /// <summary>
+    /// The query for one page: each filter given adds a condition, the cursor a range condition on
+    /// (at, sequence), so an index on (filter column, at DESC, sequence DESC) or (at DESC, sequence DESC)
+    /// serves it; one row more than the page tells whether there is more. At most 2^7 texts, each prepared once.
+    /// </summary>
+    private static (string Sql, List<(string Name, object Value)> Parameters) AuditSql(AuditQuery query)
+    {
+        var conditions = new List<string>();
+        var parameters = new List<(string, object)>();
+        if (query.Actor is { } actor)
+        {
+            conditions.Add("actor = $actor");
+            parameters.Add(("$actor", actor));
+        }
+
+        if (query.Subject is { } subject)
+        {
+            conditions.Add("subject = $subject");
+            parameters.Add(("$subject", subject));
+        }
+
+        if (query.KeyId is { } keyId)
+        {
+            conditions.Add("(key_id = $key_id OR replaced_key_id = $key_id)");
+            parameters.Add(("$key_id", keyId));
+        }
+
+        if (query.Action is { } action)
+        {
+            conditions.Add("action = $action");
+            parameters.Add(("$action", AuditActionNames.ToName(action)));
+        }
+
+        if (query.Since is { } since)
+        {
+            conditions.Add("at >= $since");
+            parameters.Add(("$since", UnixMicroseconds.From(since)));
+        }
+
+        if (query.Until is { } until)
+        {
+            conditions.Add("at < $until");
+            parameters.Add(("$until", UnixMicroseconds.From(until)));
+        }
+
+        if (query.After is { } after)
+        {
+            conditions.Add("(at < $after_at OR (at = $after_at AND sequence < $after_sequence))");
+            parameters.Add(("$after_at", UnixMicroseconds.From(after.At)));
+            parameters.Add(("$after_sequence", after.Sequence));
+        }
+
+        parameters.Add(("$limit", query.Limit + 1));
+        var where = conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions);
+        return ($"SELECT {AuditColumns} FROM audit_log{where} ORDER BY at DESC, sequence DESC LIMIT $limit", parameters);
     }
 
     /// <summary>A key waiting to be written; taken by exactly one writer, or cancelled before.</summary>
@@ -568,6 +762,8 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAsyncDisposable, IDis
         RevokedAt = reader.IsDBNull(8) ? null : UnixMicroseconds.To(reader.GetInt64(8)),
         LastUsedAt = reader.IsDBNull(9) ? null : UnixMicroseconds.To(reader.GetInt64(9)),
         Labels = LabelsJson.Read(reader.GetString(10)),
+        RotatedFrom = reader.IsDBNull(11) ? null : reader.GetString(11),
+        ReplacedBy = reader.IsDBNull(12) ? null : reader.GetString(12),
     };
 
     private static async Task<object?> ScalarAsync(SqliteSession session, string sql, CancellationToken cancellationToken)

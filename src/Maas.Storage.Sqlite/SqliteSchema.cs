@@ -37,6 +37,33 @@ internal static class SqliteSchema
             CREATE INDEX ix_api_keys_owner_name ON api_keys (owner, name, id);
             CREATE INDEX ix_api_keys_created ON api_keys (created_at, id);
             """),
+        new(3, "key rotation links and the append-only audit trail", """
+            ALTER TABLE api_keys ADD COLUMN rotated_from TEXT NULL;
+            ALTER TABLE api_keys ADD COLUMN replaced_by  TEXT NULL;
+            CREATE TABLE audit_log (
+                sequence        INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+                at              INTEGER NOT NULL, -- Unix microseconds, UTC
+                action          TEXT    NOT NULL, -- create, revoke, rotate, revoke_all, bulk_revoke
+                actor           TEXT    NOT NULL,
+                subject         TEXT    NOT NULL,
+                key_id          TEXT    NULL,
+                replaced_key_id TEXT    NULL,
+                count           INTEGER NULL,
+                request_id      TEXT    NULL,
+                client_address  TEXT    NULL
+            ) STRICT;
+            -- Newest first, and the cursor (at, sequence) is a range seek on each of these.
+            CREATE INDEX ix_audit_log_at ON audit_log (at DESC, sequence DESC);
+            CREATE INDEX ix_audit_log_actor ON audit_log (actor, at DESC, sequence DESC);
+            CREATE INDEX ix_audit_log_subject ON audit_log (subject, at DESC, sequence DESC);
+            CREATE INDEX ix_audit_log_key ON audit_log (key_id, at DESC, sequence DESC);
+            CREATE INDEX ix_audit_log_replaced_key ON audit_log (replaced_key_id, at DESC, sequence DESC);
+            -- Append-only: the file refuses to change or remove an entry, whoever asks.
+            CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+            CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+            """),
     ];
 
     public static SchemaMigrator CreateMigrator(TimeProvider? timeProvider, Microsoft.Extensions.Logging.ILogger? logger) =>

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Maas.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Maas.Validation;
 
 namespace Maas.Api.Tests;
 
@@ -211,6 +213,32 @@ public sealed class ExternalStorageTests(PostgreSqlServer server)
                 client.Dispose();
             }
         }
+    }
+
+    [Fact]
+    public async Task A_key_rotated_on_one_host_fails_as_expired_on_another_at_the_grace_end_and_the_audit_is_shared()
+    {
+        var url = await NewDatabaseUrlAsync();
+        await using var a = await MaasApiServer.StartAsync(["--storage=external", "--db-connection-url", url], AuditTests.Administrators);
+        await using var b = await MaasApiServer.StartAsync(["--storage=external", "--db-connection-url", url], AuditTests.Administrators);
+        using var aliceOnA = a.CreateClient("alice", "system:authenticated");
+        var (oldKey, oldId) = await RotationTests.CreateKeyAsync(aliceOnA, "shared");
+        var validatorOnB = b.Services.GetRequiredService<MaasService>();
+
+        // B remembers the old key (valid for 30 days) before the rotation.
+        Assert.True((await validatorOnB.ValidateAsync(oldKey)).IsValid);
+        var (newKey, _) = await RotationTests.RotateAsync(aliceOnA, oldId, "10m");
+        Assert.True((await validatorOnB.ValidateAsync(newKey)).IsValid);
+
+        a.Clock.Advance(TimeSpan.FromMinutes(10));
+        b.Clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.True(await PollAsync(async () => (await validatorOnB.ValidateAsync(oldKey)).Failure == ValidationFailure.Expired, TimeSpan.FromSeconds(1)),
+            "host B still accepted the rotated key 1 second after its grace ended");
+        Assert.True((await validatorOnB.ValidateAsync(newKey)).IsValid);
+
+        using var adminOnB = b.CreateClient("root", "system:authenticated", "maas-admins");
+        var entries = await AuditTests.ReadAllAsync(adminOnB, "");
+        Assert.Equal(["rotate", "create"], entries.Select(e => e.GetProperty("action").GetString()));
     }
 
     private async Task<string> NewDatabaseUrlAsync()

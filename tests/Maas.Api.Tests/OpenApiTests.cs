@@ -18,6 +18,7 @@ public sealed class OpenApiTests
             ("/v1/api-keys/{id}", "get"), ("/v1/api-keys/{id}", "delete"), ("/v1/models", "get"), ("/v1/tiers/lookup", "post"),
             ("/v1/introspect", "post"), ("/.well-known/jwks.json", "get"), ("/.well-known/openid-configuration", "get"),
             ("/v1/api-keys/search", "post"), ("/v1/api-keys/bulk-revoke", "post"), ("/v1/api-keys/config", "get"),
+            ("/v1/api-keys/{id}/rotate", "post"), ("/v1/audit", "get"),
         })
         {
             Assert.True(paths.TryGetProperty(path, out var item), $"{path} missing");
@@ -31,6 +32,20 @@ public sealed class OpenApiTests
         // A service account annotated for another user (Kubernetes issuer); the store or the cluster down.
         Assert.True(issue.GetProperty("responses").TryGetProperty("409", out _));
         Assert.True(issue.GetProperty("responses").TryGetProperty("503", out _));
+        var rotate = paths.GetProperty("/v1/api-keys/{id}/rotate").GetProperty("post");
+        Assert.Equal("RotateApiKey", rotate.GetProperty("operationId").GetString());
+        foreach (var status in new[] { "201", "400", "404", "409", "503" })
+        {
+            Assert.True(rotate.GetProperty("responses").TryGetProperty(status, out _), $"rotate {status} missing");
+        }
+
+        var audit = paths.GetProperty("/v1/audit").GetProperty("get");
+        Assert.Equal("ListAuditEntries", audit.GetProperty("operationId").GetString());
+        foreach (var status in new[] { "200", "400", "401", "403" })
+        {
+            Assert.True(audit.GetProperty("responses").TryGetProperty(status, out _), $"audit {status} missing");
+        }
+
         Assert.Equal("maas-api", document.RootElement.GetProperty("info").GetProperty("title").GetString());
 
         // Issue 12: search and bulk revoke answer 403 to a non-administrator reaching another user's keys.

@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
 using Maas.ApiKeys;
+using Maas.Auditing;
 
 namespace Maas.Testing;
 
 /// <summary>Wraps a store: counts calls per hash and per owner, and can hold a read back until released.</summary>
-public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore
+public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore, IAuditLog
 {
     private int _findByHash;
     private int _revokedBefore;
@@ -82,6 +83,17 @@ public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore
         await WaitForGateAsync();
         return revokedBefore;
     }
+
+    /// <summary>Appends to the wrapped store's audit trail (the in-memory and SQL stores keep one).</summary>
+    public ValueTask AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
+        ((IAuditLog)inner).AppendAsync(entry, cancellationToken);
+
+    /// <summary>Reads the wrapped store's audit trail.</summary>
+    public ValueTask<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default) =>
+        ((IAuditLog)inner).QueryAsync(query, cancellationToken);
+
+    public ValueTask<KeyRotationResult> RotateAsync(KeyRotation rotation, CancellationToken cancellationToken = default) =>
+        inner.RotateAsync(rotation, cancellationToken);
 
     public ValueTask RecordUsageAsync(IReadOnlyCollection<KeyUsage> usages, CancellationToken cancellationToken = default)
     {

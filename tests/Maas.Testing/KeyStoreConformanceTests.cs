@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Maas.ApiKeys;
+using Maas.Auditing;
 
 namespace Maas.Testing;
 
@@ -826,6 +827,228 @@ public abstract partial class KeyStoreConformanceTests : IAsyncLifetime
         [.. (await ListAsync(store, owner)).Select(k => k.Id)];
 
     /// <summary>Asserts that a stored record equals what was added (revocation and usage aside).</summary>
+    // ---- rotation ----
+
+    /// <summary>A rotation of <paramref name="old"/> at <paramref name="at"/> whose old key stops after <paramref name="grace"/>.</summary>
+    protected static KeyRotation Rotation(ApiKeyRecord old, DateTimeOffset at, TimeSpan grace, string actor = "alice")
+    {
+        ArgumentNullException.ThrowIfNull(old);
+        var replacement = old with
+        {
+            Id = TestKeys.NewId(),
+            Hash = TestKeys.NewHash(),
+            CreatedAt = at,
+            ExpiresAt = at + TimeSpan.FromDays(30),
+            RotatedFrom = old.Id,
+            ReplacedBy = null,
+            LastUsedAt = null,
+        };
+        return new KeyRotation
+        {
+            Owner = old.Owner,
+            KeyId = old.Id,
+            Replacement = replacement,
+            GraceEndsAt = at + grace,
+            At = at,
+            Audit = new AuditEntry
+            {
+                At = at,
+                Action = AuditAction.Rotate,
+                Actor = actor,
+                Subject = old.Owner,
+                KeyId = replacement.Id,
+                ReplacedKeyId = old.Id,
+                RequestId = "req-rotate",
+                ClientAddress = "192.0.2.7",
+            },
+        };
+    }
+
+    [Fact]
+    public async Task Rotate_stores_the_linked_replacement_and_shortens_the_old_expiry_to_the_grace_end()
+    {
+        var store = await CreateStoreAsync();
+        var old = TestKeys.Create("alice", description: "ci", groups: ["g1", "g2"]);
+        await store.AddAsync(old);
+        var rotation = Rotation(old, TestKeys.Epoch.AddHours(1), TimeSpan.FromMinutes(30));
+
+        var result = await store.RotateAsync(rotation);
+
+        Assert.Equal(KeyRotationOutcome.Rotated, result.Outcome);
+        var storedOld = await store.GetAsync("alice", old.Id);
+        Assert.Equal(rotation.GraceEndsAt, storedOld!.ExpiresAt);
+        Assert.Equal(rotation.Replacement.Id, storedOld.ReplacedBy);
+        Assert.Null(storedOld.RevokedAt);
+        Assert.Equal(storedOld.ExpiresAt, result.Previous!.ExpiresAt);
+        Assert.Equal(rotation.Replacement.Id, result.Previous.ReplacedBy);
+        var replacement = await store.GetAsync("alice", rotation.Replacement.Id);
+        AssertSameRecord(rotation.Replacement, replacement);
+        Assert.Equal(old.Id, replacement!.RotatedFrom);
+        Assert.Null(replacement.ReplacedBy);
+        Assert.Equal(rotation.Replacement.Id, (await store.FindByHashAsync(rotation.Replacement.Hash))!.Id);
+    }
+
+    [Fact]
+    public async Task Rotate_never_lengthens_the_old_keys_life()
+    {
+        var store = await CreateStoreAsync();
+        var old = TestKeys.Create("alice", lifetime: TimeSpan.FromHours(2));
+        await store.AddAsync(old);
+
+        var result = await store.RotateAsync(Rotation(old, TestKeys.Epoch.AddHours(1), TimeSpan.FromHours(5)));
+
+        Assert.Equal(KeyRotationOutcome.Rotated, result.Outcome);
+        Assert.Equal(old.ExpiresAt, (await store.GetAsync("alice", old.Id))!.ExpiresAt);
+    }
+
+    [Fact]
+    public async Task Rotate_with_zero_grace_ends_the_old_key_at_the_rotation_instant()
+    {
+        var store = await CreateStoreAsync();
+        var old = TestKeys.Create("alice");
+        await store.AddAsync(old);
+        var at = TestKeys.Epoch.AddMinutes(7);
+
+        await store.RotateAsync(Rotation(old, at, TimeSpan.Zero));
+
+        var stored = await store.GetAsync("alice", old.Id);
+        Assert.Equal(at, stored!.ExpiresAt);
+        Assert.Equal(ApiKeyStatus.Expired, stored.StatusAt(at));
+    }
+
+    [Fact]
+    public async Task Rotate_of_another_owners_key_is_not_found_and_changes_nothing()
+    {
+        var store = await CreateStoreAsync();
+        var old = TestKeys.Create("alice");
+        await store.AddAsync(old);
+        var rotation = Rotation(old, TestKeys.Epoch.AddHours(1), TimeSpan.Zero) with { Owner = "bob" };
+
+        var result = await store.RotateAsync(rotation);
+
+        Assert.Equal(KeyRotationOutcome.NotFound, result.Outcome);
+        Assert.Null(result.Previous);
+        AssertSameRecord(old, await store.GetAsync("alice", old.Id));
+        Assert.Null(await store.FindByHashAsync(rotation.Replacement.Hash));
+        Assert.Empty((await AuditOf(store).QueryAsync(new AuditQuery())).Entries);
+    }
+
+    [Fact]
+    public async Task Rotate_of_a_revoked_key_is_refused_and_changes_nothing()
+    {
+        var store = await CreateStoreAsync();
+        var old = TestKeys.Create("alice");
+        await store.AddAsync(old);
+        await store.RevokeAsync("alice", old.Id, TestKeys.Epoch.AddMinutes(1));
+        var rotation = Rotation(old, TestKeys.Epoch.AddHours(1), TimeSpan.FromHours(1));
+
+        var result = await store.RotateAsync(rotation);
+
+        Assert.Equal(KeyRotationOutcome.Revoked, result.Outcome);
+        Assert.Null(await store.GetAsync("alice", rotation.Replacement.Id));
+        Assert.Equal(old.ExpiresAt, (await store.GetAsync("alice", old.Id))!.ExpiresAt);
+        Assert.Empty((await AuditOf(store).QueryAsync(new AuditQuery())).Entries);
+    }
+
+    [Fact]
+    public async Task Rotate_of_an_expired_key_is_refused_from_its_expiry_instant_on()
+    {
+        var store = await CreateStoreAsync();
+        var old = TestKeys.Create("alice", lifetime: TimeSpan.FromHours(1));
+        await store.AddAsync(old);
+
+        var result = await store.RotateAsync(Rotation(old, old.ExpiresAt, TimeSpan.FromHours(1)));
+
+        Assert.Equal(KeyRotationOutcome.Expired, result.Outcome);
+        Assert.Single(await store.ListAsync("alice").ToListAsync());
+    }
+
+    [Fact]
+    public async Task Rotating_a_replaced_key_again_is_refused_naming_its_replacement_and_keeps_the_first_grace_end()
+    {
+        var store = await CreateStoreAsync();
+        var old = TestKeys.Create("alice");
+        await store.AddAsync(old);
+        var first = Rotation(old, TestKeys.Epoch.AddHours(1), TimeSpan.FromHours(1));
+        await store.RotateAsync(first);
+
+        var again = await store.RotateAsync(Rotation(old, TestKeys.Epoch.AddHours(1).AddMinutes(10), TimeSpan.Zero));
+
+        Assert.Equal(KeyRotationOutcome.AlreadyReplaced, again.Outcome);
+        Assert.Equal(first.Replacement.Id, again.Previous!.ReplacedBy);
+        Assert.Equal(first.GraceEndsAt, (await store.GetAsync("alice", old.Id))!.ExpiresAt);
+        Assert.Equal(2, (await store.ListAsync("alice").ToListAsync()).Count);
+    }
+
+    [Fact]
+    public async Task Rotating_the_replacement_within_the_grace_leaves_the_first_key_its_own_grace_end()
+    {
+        var store = await CreateStoreAsync();
+        var old = TestKeys.Create("alice");
+        await store.AddAsync(old);
+        var first = Rotation(old, TestKeys.Epoch.AddHours(1), TimeSpan.FromHours(1));
+        await store.RotateAsync(first);
+
+        var second = Rotation(first.Replacement, TestKeys.Epoch.AddHours(1).AddMinutes(5), TimeSpan.FromMinutes(10));
+        Assert.Equal(KeyRotationOutcome.Rotated, (await store.RotateAsync(second)).Outcome);
+
+        Assert.Equal(first.GraceEndsAt, (await store.GetAsync("alice", old.Id))!.ExpiresAt);
+        Assert.Equal(second.GraceEndsAt, (await store.GetAsync("alice", first.Replacement.Id))!.ExpiresAt);
+        Assert.Equal(first.Replacement.Id, (await store.GetAsync("alice", second.Replacement.Id))!.RotatedFrom);
+    }
+
+    [Fact]
+    public async Task Rotate_appends_its_audit_entry_with_the_rotation()
+    {
+        var store = await CreateStoreAsync();
+        var old = TestKeys.Create("alice");
+        await store.AddAsync(old);
+        var rotation = Rotation(old, TestKeys.Epoch.AddHours(1), TimeSpan.FromHours(1));
+
+        await store.RotateAsync(rotation);
+
+        var entry = Assert.Single((await AuditOf(store).QueryAsync(new AuditQuery())).Entries);
+        Assert.Equal(rotation.Audit with { Sequence = entry.Sequence }, entry);
+    }
+
+    [Fact]
+    public async Task Rotate_with_a_replacement_hash_that_exists_throws_and_changes_nothing()
+    {
+        var store = await CreateStoreAsync();
+        var old = TestKeys.Create("alice");
+        var other = TestKeys.Create("alice");
+        await store.AddAsync(old);
+        await store.AddAsync(other);
+        var rotation = Rotation(old, TestKeys.Epoch.AddHours(1), TimeSpan.Zero);
+        rotation = rotation with { Replacement = rotation.Replacement with { Hash = other.Hash } };
+
+        await Assert.ThrowsAsync<DuplicateKeyException>(async () => await store.RotateAsync(rotation));
+
+        AssertSameRecord(old, await store.GetAsync("alice", old.Id));
+        Assert.Null((await store.GetAsync("alice", old.Id))!.ReplacedBy);
+        Assert.Empty((await AuditOf(store).QueryAsync(new AuditQuery())).Entries);
+    }
+
+    [Fact]
+    public async Task Parallel_rotations_of_one_key_let_exactly_one_win()
+    {
+        var store = await CreateStoreAsync();
+        var old = TestKeys.Create("alice");
+        await store.AddAsync(old);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            Task.Run(async () => await store.RotateAsync(Rotation(old, TestKeys.Epoch.AddHours(1).AddTicks(i * 10), TimeSpan.FromHours(1))))));
+
+        var winner = Assert.Single(results, r => r.Outcome == KeyRotationOutcome.Rotated);
+        Assert.All(results.Where(r => r != winner), r => Assert.Equal(KeyRotationOutcome.AlreadyReplaced, r.Outcome));
+        Assert.Equal(2, (await store.ListAsync("alice").ToListAsync()).Count);
+        Assert.Single((await AuditOf(store).QueryAsync(new AuditQuery())).Entries);
+    }
+
+    /// <summary>The store's audit trail: every store package keeps it in the key store.</summary>
+    protected static IAuditLog AuditOf(IKeyStore store) =>
+        store as IAuditLog ?? throw new InvalidOperationException($"{store?.GetType().Name} keeps no audit trail.");
+
     protected static void AssertSameRecord(ApiKeyRecord expected, ApiKeyRecord? actual)
     {
         ArgumentNullException.ThrowIfNull(expected);

@@ -39,6 +39,12 @@ public sealed record ApiKeyRecord
     /// <summary>Gets the labels the owner gave the key at creation (at most 50); empty when none. Searchable.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = ApiKeyLabels.None;
 
+    /// <summary>Gets the id of the key this one replaced by rotation, or <see langword="null"/>.</summary>
+    public string? RotatedFrom { get; init; }
+
+    /// <summary>Gets the id of the key that replaced this one by rotation, or <see langword="null"/> while it was not rotated.</summary>
+    public string? ReplacedBy { get; init; }
+
     /// <summary>
     /// Computes the status at <paramref name="now"/>: revoked wins over expired, and a key is
     /// expired from the instant of <see cref="ExpiresAt"/> on.

@@ -47,6 +47,18 @@ public interface IKeyStore
     /// <summary>Returns the owner's "revoked before" instant, or <see langword="null"/> if they never revoked everything.</summary>
     ValueTask<DateTimeOffset?> GetRevokedBeforeAsync(string owner, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Rotates one of the owner's keys in one atomic operation (one transaction on SQL stores):
+    /// checks the old key is the owner's, not revoked, not already replaced and not expired at
+    /// <see cref="KeyRotation.At"/>; then stores the replacement (revoked at once if it raced a
+    /// revoke-all, as <see cref="AddAsync"/>), sets the old key's expiry to the earlier of its own and
+    /// <see cref="KeyRotation.GraceEndsAt"/> and its <see cref="ApiKeyRecord.ReplacedBy"/>, appends
+    /// <see cref="KeyRotation.Audit"/> to the store's audit trail, and tells every replica the old
+    /// key changed (as a revocation of it). Any other outcome changes nothing. Throws
+    /// <see cref="DuplicateKeyException"/> when the replacement's id or hash exists.
+    /// </summary>
+    ValueTask<KeyRotationResult> RotateAsync(KeyRotation rotation, CancellationToken cancellationToken = default);
+
     /// <summary>Records when keys were last used; an instant earlier than the recorded one is ignored.</summary>
     ValueTask RecordUsageAsync(IReadOnlyCollection<KeyUsage> usages, CancellationToken cancellationToken = default);
 

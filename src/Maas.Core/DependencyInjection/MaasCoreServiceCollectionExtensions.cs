@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Maas;
 using Maas.ApiKeys;
+using Maas.Auditing;
 using Maas.Models;
 using Maas.Revocation;
 using Maas.Telemetry;
@@ -19,7 +20,7 @@ public static class MaasCoreServiceCollectionExtensions
     /// <summary>
     /// Adds the Maas core services. Registration is idempotent (<c>TryAdd*</c>): calling it twice,
     /// or after registering your own <see cref="ITokenIssuer"/> or <see cref="IModelCatalog"/>, keeps
-    /// the first registration. A storage package must add an <see cref="IKeyStore"/>.
+    /// the first registration. A storage package must add an <see cref="IKeyStore"/> and an <see cref="IAuditLog"/>.
     /// </summary>
     public static MaasBuilder AddMaasCore(this IServiceCollection services) => AddMaasCore(services, null, null);
 
@@ -95,6 +96,8 @@ public static class MaasCoreServiceCollectionExtensions
             sp.GetRequiredService<RevocationSignal>(),
             sp.GetRequiredService<CredentialValidator>(),
             sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IAuditLog>() ?? throw new InvalidOperationException(
+                "Maas needs an audit trail (IAuditLog): UseInMemoryStorage, UseSqliteStorage and UsePostgreSqlStorage register one with their key store."),
             sp.GetRequiredService<MaasMetrics>()));
         return new MaasBuilder(services, configuration);
     }

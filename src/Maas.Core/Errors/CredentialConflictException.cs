@@ -2,7 +2,8 @@ namespace Maas.Errors;
 
 /// <summary>
 /// A credential cannot be issued because what it would be bound to belongs to another user (a
-/// Kubernetes service account made for someone else). Hosts answer 409; the message names the
+/// Kubernetes service account made for someone else), or cannot be changed in its state (rotating
+/// a revoked, expired or already rotated key). Hosts answer 409; the message names the
 /// object, never the other user.
 /// </summary>
 public sealed class CredentialConflictException : Exception

@@ -165,6 +165,21 @@ internal sealed class InstrumentedKeyStore : IKeyStore
         }
     }
 
+    public async ValueTask<KeyRotationResult> RotateAsync(KeyRotation rotation, CancellationToken cancellationToken = default)
+    {
+        var call = Start("rotate");
+        try
+        {
+            var result = await _inner.RotateAsync(rotation, cancellationToken).ConfigureAwait(false);
+            call.Succeeded = true;
+            return result;
+        }
+        finally
+        {
+            Stop(call);
+        }
+    }
+
     public async ValueTask RecordUsageAsync(IReadOnlyCollection<KeyUsage> usages, CancellationToken cancellationToken = default)
     {
         var call = Start("record_usage");

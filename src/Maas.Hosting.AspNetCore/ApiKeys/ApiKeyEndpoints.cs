@@ -1,6 +1,7 @@
 using System.Globalization;
 using Maas.ApiKeys;
 using Maas.Errors;
+using Maas.Hosting.Auditing;
 using Maas.Hosting.Authentication;
 using Maas.Hosting.Errors;
 using Maas.Hosting.Requests;
@@ -14,7 +15,7 @@ namespace Maas.Hosting.ApiKeys;
 internal static class ApiKeyEndpoints
 {
     public static async Task<JsonHttpResult<ApiKeyCreatedResponse>> CreateAsync(
-        MaasCaller caller, JsonRequest<ApiKeyCreateRequest> body, MaasService service, CancellationToken cancellationToken)
+        MaasCaller caller, JsonRequest<ApiKeyCreateRequest> body, MaasService service, HttpContext context, CancellationToken cancellationToken)
     {
         var request = body.Value!;
         var created = await service.CreateApiKeyAsync(
@@ -26,6 +27,7 @@ internal static class ApiKeyEndpoints
                 Expiration = ExpirationField.Read(request.Expiration),
                 Labels = request.Labels,
             },
+            RequestContexts.From(context),
             cancellationToken).ConfigureAwait(false);
 
         var response = new ApiKeyCreatedResponse
@@ -63,9 +65,10 @@ internal static class ApiKeyEndpoints
             : TypedResults.Json(ToMetadata(key, service.Now), MaasJsonContext.Default.ApiKeyMetadata);
     }
 
-    public static async Task<Results<NoContent, MaasError>> RevokeAsync(string id, MaasCaller caller, MaasService service, CancellationToken cancellationToken)
+    public static async Task<Results<NoContent, MaasError>> RevokeAsync(
+        string id, MaasCaller caller, MaasService service, HttpContext context, CancellationToken cancellationToken)
     {
-        var revoked = await service.RevokeApiKeyAsync(caller.User, id, cancellationToken).ConfigureAwait(false);
+        var revoked = await service.RevokeApiKeyAsync(caller.User, id, RequestContexts.From(context), cancellationToken).ConfigureAwait(false);
         return revoked ? TypedResults.NoContent() : NotFound(id);
     }
 
@@ -106,7 +109,7 @@ internal static class ApiKeyEndpoints
     }
 
     public static async Task<JsonHttpResult<BulkRevokeResponse>> BulkRevokeAsync(
-        MaasCaller caller, JsonRequest<BulkRevokeBody> body, MaasService service, CancellationToken cancellationToken)
+        MaasCaller caller, JsonRequest<BulkRevokeBody> body, MaasService service, HttpContext context, CancellationToken cancellationToken)
     {
         var request = body.Value!;
         if (!string.IsNullOrWhiteSpace(request.Subscription))
@@ -119,7 +122,7 @@ internal static class ApiKeyEndpoints
             throw new InvalidRequestException("username", "at least one of username or subscription is required (subscriptions do not exist here: name the username).");
         }
 
-        var revocation = await service.BulkRevokeApiKeysAsync(caller.User, request.Username, request.DryRun, cancellationToken).ConfigureAwait(false);
+        var revocation = await service.BulkRevokeApiKeysAsync(caller.User, request.Username, request.DryRun, RequestContexts.From(context), cancellationToken).ConfigureAwait(false);
         var message = revocation.DryRun
             ? $"Dry run: {revocation.RevokedCount} active key(s) would be revoked for user {revocation.Username}"
             : $"Successfully revoked {revocation.RevokedCount} active API key(s) for user {revocation.Username}";
@@ -141,7 +144,7 @@ internal static class ApiKeyEndpoints
             MaasJsonContext.Default.ApiKeyConfigResponse);
     }
 
-    private static MaasError NotFound(string id) =>
+    internal static MaasError NotFound(string id) =>
         MaasError.Create(StatusCodes.Status404NotFound, id.Length <= 64 && IsPrintable(id) ? $"API key '{id}' not found." : "API key not found.");
 
     private static bool IsPrintable(string id)

@@ -1,4 +1,5 @@
 using Maas.Hosting.ApiKeys;
+using Maas.Hosting.Auditing;
 using Maas.Hosting.Authentication;
 using Maas.Hosting.Discovery;
 using Maas.Hosting.Errors;
@@ -16,7 +17,7 @@ namespace Microsoft.AspNetCore.Builder;
 public static class MaasEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps <c>/health</c>, <c>/v1/tokens</c>, <c>/v1/api-keys</c>, <c>/v1/models</c>,
+    /// Maps <c>/health</c>, <c>/v1/tokens</c>, <c>/v1/api-keys</c> (with <c>/{id}/rotate</c>), <c>/v1/audit</c>, <c>/v1/models</c>,
     /// <c>/v1/tiers/lookup</c>, <c>/v1/introspect</c> (RFC 7662) and the <c>/.well-known</c> documents,
     /// the caller's endpoints under the <c>Maas.Manage</c> and <c>Maas.Read</c> policies. Requires <c>AddMaas()</c>
     /// and the authorization middleware (added by <c>WebApplication</c>, or call <c>UseAuthorization()</c> after <c>UseRouting()</c>).
@@ -65,6 +66,9 @@ public static class MaasEndpointRouteBuilderExtensions
         manage.MapPost("/api-keys/bulk-revoke", ApiKeyEndpoints.BulkRevokeAsync)
             .WithName("BulkRevokeApiKeys").WithSummary("Revokes (or with dryRun counts) every active key of a user: the caller's own, or anyone's for an administrator.")
             .Produces<BulkRevokeResponse>().WithMaasErrors(400, 401, 403, 413, 503);
+        manage.MapPost("/api-keys/{id}/rotate", ApiKeyRotationEndpoint.RotateAsync)
+            .WithName("RotateApiKey").WithSummary("Replaces one of the caller's keys; the old one keeps working for the grace period. The new key is shown once.")
+            .Produces<ApiKeyRotatedResponse>(StatusCodes.Status201Created).WithMaasErrors(400, 401, 403, 404, 409, 413, 503);
 
         var read = root.MapGroup("/v1").RequireAuthorization(readPolicy);
         read.MapGet("/api-keys", ApiKeyEndpoints.ListAsync)
@@ -79,6 +83,9 @@ public static class MaasEndpointRouteBuilderExtensions
         read.MapGet("/api-keys/config", ApiKeyEndpoints.Config)
             .WithName("GetApiKeyConfig").WithSummary("The lifetime limits that apply when creating keys.")
             .Produces<ApiKeyConfigResponse>().WithMaasErrors(401);
+        read.MapGet("/audit", AuditEndpoint.ListAsync)
+            .WithName("ListAuditEntries").WithSummary("Reads the audit trail of key management, newest first (administrators only).")
+            .Produces<AuditEntryList>().WithMaasErrors(400, 401, 403, 503);
         read.MapGet("/models", ModelEndpoints.ListAsync).WithMetadata(OpenAiErrorsMetadata.Instance)
             .WithName("ListModels").WithSummary("Lists the models the caller's tier may use (OpenAI shape).")
             .Produces<ModelList>().Produces<OpenAiErrorResponse>(StatusCodes.Status401Unauthorized).Produces<OpenAiErrorResponse>(StatusCodes.Status403Forbidden);

@@ -1,3 +1,4 @@
+using Maas.Hosting.Auditing;
 using Maas.Hosting.Authentication;
 using Maas.Hosting.Requests;
 using Microsoft.AspNetCore.Http;
@@ -25,9 +26,9 @@ internal static class TokenEndpoints
         return TypedResults.Json(response, MaasJsonContext.Default.TokenResponse, statusCode: StatusCodes.Status201Created);
     }
 
-    public static async Task<NoContent> RevokeAllAsync(MaasCaller caller, MaasService service, CancellationToken cancellationToken)
+    public static async Task<NoContent> RevokeAllAsync(MaasCaller caller, MaasService service, HttpContext context, CancellationToken cancellationToken)
     {
-        await service.RevokeAllAsync(caller.User, cancellationToken).ConfigureAwait(false);
+        await service.RevokeAllAsync(caller.User, RequestContexts.From(context), cancellationToken).ConfigureAwait(false);
         return TypedResults.NoContent();
     }
 

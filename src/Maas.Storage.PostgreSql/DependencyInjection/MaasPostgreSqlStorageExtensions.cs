@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Maas;
 using Maas.ApiKeys;
+using Maas.Auditing;
 using Maas.Revocation;
 using Maas.Storage.PostgreSql;
 using Maas.Storage.PostgreSql.Revocation;
@@ -54,6 +55,7 @@ public static class MaasPostgreSqlStorageExtensions
             sp.GetService<TimeProvider>(),
             sp.GetService<ILogger<PostgreSqlKeyStore>>()));
         services.AddSingleton<IKeyStore>(sp => sp.GetRequiredService<PostgreSqlKeyStore>());
+        services.TryAddSingleton<IAuditLog>(sp => sp.GetRequiredService<PostgreSqlKeyStore>());
         services.AddSingleton<DatabaseSigningKeys>();
         services.AddSingleton<ISigningKeyProvider>(sp => sp.GetRequiredService<DatabaseSigningKeys>());
         services.AddHostedService<StorageStartup>();

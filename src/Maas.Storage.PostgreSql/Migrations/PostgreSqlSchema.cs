@@ -56,6 +56,42 @@ internal static class PostgreSqlSchema
             """),
         new SchemaMigration(
             3,
+            "Key rotation links and the append-only audit trail",
+            """
+            ALTER TABLE api_keys
+                ADD COLUMN rotated_from text COLLATE "C" NULL,
+                ADD COLUMN replaced_by  text COLLATE "C" NULL;
+            CREATE TABLE audit_log (
+                sequence         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                at               timestamptz      NOT NULL,
+                action           text COLLATE "C" NOT NULL,
+                actor            text COLLATE "C" NOT NULL,
+                subject          text COLLATE "C" NOT NULL,
+                key_id           text COLLATE "C" NULL,
+                replaced_key_id  text COLLATE "C" NULL,
+                count            integer          NULL,
+                request_id       text             NULL,
+                client_address   text             NULL
+            );
+            -- Newest first; a cursor (at, sequence) is a range seek on each of these.
+            CREATE INDEX audit_log_at_idx ON audit_log (at DESC, sequence DESC);
+            CREATE INDEX audit_log_actor_idx ON audit_log (actor, at DESC, sequence DESC);
+            CREATE INDEX audit_log_subject_idx ON audit_log (subject, at DESC, sequence DESC);
+            CREATE INDEX audit_log_key_idx ON audit_log (key_id, at DESC, sequence DESC);
+            CREATE INDEX audit_log_replaced_key_idx ON audit_log (replaced_key_id, at DESC, sequence DESC);
+            -- Append-only: UPDATE, DELETE and TRUNCATE fail, whoever asks (short of disabling the triggers).
+            CREATE FUNCTION maas_audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = 'insufficient_privilege';
+            END
+            $$;
+            CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+                FOR EACH ROW EXECUTE FUNCTION maas_audit_log_append_only();
+            CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+                FOR EACH STATEMENT EXECUTE FUNCTION maas_audit_log_append_only();
+            """),
+        new SchemaMigration(
+            4,
             "API key pages keep a fifth free, so last_used_at updates stay on their page (HOT)",
             """
             ALTER TABLE api_keys SET (fillfactor = 80);

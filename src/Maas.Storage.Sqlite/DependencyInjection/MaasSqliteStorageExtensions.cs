@@ -1,5 +1,6 @@
 using Maas;
 using Maas.ApiKeys;
+using Maas.Auditing;
 using Maas.Storage.Sqlite;
 using Maas.Tokens;
 using Microsoft.Extensions.Configuration;
@@ -15,7 +16,7 @@ public static class MaasSqliteStorageExtensions
     /// <summary>
     /// Keeps key metadata in the SQLite file at <see cref="SqliteKeyStoreOptions.DataPath"/> and the
     /// token signing key in <c>&lt;data-path&gt;.signing-key.pem</c> (mode 0600), so keys and tokens
-    /// survive restarts. The options bind from <c>Storage:Sqlite</c> of the configuration given to
+    /// survive restarts; the audit trail (<c>IAuditLog</c>) is kept in the same file. The options bind from <c>Storage:Sqlite</c> of the configuration given to
     /// <c>AddMaas</c>, then <paramref name="configure"/> applies; they are validated at start. The
     /// file is opened and migrated when the host starts (a hosted service), so a wrong path stops
     /// start-up. Idempotent; a store registered earlier wins.
@@ -47,6 +48,7 @@ public static class MaasSqliteStorageExtensions
             sp.GetService<ILoggerFactory>()?.CreateLogger("Maas.Storage.Sqlite"),
             sp.GetService<TimeProvider>()));
         services.AddSingleton<IKeyStore>(sp => sp.GetRequiredService<SqliteKeyStore>());
+        services.TryAddSingleton<IAuditLog>(sp => sp.GetRequiredService<SqliteKeyStore>());
         services.AddSingleton<SqliteSigningKeys>();
         services.AddSingleton<ISigningKeyProvider>(sp => sp.GetRequiredService<SqliteSigningKeys>());
         services.AddHostedService<SqliteStorageStartup>();

@@ -1,5 +1,6 @@
 using Maas;
 using Maas.ApiKeys;
+using Maas.Auditing;
 using Maas.Storage.InMemory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -9,13 +10,21 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class MaasInMemoryStorageExtensions
 {
     /// <summary>
-    /// Keeps key metadata in process memory: fast and safe for concurrent callers, but lost on
-    /// restart and not shared between replicas. Idempotent; a store registered earlier wins.
+    /// Keeps key metadata and the audit trail (<see cref="IAuditLog"/>) in process memory: fast and
+    /// safe for concurrent callers, but lost on restart and not shared between replicas. Idempotent;
+    /// a store registered earlier wins.
     /// </summary>
     public static MaasBuilder UseInMemoryStorage(this MaasBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.TryAddSingleton<IKeyStore>(_ => InMemoryStorage.CreateKeyStore());
+        if (builder.Services.Any(d => d.ServiceType == typeof(IKeyStore)))
+        {
+            return builder;
+        }
+
+        builder.Services.AddSingleton<InMemoryKeyStore>();
+        builder.Services.AddSingleton<IKeyStore>(sp => sp.GetRequiredService<InMemoryKeyStore>());
+        builder.Services.TryAddSingleton<IAuditLog>(sp => sp.GetRequiredService<InMemoryKeyStore>());
         return builder;
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.ObjectModel;
 using Maas.ApiKeys;
+using Maas.Auditing;
 
 namespace Maas.Storage.InMemory;
 
@@ -7,9 +8,10 @@ namespace Maas.Storage.InMemory;
 /// The <c>in-memory</c> store: everything in process memory, lost on restart. One lock guards
 /// every structure, so each operation is atomic; hash lookup is a dictionary probe and an
 /// owner's listing is kept sorted (newest first, then id descending). Instants are kept exactly
-/// as given, converted to UTC offsets.
+/// as given, converted to UTC offsets. It keeps its audit trail too (append-only: the list has no
+/// update or removal path), so a rotation and its entry happen under the one lock.
 /// </summary>
-internal sealed class InMemoryKeyStore : IKeyStore
+internal sealed class InMemoryKeyStore : IKeyStore, IAuditLog
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ApiKeyRecord> _byId = new(StringComparer.Ordinal);
@@ -17,6 +19,7 @@ internal sealed class InMemoryKeyStore : IKeyStore
     private readonly Dictionary<byte[], string>.AlternateLookup<ReadOnlySpan<byte>> _idBySpan;
     private readonly Dictionary<string, SortedSet<ListingEntry>> _byOwner = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _revokedBefore = new(StringComparer.Ordinal);
+    private readonly List<AuditEntry> _audit = [];
 
     public InMemoryKeyStore()
     {
@@ -27,45 +30,148 @@ internal sealed class InMemoryKeyStore : IKeyStore
     {
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();
-        var stored = key with
-        {
-            OwnerGroups = new ReadOnlyCollection<string>([.. key.OwnerGroups]),
-            Hash = (byte[])key.Hash.Clone(),
-            CreatedAt = key.CreatedAt.ToUniversalTime(),
-            ExpiresAt = key.ExpiresAt.ToUniversalTime(),
-            RevokedAt = key.RevokedAt?.ToUniversalTime(),
-            LastUsedAt = key.LastUsedAt?.ToUniversalTime(),
-            Labels = key.Labels.Count == 0 ? key.Labels : new ReadOnlyDictionary<string, string>(new Dictionary<string, string>(key.Labels, StringComparer.Ordinal)),
-        };
+        var stored = ToStored(key);
 
         lock (_gate)
         {
-            if (_byId.ContainsKey(stored.Id) || _idByHash.ContainsKey(stored.Hash))
-            {
-                throw new DuplicateKeyException();
-            }
-
-            // Created up to the owner's revoked-before instant: a revoke-all already covers it.
-            if (stored.RevokedAt is null
-                && _revokedBefore.TryGetValue(stored.Owner, out var revokedBefore)
-                && stored.CreatedAt <= revokedBefore)
-            {
-                stored = stored with { RevokedAt = revokedBefore };
-            }
-
-            _byId.Add(stored.Id, stored);
-            _idByHash.Add(stored.Hash, stored.Id);
-            if (!_byOwner.TryGetValue(stored.Owner, out var listing))
-            {
-                listing = new SortedSet<ListingEntry>(ListingEntry.NewestFirst);
-                _byOwner.Add(stored.Owner, listing);
-            }
-
-            listing.Add(new ListingEntry(stored.CreatedAt, stored.Id));
+            Insert(stored);
         }
 
         return ValueTask.CompletedTask;
     }
+
+    private static ApiKeyRecord ToStored(ApiKeyRecord key) => key with
+    {
+        OwnerGroups = new ReadOnlyCollection<string>([.. key.OwnerGroups]),
+        Hash = (byte[])key.Hash.Clone(),
+        CreatedAt = key.CreatedAt.ToUniversalTime(),
+        ExpiresAt = key.ExpiresAt.ToUniversalTime(),
+        RevokedAt = key.RevokedAt?.ToUniversalTime(),
+        LastUsedAt = key.LastUsedAt?.ToUniversalTime(),
+        Labels = key.Labels.Count == 0 ? key.Labels : new ReadOnlyDictionary<string, string>(new Dictionary<string, string>(key.Labels, StringComparer.Ordinal)),
+    };
+
+    // Under the lock.
+    private void Insert(ApiKeyRecord stored)
+    {
+        if (_byId.ContainsKey(stored.Id) || _idByHash.ContainsKey(stored.Hash))
+        {
+            throw new DuplicateKeyException();
+        }
+
+        // Created up to the owner's revoked-before instant: a revoke-all already covers it.
+        if (stored.RevokedAt is null
+            && _revokedBefore.TryGetValue(stored.Owner, out var revokedBefore)
+            && stored.CreatedAt <= revokedBefore)
+        {
+            stored = stored with { RevokedAt = revokedBefore };
+        }
+
+        _byId.Add(stored.Id, stored);
+        _idByHash.Add(stored.Hash, stored.Id);
+        if (!_byOwner.TryGetValue(stored.Owner, out var listing))
+        {
+            listing = new SortedSet<ListingEntry>(ListingEntry.NewestFirst);
+            _byOwner.Add(stored.Owner, listing);
+        }
+
+        listing.Add(new ListingEntry(stored.CreatedAt, stored.Id));
+    }
+
+    public ValueTask<KeyRotationResult> RotateAsync(KeyRotation rotation, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rotation);
+        cancellationToken.ThrowIfCancellationRequested();
+        var replacement = ToStored(rotation.Replacement);
+        lock (_gate)
+        {
+            if (!_byId.TryGetValue(rotation.KeyId, out var old) || !string.Equals(old.Owner, rotation.Owner, StringComparison.Ordinal))
+            {
+                return ValueTask.FromResult(new KeyRotationResult { Outcome = KeyRotationOutcome.NotFound });
+            }
+
+            var refused = rotation.RefusalFor(old);
+            if (refused is { } outcome)
+            {
+                return ValueTask.FromResult(new KeyRotationResult { Outcome = outcome, Previous = Copy(old) });
+            }
+
+            Insert(replacement);
+            var updated = rotation.Apply(old);
+            updated = updated with { ExpiresAt = updated.ExpiresAt.ToUniversalTime() };
+            _byId[old.Id] = updated;
+            AppendLocked(rotation.Audit);
+            return ValueTask.FromResult(new KeyRotationResult { Outcome = KeyRotationOutcome.Rotated, Previous = Copy(updated) });
+        }
+    }
+
+    public ValueTask AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            AppendLocked(entry);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var page = new List<AuditEntry>(Math.Min(query.Limit, 100) + 1);
+        lock (_gate)
+        {
+            // Appended in instant order unless a caller's clock went back: sort a copy only then.
+            IEnumerable<AuditEntry> newestFirst = Enumerable.Reverse(_audit);
+            if (!IsOrdered())
+            {
+                newestFirst = _audit.OrderByDescending(e => e.At).ThenByDescending(e => e.Sequence);
+            }
+
+            foreach (var entry in newestFirst)
+            {
+                if (query.Matches(entry))
+                {
+                    page.Add(entry);
+                    if (page.Count > query.Limit)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+
+        var hasMore = page.Count > query.Limit;
+        if (hasMore)
+        {
+            page.RemoveAt(page.Count - 1);
+        }
+
+        return ValueTask.FromResult(new AuditPage
+        {
+            Entries = page,
+            Next = hasMore ? new AuditPosition(page[^1].At, page[^1].Sequence) : null,
+        });
+    }
+
+    private bool IsOrdered()
+    {
+        for (var i = 1; i < _audit.Count; i++)
+        {
+            if (_audit[i].At < _audit[i - 1].At)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // Under the lock. Sequences start at 1 and follow the order of appends.
+    private void AppendLocked(AuditEntry entry) =>
+        _audit.Add(entry with { Sequence = _audit.Count + 1, At = entry.At.ToUniversalTime() });
 
     public IAsyncEnumerable<ApiKeyRecord> ListAsync(string owner, CancellationToken cancellationToken = default)
     {

@@ -21,6 +21,24 @@ public sealed class MaasOptionsValidatorTests
     }
 
     [Fact]
+    public void Rotation_grace_bounds_are_checked_and_zero_is_allowed()
+    {
+        var options = new MaasOptions();
+        options.ApiKeys.Rotation.DefaultGrace = GoDuration.FromHours(2);
+        options.ApiKeys.Rotation.MaximumGrace = GoDuration.FromHours(1);
+        Assert.Contains(
+            "Maas:ApiKeys:Rotation:DefaultGrace (2h0m0s) must lie between 0s and MaximumGrace (1h0m0s).",
+            Validator.Validate(null, options).Failures!);
+
+        options.ApiKeys.Rotation.MaximumGrace = new GoDuration(-1);
+        Assert.Contains(Validator.Validate(null, options).Failures!, f => f.StartsWith("Maas:ApiKeys:Rotation:MaximumGrace must not be negative", StringComparison.Ordinal));
+
+        options.ApiKeys.Rotation.DefaultGrace = new GoDuration(0);
+        options.ApiKeys.Rotation.MaximumGrace = new GoDuration(0);
+        Assert.DoesNotContain(Validator.Validate(null, options).Failures ?? [], f => f.Contains("Rotation", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Minimum_above_maximum_is_named()
     {
         var options = new MaasOptions();

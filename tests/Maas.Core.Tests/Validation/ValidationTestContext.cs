@@ -39,7 +39,7 @@ internal sealed class ValidationTestContext : IDisposable
         Metrics = new ValidationMetrics(Meters);
         Usage = new KeyUsageRecorder(Store, Time, Options, NullLogger<KeyUsageRecorder>.Instance);
         Validator = new CredentialValidator(Reader, Store, Tiers, Time, Signal, Options, Metrics, Usage, Creations);
-        Service = new MaasService(Options, Tiers, issuer, Store, new ConfiguredModelCatalog(Options), Signal, Validator, Time);
+        Service = new MaasService(Options, Tiers, issuer, Store, new ConfiguredModelCatalog(Options), Signal, Validator, Time, Store);
     }
 
     public FakeTimeProvider Time { get; } = new(Start);

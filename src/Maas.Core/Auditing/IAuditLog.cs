@@ -1,0 +1,15 @@
+namespace Maas.Auditing;
+
+/// <summary>
+/// The append-only audit trail of key management, kept by the key store's package (the same
+/// database, so a rotation and its entry commit together). There is no way to change or remove an
+/// entry. Every implementation passes the same conformance suite.
+/// </summary>
+public interface IAuditLog
+{
+    /// <summary>Appends <paramref name="entry"/>; its <see cref="AuditEntry.Sequence"/> is assigned by the store.</summary>
+    ValueTask AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads one page of the entries matching <paramref name="query"/>, newest first (instant, then sequence, descending).</summary>
+    ValueTask<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,52 @@
+using System.Globalization;
+using Maas.Auditing;
+using Maas.Hosting.Authentication;
+using Maas.Hosting.Errors;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Maas.Hosting.Auditing;
+
+/// <summary><c>GET /v1/audit</c>: the audit trail, for administrators.</summary>
+internal static class AuditEndpoint
+{
+    public static async Task<Results<JsonHttpResult<AuditEntryList>, MaasError>> ListAsync(
+        MaasCaller caller, MaasService service, HttpRequest request, CancellationToken cancellationToken)
+    {
+        // Asked first, so someone who may not read the trail learns nothing from how a filter is judged.
+        if (!service.IsAdministrator(caller.User))
+        {
+            return MaasError.Create(StatusCodes.Status403Forbidden, "Only administrators may read the audit trail.");
+        }
+
+        var query = AuditQueryReader.Read(request.Query);
+        var page = await service.ReadAuditAsync(caller.User, query, cancellationToken).ConfigureAwait(false);
+        var data = new AuditEntryResponse[page.Entries.Count];
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = ToResponse(page.Entries[i]);
+        }
+
+        var list = new AuditEntryList
+        {
+            Data = data,
+            HasMore = page.Next is not null,
+            NextCursor = page.Next is { } next ? AuditCursor.Write(next) : null,
+        };
+        return TypedResults.Json(list, MaasJsonContext.Default.AuditEntryList);
+    }
+
+    internal static AuditEntryResponse ToResponse(AuditEntry entry) => new()
+    {
+        Id = entry.Sequence,
+        At = entry.At.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'ffffff'Z'", CultureInfo.InvariantCulture),
+        Action = AuditActionNames.ToName(entry.Action),
+        Actor = entry.Actor,
+        Subject = entry.Subject,
+        KeyId = entry.KeyId,
+        ReplacedKeyId = entry.ReplacedKeyId,
+        Count = entry.Count,
+        RequestId = entry.RequestId,
+        ClientAddress = entry.ClientAddress,
+    };
+}
