@@ -22,7 +22,7 @@ public sealed class SqliteKeyStoreTests : IDisposable
 
         using var connection = Connect(path);
         Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode"));
-        Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM maas_schema_version"));
+        Assert.Equal((long)SqliteSchema.Migrations.Count, Scalar(connection, "SELECT COUNT(*) FROM maas_schema_version"));
         Assert.Equal((long)SqliteSchema.Migrations.Count, Scalar(connection, "SELECT MAX(version) FROM maas_schema_version"));
         Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_api_keys_owner_created'"));
         Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'owner_revocations'"));
@@ -124,7 +124,7 @@ public sealed class SqliteKeyStoreTests : IDisposable
         }
 
         using var connection = Connect(path);
-        Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM maas_schema_version"));
+        Assert.Equal((long)SqliteSchema.Migrations.Count, Scalar(connection, "SELECT COUNT(*) FROM maas_schema_version"));
     }
 
     [Fact]
