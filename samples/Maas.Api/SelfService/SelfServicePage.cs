@@ -14,6 +14,9 @@ namespace Maas.Api.SelfService;
 /// (the copy button) and the style sheet are embedded in the assembly and served by the static-file
 /// middleware, so the strict Content-Security-Policy (<see cref="SelfServiceHeaders"/>) allows no
 /// inline code. Identity is the gateway's, read by the same <c>MaasGateway</c> scheme as the REST API.
+/// A screen is a <see cref="Pages.KeysScreen"/> value, the <c>OnPost…Async</c> handler of
+/// <see cref="Pages.KeysModel"/> that decides it, and its block in <c>Keys.cshtml</c>; an action on a
+/// key is one more small form in the key's row, posting the key's id in the body.
 /// </remarks>
 internal static class SelfServicePage
 {

@@ -175,23 +175,79 @@ public sealed class SelfServicePageTests(ChromiumBrowser chromium) : IClassFixtu
     }
 
     [Fact]
-    public async Task A_post_without_the_anti_forgery_token_changes_nothing()
+    public async Task Without_javascript_a_key_is_still_created_and_shown_and_the_copy_button_stays_hidden()
+    {
+        await using var server = await MaasApiServer.StartAsync();
+        await using var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = server.BaseAddress.ToString(),
+            ViewportSize = Viewport,
+            JavaScriptEnabled = false,
+            ExtraHTTPHeaders = Identity("dave", "system:authenticated"),
+        });
+        var watch = await PageWatch.AttachAsync(context);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/maas-api/keys");
+
+        await page.GetByLabel("Name").FillAsync("no-script");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create the key" }).ClickAsync();
+        var key = await page.GetByRole(AriaRole.Textbox, new() { Name = "New key" }).InputValueAsync();
+        Assert.StartsWith("sk-maas-", key, StringComparison.Ordinal);
+        Assert.False(await page.GetByText("Copy the key").IsVisibleAsync());
+        Assert.EndsWith("/maas-api/keys?handler=Create", page.Url, StringComparison.Ordinal);
+        using var withKey = server.CreateBearerClient(key);
+        Assert.Equal(HttpStatusCode.OK, (await withKey.GetAsync("/v1/models")).StatusCode);
+        watch.AssertClean();
+    }
+
+    [Fact]
+    public async Task A_post_without_its_owners_anti_forgery_token_changes_nothing()
     {
         await using var server = await MaasApiServer.StartAsync();
         using var alice = server.CreateClient("alice", "system:authenticated");
         using var created = await alice.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"kept"}"""));
         var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("jti").GetString()!;
 
-        using var create = await alice.PostAsync("/keys?handler=Create", new FormUrlEncodedContent(new Dictionary<string, string> { ["Create.Name"] = "forged" }));
+        // No token at all.
+        using var create = await alice.PostAsync("/keys?handler=Create", Form(("Create.Name", "forged")));
         Assert.Equal(HttpStatusCode.BadRequest, create.StatusCode);
-        using var revoke = await alice.PostAsync("/maas-api/keys?handler=Revoke", new FormUrlEncodedContent(new Dictionary<string, string> { ["id"] = id }));
+        using var revoke = await alice.PostAsync("/maas-api/keys?handler=Revoke", Form(("id", id)));
         Assert.Equal(HttpStatusCode.BadRequest, revoke.StatusCode);
 
-        using var list = JsonDocument.Parse(await alice.GetStringAsync("/v1/api-keys"));
-        var only = Assert.Single(list.RootElement.EnumerateArray());
-        Assert.Equal("kept", only.GetProperty("name").GetString());
-        Assert.Equal("active", only.GetProperty("status").GetString());
+        // Alice's token and cookie, sent with Mallory's identity: refused too (the token names its user).
+        using var page = await alice.GetAsync("/keys");
+        var cookie = page.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(".AspNetCore.Antiforgery.", StringComparison.Ordinal)).Split(';')[0];
+        var token = System.Text.RegularExpressions.Regex.Match(await page.Content.ReadAsStringAsync(), "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.NotEmpty(token);
+        using var mallory = server.CreateClient("mallory", "system:authenticated");
+        using var stolen = new HttpRequestMessage(HttpMethod.Post, "/keys?handler=Revoke") { Content = Form(("id", id), ("__RequestVerificationToken", token)) };
+        stolen.Headers.Add("Cookie", cookie);
+        Assert.Equal(HttpStatusCode.BadRequest, (await mallory.SendAsync(stolen)).StatusCode);
+
+        using (var list = JsonDocument.Parse(await alice.GetStringAsync("/v1/api-keys")))
+        {
+            var only = Assert.Single(list.RootElement.EnumerateArray());
+            Assert.Equal("kept", only.GetProperty("name").GetString());
+            Assert.Equal("active", only.GetProperty("status").GetString());
+        }
+
+        // The same post by Alice herself goes through: the refusals above were the token's doing.
+        using var own = new HttpRequestMessage(HttpMethod.Post, "/keys?handler=Revoke") { Content = Form(("id", id), ("__RequestVerificationToken", token)) };
+        own.Headers.Add("Cookie", cookie);
+        using var revoked = await alice.SendAsync(own);
+        Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+        using var after = JsonDocument.Parse(await alice.GetStringAsync("/v1/api-keys/" + id));
+        Assert.Equal("revoked", after.RootElement.GetProperty("status").GetString());
     }
+
+    private static FormUrlEncodedContent Form(params (string Name, string Value)[] fields) =>
+        new(fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)));
+
+    private static Dictionary<string, string> Identity(string user, params string[] groups) => new()
+    {
+        ["X-MaaS-Username"] = user,
+        ["X-MaaS-Group"] = JsonSerializer.Serialize(groups),
+    };
 
     private static ViewportSize Viewport => new() { Width = 1100, Height = 800 };
 
@@ -201,11 +257,7 @@ public sealed class SelfServicePageTests(ChromiumBrowser chromium) : IClassFixtu
             BaseURL = server.BaseAddress.ToString(),
             ViewportSize = Viewport,
             // What the gateway adds to every request (the sample host trusts it from loopback in Development).
-            ExtraHTTPHeaders = new Dictionary<string, string>
-            {
-                ["X-MaaS-Username"] = user,
-                ["X-MaaS-Group"] = JsonSerializer.Serialize(groups),
-            },
+            ExtraHTTPHeaders = Identity(user, groups),
             Permissions = ["clipboard-read", "clipboard-write"],
         });
 
