@@ -23,6 +23,9 @@ internal static partial class MaasApiHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = [],
+            // The application is maas-api whoever hosts it (tests build it in-process): Razor Pages
+            // find the self-service page in the assembly this name gives.
+            ApplicationName = typeof(MaasApiHost).Assembly.GetName().Name,
             ContentRootPath = AppContext.BaseDirectory,
             EnvironmentName = environmentName,
         });
@@ -87,6 +90,7 @@ internal static partial class MaasApiHost
         }));
         configure?.Invoke(builder);
         MaasApiDataPlane.AddServices(builder, maas);
+        SelfService.SelfServicePage.AddServices(builder);
         var behindProxies = TrustedProxies.Configure(builder);
 
         var corsOrigins = builder.Configuration.GetSection("Maas:Cors:Origins").Get<string[]>() ?? [];
@@ -111,11 +115,13 @@ internal static partial class MaasApiHost
         // The request metrics and log line come before sign-in and authorization, so refused requests
         // are counted and logged too; UsePathBase routes first, so both see the endpoint.
         MaasApiTelemetry.Map(app, settings);
+        SelfService.SelfServicePage.UseAssets(app);
         app.UseAuthentication();
         app.UseAuthorization();
 
         app.MapMaasApi();
         MaasApiDataPlane.Map(app);
+        SelfService.SelfServicePage.Map(app);
         MaasApiHealth.Map(app);
         MaasApiShutdown.Watch(app, settings);
         app.MapOpenApi().AllowAnonymous();

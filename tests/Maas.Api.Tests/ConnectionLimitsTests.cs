@@ -12,9 +12,9 @@ namespace Maas.Api.Tests;
 public sealed class ConnectionLimitsTests
 {
     [Theory]
-    [InlineData(512L, 0, 192L)]
-    [InlineData(1024L, 0, 448L)]
-    [InlineData(2048L, 25, 947L)]
+    [InlineData(512L, 0, 64L)]
+    [InlineData(1024L, 0, 320L)]
+    [InlineData(2048L, 25, 819L)]
     [InlineData(1_048_576L, 25, 10_000L)]
     [InlineData(64L, 0, 16L)]
     [InlineData(null, 0, 10_000L)]

@@ -144,5 +144,17 @@ public sealed class LimitTests
         Assert.Equal(1, usage.RootElement.GetProperty("requests").GetProperty("used").GetInt64());
         using var other = JsonDocument.Parse(await client.GetStringAsync("/v1/usage?model=another/model"));
         Assert.Equal(0, other.RootElement.GetProperty("requests").GetProperty("used").GetInt64());
+
+        // A host's own page reads the same numbers for a caller signed in without a Maas credential.
+        var reader = gateway.Services.GetRequiredService<Usage.UsageReader>();
+        var dave = new Users.MaasUser("dave", ["system:authenticated"]);
+        var tier = gateway.Maas.GetTier(dave);
+        Assert.True(reader.PerModel);
+        await Assert.ThrowsAsync<ArgumentException>(() => reader.ReadAsync(dave, tier, null).AsTask());
+        var report = await reader.ReadAsync(dave, tier, "test/model");
+        Assert.Equal(("dave", "small", "test/model"), (report.User, report.Tier, report.Model));
+        Assert.Equal((5L, 1L, 4L), (report.Requests.Limit, report.Requests.Used, report.Requests.Remaining));
+        Assert.Equal(usage.RootElement.GetProperty("tokens").GetProperty("used").GetInt64(), report.Tokens.Used);
+        Assert.Equal(gateway.Clock.GetUtcNow() + report.Requests.ResetsIn, report.Requests.ResetsAt);
     }
 }

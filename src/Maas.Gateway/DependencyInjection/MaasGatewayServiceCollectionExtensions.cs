@@ -53,6 +53,10 @@ public static class MaasGatewayServiceCollectionExtensions
         services.AddSingleton<UpstreamClient>();
         services.AddSingleton<UpstreamTransformer>();
         services.AddSingleton<GatewayPipeline>();
+        services.AddSingleton(services => new UsageReader(
+            services.GetRequiredService<ILimitCounter>(),
+            services.GetRequiredService<IOptions<GatewayLimitOptions>>(),
+            services.GetRequiredService<TimeProvider>()));
         services.AddSingleton<UsageEndpoint>();
         return builder;
     }

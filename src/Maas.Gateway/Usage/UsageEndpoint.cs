@@ -1,10 +1,8 @@
 using System.Text.Json;
 using Maas.ApiKeys;
 using Maas.Gateway.Forwarding;
-using Maas.Gateway.Limits;
 using Maas.Gateway.Responses;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Options;
 
 namespace Maas.Gateway.Usage;
 
@@ -13,10 +11,8 @@ namespace Maas.Gateway.Usage;
 /// and when each resets. Reads the counters without counting the call. When limits are counted per
 /// model (<see cref="GatewayLimitOptions.PerModel"/>) the caller names the model: <c>?model=&lt;id&gt;</c>.
 /// </summary>
-internal sealed class UsageEndpoint(GatewayPipeline pipeline, ILimitCounter counter, IOptions<GatewayLimitOptions> limitOptions, TimeProvider time)
+internal sealed class UsageEndpoint(GatewayPipeline pipeline, UsageReader reader)
 {
-    private readonly GatewayLimitOptions _limits = limitOptions.Value;
-
     public async Task GetAsync(HttpContext context)
     {
         var (_, validation) = await pipeline.AuthenticateAsync(context).ConfigureAwait(false);
@@ -25,19 +21,17 @@ internal sealed class UsageEndpoint(GatewayPipeline pipeline, ILimitCounter coun
             return;
         }
 
-        var tier = validation.Tier!;
         string? model = context.Request.Query["model"];
-        if (_limits.PerModel && string.IsNullOrEmpty(model))
+        if (reader.PerModel && string.IsNullOrEmpty(model))
         {
             await OpenAiErrorAnswer.BadRequest(context, "'model' is required: limits are counted per model here; ask for /v1/usage?model=<id>.").ConfigureAwait(false);
             return;
         }
 
-        var partition = LimitPartition.For(tier.Name, validation.User!.Name, model ?? "", _limits);
-        LimitState requests, tokens;
+        UsageReport report;
         try
         {
-            (requests, tokens) = await counter.ReadAsync(partition, tier.Limits, context.RequestAborted).ConfigureAwait(false);
+            report = await reader.ReadAsync(validation.User!, validation.Tier!, model, context.RequestAborted).ConfigureAwait(false);
         }
         catch (StoreUnavailableException)
         {
@@ -47,37 +41,36 @@ internal sealed class UsageEndpoint(GatewayPipeline pipeline, ILimitCounter coun
             return;
         }
 
-        var now = time.GetUtcNow();
         var response = context.Response;
         response.ContentType = "application/json; charset=utf-8";
         response.Headers.CacheControl = "no-store";
         using (var json = new Utf8JsonWriter(response.BodyWriter))
         {
             json.WriteStartObject();
-            json.WriteString("user"u8, validation.User.Name);
-            json.WriteString("tier"u8, tier.Name);
-            if (partition.Model is not null)
+            json.WriteString("user"u8, report.User);
+            json.WriteString("tier"u8, report.Tier);
+            if (report.Model is not null)
             {
-                json.WriteString("model"u8, partition.Model);
+                json.WriteString("model"u8, report.Model);
             }
 
-            WriteLimit(json, "requests"u8, requests, now);
-            WriteLimit(json, "tokens"u8, tokens, now);
+            WriteLimit(json, "requests"u8, report.Requests);
+            WriteLimit(json, "tokens"u8, report.Tokens);
             json.WriteEndObject();
         }
 
         await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
-    private static void WriteLimit(Utf8JsonWriter json, ReadOnlySpan<byte> name, LimitState state, DateTimeOffset now)
+    private static void WriteLimit(Utf8JsonWriter json, ReadOnlySpan<byte> name, LimitUsage usage)
     {
         json.WriteStartObject(name);
-        json.WriteNumber("limit"u8, state.Limit);
-        json.WriteNumber("used"u8, state.Used);
-        json.WriteNumber("remaining"u8, state.Limit == 0 ? 0 : state.Remaining);
-        json.WriteNumber("windowSeconds"u8, Responses.RateLimitHeaders.Seconds(state.Window));
-        json.WriteNumber("resetsInSeconds"u8, Responses.RateLimitHeaders.Seconds(state.ResetsIn));
-        json.WriteString("resetsAt"u8, (now + state.ResetsIn).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+        json.WriteNumber("limit"u8, usage.Limit);
+        json.WriteNumber("used"u8, usage.Used);
+        json.WriteNumber("remaining"u8, usage.Remaining);
+        json.WriteNumber("windowSeconds"u8, RateLimitHeaders.Seconds(usage.Window));
+        json.WriteNumber("resetsInSeconds"u8, RateLimitHeaders.Seconds(usage.ResetsIn));
+        json.WriteString("resetsAt"u8, usage.ResetsAt.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
         json.WriteEndObject();
     }
 }
