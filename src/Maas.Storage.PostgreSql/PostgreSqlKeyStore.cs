@@ -263,6 +263,8 @@ internal sealed class PostgreSqlKeyStore : IKeyStore, IAuditLog
     public async ValueTask<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Limit, AuditQuery.MaxLimit);
         var entries = await ExecuteAsync(
             async (connection, ct) =>
             {

@@ -366,6 +366,8 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAuditLog, IAsyncDispo
     public async ValueTask<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Limit, AuditQuery.MaxLimit);
         var (sql, parameters) = AuditSql(query);
         var entries = await ReadAsync(
             session =>

@@ -201,4 +201,15 @@ public abstract class AuditLogConformanceTests : IAsyncLifetime
         Assert.Equal(40, page.Entries.Select(e => e.Sequence).Distinct().Count());
         Assert.Equal(40, page.Entries.Select(e => e.KeyId).Distinct().Count());
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(AuditQuery.MaxLimit + 1)]
+    public async Task A_limit_outside_1_to_100_is_refused(int limit)
+    {
+        var log = await CreateAuditLogAsync();
+        await log.AppendAsync(Entry(1));
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await log.QueryAsync(new AuditQuery { Limit = limit }));
+    }
 }

@@ -10,6 +10,9 @@ public interface IAuditLog
     /// <summary>Appends <paramref name="entry"/>; its <see cref="AuditEntry.Sequence"/> is assigned by the store.</summary>
     ValueTask AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default);
 
-    /// <summary>Reads one page of the entries matching <paramref name="query"/>, newest first (instant, then sequence, descending).</summary>
+    /// <summary>
+    /// Reads one page of the entries matching <paramref name="query"/>, newest first (instant, then
+    /// sequence, descending). Throws <see cref="ArgumentOutOfRangeException"/> for a limit outside 1 to <see cref="AuditQuery.MaxLimit"/>.
+    /// </summary>
     ValueTask<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default);
 }

@@ -120,7 +120,9 @@ internal sealed class InMemoryKeyStore : IKeyStore, IAuditLog
     public ValueTask<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var page = new List<AuditEntry>(Math.Min(query.Limit, 100) + 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Limit, AuditQuery.MaxLimit);
+        var page = new List<AuditEntry>(query.Limit + 1);
         lock (_gate)
         {
             // Appended in instant order unless a caller's clock went back: sort a copy only then.
