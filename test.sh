@@ -26,6 +26,8 @@ require prometheus prometheus
 require promtool prometheus
 # kubectl checks the fake Kubernetes API server (Debian 12 ships it as kubernetes-client).
 require kubectl kubernetes-client
+# The self-service page's browser tests drive Debian's Chromium with Playwright (no browser download).
+require chromium chromium
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -90,6 +90,7 @@ internal sealed class KeysModel(MaasService service, MaasUserMapper users, IOpti
             Created = await service.CreateApiKeyAsync(
                 Caller!,
                 new ApiKeyRequest { Name = Create.Name ?? "", Description = string.IsNullOrWhiteSpace(Create.Description) ? null : Create.Description, Expiration = expiration },
+                HttpContext.GetMaasRequestContext(),
                 cancellationToken);
         }
         catch (InvalidRequestException ex)
@@ -141,7 +142,7 @@ internal sealed class KeysModel(MaasService service, MaasUserMapper users, IOpti
             Notice = "That key was not found among yours.";
             Response.StatusCode = StatusCodes.Status404NotFound;
         }
-        else if (await service.RevokeApiKeyAsync(Caller!, key.Id, cancellationToken))
+        else if (await service.RevokeApiKeyAsync(Caller!, key.Id, HttpContext.GetMaasRequestContext(), cancellationToken))
         {
             Notice = $"The key “{key.Name}” is revoked: it no longer works anywhere.";
         }
