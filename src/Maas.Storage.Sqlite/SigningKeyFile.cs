@@ -67,14 +67,23 @@ public static class SigningKeyFile
                 }
             }
 
-            try
+            // The name appears only if it is absent, atomically: when another process (or thread)
+            // created the file first, its key is the one everybody uses. File.Move without overwrite
+            // checks and then renames on Unix, so two creators could both pass the check and the
+            // second rename replace a key the first had already returned; link(2) cannot.
+            if (OperatingSystem.IsWindows())
             {
-                // Without overwrite the move fails when another process created the file first;
-                // then its key is the one everybody uses.
-                File.Move(temporary, path, overwrite: false);
+                try
+                {
+                    File.Move(temporary, path, overwrite: false);
+                }
+                catch (IOException) when (File.Exists(path))
+                {
+                }
             }
-            catch (IOException) when (File.Exists(path))
+            else if (UnixLink.Create(temporary, path) is { } error && error != UnixLink.AlreadyExists)
             {
+                throw new IOException($"link failed with errno {error}");
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
