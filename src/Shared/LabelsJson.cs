@@ -2,9 +2,13 @@ using System.Buffers;
 using System.Collections.Frozen;
 using System.Text.Json;
 
-namespace Maas.Storage.Sqlite;
+namespace Maas.Storage;
 
-/// <summary>Writes and reads a key's labels as a JSON object of strings (the <c>labels</c> column).</summary>
+/// <summary>
+/// Writes and reads a key's labels as a JSON object of strings: the SQLite <c>labels</c> text column
+/// and the PostgreSQL <c>labels</c> jsonb column (which keeps its own key order; reading does not
+/// depend on it). One source file compiled into both store packages.
+/// </summary>
 internal static class LabelsJson
 {
     public const string Empty = "{}";
