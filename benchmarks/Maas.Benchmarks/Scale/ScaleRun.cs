@@ -45,7 +45,7 @@ internal static class ScaleRun
         var store = new PostgreSqlKeyStore(dataSource);
         await store.InitializeAsync();
 
-        var now = DateTimeOffset.UtcNow;
+        var now = TimeProvider.System.GetUtcNow();
         Say($"loading {keys:N0} keys with COPY...");
         var (sample, loadTime) = await KeyTableLoader.LoadAsync(dataSource, keys, now, n => Say($"  {n:N0} keys"));
         Say($"loaded in {loadTime.TotalSeconds:F0} s; {sample.Count:N0} keys kept to present");
@@ -166,7 +166,7 @@ internal static class ScaleRun
         {
             var entry = new AuditEntry
             {
-                At = DateTimeOffset.UtcNow,
+                At = TimeProvider.System.GetUtcNow(),
                 Action = AuditAction.Revoke,
                 Actor = "admin@example.com",
                 Subject = $"user-{i}@example.com",
@@ -182,7 +182,7 @@ internal static class ScaleRun
         }
 
         var report = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"Scale run, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC: {keys:N0} keys in PostgreSQL {await ScalarAsync<string>(dataSource, "SHOW server_version")} ({tableSize} with indexes), loaded by COPY in {loadTime.TotalSeconds:F0} s; {Environment.ProcessorCount} cores.")
+            .AppendLine(CultureInfo.InvariantCulture, $"Scale run, {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC: {keys:N0} keys in PostgreSQL {await ScalarAsync<string>(dataSource, "SHOW server_version")} ({tableSize} with indexes), loaded by COPY in {loadTime.TotalSeconds:F0} s; {Environment.ProcessorCount} cores.")
             .AppendLine()
             .AppendLine("| operation | count | p50 ms | p99 ms | max ms | target |")
             .AppendLine("|---|---:|---:|---:|---:|---|")
@@ -265,7 +265,7 @@ internal static class ScaleRun
         return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
     }
 
-    private static void Say(string line) => Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {line}");
+    private static void Say(string line) => Console.Error.WriteLine($"[{TimeProvider.System.GetUtcNow():HH:mm:ss}] {line}");
 
     private sealed class ScaleServer(PostgreSqlServer server, string url) : IAsyncDisposable
     {
