@@ -22,6 +22,9 @@ internal interface ILimitCounter
     /// Replaces a reservation with the real number of LLM tokens the call used, in the window it was
     /// reserved in (after that window ended, nothing changes). Only the first settlement of a
     /// reservation counts; a counter outage leaves the estimate counted. Never throws for an outage.
+    /// A shared counter may apply it a little later (the Redis counter with the replica's next
+    /// acquire of the partition, or within its flush interval); the same replica's next acquire and
+    /// read always see it.
     /// </summary>
     ValueTask SettleAsync(TokenReservation reservation, long actualTokens, CancellationToken cancellationToken);
 

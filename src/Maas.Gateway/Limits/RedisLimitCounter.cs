@@ -7,10 +7,20 @@ namespace Maas.Gateway.Limits;
 
 /// <summary>
 /// Counts limits on Redis, so every gateway replica shares one budget: the same fixed windows as
-/// <see cref="InMemoryLimitCounter"/> (<see cref="LimitWindows"/>), each acquire and each
-/// settlement one round trip running one server-side script (<see cref="RedisLimitScripts"/>).
+/// <see cref="InMemoryLimitCounter"/> (<see cref="LimitWindows"/>), each acquire one round trip
+/// running one server-side script (<see cref="RedisLimitScripts"/>), and settlements carried by it.
 /// </summary>
 /// <remarks>
+/// <para>
+/// A settlement costs no round trip of its own: it waits in <see cref="PendingSettlements"/> and
+/// rides on the replica's next acquire of the same partition, which applies it before deciding, or
+/// goes on its own when the partition stays quiet for <see cref="FlushInterval"/>, when
+/// <see cref="ReadAsync"/> reads the partition, and at shutdown. Measured with
+/// <c>LOAD_ONLY=data-plane benchmarks/load/run.sh</c>, the second round trip per call was the largest
+/// cost of counting on Redis (benchmarks/README.md). What it gives up: another replica sees a
+/// call's real token count up to <see cref="FlushInterval"/> later, and until then its reservation.
+/// The request budget, counted by the acquire itself, stays exact across replicas.
+/// </para>
 /// <para>
 /// A partition is one hash under <see cref="GatewayLimitOptions.KeyPrefix"/>, holding both of its
 /// windows, so an acquire touches one key: it is atomic on a single server and lives in a single
@@ -25,6 +35,8 @@ namespace Maas.Gateway.Limits;
 /// timed-out acquire follows <see cref="GatewayLimitOptions.FailureMode"/>; a failed settlement
 /// leaves the estimate counted; a failed read throws <see cref="StoreUnavailableException"/> (503).
 /// Each failure counts on <c>maas.gateway.limiter.errors</c>; the log says so at most every 30 s.
+/// A pending settlement whose acquire or flush fails is not sent again (the call may have reached
+/// Redis), so an outage leaves the reservation counted, as before.
 /// </para>
 /// </remarks>
 internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisposable
@@ -37,11 +49,17 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
     /// <summary>How many key scopes (tier and model) are remembered.</summary>
     private const int MaxScopes = 4096;
 
+    /// <summary>How long a settlement waits for an acquire of its partition to carry it before it is sent on its own.</summary>
+    internal static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
+
     private readonly Task<ConnectionMultiplexer> _connecting;
     private readonly string _keyPrefix;
     private readonly TimeProvider _timeProvider;
     private readonly LimitCounterFailures _failures;
     private readonly ConcurrentDictionary<(string Tier, string? Model), string> _scopes = new();
+    private readonly PendingSettlements _pending = new();
+    private readonly ITimer _flushTimer;
+    private Task _lastFlush = Task.CompletedTask;
 
     public RedisLimitCounter(GatewayLimitOptions options, TimeProvider timeProvider, LimitCounterFailures failures)
     {
@@ -53,7 +71,11 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
         _timeProvider = timeProvider;
         _failures = failures;
         _connecting = ConnectionMultiplexer.ConnectAsync(CreateConfiguration(options.Redis));
+        _flushTimer = timeProvider.CreateTimer(static state => ((RedisLimitCounter)state!).FlushOnTimer(), this, FlushInterval, FlushInterval);
     }
+
+    /// <summary>Gets the flush the timer started last, so tests on a fake clock can wait for it.</summary>
+    internal Task LastFlush => Volatile.Read(ref _lastFlush);
 
     /// <summary>Returns the connection settings: the configured string, never aborting on a failed connect, failing fast while disconnected.</summary>
     internal static ConfigurationOptions CreateConfiguration(string configuration)
@@ -73,16 +95,23 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
         var requestWindow = LimitWindows.RequestWindow(limits);
         var tokenWindow = LimitWindows.TokenWindow;
         var now = _timeProvider.GetUtcNow().UtcTicks;
+        var key = Key(partition);
         RedisResult[] result;
         try
         {
             var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+
+            // Taken only once the command is about to be sent; from here on it is sent with it or lost with it.
+            _pending.TryTake(key, out var pending);
             var evaluated = await WithCancellation(
                 database.ScriptEvaluateAsync(
                     RedisLimitScripts.Acquire,
                     new
                     {
-                        key = Key(partition),
+                        key = (RedisKey)key,
+                        pendingSeconds = pending.WindowStartTicks / TimeSpan.TicksPerSecond,
+                        pendingTicks = pending.WindowStartTicks % TimeSpan.TicksPerSecond,
+                        pendingDelta = pending.Delta,
                         nowSeconds = now / TimeSpan.TicksPerSecond,
                         nowTicks = now % TimeSpan.TicksPerSecond,
                         requestWindow = requestWindow.Ticks,
@@ -121,55 +150,36 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
     }
 
     /// <inheritdoc />
-    public async ValueTask SettleAsync(TokenReservation reservation, long actualTokens, CancellationToken cancellationToken)
+    /// <remarks>Sends nothing: the correction waits for the partition's next acquire or the flush (see the type's remarks).</remarks>
+    public ValueTask SettleAsync(TokenReservation reservation, long actualTokens, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reservation);
         ArgumentOutOfRangeException.ThrowIfNegative(actualTokens);
-        if (!reservation.TryMarkSettled() || actualTokens == reservation.Reserved)
+
+        // Settled before, or the estimate was exact: nothing to correct.
+        if (reservation.TryMarkSettled() && actualTokens != reservation.Reserved)
         {
-            // Settled before, or the estimate was exact: no round trip.
-            return;
+            _pending.Add(Key(reservation.Partition), reservation.WindowStart.UtcTicks, actualTokens - reservation.Reserved);
         }
 
-        var now = _timeProvider.GetUtcNow().UtcTicks;
-        var start = reservation.WindowStart.UtcTicks;
-        try
-        {
-            var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
-            await WithCancellation(
-                database.ScriptEvaluateAsync(
-                    RedisLimitScripts.Settle,
-                    new
-                    {
-                        key = Key(reservation.Partition),
-                        startSeconds = start / TimeSpan.TicksPerSecond,
-                        startTicks = start % TimeSpan.TicksPerSecond,
-                        nowSeconds = now / TimeSpan.TicksPerSecond,
-                        nowTicks = now % TimeSpan.TicksPerSecond,
-                        tokenWindow = LimitWindows.TokenWindow.Ticks,
-                        delta = actualTokens - reservation.Reserved,
-                    }),
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (IsOutage(ex))
-        {
-            // The estimate stays counted: the closest to the truth that is left.
-            _failures.Report(LimitOperation.Settle, ex.GetType().Name);
-            return;
-        }
-
-        _failures.Succeeded();
+        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
     public async ValueTask<(LimitState Requests, LimitState Tokens)> ReadAsync(LimitPartition partition, TierLimits limits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(limits);
+        var key = Key(partition);
         RedisValue[] fields;
         try
         {
             var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
-            fields = await WithCancellation(database.HashGetAsync(Key(partition), s_fields), cancellationToken).ConfigureAwait(false);
+
+            // This replica's own settlement of the partition goes first, on the same connection, so the read shows it.
+            var settling = _pending.TryTake(key, out var pending) ? SendSettlementAsync(database, key, pending) : Task.CompletedTask;
+            var reading = database.HashGetAsync(key, s_fields);
+            await settling.ConfigureAwait(false);
+            fields = await WithCancellation(reading, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsOutage(ex))
         {
@@ -185,7 +195,7 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
     }
 
     /// <summary>Returns the Redis key of a partition: the prefix, the tier and model escaped so they hold no ':', then the user as it is.</summary>
-    internal RedisKey Key(LimitPartition partition) => string.Concat(Scope(partition.Tier, partition.Model), partition.User);
+    internal string Key(LimitPartition partition) => string.Concat(Scope(partition.Tier, partition.Model), partition.User);
 
     // "prefix + tier + ':' + model + ':'" is the same for every call of a tier (and model): escaped
     // once, not per call. Tiers and models are configuration, so the table stays small; past the
@@ -207,16 +217,28 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
         return scope;
     }
 
+    /// <summary>Sends every pending settlement, then closes the connection: a graceful stop loses no correction.</summary>
     public async ValueTask DisposeAsync()
     {
+        await _flushTimer.DisposeAsync().ConfigureAwait(false);
         var connection = await _connecting.ConfigureAwait(false);
+        await LastFlush.ConfigureAwait(false);
+        await FlushAsync(connection.GetDatabase()).ConfigureAwait(false);
         await connection.DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <summary>Queues every pending settlement without waiting, then closes the connection, which lets queued commands complete.</summary>
     public void Dispose()
     {
+        _flushTimer.Dispose();
         if (_connecting.IsCompletedSuccessfully)
         {
+            var database = _connecting.Result.GetDatabase();
+            foreach (var (key, settlement) in _pending.TakeAll())
+            {
+                database.ScriptEvaluate(RedisLimitScripts.Settle, SettleArguments(key, settlement), CommandFlags.FireAndForget);
+            }
+
             _connecting.Result.Dispose();
         }
         else
@@ -224,6 +246,63 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
             // Still connecting: close the connection as soon as it exists rather than block here.
             _connecting.ContinueWith(static t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         }
+    }
+
+    private void FlushOnTimer()
+    {
+        if (_connecting.IsCompletedSuccessfully)
+        {
+            Volatile.Write(ref _lastFlush, FlushAsync(_connecting.Result.GetDatabase()));
+        }
+    }
+
+    /// <summary>Sends every pending settlement on its own, all at once (pipelined on the connection). Never throws.</summary>
+    private Task FlushAsync(IDatabaseAsync database)
+    {
+        var taken = _pending.TakeAll();
+        if (taken.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var sends = new Task[taken.Count];
+        for (var i = 0; i < taken.Count; i++)
+        {
+            sends[i] = SendSettlementAsync(database, taken[i].Key, taken[i].Settlement);
+        }
+
+        return Task.WhenAll(sends);
+    }
+
+    /// <summary>Sends one settlement; an outage is reported and the settlement dropped (the reservation stays counted). Never throws.</summary>
+    private async Task SendSettlementAsync(IDatabaseAsync database, string key, PendingSettlement settlement)
+    {
+        try
+        {
+            await database.ScriptEvaluateAsync(RedisLimitScripts.Settle, SettleArguments(key, settlement)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsOutage(ex))
+        {
+            _failures.Report(LimitOperation.Settle, ex.GetType().Name);
+            return;
+        }
+
+        _failures.Succeeded();
+    }
+
+    private object SettleArguments(string key, PendingSettlement settlement)
+    {
+        var now = _timeProvider.GetUtcNow().UtcTicks;
+        return new
+        {
+            key = (RedisKey)key,
+            startSeconds = settlement.WindowStartTicks / TimeSpan.TicksPerSecond,
+            startTicks = settlement.WindowStartTicks % TimeSpan.TicksPerSecond,
+            nowSeconds = now / TimeSpan.TicksPerSecond,
+            nowTicks = now % TimeSpan.TicksPerSecond,
+            tokenWindow = LimitWindows.TokenWindow.Ticks,
+            delta = settlement.Delta,
+        };
     }
 
     private async ValueTask<IDatabaseAsync> DatabaseAsync(CancellationToken cancellationToken)

@@ -30,7 +30,10 @@ namespace Maas.Gateway.Limits;
 internal static class RedisLimitScripts
 {
     /// <summary>
-    /// Admits or refuses one call. Returns <c>{allowed, rc, r_elapsed|nil, tc, t_elapsed|nil, ts, tt}</c>:
+    /// Applies the replica's pending settlement of the partition (<c>pendingDelta</c> tokens to the
+    /// token window that started at <c>pendingSeconds</c>/<c>pendingTicks</c>, only while that window
+    /// is open and never below 0, as <see cref="Settle"/> does; a delta of 0 is none), then admits or
+    /// refuses one call. Returns <c>{allowed, rc, r_elapsed|nil, tc, t_elapsed|nil, ts, tt}</c>:
     /// elapsed ticks of each open window (nil when none is open) and the token window's start.
     /// </summary>
     public static readonly LuaScript Acquire = LuaScript.Prepare("""
@@ -42,6 +45,15 @@ internal static class RedisLimitScripts
         local r_limit = tonumber(@requestLimit)
         local t_limit = tonumber(@tokenLimit)
         local s = redis.call('HMGET', key, 'rs', 'rt', 'rc', 'ts', 'tt', 'tc')
+        local delta = tonumber(@pendingDelta)
+        if delta ~= 0 and s[4] == @pendingSeconds and s[5] == @pendingTicks then
+          local el = (now_s - tonumber(s[4])) * 10000000 + (now_t - tonumber(s[5]))
+          if el < t_len then
+            local settled = tonumber(s[6])
+            if settled + delta < 0 then delta = -settled end
+            s[6] = redis.call('HINCRBY', key, 'tc', delta)
+          end
+        end
         local rc, tc, r_el, t_el = 0, 0, false, false
         if s[1] then
           local el = (now_s - tonumber(s[1])) * 10000000 + (now_t - tonumber(s[2]))
@@ -77,7 +89,7 @@ internal static class RedisLimitScripts
         """);
 
     /// <summary>
-    /// Adds <c>delta</c> (real count minus reservation) to the token count, only in the window
+    /// Sends a pending settlement on its own, for a partition with no acquire to carry it: adds <c>delta</c> (real count minus reservation) to the token count, only in the window
     /// that started at <c>startSeconds</c>/<c>startTicks</c> and only while it is open; never below 0.
     /// Returns 1 when applied, 0 when the window had ended.
     /// </summary>

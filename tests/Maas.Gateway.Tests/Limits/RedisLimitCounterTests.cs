@@ -50,18 +50,74 @@ public sealed class RedisLimitCounterTests(RedisServer redis) : LimitCounterConf
     }
 
     [Fact]
-    public async Task A_reservation_made_on_one_replica_settles_on_the_shared_budget_from_another()
+    public async Task A_settlement_rides_on_the_replicas_next_acquire_of_the_partition_without_a_round_trip_of_its_own()
+    {
+        var counter = Replica();
+        var limits = new TierLimits { Requests = 0, Window = GoDuration.FromMinutes(2), TokensPerMinute = 100 };
+        var partition = new LimitPartition("free", "alice", "model-1");
+        var reservation = (await counter.AcquireAsync(partition, limits, 10, default)).Reservation!;
+        var scriptsBefore = await ScriptCallsAsync();
+
+        await counter.SettleAsync(reservation, 100, default);
+        var refused = await counter.AcquireAsync(partition, limits, 10, default);
+
+        Assert.Equal(LimitKind.Tokens, refused.RefusedBy);
+        Assert.Equal(100, refused.Tokens.Used);
+        Assert.Equal(1, await ScriptCallsAsync() - scriptsBefore);
+    }
+
+    [Fact]
+    public async Task A_settlement_reaches_the_other_replicas_within_the_flush_interval_when_its_partition_goes_quiet()
     {
         var first = Replica();
         var second = Replica();
         var limits = new TierLimits { Requests = 0, Window = GoDuration.FromMinutes(2), TokensPerMinute = 100 };
         var partition = new LimitPartition("free", "alice", "model-1");
-        var reservation = (await first.AcquireAsync(partition, limits, 10, default)).Reservation!;
+        var reservation = (await second.AcquireAsync(partition, limits, 10, default)).Reservation!;
         await second.SettleAsync(reservation, 100, default);
 
+        // Until then the other replica sees the reservation.
+        Assert.Equal(10, (await first.ReadAsync(partition, limits, default)).Tokens.Used);
+
+        Time.Advance(RedisLimitCounter.FlushInterval);
+        await second.LastFlush;
         var refused = await first.AcquireAsync(partition, limits, 10, default);
         Assert.Equal(LimitKind.Tokens, refused.RefusedBy);
         Assert.Equal(100, refused.Tokens.Used);
+    }
+
+    [Fact]
+    public async Task Stopping_a_replica_sends_its_pending_settlements()
+    {
+        var limits = new TierLimits { Requests = 0, Window = GoDuration.FromMinutes(2), TokensPerMinute = 1000 };
+        var partitions = Enumerable.Range(0, 20).Select(i => new LimitPartition("free", $"user-{i}", null)).ToArray();
+        var stopping = new RedisLimitCounter(
+            new GatewayLimitOptions { Redis = redis.Configuration, KeyPrefix = _keyPrefix },
+            Time,
+            new LimitCounterFailures(LimitFailureMode.Open, Time, NullLogger.Instance, new LimiterMetrics(null)));
+        foreach (var partition in partitions)
+        {
+            var reservation = (await stopping.AcquireAsync(partition, limits, 50, default)).Reservation!;
+            await stopping.SettleAsync(reservation, 7, default);
+        }
+
+        await stopping.DisposeAsync();
+
+        var other = Replica();
+        foreach (var partition in partitions)
+        {
+            Assert.Equal(7, (await other.ReadAsync(partition, limits, default)).Tokens.Used);
+        }
+    }
+
+    /// <summary>How many scripts the server has run (EVAL and EVALSHA), from <c>INFO commandstats</c>; the tests of this collection run one at a time.</summary>
+    private async Task<long> ScriptCallsAsync()
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration + ",allowAdmin=true");
+        var stats = await connection.GetServer(redis.Host, redis.Port).InfoAsync("commandstats");
+        return stats.SelectMany(group => group)
+            .Where(pair => pair.Key is "cmdstat_eval" or "cmdstat_evalsha")
+            .Sum(pair => long.Parse(pair.Value.Split(',')[0]["calls=".Length..], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]

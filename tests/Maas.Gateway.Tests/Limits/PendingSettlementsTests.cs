@@ -1,0 +1,43 @@
+using Maas.Gateway.Limits;
+
+namespace Maas.Gateway.Tests.Limits;
+
+public sealed class PendingSettlementsTests
+{
+    [Fact]
+    public void Corrections_of_one_window_add_up_and_are_taken_once()
+    {
+        var pending = new PendingSettlements();
+        pending.Add("a", 100, 30);
+        pending.Add("a", 100, -45);
+        pending.Add("b", 100, 5);
+
+        Assert.True(pending.TryTake("a", out var taken));
+        Assert.Equal(new PendingSettlement(100, -15), taken);
+        Assert.False(pending.TryTake("a", out _));
+        Assert.Equal([("b", new PendingSettlement(100, 5))], pending.TakeAll());
+        Assert.Empty(pending.TakeAll());
+    }
+
+    [Fact]
+    public void A_later_windows_correction_replaces_an_earlier_ones_and_an_earlier_one_is_dropped()
+    {
+        var pending = new PendingSettlements();
+        pending.Add("a", 100, 30);
+        pending.Add("a", 200, 7);
+        pending.Add("a", 100, 1000);
+
+        Assert.True(pending.TryTake("a", out var taken));
+        Assert.Equal(new PendingSettlement(200, 7), taken);
+    }
+
+    [Fact]
+    public void Corrections_added_from_many_threads_are_all_counted()
+    {
+        var pending = new PendingSettlements();
+        Parallel.For(0, 10_000, i => pending.Add("a", 100, i % 2 == 0 ? 3 : -1));
+
+        Assert.True(pending.TryTake("a", out var taken));
+        Assert.Equal(10_000, taken.Delta);
+    }
+}
