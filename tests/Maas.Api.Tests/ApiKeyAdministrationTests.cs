@@ -478,4 +478,22 @@ public sealed class ApiKeyAdministrationTests
         Assert.Equal(90, limits.RootElement.GetProperty("max_expiration_days").GetInt64());
         Assert.Equal("1h0m0s", limits.RootElement.GetProperty("ephemeral_max_expiration").GetString());
     }
+
+    [Fact]
+    public async Task A_rotated_key_keeps_its_labels_and_the_rotation_answer_shows_them_as_creation_does()
+    {
+        await using var server = await StartAsync();
+        using var alice = server.CreateClient("alice", "system:authenticated");
+        var (id, _) = await CreateAsync(alice, """{"name":"ci","labels":{"team":"search","env":"prod"}}""");
+
+        using var rotated = await alice.PostAsync($"/v1/api-keys/{id}/rotate", MaasApiServer.Json("{}"));
+        Assert.Equal(HttpStatusCode.Created, rotated.StatusCode);
+        using var answer = JsonDocument.Parse(await rotated.Content.ReadAsStringAsync());
+        var labels = answer.RootElement.GetProperty("labels");
+        Assert.Equal("search", labels.GetProperty("team").GetString());
+        Assert.Equal("prod", labels.GetProperty("env").GetString());
+        var newId = answer.RootElement.GetProperty("jti").GetString();
+        using var stored = JsonDocument.Parse(await alice.GetStringAsync($"/v1/api-keys/{newId}"));
+        Assert.Equal("search", stored.RootElement.GetProperty("labels").GetProperty("team").GetString());
+    }
 }

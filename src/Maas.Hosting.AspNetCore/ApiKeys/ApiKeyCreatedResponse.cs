@@ -2,8 +2,8 @@ using System.Text.Json.Serialization;
 
 namespace Maas.Hosting.ApiKeys;
 
-/// <summary>Answer of <c>POST /v1/api-keys</c>: the key, shown once.</summary>
-internal sealed class ApiKeyCreatedResponse
+/// <summary>Answer of <c>POST /v1/api-keys</c>: the key, shown once. Not sealed: a rotation answers the same fields and more (<see cref="ApiKeyRotatedResponse"/>).</summary>
+internal class ApiKeyCreatedResponse
 {
     [JsonPropertyName("token")]
     public required string Token { get; init; }

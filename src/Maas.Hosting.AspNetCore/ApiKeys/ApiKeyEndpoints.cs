@@ -187,7 +187,7 @@ internal static class ApiKeyEndpoints
     };
 
     // Absent rather than {} when a key has none: the original's answers stay byte for byte the same.
-    private static IReadOnlyDictionary<string, string>? LabelsOrNull(ApiKeyRecord key) => key.Labels.Count == 0 ? null : key.Labels;
+    internal static IReadOnlyDictionary<string, string>? LabelsOrNull(ApiKeyRecord key) => key.Labels.Count == 0 ? null : key.Labels;
 
     private static string Status(ApiKeyRecord key, DateTimeOffset now) => key.StatusAt(now) switch
     {

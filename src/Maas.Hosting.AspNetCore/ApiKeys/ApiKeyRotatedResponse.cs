@@ -6,26 +6,8 @@ namespace Maas.Hosting.ApiKeys;
 /// Answer of <c>POST /v1/api-keys/{id}/rotate</c>: the new key, shown once, in the shape of the
 /// creation answer, plus the key it replaced and when that one stops working.
 /// </summary>
-internal sealed class ApiKeyRotatedResponse
+internal sealed class ApiKeyRotatedResponse : ApiKeyCreatedResponse
 {
-    [JsonPropertyName("token")]
-    public required string Token { get; init; }
-
-    [JsonPropertyName("expiration")]
-    public required string Expiration { get; init; }
-
-    [JsonPropertyName("expiresAt")]
-    public required long ExpiresAt { get; init; }
-
-    [JsonPropertyName("jti")]
-    public required string Jti { get; init; }
-
-    [JsonPropertyName("name")]
-    public required string Name { get; init; }
-
-    [JsonPropertyName("description")]
-    public string? Description { get; init; }
-
     /// <summary>Gets the id of the key replaced.</summary>
     [JsonPropertyName("rotatedFrom")]
     public required string RotatedFrom { get; init; }

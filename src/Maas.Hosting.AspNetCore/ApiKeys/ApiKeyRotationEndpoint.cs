@@ -28,6 +28,7 @@ internal static class ApiKeyRotationEndpoint
             Jti = rotated.Record.Id,
             Name = rotated.Record.Name,
             Description = rotated.Record.Description,
+            Labels = ApiKeyEndpoints.LabelsOrNull(rotated.Record),
             RotatedFrom = rotated.Previous.Id,
             RotatedFromExpiresAt = rotated.Previous.ExpiresAt.ToUnixTimeSeconds(),
         };
