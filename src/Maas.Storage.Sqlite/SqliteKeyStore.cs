@@ -64,7 +64,7 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAuditLog, IAsyncDispo
     private const int MaxBatch = 512;
     private static readonly int MaxIdleReaders = Math.Max(4, Environment.ProcessorCount * 2);
     private readonly SemaphoreSlim _writeGate = new(1, 1);
-    private readonly ConcurrentQueue<PendingAdd> _pendingAdds = new();
+    private readonly ConcurrentQueue<PendingWrite> _pendingWrites = new();
     private readonly ConcurrentBag<SqliteSession> _readers = [];
     private SqliteSession? _writer;
     private int _disposed;
@@ -168,27 +168,32 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAuditLog, IAsyncDispo
     }
 
     /// <remarks>
-    /// Group commit: concurrent adds queue up while one transaction is being made durable, and
-    /// the next writer commits all of them in one transaction and one fsync. Each caller is
-    /// answered only after the transaction holding its key has committed, so an acknowledged
-    /// key is durable; a duplicate fails alone (a savepoint per key), not the whole batch.
+    /// Group commit: concurrent adds (and audit entries, <see cref="AppendAsync"/>) queue up while
+    /// one transaction is being made durable, and the next writer commits all of them in one
+    /// transaction and one fsync. Each caller is answered only after the transaction holding its
+    /// write has committed, so an acknowledged key is durable; a duplicate fails alone (a savepoint
+    /// per key), not the whole batch.
     /// </remarks>
-    public async ValueTask AddAsync(ApiKeyRecord key, CancellationToken cancellationToken = default)
+    public ValueTask AddAsync(ApiKeyRecord key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var pending = new PendingAdd(key);
-        _pendingAdds.Enqueue(pending);
+        return CommitQueuedAsync(new PendingWrite(key, null), cancellationToken);
+    }
+
+    private async ValueTask CommitQueuedAsync(PendingWrite pending, CancellationToken cancellationToken)
+    {
+        _pendingWrites.Enqueue(pending);
         // Each pass commits up to MaxBatch queued keys, oldest first; pass again until ours is taken.
         while (pending.IsQueued)
         {
             try
             {
-                await WriteAsync((session, _) => CommitPendingAdds(session), cancellationToken).ConfigureAwait(false);
+                await WriteAsync((session, _) => CommitPendingWrites(session), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception) when (!pending.TryCancel())
             {
-                // A writer already took the key: its transaction's outcome is the answer. (When the
-                // key was still queued, TryCancel withdrew it and the exception propagates.)
+                // A writer already took the write: its transaction's outcome is the answer. (When
+                // it was still queued, TryCancel withdrew it and the exception propagates.)
             }
         }
 
@@ -196,10 +201,10 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAuditLog, IAsyncDispo
         await pending.Completion.Task.ConfigureAwait(false);
     }
 
-    private int CommitPendingAdds(SqliteSession session)
+    private int CommitPendingWrites(SqliteSession session)
     {
-        var batch = new List<PendingAdd>();
-        while (batch.Count < MaxBatch && _pendingAdds.TryDequeue(out var next))
+        var batch = new List<PendingWrite>();
+        while (batch.Count < MaxBatch && _pendingWrites.TryDequeue(out var next))
         {
             if (next.TryTake())
             {
@@ -218,10 +223,16 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAuditLog, IAsyncDispo
             using var transaction = session.Connection.BeginTransaction(deferred: false);
             for (var i = 0; i < batch.Count; i++)
             {
+                if (batch[i].Audit is { } audit)
+                {
+                    AppendAudit(session, transaction, audit);
+                    continue;
+                }
+
                 session.Command("SAVEPOINT maas_add", transaction).ExecuteNonQuery();
                 try
                 {
-                    Insert(session, transaction, batch[i].Key);
+                    Insert(session, transaction, batch[i].Key!);
                     session.Command("RELEASE maas_add", transaction).ExecuteNonQuery();
                 }
                 catch (SqliteException ex) when (ex.SqliteExtendedErrorCode is ConstraintPrimaryKey or ConstraintUnique)
@@ -335,16 +346,14 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAuditLog, IAsyncDispo
             cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// Committed with the queued adds (<see cref="AddAsync"/>'s group commit): an entry on its own
+    /// transaction cost one fsync per create, which held creates on disk to a few hundred a second.
+    /// </remarks>
+    public ValueTask AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        await WriteAsync(
-            (session, _) =>
-            {
-                AppendAudit(session, null, entry);
-                return 0;
-            },
-            cancellationToken).ConfigureAwait(false);
+        return CommitQueuedAsync(new PendingWrite(null, entry), cancellationToken);
     }
 
     private static void AppendAudit(SqliteSession session, SqliteTransaction? transaction, AuditEntry entry)
@@ -467,12 +476,14 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAuditLog, IAsyncDispo
         return ($"SELECT {AuditColumns} FROM audit_log{where} ORDER BY at DESC, sequence DESC LIMIT $limit", parameters);
     }
 
-    /// <summary>A key waiting to be written; taken by exactly one writer, or cancelled before.</summary>
-    private sealed class PendingAdd(ApiKeyRecord key)
+    /// <summary>A key or an audit entry waiting to be written; taken by exactly one writer, or cancelled before.</summary>
+    private sealed class PendingWrite(ApiKeyRecord? key, AuditEntry? audit)
     {
         private int _state; // 0 queued, 1 taken by a writer, 2 cancelled
 
-        public ApiKeyRecord Key { get; } = key;
+        public ApiKeyRecord? Key { get; } = key;
+
+        public AuditEntry? Audit { get; } = audit;
 
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

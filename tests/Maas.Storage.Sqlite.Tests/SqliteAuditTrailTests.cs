@@ -43,6 +43,46 @@ public sealed class SqliteAuditTrailTests : IDisposable
         Assert.Equal(old.Id, (await reopened.GetAsync("alice", rotated.Id))!.RotatedFrom);
     }
 
+    [Fact]
+    public async Task Audit_entries_appended_while_keys_are_added_commit_with_them_and_a_duplicate_key_fails_alone()
+    {
+        var path = _folder.Combine("mixed.db");
+        var keys = Enumerable.Range(0, 200).Select(i => TestKeys.Create($"owner-{i % 5}")).ToArray();
+        var duplicate = TestKeys.Create("intruder", id: keys[0].Id);
+        await using (var store = new SqliteKeyStore(new SqliteKeyStoreOptions { DataPath = path }))
+        {
+            await store.InitializeAsync();
+            await store.AddAsync(keys[0]);
+            var writes = keys.Skip(1).Select(async (key, i) =>
+            {
+                await Task.Yield();
+                await store.AddAsync(key);
+                await store.AppendAsync(AuditLogConformanceTests.Entry(i, keyId: key.Id));
+            }).ToList();
+            writes.Add(Assert.ThrowsAsync<Maas.ApiKeys.DuplicateKeyException>(async () => await store.AddAsync(duplicate)));
+            await Task.WhenAll(writes);
+        }
+
+        await using var reopened = new SqliteKeyStore(new SqliteKeyStoreOptions { DataPath = path });
+        await reopened.InitializeAsync();
+        var audited = new List<AuditEntry>();
+        AuditPage page;
+        var query = new AuditQuery { Limit = AuditQuery.MaxLimit };
+        do
+        {
+            page = await reopened.QueryAsync(query);
+            audited.AddRange(page.Entries);
+            query = query with { After = page.Next };
+        }
+        while (page.Next is not null);
+
+        Assert.Equal(keys.Skip(1).Select(k => k.Id).Order(), audited.Select(e => e.KeyId!).Order());
+        foreach (var key in keys)
+        {
+            Assert.Equal(key.Owner, (await reopened.FindByHashAsync(key.Hash))?.Owner);
+        }
+    }
+
     [Theory]
     [InlineData("UPDATE audit_log SET actor = 'mallory'")]
     [InlineData("DELETE FROM audit_log")]
