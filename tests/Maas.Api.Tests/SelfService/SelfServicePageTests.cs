@@ -215,6 +215,35 @@ public sealed class SelfServicePageTests(ChromiumBrowser chromium) : IClassFixtu
     }
 
     [Fact]
+    public async Task Rotating_a_key_already_rotated_answers_409_naming_its_replacement_and_makes_no_third_key()
+    {
+        await using var server = await MaasApiServer.StartAsync();
+        using var gina = server.CreateClient("gina", "system:authenticated");
+        using var created = await gina.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"twice"}"""));
+        var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("jti").GetString()!;
+        var antiforgery = await AntiforgeryAsync(gina);
+
+        using (var first = await PostAsync(gina, "Rotate", antiforgery, ("id", id), ("grace", "1h")))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        using (var confirm = await PostAsync(gina, "ConfirmRotate", antiforgery, ("id", "no-such-key")))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, confirm.StatusCode);
+        }
+
+        using var second = await PostAsync(gina, "Rotate", antiforgery, ("id", id), ("grace", "1h"));
+        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        var page = WebUtility.HtmlDecode(await second.Content.ReadAsStringAsync());
+        Assert.Contains("was already rotated; its replacement is", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"new-key\"", page, StringComparison.Ordinal);
+        using var list = JsonDocument.Parse(await gina.GetStringAsync("/v1/api-keys"));
+        Assert.Equal(2, list.RootElement.GetArrayLength());
+        Assert.All(list.RootElement.EnumerateArray(), key => Assert.Equal("active", key.GetProperty("status").GetString()));
+    }
+
+    [Fact]
     public async Task A_bad_lifetime_is_refused_next_to_its_field_and_no_key_is_made()
     {
         await using var server = await MaasApiServer.StartAsync();
