@@ -5,7 +5,8 @@ namespace Maas.Api.SelfService;
 
 /// <summary>
 /// The self-service page at <see cref="Path"/> (also under <c>/maas-api/keys</c>): a person behind the
-/// gateway lists, creates and revokes their own API keys and sees their tier, limits and usage.
+/// gateway lists, creates, rotates and revokes their own API keys and sees their tier, limits and
+/// usage; an administrator also searches anyone's keys, bulk revokes a user's and reads the audit trail.
 /// </summary>
 /// <remarks>
 /// Razor Pages rather than Razor components or a script front end: every screen is rendered on the

@@ -103,6 +103,147 @@ public sealed class SelfServicePageTests(ChromiumBrowser chromium) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_person_rotates_a_key_with_the_keyboard_the_old_one_works_through_the_grace_and_the_new_one_is_revoked()
+    {
+        await using var server = await MaasApiServer.StartAsync();
+        using var screenshots = new Screenshots();
+        await using var context = await NewContextAsync(server, "erin", "system:authenticated");
+        var watch = await PageWatch.AttachAsync(context);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/keys");
+
+        // Create and copy, as a person with only a keyboard.
+        await page.GetByLabel("Name").FillAsync("deploy bot");
+        await page.GetByLabel("Name").PressAsync("Enter");
+        var old = await page.GetByRole(AriaRole.Textbox, new() { Name = "New key" }).InputValueAsync();
+        Assert.StartsWith("sk-maas-", old, StringComparison.Ordinal);
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#copy-status")).ToHaveTextAsync("Copied to the clipboard.");
+        Assert.Equal(old, await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
+
+        // The row's Rotate button is reached with Tab and pressed with Enter: the confirmation offers the configured default grace.
+        await PressWithKeyboardAsync(page, page.GetByRole(AriaRole.Button, new() { Name = "Rotate “deploy bot”" }));
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Rotate the key “deploy bot”?");
+        Assert.Equal("1h0m0s", await page.GetByLabel("Grace for the old key").InputValueAsync());
+        await AssertAccessibleAsync(page, "rotate confirmation");
+        await screenshots.TakeAsync(page, "rotate-confirm");
+        using (var withOld = server.CreateBearerClient(old))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await withOld.GetAsync("/v1/models")).StatusCode);
+        }
+
+        await page.GetByLabel("Grace for the old key").FillAsync("30m");
+        var rotatedAt = server.Clock.GetUtcNow();
+        var rotated = await page.RunAndWaitForResponseAsync(() => page.GetByLabel("Grace for the old key").PressAsync("Enter"), r => r.Request.Method == "POST");
+        Assert.Equal(200, rotated.Status);
+        Assert.Contains("no-store", (await rotated.AllHeadersAsync())["cache-control"], StringComparison.Ordinal);
+        await Assertions.Expect(page.Locator("#created-heading")).ToHaveTextAsync("The new key replacing “deploy bot”");
+        var replacement = await page.GetByRole(AriaRole.Textbox, new() { Name = "New key" }).InputValueAsync();
+        Assert.StartsWith("sk-maas-", replacement, StringComparison.Ordinal);
+        Assert.NotEqual(old, replacement);
+        Assert.Contains("keeps working until " + Maas.Api.SelfService.Pages.KeysModel.Show(rotatedAt.AddMinutes(30)), await page.Locator("#old-key-end").TextContentAsync(), StringComparison.Ordinal);
+        Assert.Equal("new-key", await page.EvaluateAsync<string>("() => document.activeElement.id"));
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#copy-status")).ToHaveTextAsync("Copied to the clipboard.");
+        Assert.Equal(replacement, await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
+        var rows = page.Locator("#keys tbody tr", new() { HasText = "deploy bot" });
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("#keys tbody tr", new() { HasText = "rotated: works until it expires" })).ToHaveCountAsync(1);
+        await AssertAccessibleAsync(page, "key rotated");
+        await screenshots.TakeAsync(page, "key-rotated");
+
+        // Both work during the grace; after it the old one fails and the new one goes on.
+        using (var withOld = server.CreateBearerClient(old))
+        using (var withNew = server.CreateBearerClient(replacement))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await withOld.GetAsync("/v1/models")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await withNew.GetAsync("/v1/models")).StatusCode);
+            server.Clock.Advance(TimeSpan.FromMinutes(30) + TimeSpan.FromSeconds(1));
+            Assert.Equal(HttpStatusCode.Unauthorized, (await withOld.GetAsync("/v1/models")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await withNew.GetAsync("/v1/models")).StatusCode);
+        }
+
+        // The list says so; the new key is revoked with its confirmation, by keyboard too.
+        await page.GotoAsync("/keys");
+        await Assertions.Expect(page.Locator("#keys tbody tr", new() { HasText = "expired" })).ToHaveCountAsync(1);
+        await PressWithKeyboardAsync(page, page.GetByRole(AriaRole.Button, new() { Name = "Revoke “deploy bot”" }));
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Revoke the key “deploy bot”?");
+        await PressWithKeyboardAsync(page, page.GetByRole(AriaRole.Button, new() { Name = "Revoke the key" }));
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("is revoked");
+        await Assertions.Expect(page.Locator("#keys tbody tr", new() { HasText = "revoked" })).ToHaveCountAsync(1);
+        await AssertAccessibleAsync(page, "list after rotating and revoking");
+        using (var withNew = server.CreateBearerClient(replacement))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await withNew.GetAsync("/v1/models")).StatusCode);
+        }
+
+        watch.AssertClean();
+        Assert.DoesNotContain(watch.Urls, url => url.Contains(old[8..], StringComparison.Ordinal) || url.Contains(replacement[8..], StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_grace_that_is_no_duration_or_beyond_the_bound_is_refused_next_to_its_field_and_the_key_is_not_rotated()
+    {
+        await using var server = await MaasApiServer.StartAsync();
+        using var api = server.CreateClient("frank", "system:authenticated");
+        (await api.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"ci"}"""))).EnsureSuccessStatusCode();
+        await using var context = await NewContextAsync(server, "frank", "system:authenticated");
+        var watch = await PageWatch.AttachAsync(context);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/keys");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rotate “ci”" }).ClickAsync();
+
+        foreach (var (grace, message) in new[] { ("forever", "'forever' is not a duration"), ("200h", "grace must be at most 168h0m0s") })
+        {
+            await page.GetByLabel("Grace for the old key").FillAsync(grace);
+            var refused = await page.RunAndWaitForResponseAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Rotate the key" }).ClickAsync(), r => r.Request.Method == "POST");
+            Assert.Equal(400, refused.Status);
+            await Assertions.Expect(page.Locator("#grace-error")).ToContainTextAsync(message);
+            Assert.Equal("true", await page.GetByLabel("Grace for the old key").GetAttributeAsync("aria-invalid"));
+            Assert.Contains("grace-error", await page.GetByLabel("Grace for the old key").GetAttributeAsync("aria-describedby") ?? "", StringComparison.Ordinal);
+            Assert.Equal(grace, await page.GetByLabel("Grace for the old key").InputValueAsync());
+            Assert.Equal(0, await page.GetByRole(AriaRole.Textbox, new() { Name = "New key" }).CountAsync());
+            await AssertAccessibleAsync(page, "refused grace");
+        }
+
+        using var list = JsonDocument.Parse(await api.GetStringAsync("/v1/api-keys"));
+        var only = Assert.Single(list.RootElement.EnumerateArray());
+        Assert.Equal("active", only.GetProperty("status").GetString());
+        watch.AssertClean("status of 400");
+    }
+
+    [Fact]
+    public async Task Rotating_a_key_already_rotated_answers_409_naming_its_replacement_and_makes_no_third_key()
+    {
+        await using var server = await MaasApiServer.StartAsync();
+        using var gina = server.CreateClient("gina", "system:authenticated");
+        using var created = await gina.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"twice"}"""));
+        var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("jti").GetString()!;
+        var antiforgery = await AntiforgeryAsync(gina);
+
+        using (var first = await PostAsync(gina, "Rotate", antiforgery, ("id", id), ("grace", "1h")))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        using (var confirm = await PostAsync(gina, "ConfirmRotate", antiforgery, ("id", "no-such-key")))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, confirm.StatusCode);
+        }
+
+        using var second = await PostAsync(gina, "Rotate", antiforgery, ("id", id), ("grace", "1h"));
+        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        var page = WebUtility.HtmlDecode(await second.Content.ReadAsStringAsync());
+        Assert.Contains("was already rotated; its replacement is", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"new-key\"", page, StringComparison.Ordinal);
+        using var list = JsonDocument.Parse(await gina.GetStringAsync("/v1/api-keys"));
+        Assert.Equal(2, list.RootElement.GetArrayLength());
+        Assert.All(list.RootElement.EnumerateArray(), key => Assert.Equal("active", key.GetProperty("status").GetString()));
+    }
+
+    [Fact]
     public async Task A_bad_lifetime_is_refused_next_to_its_field_and_no_key_is_made()
     {
         await using var server = await MaasApiServer.StartAsync();
@@ -240,19 +381,22 @@ public sealed class SelfServicePageTests(ChromiumBrowser chromium) : IClassFixtu
         Assert.Equal("revoked", after.RootElement.GetProperty("status").GetString());
     }
 
-    private static FormUrlEncodedContent Form(params (string Name, string Value)[] fields) =>
+    internal static FormUrlEncodedContent Form(params (string Name, string Value)[] fields) =>
         new(fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)));
 
-    private static Dictionary<string, string> Identity(string user, params string[] groups) => new()
+    internal static Dictionary<string, string> Identity(string user, params string[] groups) => new()
     {
         ["X-MaaS-Username"] = user,
         ["X-MaaS-Group"] = JsonSerializer.Serialize(groups),
     };
 
-    private static ViewportSize Viewport => new() { Width = 1100, Height = 800 };
+    internal static ViewportSize Viewport => new() { Width = 1100, Height = 800 };
 
-    private async Task<IBrowserContext> NewContextAsync(MaasApiServer server, string user, params string[] groups) =>
-        await chromium.Browser.NewContextAsync(new BrowserNewContextOptions
+    private Task<IBrowserContext> NewContextAsync(MaasApiServer server, string user, params string[] groups) =>
+        NewContextAsync(chromium.Browser, server, user, groups);
+
+    internal static async Task<IBrowserContext> NewContextAsync(IBrowser browser, MaasApiServer server, string user, params string[] groups) =>
+        await browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = server.BaseAddress.ToString(),
             ViewportSize = Viewport,
@@ -261,7 +405,48 @@ public sealed class SelfServicePageTests(ChromiumBrowser chromium) : IClassFixtu
             Permissions = ["clipboard-read", "clipboard-write"],
         });
 
-    private static async Task AssertAccessibleAsync(IPage page, string screen)
+    /// <summary>Reads the anti-forgery cookie and token a GET of the page gives <paramref name="client"/>'s user.</summary>
+    internal static async Task<(string Cookie, string Token)> AntiforgeryAsync(HttpClient client)
+    {
+        using var page = await client.GetAsync("/keys");
+        var cookie = page.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(".AspNetCore.Antiforgery.", StringComparison.Ordinal)).Split(';')[0];
+        var token = System.Text.RegularExpressions.Regex.Match(await page.Content.ReadAsStringAsync(), "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.NotEmpty(token);
+        return (cookie, token);
+    }
+
+    /// <summary>Posts <paramref name="fields"/> to a handler of the page, with the cookie and token of <see cref="AntiforgeryAsync"/> when given.</summary>
+    internal static async Task<HttpResponseMessage> PostAsync(HttpClient client, string handler, (string Cookie, string Token)? antiforgery, params (string Name, string Value)[] fields)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/keys?handler=" + handler)
+        {
+            Content = Form(antiforgery is { } t ? [.. fields, ("__RequestVerificationToken", t.Token)] : fields),
+        };
+        if (antiforgery is { } a)
+        {
+            request.Headers.Add("Cookie", a.Cookie);
+        }
+
+        return await client.SendAsync(request);
+    }
+
+    /// <summary>Moves the focus with Tab, from where it is, until it reaches <paramref name="target"/> (failing when Tab never does), then presses Enter.</summary>
+    internal static async Task PressWithKeyboardAsync(IPage page, ILocator target)
+    {
+        for (var presses = 0; presses < 60; presses++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+            if (await target.EvaluateAsync<bool>("e => e === document.activeElement"))
+            {
+                await page.Keyboard.PressAsync("Enter");
+                return;
+            }
+        }
+
+        Assert.Fail("Tab never reached " + target);
+    }
+
+    internal static async Task AssertAccessibleAsync(IPage page, string screen)
     {
         var result = await page.RunAxe();
         var violations = result.Violations.Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Target?.ToString()))}").ToList();
