@@ -11,6 +11,7 @@ using Maas.Users;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
@@ -54,6 +55,9 @@ internal sealed class KeysModel(
 
     /// <summary>Why the caller is not signed in (the 401 screen).</summary>
     public string? SignInFailure { get; private set; }
+
+    /// <summary>What is down, on the 503 screen (the key store, the audit trail, the limit counters).</summary>
+    public string? UnavailableService { get; private set; }
 
     public Tier? Tier { get; private set; }
 
@@ -509,6 +513,26 @@ internal sealed class KeysModel(
         return Page();
     }
 
+    /// <summary>
+    /// Answers an outage of what the page reads or writes with the 503 screen and <c>Retry-After</c>,
+    /// as the REST endpoints answer 503: the caller did nothing wrong, and a retry will do.
+    /// </summary>
+    public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        var executed = await next();
+        if (executed.Exception is StoreUnavailableException unavailable && !executed.ExceptionHandled)
+        {
+            executed.ExceptionHandled = true;
+            UnavailableService = unavailable.Service;
+            Screen = KeysScreen.Unavailable;
+            Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            Response.Headers.RetryAfter = "1";
+            executed.Result = Page();
+        }
+    }
+
     /// <summary>Establishes <see cref="Caller"/>, or answers the 401 screen.</summary>
     private async Task<IActionResult?> SignInAsync()
     {
@@ -628,6 +652,9 @@ internal enum KeysScreen
 
     /// <summary>No identity: what the page needs.</summary>
     NotSignedIn,
+
+    /// <summary>What the page needs is down for now (503): retry shortly.</summary>
+    Unavailable,
 }
 
 /// <summary>What the create form posts.</summary>
