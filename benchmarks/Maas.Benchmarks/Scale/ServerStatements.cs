@@ -39,10 +39,10 @@ internal sealed class ServerStatements
         }
     }
 
-    /// <summary>Starts counting for <paramref name="samples"/>, whose statements match the LIKE <paramref name="pattern"/>.</summary>
+    /// <summary>Starts counting for <paramref name="samples"/>, whose statements match the regular expression <paramref name="pattern"/>.</summary>
     public Task StartAsync(LatencySamples samples, string pattern) => StartAsync([(samples, pattern)]);
 
-    /// <summary>Starts counting for operations measured at the same time, each with its statements' LIKE pattern.</summary>
+    /// <summary>Starts counting for operations measured at the same time, each with a regular expression its statements match.</summary>
     public async Task StartAsync((LatencySamples Samples, string Pattern)[] measured)
     {
         if (_statements)
@@ -66,7 +66,7 @@ internal sealed class ServerStatements
             if (_statements)
             {
                 await using var command = _dataSource.CreateCommand(
-                    "SELECT coalesce(sum(calls), 0)::bigint, sum(total_exec_time) / nullif(sum(calls), 0), max(max_exec_time), coalesce(sum(wal_bytes), 0)::float8 / 1024, coalesce(sum(wal_fpi), 0)::bigint, coalesce(sum(shared_blks_read), 0)::float8, coalesce(sum(blk_read_time), 0) FROM pg_stat_statements WHERE query LIKE $1");
+                    "SELECT coalesce(sum(calls), 0)::bigint, sum(total_exec_time) / nullif(sum(calls), 0), max(max_exec_time), coalesce(sum(wal_bytes), 0)::float8 / 1024, coalesce(sum(wal_fpi), 0)::bigint, coalesce(sum(shared_blks_read), 0)::float8, coalesce(sum(blk_read_time), 0) FROM pg_stat_statements WHERE query ~ $1");
                 command.Parameters.AddWithValue(pattern);
                 await using var reader = await command.ExecuteReaderAsync();
                 await reader.ReadAsync();
