@@ -1,22 +1,33 @@
 using System.Net;
 using System.Text.Json;
 using Maas.ApiKeys;
+using Maas.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Maas.Api.Tests;
 
-/// <summary><c>GET /v1/audit</c> and what every key-management action records in it.</summary>
-public sealed class AuditTests
+/// <summary><c>GET /v1/audit</c> and what every key-management action records in it, on every store.</summary>
+[Collection(SharedPostgreSqlServer.Name)]
+public sealed class AuditTests(PostgreSqlServer postgres) : IDisposable
 {
     private const string AdminGroup = "maas-admins";
+    private readonly TemporaryDirectory _folder = new();
+
+    public static TheoryData<string> Stores => StoreArguments.All;
+
+    public void Dispose() => _folder.Dispose();
+
+    private async Task<MaasApiServer> StartAsync(string storage) =>
+        await MaasApiServer.StartAsync(await StoreArguments.ForAsync(storage, _folder, postgres), Administrators);
 
     internal static void Administrators(WebApplicationBuilder builder) => builder.Configuration["Maas:Admins:Groups:0"] = AdminGroup;
 
-    [Fact]
-    public async Task Create_rotate_revoke_and_revoke_all_are_recorded_with_actor_subject_key_request_and_address()
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Create_rotate_revoke_and_revoke_all_are_recorded_with_actor_subject_key_request_and_address(string storage)
     {
-        await using var server = await MaasApiServer.StartAsync(configure: Administrators);
+        await using var server = await StartAsync(storage);
         using var alice = server.CreateClient("alice", "system:authenticated");
         using var admin = server.CreateClient("root", "system:authenticated", AdminGroup);
         var (_, createdId) = await RotationTests.CreateKeyAsync(alice, "a");
@@ -50,10 +61,11 @@ public sealed class AuditTests
         Assert.Equal(4, entries.Select(e => e.GetProperty("request_id").GetString()).Distinct().Count());
     }
 
-    [Fact]
-    public async Task No_audit_entry_carries_a_key_its_hash_or_a_token()
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task No_audit_entry_carries_a_key_its_hash_or_a_token(string storage)
     {
-        await using var server = await MaasApiServer.StartAsync(configure: Administrators);
+        await using var server = await StartAsync(storage);
         using var alice = server.CreateClient("alice", "system:authenticated");
         using var admin = server.CreateClient("root", "system:authenticated", AdminGroup);
         var secrets = new List<string>();
@@ -106,10 +118,11 @@ public sealed class AuditTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/v1/audit")).StatusCode);
     }
 
-    [Fact]
-    public async Task Filters_select_and_cursor_pages_cover_every_entry_once()
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Filters_select_and_cursor_pages_cover_every_entry_once(string storage)
     {
-        await using var server = await MaasApiServer.StartAsync(configure: Administrators);
+        await using var server = await StartAsync(storage);
         using var alice = server.CreateClient("alice", "system:authenticated");
         using var bob = server.CreateClient("bob", "system:authenticated");
         using var admin = server.CreateClient("root", "system:authenticated", AdminGroup);

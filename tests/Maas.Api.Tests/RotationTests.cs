@@ -6,18 +6,19 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Maas.Api.Tests;
 
-/// <summary><c>POST /v1/api-keys/{id}/rotate</c> on the in-memory and disk stores, on the host's fake clock.</summary>
-public sealed class RotationTests : IDisposable
+/// <summary><c>POST /v1/api-keys/{id}/rotate</c> on the in-memory, disk and PostgreSQL stores, on the host's fake clock.</summary>
+[Collection(SharedPostgreSqlServer.Name)]
+public sealed class RotationTests(PostgreSqlServer postgres) : IDisposable
 {
     private readonly TemporaryDirectory _folder = new();
 
     public void Dispose() => _folder.Dispose();
 
-    public static TheoryData<string> Stores => ["in-memory", "disk"];
+    public static TheoryData<string> Stores => StoreArguments.All;
 
-    private Task<MaasApiServer> StartAsync(string storage) =>
-        MaasApiServer.StartAsync(
-            storage == "disk" ? ["--storage=disk", "--data-path", _folder.Combine($"rotation-{Guid.NewGuid():N}.db")] : null,
+    private async Task<MaasApiServer> StartAsync(string storage) =>
+        await MaasApiServer.StartAsync(
+            await StoreArguments.ForAsync(storage, _folder, postgres),
             builder =>
             {
                 builder.Configuration["Maas:Gateway:Clients:0:ClientId"] = IntrospectionTests.ClientId;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 
 namespace Maas.Benchmarks.Scale;
 
@@ -54,9 +53,4 @@ internal sealed class LatencySamples(string name)
             return sorted[Math.Clamp(rank - 1, 0, sorted.Length - 1)];
         }
     }
-
-    /// <summary>A markdown table row: name, count, p50, p99, max.</summary>
-    public string Row(string target) => string.Create(
-        CultureInfo.InvariantCulture,
-        $"| {Name} | {Count:N0} | {Percentile(50):F3} | {Percentile(99):F3} | {Percentile(100):F3} | {target} |");
 }
