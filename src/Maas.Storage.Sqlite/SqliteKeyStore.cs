@@ -65,6 +65,7 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAuditLog, IAsyncDispo
     private static readonly int MaxIdleReaders = Math.Max(4, Environment.ProcessorCount * 2);
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly ConcurrentQueue<PendingWrite> _pendingWrites = new();
+    private int _draining;
     private readonly ConcurrentBag<SqliteSession> _readers = [];
     private SqliteSession? _writer;
     private int _disposed;
@@ -183,22 +184,82 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAuditLog, IAsyncDispo
     private async ValueTask CommitQueuedAsync(PendingWrite pending, CancellationToken cancellationToken)
     {
         _pendingWrites.Enqueue(pending);
-        // Each pass commits up to MaxBatch queued keys, oldest first; pass again until ours is taken.
-        while (pending.IsQueued)
+
+        // One drain at a time commits the queue for everyone, off the callers' own flows (a caller
+        // that drained would wait for others' writes too); every caller waits only for its own
+        // write's outcome. When each caller took the writer lock in turn instead, most of them woke
+        // only to find their write committed by the one before: a thread handoff per caller per
+        // transaction, which under 64 concurrent creates cost more than the inserts themselves.
+        if (Volatile.Read(ref _draining) == 0 && Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+        {
+            _ = Task.Run(DrainLoopAsync, CancellationToken.None);
+        }
+
+        try
+        {
+            await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (pending.TryCancel())
+        {
+            // Withdrawn before a writer took it: nothing was written.
+            throw;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // A writer already took it: its transaction's outcome is the answer.
+            await pending.Completion.Task.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Drains until the queue is empty, then gives up the drain; never throws.</summary>
+    private async Task DrainLoopAsync()
+    {
+        while (true)
         {
             try
             {
-                await WriteAsync((session, _) => CommitPendingWrites(session), cancellationToken).ConfigureAwait(false);
+                await DrainAsync().ConfigureAwait(false);
             }
-            catch (Exception) when (!pending.TryCancel())
+            finally
             {
-                // A writer already took the write: its transaction's outcome is the answer. (When
-                // it was still queued, TryCancel withdrew it and the exception propagates.)
+                Volatile.Write(ref _draining, 0);
+            }
+
+            // A write queued after the last pass saw the queue empty, while the flag was still set,
+            // started no drain: drain again unless another drain has started meanwhile.
+            if (_pendingWrites.IsEmpty || Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
+            {
+                return;
             }
         }
+    }
 
-        // Taken by this writer or an earlier one: the answer is the outcome of its transaction.
-        await pending.Completion.Task.ConfigureAwait(false);
+    /// <summary>
+    /// Commits queued writes, up to <see cref="MaxBatch"/> a transaction, until the queue is empty.
+    /// Not cancellable: a batch holds many callers' writes, and a caller that gives up withdraws its
+    /// own while it is still queued. When a pass fails before taking its batch, every write still
+    /// queued gets that failure, as each caller did when it committed for itself.
+    /// </summary>
+    private async Task DrainAsync()
+    {
+        while (!_pendingWrites.IsEmpty)
+        {
+            try
+            {
+                await WriteAsync((session, _) => CommitPendingWrites(session), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // CommitPendingWrites gave its batch this failure; writes it did not take get it too.
+                while (_pendingWrites.TryDequeue(out var queued))
+                {
+                    if (queued.TryTake())
+                    {
+                        queued.Completion.TrySetException(ex);
+                    }
+                }
+            }
+        }
     }
 
     private int CommitPendingWrites(SqliteSession session)

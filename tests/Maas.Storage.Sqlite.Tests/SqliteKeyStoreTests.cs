@@ -80,6 +80,37 @@ public sealed class SqliteKeyStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task An_add_cancelled_while_it_waits_for_the_writer_is_never_written_and_the_queue_goes_on()
+    {
+        await using var store = await OpenAsync(_folder.Combine("cancelled.db"));
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var holding = Task.Run(() => store.WriteAsync(
+            (_, _) =>
+            {
+                entered.Set();
+                release.Wait(CancellationToken.None);
+                return 0;
+            },
+            CancellationToken.None));
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(30)), "the writer was never taken");
+
+        var withdrawn = TestKeys.Create("alice");
+        var kept = TestKeys.Create("bob");
+        using var cancel = new CancellationTokenSource();
+        var cancelled = store.AddAsync(withdrawn, cancel.Token).AsTask();
+        var waiting = store.AddAsync(kept).AsTask();
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+
+        release.Set();
+        await holding;
+        await waiting;
+        Assert.Null(await store.FindByHashAsync(withdrawn.Hash));
+        Assert.Equal("bob", (await store.FindByHashAsync(kept.Hash))?.Owner);
+    }
+
+    [Fact]
     public async Task A_burst_of_parallel_reads_leaves_a_bounded_pool_and_disposal_closes_every_connection()
     {
         var path = _folder.Combine("readers.db");
