@@ -170,8 +170,7 @@ internal sealed class KeysModel(
         Confirming = id is null ? null : await service.GetApiKeyAsync(Caller!, id, cancellationToken);
         if (Confirming is null)
         {
-            Notice = "That key was not found among yours.";
-            Response.StatusCode = StatusCodes.Status404NotFound;
+            ShowKeyNotFound();
         }
         else
         {
@@ -191,8 +190,7 @@ internal sealed class KeysModel(
         var key = id is null ? null : await service.GetApiKeyAsync(Caller!, id, cancellationToken);
         if (key is null)
         {
-            Notice = "That key was not found among yours.";
-            Response.StatusCode = StatusCodes.Status404NotFound;
+            ShowKeyNotFound();
         }
         else if (await service.RevokeApiKeyAsync(Caller!, key.Id, HttpContext.GetMaasRequestContext(), cancellationToken))
         {
@@ -268,8 +266,7 @@ internal sealed class KeysModel(
 
         if (Rotated is null)
         {
-            Notice = "That key was not found among yours.";
-            Response.StatusCode = StatusCodes.Status404NotFound;
+            ShowKeyNotFound();
         }
         else
         {
@@ -371,6 +368,13 @@ internal sealed class KeysModel(
         return await RenderAsync(cancellationToken);
     }
 
+    /// <summary>The 404 of a key that does not exist or is not the caller's: the same answer either way, as the API gives.</summary>
+    private void ShowKeyNotFound()
+    {
+        Notice = "That key was not found among yours.";
+        Response.StatusCode = StatusCodes.Status404NotFound;
+    }
+
     private async Task<IActionResult> ConfirmRotationAsync(string? id, CancellationToken cancellationToken)
     {
         // Only one's own keys rotate (as POST /v1/api-keys/{id}/rotate): an administrator's reach stops at revoking.
@@ -378,8 +382,7 @@ internal sealed class KeysModel(
         if (Confirming is null || !string.Equals(Confirming.Owner, Caller!.Name, StringComparison.Ordinal))
         {
             Confirming = null;
-            Notice = "That key was not found among yours.";
-            Response.StatusCode = StatusCodes.Status404NotFound;
+            ShowKeyNotFound();
         }
         else
         {
