@@ -417,7 +417,7 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAuditLog, IAsyncDispo
         return CommitQueuedAsync(new PendingWrite(null, entry), cancellationToken);
     }
 
-    private static void AppendAudit(SqliteSession session, SqliteTransaction? transaction, AuditEntry entry)
+    private static void AppendAudit(SqliteSession session, SqliteTransaction transaction, AuditEntry entry)
     {
         var command = session.Command(AuditInsertSql, transaction);
         var p = command.Parameters;
