@@ -21,4 +21,7 @@ internal sealed class GatewayCall
 
     /// <summary>Gets whether the gateway asked for the stream's usage chunk on the client's behalf and must drop it.</summary>
     public bool DropUsageChunk { get; init; }
+
+    /// <summary>Gets or sets the status of the upstream's answer once its headers arrived; <see langword="null"/> while (or if) none did.</summary>
+    public int? UpstreamStatus { get; set; }
 }

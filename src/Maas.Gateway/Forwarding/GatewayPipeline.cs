@@ -224,7 +224,7 @@ internal sealed class GatewayPipeline(
         }
 
         var dropUsageChunk = request.Stream && !request.IncludeUsage;
-        context.Features.Set(new GatewayCall
+        var call = new GatewayCall
         {
             Model = model,
             User = user.Name,
@@ -233,13 +233,17 @@ internal sealed class GatewayPipeline(
             UpstreamPath = upstreamPath,
             Decision = decision,
             DropUsageChunk = dropUsageChunk,
-        });
+        };
+        context.Features.Set(call);
 
         byte[]? rewritten = null;
         var originalResponseBody = context.Response.Body;
+        // The prompt's share of the reservation (body length / 4), for a stream cut before its usage.
+        var promptEstimate = body is null ? 0L : (body.Length + 3L) / 4;
         var settlement = new Settlement(counter, metrics, logger, tier, model, decision);
         var metering = new UsageMeteringStream(originalResponseBody, request.Stream, dropUsageChunk, settlement.SettleAsync);
         var outcome = GatewayMetrics.Allowed;
+        var clientGone = false;
         try
         {
             if (body is not null)
@@ -287,7 +291,11 @@ internal sealed class GatewayPipeline(
                 outcome = GatewayMetrics.UpstreamError;
                 Log.UpstreamFailed(logger, model.Id, error);
                 context.Response.Body = originalResponseBody;
-                if (error == ForwarderError.RequestTimedOut)
+                if (context.Response.HasStarted)
+                {
+                    // Cut mid-answer (YARP aborted the client's connection): no error answer can follow.
+                }
+                else if (error == ForwarderError.RequestTimedOut)
                 {
                     await OpenAiErrorAnswer.WriteAsync(context, StatusCodes.Status504GatewayTimeout, $"The model '{model.Id}' did not answer in time.", "server_error", "upstream_timeout").ConfigureAwait(false);
                 }
@@ -298,13 +306,18 @@ internal sealed class GatewayPipeline(
             }
             else
             {
-                await CompleteQuietlyAsync(metering, CancellationToken.None).ConfigureAwait(false);
+                clientGone = true;
+                if (!request.Stream)
+                {
+                    // A JSON answer's usage may have passed before the client left; a cut stream's last usage is not final.
+                    await CompleteQuietlyAsync(metering, CancellationToken.None).ConfigureAwait(false);
+                }
             }
         }
         finally
         {
             context.Response.Body = originalResponseBody;
-            await settlement.SettleUnknownAsync(upstreamFailed: outcome == GatewayMetrics.UpstreamError).ConfigureAwait(false);
+            await settlement.SettleWithoutUsageAsync(call.UpstreamStatus, clientGone, request.Stream, metering.Usage, promptEstimate, metering.StreamedCompletionTokens).ConfigureAwait(false);
             await metering.DisposeAsync().ConfigureAwait(false);
             if (rewritten is not null)
             {
@@ -316,9 +329,8 @@ internal sealed class GatewayPipeline(
     }
 
     /// <summary>
-    /// Settles one call's reservation exactly once: with the usage as soon as the answer shows it
-    /// (before the answer's end reaches the client), or, when none was seen, with nothing if the
-    /// upstream failed and with the reservation itself otherwise (a cut stream keeps what it reserved).
+    /// Settles one call's reservation exactly once: with the answer's final usage as soon as the
+    /// answer ends (before its end reaches the client), or else by <see cref="SettleWithoutUsageAsync"/>.
     /// </summary>
     private sealed class Settlement(ILimitCounter counter, GatewayMetrics metrics, ILogger logger, Tier tier, GatewayModel model, LimitDecision decision)
     {
@@ -335,15 +347,37 @@ internal sealed class GatewayPipeline(
             return ApplyAsync(usage.TotalTokens);
         }
 
-        public ValueTask SettleUnknownAsync(bool upstreamFailed)
+        /// <summary>
+        /// Settles a call whose answer showed no final usage (a no-op once <see cref="SettleAsync"/> ran):
+        /// <list type="bullet">
+        /// <item>no upstream answer (unreachable, reset or timed out before its headers): 0, unless
+        /// the client left first, then the reservation (the upstream may have been working on it);</item>
+        /// <item>an answer whose status is not 2xx: a failed call costs nothing, 0 (or the usage it showed);</item>
+        /// <item>a 2xx stream cut before its end (client gone, upstream silent past the timeout or
+        /// reset), or one ending without usage: the largest of the reservation, the last running
+        /// usage and the prompt estimate plus the completion tokens streamed, so nothing served goes uncounted;</item>
+        /// <item>a 2xx JSON answer without usage: the reservation.</item>
+        /// </list>
+        /// </summary>
+        public ValueTask SettleWithoutUsageAsync(int? upstreamStatus, bool clientGone, bool stream, TokenUsage? lastUsage, long promptEstimate, long streamedCompletionTokens)
         {
             if (Interlocked.Exchange(ref _settled, 1) != 0 || decision.Reservation is not { } reservation)
             {
                 return ValueTask.CompletedTask;
             }
 
-            return ApplyAsync(upstreamFailed ? 0 : reservation.Reserved);
+            var running = lastUsage?.TotalTokens ?? 0;
+            var actual = upstreamStatus switch
+            {
+                null => clientGone ? reservation.Reserved : 0,
+                < 200 or > 299 => running,
+                _ when stream => Math.Max(Math.Max(reservation.Reserved, running), SaturatingAdd(promptEstimate, streamedCompletionTokens)),
+                _ => reservation.Reserved,
+            };
+            return ApplyAsync(actual);
         }
+
+        private static long SaturatingAdd(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
 
         private async ValueTask ApplyAsync(long actual)
         {

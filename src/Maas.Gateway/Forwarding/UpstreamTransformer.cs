@@ -71,6 +71,11 @@ internal sealed class UpstreamTransformer : HttpTransformer
     {
         var result = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
         var call = httpContext.Features.Get<GatewayCall>();
+        if (call is not null && proxyResponse is not null)
+        {
+            call.UpstreamStatus = (int)proxyResponse.StatusCode;
+        }
+
         if (call?.Decision is { } decision)
         {
             RateLimitHeaders.Write(httpContext.Response.Headers, decision);

@@ -66,6 +66,31 @@ internal readonly record struct TokenUsage(long PromptTokens, long CompletionTok
         return found;
     }
 
+    /// <summary>
+    /// Reads a <c>usage</c> object that starts <paramref name="json"/> (what follows it is not read),
+    /// so that a stream chunk's usage is read without reading the rest of the chunk. Returns
+    /// <see langword="false"/> when <paramref name="json"/> does not start with an object (<c>null</c>).
+    /// </summary>
+    public static bool TryReadObject(ReadOnlySpan<byte> json, out TokenUsage usage)
+    {
+        usage = default;
+        var reader = new Utf8JsonReader(json);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            usage = ReadCounts(ref reader);
+            return reader.TokenType == JsonTokenType.EndObject;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     private static TokenUsage ReadCounts(ref Utf8JsonReader reader)
     {
         long prompt = 0, completion = 0, total = -1;

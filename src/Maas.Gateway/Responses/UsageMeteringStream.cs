@@ -7,13 +7,19 @@ namespace Maas.Gateway.Responses;
 /// call's <see cref="TokenUsage"/> without buffering what the client receives. A JSON answer is
 /// passed through as it comes and a copy kept (up to <see cref="MaxCapturedBytes"/>) to read its
 /// <c>usage</c> at the end. A stream (SSE) is passed through event by event, each written (and so
-/// flushed by Kestrel) as soon as it is complete; the usage chunk is read, and dropped when the
-/// client did not ask for it. Only an incomplete event's tail is held back, in a pooled buffer, so
-/// the common case of whole events per chunk copies nothing.
+/// flushed by Kestrel) as soon as it is complete; every usage a chunk carries is read (vLLM's
+/// <c>continuous_usage_stats</c> puts a running one in each chunk, each superseding the one before),
+/// the usage chunk is dropped when the client did not ask for it, and the completion text that
+/// passes is counted (<see cref="StreamedCompletionTokens"/>) for a stream cut before its usage.
+/// Only an incomplete event's tail is held back, in a pooled buffer, so the common case of whole
+/// events per chunk copies nothing. Chunks are scanned, not parsed: only a usage object is read.
 /// </summary>
 /// <remarks>
-/// <paramref name="onUsage"/> runs once, as soon as the usage is known and before the bytes that end
-/// the answer reach the client, so the call is settled before its caller can send the next one.
+/// <paramref name="onUsage"/> runs at most once, with the answer's final usage, when the answer ends:
+/// a JSON answer once its usage is read, a stream on <c>data: [DONE]</c> (before that event reaches
+/// the client, so the call is settled before its caller can send the next one) or, without it, at
+/// <see cref="CompleteAsync"/>. A stream that never ends that way (client gone, upstream silent or
+/// reset) never reports: its caller settles it from <see cref="Usage"/> and <see cref="StreamedCompletionTokens"/>.
 /// </remarks>
 internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool dropUsageChunk, Func<TokenUsage, ValueTask> onUsage) : Stream
 {
@@ -27,9 +33,16 @@ internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool
     private int _length;
     private bool _overflowed;
     private bool _reported;
+    private bool _ended;
 
-    /// <summary>Gets the usage seen so far: the stream's usage chunk, or the JSON answer's once <see cref="CompleteAsync"/> ran.</summary>
+    /// <summary>Gets the last usage seen: a stream's latest usage chunk (running or final), or the JSON answer's once read.</summary>
     public TokenUsage? Usage { get; private set; }
+
+    /// <summary>
+    /// Gets an estimate of the completion tokens the stream's chunks carried so far, counted from
+    /// their delta text without parsing them (see <see cref="DeltaTokens"/>).
+    /// </summary>
+    public long StreamedCompletionTokens { get; private set; }
 
     public override bool CanRead => false;
 
@@ -90,21 +103,22 @@ internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool
 
     public override void Flush() => inner.Flush();
 
-    /// <summary>Ends the answer: a stream's unterminated last event is inspected and written; a JSON answer's usage is read.</summary>
+    /// <summary>
+    /// Ends the answer the upstream ended: a stream's unterminated last event is inspected, the last
+    /// usage seen reported, then the event written; a JSON answer's usage is read and reported.
+    /// Not for an answer that was cut: its last usage seen is not its final one.
+    /// </summary>
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
         if (isEventStream)
         {
-            if (_length > 0)
+            var last = _buffer.AsMemory(0, _length);
+            _length = 0;
+            var drop = !last.IsEmpty && Inspect(last.Span);
+            await ReportAsync().ConfigureAwait(false);
+            if (!last.IsEmpty && !drop)
             {
-                var last = _buffer.AsMemory(0, _length);
-                _length = 0;
-                var drop = Inspect(last.Span);
-                await ReportAsync().ConfigureAwait(false);
-                if (!drop)
-                {
-                    await inner.WriteAsync(last, cancellationToken).ConfigureAwait(false);
-                }
+                await inner.WriteAsync(last, cancellationToken).ConfigureAwait(false);
             }
 
             return;
@@ -150,8 +164,9 @@ internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool
             }
 
             var drop = Inspect(data.Span[start..end]);
-            if (Usage is not null && !_reported)
+            if (_ended && !_reported)
             {
+                // data: [DONE]: the last usage seen is the final one; settle before the client sees the end.
                 await ReportAsync().ConfigureAwait(false);
             }
 
@@ -187,16 +202,12 @@ internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool
         return onUsage(usage);
     }
 
-    /// <summary>Records the usage an event carries; returns whether the event is to be dropped.</summary>
+    /// <summary>
+    /// Records what an event tells: the end (<c>[DONE]</c>), the completion text it streams, the
+    /// usage it carries (superseding the one before); returns whether the event is to be dropped.
+    /// </summary>
     private bool Inspect(ReadOnlySpan<byte> sseEvent)
     {
-        // Most chunks carry no usage, or "usage":null: one vectorized search rules them out.
-        var at = sseEvent.IndexOf("\"usage\""u8);
-        if (at < 0 || sseEvent[(at + 7)..].TrimStart(" \t:"u8).StartsWith("null"u8))
-        {
-            return false;
-        }
-
         var data = sseEvent.IndexOf("data:"u8);
         if (data < 0)
         {
@@ -210,13 +221,105 @@ internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool
             payload = payload[..lineEnd];
         }
 
-        if (!TokenUsage.TryRead(payload.Trim(" \r"u8), out var usage, out var choicesEmpty))
+        payload = payload.Trim(" \r"u8);
+        if (payload.SequenceEqual("[DONE]"u8))
+        {
+            _ended = true;
+            return false;
+        }
+
+        StreamedCompletionTokens += DeltaTokens(payload);
+
+        // Most chunks carry no usage, or "usage":null: one vectorized search rules them out. The
+        // usage object is read where it stands; the rest of the chunk is not parsed. OpenAI and
+        // vLLM write it as the chunk's last member, and no member of a chunk nests another "usage".
+        var at = payload.LastIndexOf("\"usage\""u8);
+        if (at < 0 || !TokenUsage.TryReadObject(payload[(at + 7)..].TrimStart(" \t:"u8), out var usage))
         {
             return false;
         }
 
         Usage = usage;
-        return dropUsageChunk && choicesEmpty;
+        return dropUsageChunk && ChoicesEmpty(payload);
+    }
+
+    /// <summary>Whether a chunk has no choices (<c>"choices":[]</c>, or none at all), as the usage-only final chunk of a stream.</summary>
+    private static bool ChoicesEmpty(ReadOnlySpan<byte> payload)
+    {
+        var at = payload.IndexOf("\"choices\""u8);
+        return at < 0 || payload[(at + 9)..].TrimStart(" \t:"u8) is [(byte)'[', .. var rest] && rest.TrimStart(" \t"u8).StartsWith("]"u8);
+    }
+
+    /// <summary>
+    /// The completion tokens one chunk streams, counted cheaply from its delta text: each non-empty
+    /// string member named <c>content</c> (or <c>reasoning_content</c>), <c>text</c> (completions)
+    /// or <c>arguments</c> (tool calls) counts a token per 4 bytes of its JSON text, and at least
+    /// one. OpenAI and vLLM stream about one token per chunk, so this counts about one per chunk,
+    /// more for a chunk carrying a longer run of text, and nothing for a role-only or finish chunk.
+    /// Escaped text counts its escapes: an estimate that errs high, used only for a cut stream.
+    /// </summary>
+    private static long DeltaTokens(ReadOnlySpan<byte> payload) =>
+        TextTokens(payload, "content\""u8) + TextTokens(payload, "\"text\""u8) + TextTokens(payload, "\"arguments\""u8);
+
+    private static long TextTokens(ReadOnlySpan<byte> payload, ReadOnlySpan<byte> member)
+    {
+        long tokens = 0;
+        while (true)
+        {
+            var at = payload.IndexOf(member);
+            if (at < 0)
+            {
+                return tokens;
+            }
+
+            payload = payload[(at + member.Length)..];
+            var value = payload.TrimStart(" \t"u8);
+            if (value is not [(byte)':', ..])
+            {
+                continue;
+            }
+
+            value = value[1..].TrimStart(" \t"u8);
+            if (value is not [(byte)'"', ..])
+            {
+                continue;
+            }
+
+            value = value[1..];
+            var length = StringLength(value);
+            if (length > 0)
+            {
+                tokens += Math.Max(1, length / 4);
+            }
+
+            payload = value[length..];
+        }
+    }
+
+    /// <summary>The bytes of a JSON string's text up to its closing quote (escapes skipped), or all of them when it is cut.</summary>
+    private static int StringLength(ReadOnlySpan<byte> text)
+    {
+        var i = 0;
+        while (true)
+        {
+            var next = text[i..].IndexOfAny((byte)'"', (byte)'\\');
+            if (next < 0)
+            {
+                return text.Length;
+            }
+
+            i += next;
+            if (text[i] == (byte)'"')
+            {
+                return i;
+            }
+
+            i += 2;
+            if (i >= text.Length)
+            {
+                return text.Length;
+            }
+        }
     }
 
     /// <summary>The index just past the blank line that ends the first event at or after <paramref name="start"/>, or -1.</summary>
