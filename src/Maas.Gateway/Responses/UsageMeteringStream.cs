@@ -230,17 +230,36 @@ internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool
 
         StreamedCompletionTokens += DeltaTokens(payload);
 
-        // Most chunks carry no usage, or "usage":null: one vectorized search rules them out. The
-        // usage object is read where it stands; the rest of the chunk is not parsed. OpenAI and
-        // vLLM write it as the chunk's last member, and no member of a chunk nests another "usage".
-        var at = payload.LastIndexOf("\"usage\""u8);
-        if (at < 0 || !TokenUsage.TryReadObject(payload[(at + 7)..].TrimStart(" \t:"u8), out var usage))
+        if (FindUsage(payload) is not { } usage)
         {
             return false;
         }
 
         Usage = usage;
         return dropUsageChunk && ChoicesEmpty(payload);
+    }
+
+    /// <summary>
+    /// The usage object a chunk carries, read where it stands without parsing the rest of the chunk.
+    /// Most chunks carry none, or <c>"usage":null</c>: one vectorized search rules them out. OpenAI
+    /// and vLLM write it as the chunk's last member, so the search runs from the end; a member
+    /// <c>"usage"</c> that is not an object is passed over. Text in a chunk cannot fake one: its
+    /// quotes are escaped.
+    /// </summary>
+    private static TokenUsage? FindUsage(ReadOnlySpan<byte> payload)
+    {
+        while (payload.LastIndexOf("\"usage\""u8) is var at and >= 0)
+        {
+            var value = payload[(at + 7)..].TrimStart(" \t"u8);
+            if (value is [(byte)':', ..] && TokenUsage.TryReadObject(value[1..].TrimStart(" \t"u8), out var usage))
+            {
+                return usage;
+            }
+
+            payload = payload[..at];
+        }
+
+        return null;
     }
 
     /// <summary>Whether a chunk has no choices (<c>"choices":[]</c>, or none at all), as the usage-only final chunk of a stream.</summary>
