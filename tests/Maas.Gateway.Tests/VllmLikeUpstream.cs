@@ -15,7 +15,7 @@ namespace Maas.Gateway.Tests;
 /// A model server on real Kestrel (127.0.0.1, free port) that bills as vLLM does: a call's
 /// completion is <c>max_completion_tokens</c>, else <c>max_tokens</c>, else <see cref="UnboundedCompletionTokens"/>
 /// (vLLM without a bound generates to the end of the context), one token (<c>" tok"</c>) per
-/// stream chunk, each flushed; <see cref="PromptTokens"/> of prompt. A stream carries
+/// stream chunk, each flushed; <see cref="PromptTokens"/> of prompt (whatever the body's length). A stream carries
 /// <c>"usage":null</c> in each chunk when <c>stream_options.include_usage</c> asks for the final
 /// usage chunk, and the running usage in each chunk when <c>continuous_usage_stats</c> asks too.
 /// It counts what it served (<see cref="ServedTokens"/>): the prompt of every 2xx answer and each
@@ -24,7 +24,6 @@ namespace Maas.Gateway.Tests;
 /// </summary>
 public sealed class VllmLikeUpstream : IAsyncDisposable
 {
-    public const int PromptTokens = 12;
     public const int UnboundedCompletionTokens = 2048;
 
     private readonly WebApplication _app;
@@ -33,6 +32,9 @@ public sealed class VllmLikeUpstream : IAsyncDisposable
     private VllmLikeUpstream(WebApplication app) => _app = app;
 
     public Uri BaseAddress => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    /// <summary>Gets or sets the prompt tokens of every call: 12 by default, fewer than any body's length / 4; an image the body only links to costs far more.</summary>
+    public int PromptTokens { get; set; } = 12;
 
     /// <summary>Gets the tokens served so far: prompts of the 2xx answers plus every completion token written.</summary>
     public long ServedTokens => Interlocked.Read(ref _served);
@@ -134,7 +136,7 @@ public sealed class VllmLikeUpstream : IAsyncDisposable
     private static string Chunk(string delta, string finishReason, string? usage) =>
         $$"""data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"test/model","choices":[{"index":0,"delta":{{delta}},"logprobs":null,"finish_reason":{{finishReason}}}]{{(usage is null ? "" : ",\"usage\":" + usage)}}}""" + "\n\n";
 
-    private static string Usage(int completion) =>
+    private string Usage(int completion) =>
         Invariant($"{{\"prompt_tokens\":{PromptTokens},\"total_tokens\":{PromptTokens + completion},\"completion_tokens\":{completion}}}");
 
     private static int? Bound(JsonElement root, string name) =>
