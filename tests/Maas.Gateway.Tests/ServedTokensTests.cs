@@ -111,6 +111,23 @@ public sealed class ServedTokensTests(RedisServer redis)
 
     [Theory]
     [MemberData(nameof(Counters))]
+    public async Task A_stream_answering_a_call_the_gateway_read_as_not_streaming_is_metered_as_the_stream_it_is(bool onRedis)
+    {
+        await using var upstream = await VllmLikeUpstream.StartAsync();
+        upstream.StreamAlways = true;
+        await using var gateway = await StartAsync(upstream, Roomy, onRedis);
+        using var client = await ClientAsync(gateway);
+
+        // The gateway expects JSON and asks for no usage chunk; the upstream streams 2,048 tokens without usage.
+        var text = await PostAsync(client, """{"model":"test/model","messages":[{"role":"user","content":"Write as much as you can."}]}""");
+
+        Assert.EndsWith("data: [DONE]\n\n", text, StringComparison.Ordinal);
+        Assert.Equal(upstream.PromptTokens + VllmLikeUpstream.UnboundedCompletionTokens, upstream.ServedTokens);
+        Assert.True(await CountedAsync(gateway, Roomy) >= upstream.ServedTokens, $"counted {await CountedAsync(gateway, Roomy)}, served {upstream.ServedTokens}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Counters))]
     public async Task Answers_without_usage_that_are_not_2xx_release_their_tokens_and_still_count_as_requests(bool onRedis)
     {
         await using var upstream = await VllmLikeUpstream.StartAsync();

@@ -42,6 +42,9 @@ public sealed class VllmLikeUpstream : IAsyncDisposable
     /// <summary>Gets or sets a status (404, 500...) every call is answered with, an OpenAI error without usage; <see langword="null"/> answers normally.</summary>
     public int? FailWith { get; set; }
 
+    /// <summary>Gets or sets whether every answer is a stream, whatever the body says (a server that reads the body differently from the gateway).</summary>
+    public bool StreamAlways { get; set; }
+
     /// <summary>Gets or sets how many content chunks a stream sends before it stops; <see langword="null"/> streams to the end.</summary>
     public int? StopAfterChunks { get; set; }
 
@@ -79,7 +82,7 @@ public sealed class VllmLikeUpstream : IAsyncDisposable
         }
 
         var completion = Bound(root, "max_completion_tokens") ?? Bound(root, "max_tokens") ?? UnboundedCompletionTokens;
-        var stream = root.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True;
+        var stream = StreamAlways || (root.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True);
         Interlocked.Add(ref _served, PromptTokens);
         if (!stream)
         {

@@ -1,4 +1,5 @@
 using Maas.Gateway.Limits;
+using Maas.Gateway.Responses;
 
 namespace Maas.Gateway.Forwarding;
 
@@ -21,6 +22,9 @@ internal sealed class GatewayCall
 
     /// <summary>Gets whether the gateway asked for the stream's usage chunk on the client's behalf and must drop it.</summary>
     public bool DropUsageChunk { get; init; }
+
+    /// <summary>Gets the stream the answer passes through, told by the transformer whether the upstream answered a stream.</summary>
+    public UsageMeteringStream? Metering { get; init; }
 
     /// <summary>Gets or sets the status of the upstream's answer once its headers arrived; <see langword="null"/> while (or if) none did.</summary>
     public int? UpstreamStatus { get; set; }

@@ -224,6 +224,12 @@ internal sealed class GatewayPipeline(
         }
 
         var dropUsageChunk = request.Stream && !request.IncludeUsage;
+        byte[]? rewritten = null;
+        var originalResponseBody = context.Response.Body;
+        // The prompt's share of the reservation (body length / 4), for a stream cut before its usage.
+        var promptEstimate = body is null ? 0L : (body.Length + 3L) / 4;
+        var settlement = new Settlement(counter, metrics, logger, tier, model, decision);
+        var metering = new UsageMeteringStream(originalResponseBody, request.Stream, dropUsageChunk, settlement.SettleAsync);
         var call = new GatewayCall
         {
             Model = model,
@@ -233,15 +239,10 @@ internal sealed class GatewayPipeline(
             UpstreamPath = upstreamPath,
             Decision = decision,
             DropUsageChunk = dropUsageChunk,
+            Metering = metering,
         };
         context.Features.Set(call);
 
-        byte[]? rewritten = null;
-        var originalResponseBody = context.Response.Body;
-        // The prompt's share of the reservation (body length / 4), for a stream cut before its usage.
-        var promptEstimate = body is null ? 0L : (body.Length + 3L) / 4;
-        var settlement = new Settlement(counter, metrics, logger, tier, model, decision);
-        var metering = new UsageMeteringStream(originalResponseBody, request.Stream, dropUsageChunk, settlement.SettleAsync);
         var outcome = GatewayMetrics.Allowed;
         var clientGone = false;
         try
@@ -291,23 +292,23 @@ internal sealed class GatewayPipeline(
                 outcome = GatewayMetrics.UpstreamError;
                 Log.UpstreamFailed(logger, model.Id, error);
                 context.Response.Body = originalResponseBody;
-                if (context.Response.HasStarted)
+
+                // An answer cut mid-body (YARP aborted the client's connection) can be followed by no error answer.
+                if (!context.Response.HasStarted)
                 {
-                    // Cut mid-answer (YARP aborted the client's connection): no error answer can follow.
-                }
-                else if (error == ForwarderError.RequestTimedOut)
-                {
-                    await OpenAiErrorAnswer.WriteAsync(context, StatusCodes.Status504GatewayTimeout, $"The model '{model.Id}' did not answer in time.", "server_error", "upstream_timeout").ConfigureAwait(false);
-                }
-                else
-                {
-                    await OpenAiErrorAnswer.WriteAsync(context, StatusCodes.Status502BadGateway, $"The model '{model.Id}' could not be reached.", "server_error", "upstream_unavailable").ConfigureAwait(false);
+                    var timedOut = error == ForwarderError.RequestTimedOut;
+                    await OpenAiErrorAnswer.WriteAsync(
+                        context,
+                        timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway,
+                        timedOut ? $"The model '{model.Id}' did not answer in time." : $"The model '{model.Id}' could not be reached.",
+                        "server_error",
+                        timedOut ? "upstream_timeout" : "upstream_unavailable").ConfigureAwait(false);
                 }
             }
             else
             {
                 clientGone = true;
-                if (!request.Stream)
+                if (!metering.IsEventStream)
                 {
                     // A JSON answer's usage may have passed before the client left; a cut stream's last usage is not final.
                     await CompleteQuietlyAsync(metering, CancellationToken.None).ConfigureAwait(false);
@@ -317,7 +318,7 @@ internal sealed class GatewayPipeline(
         finally
         {
             context.Response.Body = originalResponseBody;
-            await settlement.SettleWithoutUsageAsync(call.UpstreamStatus, clientGone, request.Stream, metering.Usage, promptEstimate, metering.StreamedCompletionTokens).ConfigureAwait(false);
+            await settlement.SettleWithoutUsageAsync(call.UpstreamStatus, clientGone, metering.IsEventStream, metering.Usage, promptEstimate, metering.StreamedCompletionTokens).ConfigureAwait(false);
             await metering.DisposeAsync().ConfigureAwait(false);
             if (rewritten is not null)
             {

@@ -74,6 +74,12 @@ internal sealed class UpstreamTransformer : HttpTransformer
         if (call is not null && proxyResponse is not null)
         {
             call.UpstreamStatus = (int)proxyResponse.StatusCode;
+
+            // Metered as what the upstream sends, not what the request seemed to ask for.
+            if (call.Metering is { } metering && proxyResponse.Content.Headers.ContentType?.MediaType is { } mediaType)
+            {
+                metering.IsEventStream = string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+            }
         }
 
         if (call?.Decision is { } decision)

@@ -35,6 +35,13 @@ internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool
     private bool _reported;
     private bool _ended;
 
+    /// <summary>
+    /// Gets or sets whether the answer is a stream (SSE) rather than JSON: at first what the request
+    /// asked for, then, before the body flows, what the upstream's <c>Content-Type</c> says, so that
+    /// a stream is metered as one whatever the request led the gateway to expect.
+    /// </summary>
+    public bool IsEventStream { get; set; } = isEventStream;
+
     /// <summary>Gets the last usage seen: a stream's latest usage chunk (running or final), or the JSON answer's once read.</summary>
     public TokenUsage? Usage { get; private set; }
 
@@ -60,7 +67,7 @@ internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (!isEventStream)
+        if (!IsEventStream)
         {
             Capture(buffer.Span);
             if (!_reported && !_overflowed && buffer.Span.TrimEnd(" \t\r\n"u8).EndsWith("}"u8)
@@ -110,7 +117,7 @@ internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool
     /// </summary>
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
-        if (isEventStream)
+        if (IsEventStream)
         {
             var last = _buffer.AsMemory(0, _length);
             _length = 0;
