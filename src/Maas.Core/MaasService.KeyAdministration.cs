@@ -1,3 +1,4 @@
+using Maas.Administration;
 using Maas.ApiKeys;
 using Maas.Auditing;
 using Maas.Errors;
@@ -98,7 +99,7 @@ public sealed partial class MaasService
         StorableText.Require("username", target);
         if (!string.Equals(target, user.Name, StringComparison.Ordinal) && !IsAdministrator(user))
         {
-            throw new AdministratorRequiredException("Only an administrator may bulk revoke another user's keys.");
+            throw Administrators.Refusal(user, "Only an administrator may bulk revoke another user's keys.");
         }
 
         using var activity = MaasMetrics.ActivitySource.StartActivity("maas.bulk_revoke_api_keys");
@@ -120,6 +121,15 @@ public sealed partial class MaasService
         return new BulkRevocation(target, ids.Count, dryRun);
     }
 
+    /// <summary>
+    /// The key <paramref name="id"/> when it is <paramref name="user"/>'s own, for a user from an API key
+    /// whose groups name an administrator group (one an administrator created): any other id is 403
+    /// saying why, whether or not such a key exists, so a former administrator learns nothing of others' keys.
+    /// </summary>
+    private async ValueTask<ApiKeyRecord?> OwnKeyOrRefusalAsync(MaasUser user, string id, string action, CancellationToken cancellationToken) =>
+        await _store.GetAsync(user.Name, id, cancellationToken).ConfigureAwait(false)
+            ?? throw Administrators.Refusal(user, $"{user.Name} has no key with this id, and only an administrator may {action} another user's key.");
+
     private string? SearchOwner(MaasUser user, string? username)
     {
         if (string.IsNullOrEmpty(username))
@@ -135,7 +145,7 @@ public sealed partial class MaasService
 
         if (!IsAdministrator(user))
         {
-            throw new AdministratorRequiredException("Only an administrator may search another user's keys (filters.username).");
+            throw Administrators.Refusal(user, "Only an administrator may search another user's keys (filters.username).");
         }
 
         StorableText.Require("filters.username", username);

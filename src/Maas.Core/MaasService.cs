@@ -63,7 +63,9 @@ public sealed partial class MaasService
 
     /// <summary>
     /// Tells whether <paramref name="user"/> administers keys: a member of one of the configured
-    /// <c>Maas:Admins:Groups</c>. Administrators may search, read and revoke any user's keys.
+    /// <c>Maas:Admins:Groups</c>, not established from an API key (<see cref="MaasUser.FromApiKey"/>:
+    /// a key's groups are fixed when it is created, so its owner may have left the group since).
+    /// Administrators may search, read and revoke any user's keys and read the audit trail.
     /// </summary>
     public bool IsAdministrator(MaasUser user)
     {
@@ -196,7 +198,9 @@ public sealed partial class MaasService
 
     /// <summary>
     /// Returns one of the user's keys (any user's for an administrator), or <see langword="null"/>
-    /// when it does not exist or is someone else's.
+    /// when it does not exist or is someone else's. An API key whose groups name an administrator
+    /// group reads its owner's keys; any other id is <see cref="AdministratorRequiredException"/>
+    /// (whether or not such a key exists), saying that administrator actions need a live sign-in.
     /// </summary>
     public ValueTask<ApiKeyRecord?> GetApiKeyAsync(MaasUser user, string id, CancellationToken cancellationToken = default)
     {
@@ -210,12 +214,21 @@ public sealed partial class MaasService
             return ValueTask.FromResult<ApiKeyRecord?>(null);
         }
 
-        return IsAdministrator(user) ? _store.FindByIdAsync(id, cancellationToken) : _store.GetAsync(user.Name, id, cancellationToken);
+        if (IsAdministrator(user))
+        {
+            return _store.FindByIdAsync(id, cancellationToken);
+        }
+
+        return _administrators.NamesAdministratorGroup(user)
+            ? OwnKeyOrRefusalAsync(user, id, "read", cancellationToken)
+            : _store.GetAsync(user.Name, id, cancellationToken);
     }
 
     /// <summary>
     /// Revokes one of the user's keys (any user's for an administrator); <see langword="false"/>
-    /// when it does not exist or is someone else's. Recorded in the audit trail with
+    /// when it does not exist or is someone else's. An API key whose groups name an administrator
+    /// group revokes its owner's keys; any other id is <see cref="AdministratorRequiredException"/>,
+    /// as in <see cref="GetApiKeyAsync"/>. Recorded in the audit trail with
     /// <paramref name="context"/>; if the record cannot be written, <see cref="StoreUnavailableException"/>
     /// is thrown after the revocation, and a retry records it.
     /// </summary>
@@ -242,6 +255,10 @@ public sealed partial class MaasService
             }
 
             owner = key.Owner;
+        }
+        else if (_administrators.NamesAdministratorGroup(user))
+        {
+            await OwnKeyOrRefusalAsync(user, id, "revoke", cancellationToken).ConfigureAwait(false);
         }
 
         var now = _time.GetUtcNow();
@@ -377,7 +394,7 @@ public sealed partial class MaasService
 
     /// <summary>
     /// Reads a page of the audit trail. Only administrators (<see cref="IsAdministrator"/>) may; anyone
-    /// else gets <see cref="AdministratorRequiredException"/>. Throws <see cref="InvalidRequestException"/> for a
+    /// else, an API key included whatever its groups, gets <see cref="AdministratorRequiredException"/>. Throws <see cref="InvalidRequestException"/> for a
     /// limit outside 1 to <see cref="AuditQuery.MaxLimit"/>.
     /// </summary>
     public ValueTask<AuditPage> ReadAuditAsync(MaasUser user, AuditQuery query, CancellationToken cancellationToken = default)
@@ -386,7 +403,7 @@ public sealed partial class MaasService
         ArgumentNullException.ThrowIfNull(query);
         if (!IsAdministrator(user))
         {
-            throw new AdministratorRequiredException("Only administrators may read the audit trail.");
+            throw Administrators.Refusal(user, "Only administrators may read the audit trail.");
         }
 
         if (query.Limit is < 1 or > AuditQuery.MaxLimit)

@@ -115,6 +115,49 @@ public sealed class ApiKeyAdministrationTests
     }
 
     [Fact]
+    public async Task An_administrators_api_key_is_403_saying_why_for_administrator_actions_while_its_own_keys_and_live_sign_ins_keep_working()
+    {
+        await using var server = await StartAsync();
+        using var admin = Admin(server);
+        using var bob = server.CreateClient("bob", "system:authenticated");
+        var (bobId, _) = await CreateAsync(bob, """{"name":"bob-1"}""");
+        var (rootId, rootKey) = await CreateAsync(admin, """{"name":"root-1"}""");
+
+        // The key's groups (maas-admins) were fixed when root created it; root may have left the group since.
+        using var withKey = server.CreateBearerClient(rootKey);
+        await AssertLiveSignInNeededAsync(await withKey.PostAsync("/v1/api-keys/search", MaasApiServer.Json("""{"filters":{"username":"bob"}}""")));
+        await AssertLiveSignInNeededAsync(await withKey.GetAsync($"/v1/api-keys/{bobId}"));
+        await AssertLiveSignInNeededAsync(await withKey.GetAsync("/v1/audit"));
+        using (var own = await SearchAsync(withKey, "{}"))
+        {
+            Assert.Equal([rootId], Ids(own));
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await withKey.GetAsync($"/v1/api-keys/{rootId}")).StatusCode);
+
+        // Signed in live (the gateway's headers) or with a Maas token (groups at most its lifetime old), root administers.
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/v1/audit")).StatusCode);
+        using var issued = await admin.PostAsync("/v1/tokens", MaasApiServer.Json("""{"expiration":"1h"}"""));
+        using var token = JsonDocument.Parse(await issued.Content.ReadAsStringAsync());
+        using var withToken = server.CreateBearerClient(token.RootElement.GetProperty("token").GetString()!);
+        Assert.Equal(HttpStatusCode.OK, (await withToken.GetAsync("/v1/audit")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await withToken.GetAsync($"/v1/api-keys/{bobId}")).StatusCode);
+    }
+
+    private static async Task AssertLiveSignInNeededAsync(HttpResponseMessage response)
+    {
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{(int)response.StatusCode} {text}");
+            using var problem = JsonDocument.Parse(text);
+            var error = problem.RootElement.GetProperty("error").GetString()!;
+            Assert.Contains("need a live sign-in", error, StringComparison.Ordinal);
+            Assert.Contains("an API key's groups are fixed when it is created", error, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Search_filters_by_every_status_and_by_labels()
     {
         await using var server = await StartAsync();

@@ -191,6 +191,35 @@ public sealed class KubernetesFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_token_review_audiences_a_review_answering_another_audience_or_none_is_401_and_one_answering_ours_signs_in()
+    {
+        await using var server = await StartAsync("--token-review", "--token-review-audiences=maas-only");
+        _cluster.AddUserToken("sha256~other-audience", "mallory", "tier-free-users");
+        _cluster.AddUserToken("sha256~no-audience", "mallory", "tier-free-users");
+        _cluster.AddUserToken("sha256~our-audience", "alice@example.com", "tier-free-users");
+
+        _cluster.IgnoreReviewAudiences("other");
+        using (var other = server.CreateBearerClient("sha256~other-audience"))
+        using (var refused = await other.GetAsync("/v1/api-keys"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            Assert.Contains("for another audience", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        _cluster.IgnoreReviewAudiences();
+        using (var none = server.CreateBearerClient("sha256~no-audience"))
+        using (var refused = await none.GetAsync("/v1/api-keys"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        _cluster.IgnoreReviewAudiences("maas-only");
+        using var ours = server.CreateBearerClient("sha256~our-audience");
+        using var accepted = await ours.GetAsync("/v1/api-keys");
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+    }
+
+    [Fact]
     public async Task Issuance_while_the_api_server_refuses_is_503_naming_it()
     {
         await using var server = await StartAsync("--token-issuer=service-account");

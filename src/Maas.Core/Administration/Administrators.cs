@@ -1,10 +1,13 @@
+using Maas.Errors;
 using Maas.Users;
 
 namespace Maas.Administration;
 
 /// <summary>
 /// The one rule for who is an administrator: a caller with at least one of the configured
-/// <see cref="AdministratorOptions.Groups"/>. Endpoints ask <see cref="MaasService.IsAdministrator"/>, never the groups.
+/// <see cref="AdministratorOptions.Groups"/>, established from a live identity or a Maas token, never
+/// from an API key (whose groups were fixed when it was created). Endpoints ask
+/// <see cref="MaasService.IsAdministrator"/>, never the groups.
 /// </summary>
 internal sealed class Administrators
 {
@@ -15,7 +18,13 @@ internal sealed class Administrators
         _groups = new HashSet<string>(options.Groups.Where(g => !string.IsNullOrWhiteSpace(g)), StringComparer.Ordinal);
     }
 
-    public bool Includes(MaasUser user)
+    public bool Includes(MaasUser user) => !user.FromApiKey && NamesAdministratorGroup(user);
+
+    /// <summary>
+    /// Whether the user's groups name an administrator group, however they were established: true for
+    /// an administrator, and for an API key that an administrator created (its owner may have left the group since).
+    /// </summary>
+    public bool NamesAdministratorGroup(MaasUser user)
     {
         if (_groups.Count == 0)
         {
@@ -32,4 +41,11 @@ internal sealed class Administrators
 
         return false;
     }
+
+    /// <summary>
+    /// The refusal of an administrator action: <paramref name="message"/>, followed for a user from an
+    /// API key by <see cref="AdministratorRequiredException.ApiKeyReason"/>.
+    /// </summary>
+    public static AdministratorRequiredException Refusal(MaasUser user, string message) =>
+        new(user.FromApiKey ? message + " " + AdministratorRequiredException.ApiKeyReason : message);
 }

@@ -6,6 +6,14 @@ namespace Maas.Errors;
 /// </summary>
 public sealed class AdministratorRequiredException : Exception
 {
+    /// <summary>
+    /// Why a caller established from an API key (<see cref="Users.MaasUser.FromApiKey"/>) is refused an
+    /// administrator action whatever its groups. <see cref="MaasService"/> ends such a refusal with it;
+    /// a host that refuses before calling the service may too.
+    /// </summary>
+    public const string ApiKeyReason =
+        "Administrator actions need a live sign-in (the gateway's identity headers, a cluster token or a Maas token): an API key's groups are fixed when it is created, so a key never acts as an administrator.";
+
     /// <summary>Creates the exception with a message saying what needed the privilege.</summary>
     public AdministratorRequiredException(string message)
         : base(message)

@@ -340,7 +340,7 @@ internal sealed class CredentialValidator : IDisposable
         {
             Failure = ValidationFailure.None,
             Kind = kind,
-            User = new MaasUser(owner, groups),
+            User = new MaasUser(owner, groups) { FromApiKey = kind == CredentialKind.ApiKey },
             Tier = tier,
             Id = id,
             IssuedAt = issuedAt,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Maas.Auditing;
+using Maas.Errors;
 using Maas.Hosting.Authentication;
 using Maas.Hosting.Errors;
 using Microsoft.AspNetCore.Http;
@@ -16,7 +17,8 @@ internal static class AuditEndpoint
         // Asked first, so someone who may not read the trail learns nothing from how a filter is judged.
         if (!service.IsAdministrator(caller.User))
         {
-            return MaasError.Create(StatusCodes.Status403Forbidden, "Only administrators may read the audit trail.");
+            const string message = "Only administrators may read the audit trail.";
+            return MaasError.Create(StatusCodes.Status403Forbidden, caller.User.FromApiKey ? message + " " + AdministratorRequiredException.ApiKeyReason : message);
         }
 
         var query = AuditQueryReader.Read(request.Query);

@@ -33,4 +33,10 @@ public static class MaasAuthenticationDefaults
 
     /// <summary>The claim marking a caller signed in with a Maas credential: <c>token</c> or <c>api_key</c>.</summary>
     public const string CredentialClaim = "maas:credential";
+
+    /// <summary>The <see cref="CredentialClaim"/> value of a caller signed in with a Maas API key.</summary>
+    internal const string ApiKeyCredential = "api_key";
+
+    /// <summary>The <see cref="CredentialClaim"/> value of a caller signed in with a Maas token.</summary>
+    internal const string TokenCredential = "token";
 }

@@ -116,7 +116,7 @@ internal sealed class MaasAuthenticationHandler(
             return Refuse(MaasError.BearerUnauthorized("The bearer credential is invalid, expired or revoked."));
         }
 
-        var kind = validation.Kind == CredentialKind.Token ? "token" : "api_key";
+        var kind = validation.Kind == CredentialKind.Token ? MaasAuthenticationDefaults.TokenCredential : MaasAuthenticationDefaults.ApiKeyCredential;
         return Success(validation.User, MaasAuthenticationDefaults.BearerScheme, kind, validation.Tier.Name);
     }
 

@@ -9,6 +9,9 @@ namespace Maas.Hosting.Authentication;
 /// The one mapping from a signed-in principal to a <see cref="MaasUser"/>: the name is the first
 /// <see cref="MaasClaimsOptions.NameClaimType"/> claim, the groups every
 /// <see cref="MaasClaimsOptions.GroupClaimType"/> claim, of the principal's authenticated identities.
+/// A principal signed in with a Maas API key (a <c>maas:credential</c> claim of <c>api_key</c>) maps
+/// to a user with <see cref="MaasUser.FromApiKey"/> set: the key's groups are the ones fixed when it
+/// was created, so it is never an administrator.
 /// The Maas endpoints use it on <c>HttpContext.User</c>; the host may use it on its own endpoints.
 /// </summary>
 public sealed class MaasUserMapper
@@ -40,6 +43,7 @@ public sealed class MaasUserMapper
         string? name = null;
         List<string>? groups = null;
         var authenticated = false;
+        var fromApiKey = false;
         foreach (var identity in principal.Identities)
         {
             if (!identity.IsAuthenticated)
@@ -53,6 +57,11 @@ public sealed class MaasUserMapper
                 if (name is null && string.Equals(claim.Type, options.NameClaimType, StringComparison.Ordinal))
                 {
                     name = claim.Value.Trim();
+                }
+                else if (string.Equals(claim.Type, MaasAuthenticationDefaults.CredentialClaim, StringComparison.Ordinal)
+                    && string.Equals(claim.Value, MaasAuthenticationDefaults.ApiKeyCredential, StringComparison.Ordinal))
+                {
+                    fromApiKey = true;
                 }
                 else if (string.Equals(claim.Type, options.GroupClaimType, StringComparison.Ordinal) && claim.Value.Length > 0)
                 {
@@ -89,7 +98,7 @@ public sealed class MaasUserMapper
             return false;
         }
 
-        user = new MaasUser(name, groups is null ? [] : groups);
+        user = new MaasUser(name, groups is null ? [] : groups) { FromApiKey = fromApiKey };
         failure = null;
         return true;
     }

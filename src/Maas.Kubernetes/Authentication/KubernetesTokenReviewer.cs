@@ -11,8 +11,8 @@ using Microsoft.Extensions.Options;
 namespace Maas.Kubernetes.Authentication;
 
 /// <summary>
-/// Asks the API server who a bearer token belongs to (TokenReview, with the configured audiences) and
-/// reuses each answer for <see cref="MaasKubernetesOptions.TokenReviewCacheDuration"/>, never past the
+/// Asks the API server who a bearer token belongs to (TokenReview, with the configured audiences),
+/// accepts the answer only when its <c>status.audiences</c> are among the ones asked for, and reuses each answer for <see cref="MaasKubernetesOptions.TokenReviewCacheDuration"/>, never past the
 /// token's own <c>exp</c>. This is what the TokenReview authentication scheme calls; it also validates
 /// the service-account tokens <see cref="ServiceAccountTokenIssuer"/> issues (audience <c>&lt;instance&gt;-sa</c>),
 /// which stop validating as soon as revoke-all recreates the account. The cache is keyed by the
@@ -71,6 +71,7 @@ internal sealed partial class KubernetesTokenReviewer
         }
 
         MaasUser? user = answer.Status is { Authenticated: true, User.Username: { Length: > 0 } name } status
+            && IsForRequestedAudiences(status.Audiences, audiences)
             ? new MaasUser(name, status.User.Groups is { } groups ? [.. groups] : [])
             : null;
         var until = now + _options.TokenReviewCacheDuration;
@@ -102,6 +103,37 @@ internal sealed partial class KubernetesTokenReviewer
                 _answers.TryRemove(key, out _);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether the review's <c>status.audiences</c> says the token is for what was asked. Kubernetes
+    /// leaves this check to the client: when <c>spec.audiences</c> was set, the answer must name at
+    /// least one audience and only ones that were asked for (they are the intersection of the asked
+    /// and the token's). An empty answer means the token is valid for the API server's own audience,
+    /// which was not asked for (an authenticator that ignores audiences answers that way), so it is
+    /// refused. Asking for no audience means the API server's own; then any answer is it.
+    /// </summary>
+    internal static bool IsForRequestedAudiences(IList<string>? answered, IReadOnlyList<string> requested)
+    {
+        if (requested.Count == 0)
+        {
+            return true;
+        }
+
+        if (answered is null || answered.Count == 0)
+        {
+            return false;
+        }
+
+        foreach (var audience in answered)
+        {
+            if (!requested.Contains(audience, StringComparer.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static DateTimeOffset? ExpiresAt(string token)

@@ -134,7 +134,7 @@ internal sealed class TokenReviewAuthenticationHandler(
 
         if (maasCredential)
         {
-            identity.AddClaim(new Claim(MaasAuthenticationDefaults.CredentialClaim, "token"));
+            identity.AddClaim(new Claim(MaasAuthenticationDefaults.CredentialClaim, MaasAuthenticationDefaults.TokenCredential));
             if (tier is not null)
             {
                 identity.AddClaim(new Claim(MaasAuthenticationDefaults.TierClaim, tier));

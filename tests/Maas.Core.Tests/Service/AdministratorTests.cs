@@ -1,3 +1,4 @@
+using Maas.ApiKeys;
 using Maas.Users;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -24,6 +25,34 @@ public sealed class AdministratorTests
         var maas = ServiceWithAdmins("maas-admins", "platform-team");
         Assert.True(maas.IsAdministrator(new MaasUser("root", ["system:authenticated", "platform-team"])));
         Assert.False(maas.IsAdministrator(new MaasUser("alice", ["system:authenticated"])));
+    }
+
+    [Fact]
+    public void A_user_from_an_api_key_is_never_an_administrator_whatever_its_groups()
+    {
+        var maas = ServiceWithAdmins("maas-admins");
+
+        Assert.False(maas.IsAdministrator(new MaasUser("root", ["maas-admins"]) { FromApiKey = true }));
+        Assert.True(maas.IsAdministrator(new MaasUser("root", ["maas-admins"])));
+    }
+
+    [Fact]
+    public async Task Validation_marks_a_keys_user_as_from_an_api_key_and_a_tokens_user_not()
+    {
+        var maas = ServiceWithAdmins("maas-admins");
+        var root = new MaasUser("root", ["system:authenticated", "maas-admins"]);
+        var key = await maas.CreateApiKeyAsync(root, new ApiKeyRequest { Name = "k" });
+        var token = await maas.IssueTokenAsync(root, null);
+
+        var byKey = await maas.ValidateAsync(key.Key);
+        var byToken = await maas.ValidateAsync(token.Token);
+
+        Assert.True(byKey.IsValid);
+        Assert.True(byKey.User.FromApiKey);
+        Assert.False(maas.IsAdministrator(byKey.User));
+        Assert.True(byToken.IsValid);
+        Assert.False(byToken.User.FromApiKey);
+        Assert.True(maas.IsAdministrator(byToken.User));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Maas.ApiKeys;
+using Maas.Auditing;
 using Maas.Errors;
 using Maas.Revocation;
 using Maas.Users;
@@ -12,6 +13,9 @@ public sealed class KeyAdministrationTests
     private static readonly MaasUser Alice = new("alice", ["system:authenticated"]);
     private static readonly MaasUser Bob = new("bob", ["system:authenticated"]);
     private static readonly MaasUser Root = new("root", ["system:authenticated", "maas-admins"]);
+
+    // Root's API key: its groups were fixed when root created it, root may have left maas-admins since.
+    private static readonly MaasUser RootsKey = Root with { FromApiKey = true };
 
     private static (MaasService Service, RevocationSignal Signal) Create()
     {
@@ -97,6 +101,65 @@ public sealed class KeyAdministrationTests
         Assert.Equal(ids.Order(StringComparer.Ordinal), events.Select(e => e.KeyId!).Order(StringComparer.Ordinal));
         Assert.All(events, e => Assert.Equal("alice", e.Owner));
         Assert.Equal(0, (await maas.BulkRevokeApiKeysAsync(Alice, "alice", dryRun: false)).RevokedCount);
+    }
+
+    [Fact]
+    public async Task An_administrators_api_key_manages_its_owners_keys_and_every_administrator_action_is_403_saying_why()
+    {
+        var (maas, signal) = Create();
+        var events = new List<RevocationEvent>();
+        using var subscription = signal.Subscribe(events.Add);
+        var bobs = await maas.CreateApiKeyAsync(Bob, new ApiKeyRequest { Name = "b" });
+        var roots = await maas.CreateApiKeyAsync(Root, new ApiKeyRequest { Name = "r" });
+
+        Assert.False(maas.IsAdministrator(RootsKey));
+        await AssertRefusedAsync(async () => await maas.SearchApiKeysAsync(RootsKey, new() { Username = "bob" }));
+        await AssertRefusedAsync(async () => await maas.GetApiKeyAsync(RootsKey, bobs.Record.Id));
+        await AssertRefusedAsync(async () => await maas.GetApiKeyAsync(RootsKey, "0000000000000000A"));
+        await AssertRefusedAsync(async () => await maas.RevokeApiKeyAsync(RootsKey, bobs.Record.Id));
+        await AssertRefusedAsync(async () => await maas.BulkRevokeApiKeysAsync(RootsKey, "bob", dryRun: false));
+        await AssertRefusedAsync(async () => await maas.ReadAuditAsync(RootsKey, new AuditQuery()));
+        Assert.Empty(events);
+        Assert.Equal(ApiKeyStatus.Active, (await maas.GetApiKeyAsync(Bob, bobs.Record.Id))!.StatusAt(maas.Now));
+
+        // Its owner's own keys: searched (no username: its owner's, not everyone's), read and revoked as any user's.
+        Assert.Equal([roots.Record.Id], (await maas.SearchApiKeysAsync(RootsKey, new())).Keys.Select(k => k.Id));
+        Assert.Equal([roots.Record.Id], (await maas.SearchApiKeysAsync(RootsKey, new() { Username = "root" })).Keys.Select(k => k.Id));
+        Assert.Equal("r", (await maas.GetApiKeyAsync(RootsKey, roots.Record.Id))!.Name);
+        Assert.True(await maas.RevokeApiKeyAsync(RootsKey, roots.Record.Id));
+        Assert.Equal(0, (await maas.BulkRevokeApiKeysAsync(RootsKey, "root", dryRun: true)).RevokedCount);
+
+        // The same person signed in live is an administrator.
+        Assert.True(maas.IsAdministrator(Root));
+        Assert.Equal("b", (await maas.GetApiKeyAsync(Root, bobs.Record.Id))!.Name);
+    }
+
+    [Fact]
+    public async Task A_key_without_an_administrator_group_still_gets_404_for_another_users_key()
+    {
+        var (maas, _) = Create();
+        var bobs = await maas.CreateApiKeyAsync(Bob, new ApiKeyRequest { Name = "b" });
+        var alicesKey = Alice with { FromApiKey = true };
+
+        Assert.Null(await maas.GetApiKeyAsync(alicesKey, bobs.Record.Id));
+        Assert.False(await maas.RevokeApiKeyAsync(alicesKey, bobs.Record.Id));
+    }
+
+    [Fact]
+    public async Task Reading_the_audit_trail_directly_needs_an_administrator()
+    {
+        var (maas, _) = Create();
+        await maas.CreateApiKeyAsync(Alice, new ApiKeyRequest { Name = "a" });
+
+        var refusal = await Assert.ThrowsAsync<AdministratorRequiredException>(async () => await maas.ReadAuditAsync(Alice, new AuditQuery()));
+        Assert.Equal("Only administrators may read the audit trail.", refusal.Message);
+        Assert.Single((await maas.ReadAuditAsync(Root, new AuditQuery())).Entries);
+    }
+
+    private static async Task AssertRefusedAsync(Func<Task> action)
+    {
+        var refusal = await Assert.ThrowsAsync<AdministratorRequiredException>(action);
+        Assert.EndsWith(AdministratorRequiredException.ApiKeyReason, refusal.Message, StringComparison.Ordinal);
     }
 
     [Fact]

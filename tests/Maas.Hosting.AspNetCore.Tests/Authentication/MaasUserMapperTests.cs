@@ -41,6 +41,19 @@ public sealed class MaasUserMapperTests
         Assert.Empty(user.Groups);
     }
 
+    [Fact]
+    public void A_principal_signed_in_with_an_api_key_maps_to_a_user_from_an_api_key_and_others_do_not()
+    {
+        var mapper = Mapper();
+        ClaimsPrincipal With(params Claim[] extra) => new(new ClaimsIdentity([new("sub", "root"), new("groups", "maas-admins"), .. extra], "MaasBearer"));
+
+        Assert.True(mapper.Map(With(new Claim(MaasAuthenticationDefaults.CredentialClaim, "api_key")))!.FromApiKey);
+        Assert.False(mapper.Map(With(new Claim(MaasAuthenticationDefaults.CredentialClaim, "token")))!.FromApiKey);
+        Assert.False(mapper.Map(With())!.FromApiKey);
+        var unauthenticated = new ClaimsIdentity([new(MaasAuthenticationDefaults.CredentialClaim, "api_key")]);
+        Assert.False(mapper.Map(new ClaimsPrincipal([unauthenticated, With().Identities.Single()]))!.FromApiKey);
+    }
+
     private sealed class StaticMonitor(MaasClaimsOptions value) : IOptionsMonitor<MaasClaimsOptions>
     {
         public MaasClaimsOptions CurrentValue => value;

@@ -76,6 +76,46 @@ public sealed class KubernetesTokenReviewerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_review_answering_only_other_audiences_than_the_configured_ones_is_refused()
+    {
+        _cluster.Options.TokenReviewAudiences.Add("maas-only");
+        _cluster.Server.AddUserToken("sha256~alice", "alice", "maas-admins");
+        _cluster.Server.IgnoreReviewAudiences("other");
+
+        Assert.Null(await Reviewer().ReviewAsync("sha256~alice"));
+    }
+
+    [Fact]
+    public async Task A_review_naming_a_configured_audience_signs_in_and_one_naming_another_beside_it_is_refused()
+    {
+        _cluster.Options.TokenReviewAudiences.Add("maas-only");
+        _cluster.Options.TokenReviewAudiences.Add("maas-api-sa");
+        _cluster.Server.AddUserToken("sha256~alice", "alice", "tier-free-users");
+        _cluster.Server.IgnoreReviewAudiences("maas-only");
+
+        var user = await Reviewer().ReviewAsync("sha256~alice");
+
+        Assert.NotNull(user);
+        Assert.Equal("alice", user.Name);
+        _cluster.Server.IgnoreReviewAudiences("maas-only", "other");
+        Assert.Null(await Reviewer().ReviewAsync("sha256~alice"));
+    }
+
+    [Fact]
+    public async Task A_review_answering_no_audiences_is_valid_only_for_the_api_servers_own_so_it_is_refused_when_others_were_asked_for()
+    {
+        // Kubernetes: an empty status.audiences with authenticated true means the token is valid for
+        // the API server's audience; a server that ignores spec.audiences answers that way.
+        _cluster.Server.AddUserToken("sha256~alice", "alice", "tier-free-users");
+        _cluster.Server.IgnoreReviewAudiences();
+        Assert.NotNull(await Reviewer().ReviewAsync("sha256~alice"));
+
+        _cluster.Options.TokenReviewAudiences.Add("maas-only");
+
+        Assert.Null(await Reviewer().ReviewAsync("sha256~alice"));
+    }
+
+    [Fact]
     public async Task A_forbidden_review_is_an_unavailable_cluster()
     {
         _cluster.Server.Forbid("create", "tokenreviews");

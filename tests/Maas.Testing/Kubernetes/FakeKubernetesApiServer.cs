@@ -32,6 +32,7 @@ public sealed partial class FakeKubernetesApiServer : IAsyncDisposable
     private readonly List<Watch> _watches = [];
     private readonly HashSet<(string Verb, string Resource)> _forbidden = [];
     private readonly Dictionary<string, (string User, string[] Groups)> _userTokens = new(StringComparer.Ordinal);
+    private string[]? _reviewAudiencesIgnoredAnswering;
     private readonly List<KubernetesApiCall> _calls = [];
     private readonly FakeServiceAccountTokens _tokens = new();
     private readonly TimeProvider _time;
@@ -134,6 +135,20 @@ public sealed partial class FakeKubernetesApiServer : IAsyncDisposable
         lock (_gate)
         {
             _userTokens[token] = (user, groups);
+        }
+    }
+
+    /// <summary>
+    /// Makes TokenReview answer as an authenticator that does not check audiences would (a webhook, an
+    /// older API server): a user token (<see cref="AddUserToken"/>) is authenticated whatever
+    /// <c>spec.audiences</c> asks for, and <c>status.audiences</c> is <paramref name="answered"/>
+    /// (left out when empty).
+    /// </summary>
+    public void IgnoreReviewAudiences(params string[] answered)
+    {
+        lock (_gate)
+        {
+            _reviewAudiencesIgnoredAnswering = answered;
         }
     }
 
@@ -656,6 +671,21 @@ public sealed partial class FakeKubernetesApiServer : IAsyncDisposable
         {
             if (_userTokens.TryGetValue(token, out var user))
             {
+                if (_reviewAudiencesIgnoredAnswering is { } answered)
+                {
+                    var ignoring = new JsonObject
+                    {
+                        ["authenticated"] = true,
+                        ["user"] = new JsonObject { ["username"] = user.User, ["groups"] = new JsonArray([.. user.Groups.Append("system:authenticated").Select(g => JsonValue.Create(g))]) },
+                    };
+                    if (answered.Length > 0)
+                    {
+                        ignoring["audiences"] = new JsonArray([.. answered.Select(a => JsonValue.Create(a))]);
+                    }
+
+                    return ignoring;
+                }
+
                 var accepted = wanted.Length == 0 ? serverAudiences : wanted.Intersect(serverAudiences).ToArray();
                 return accepted.Length == 0
                     ? Refused("[invalid bearer token, token audiences are invalid]")
