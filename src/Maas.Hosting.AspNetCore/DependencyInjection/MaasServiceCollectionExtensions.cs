@@ -1,6 +1,7 @@
 using Maas;
 using Maas.Hosting.Authentication;
 using Maas.Hosting.Errors;
+using Maas.Logging;
 using Maas.Hosting.Introspection;
 using Maas.Hosting.Throttling;
 using Microsoft.Extensions.Configuration;

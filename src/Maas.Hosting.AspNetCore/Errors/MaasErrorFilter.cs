@@ -1,6 +1,7 @@
 using Maas.ApiKeys;
 using Maas.Errors;
 using Maas.Hosting.Requests;
+using Maas.Logging;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 

@@ -1,16 +1,17 @@
 using System.Runtime.InteropServices;
 
-namespace Maas.Hosting.Errors;
+namespace Maas.Logging;
 
 /// <summary>
 /// Decides when an outage seen by a request is worth a log line: one line per cause at most every
 /// <see cref="Interval"/> for the whole process, carrying how many occurrences it stands for. One
 /// instance (a singleton) is shared by every request and every component that answers an outage
 /// per request (the error filter, the gateway), so a store that is down under load writes a
-/// handful of lines, not one per answer.
+/// handful of lines, not one per answer. One source file compiled into the hosting package and the
+/// PostgreSQL store (which keeps its own, for its own lines).
 /// </summary>
 /// <remarks>
-/// A cause is a short text naming what failed (a <see cref="Maas.ApiKeys.StoreUnavailableException"/>'s
+/// A cause is a short text naming what failed (such as a store's <c>StoreUnavailableException</c>
 /// message); the stores keep those messages to a small fixed set. Should a store ever make them
 /// unbounded, causes beyond <see cref="MaxCauses"/> share one window, so memory stays bounded.
 /// </remarks>
