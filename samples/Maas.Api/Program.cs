@@ -39,6 +39,13 @@ catch (StoreUnavailableException ex)
     await Console.Error.WriteLineAsync($"maas-api: --storage={storage}: {ex.Message.ReplaceLineEndings(" ")}");
     return 2;
 }
+catch (Npgsql.NpgsqlException ex) when (storage == "external")
+{
+    // What the store does not sort into an outage (StoreUnavailableException above) still says why in one line;
+    // Npgsql's messages name hosts, never the password.
+    await Console.Error.WriteLineAsync($"maas-api: --storage=external: {ex.Message.ReplaceLineEndings(" ")}");
+    return 2;
+}
 catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
 {
     // The binder names the setting: "... 'lots' at 'Maas:Tokens:Maximum' to type 'Maas.Durations.GoDuration'."

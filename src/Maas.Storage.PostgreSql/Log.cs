@@ -5,8 +5,9 @@ namespace Maas.Storage.PostgreSql;
 /// <summary>The external store's log lines. Event ids are stable; no connection string or secret is ever an argument.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "The PostgreSQL key store is unavailable")]
-    public static partial void Unavailable(ILogger logger, Exception exception);
+    // One line per cause at most every 10 s (OutageLog), without a stack trace: the cause names what failed.
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "The PostgreSQL key store is unavailable: {Cause} ({Count} operation(s) failed since the last such line)")]
+    public static partial void Unavailable(ILogger logger, string cause, int count);
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Debug, Message = "PostgreSQL transaction lost a race ({SqlState}); retry {Attempt}")]
     public static partial void ConflictRetried(ILogger logger, string sqlState, int attempt);
@@ -16,6 +17,9 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2111, Level = LogLevel.Warning, Message = "Revocation listener lost its PostgreSQL connection; reconnecting in {Delay}")]
     public static partial void ListenerDropped(ILogger logger, Exception exception, TimeSpan delay);
+
+    [LoggerMessage(EventId = 2115, Level = LogLevel.Warning, Message = "Revocation listener cannot use PostgreSQL: {Cause} Reconnecting in {Delay} ({Count} failure(s) since the last such line)")]
+    public static partial void ListenerUnavailable(ILogger logger, string cause, TimeSpan delay, int count);
 
     [LoggerMessage(EventId = 2112, Level = LogLevel.Information, Message = "Revocation listener reconnected; caches resynchronize")]
     public static partial void ListenerResynchronized(ILogger logger);

@@ -70,8 +70,8 @@ internal static class PostgreSqlDataSourceFactory
         if (loggerFactory is not null)
         {
             // Npgsql logs hosts and databases, never passwords; parameter logging stays off, and
-            // its per-command Information lines are dropped (QuietCommandLoggerFactory).
-            builder.UseLoggerFactory(new QuietCommandLoggerFactory(loggerFactory));
+            // its Information lines (per command, per connection wait) are dropped (QuietNpgsqlLoggerFactory).
+            builder.UseLoggerFactory(new QuietNpgsqlLoggerFactory(loggerFactory));
         }
 
         return builder.Build();
@@ -87,7 +87,7 @@ internal static class PostgreSqlDataSourceFactory
         var builder = new NpgsqlDataSourceBuilder(connectionString) { Name = DefaultApplicationName + "-listener" };
         if (loggerFactory is not null)
         {
-            builder.UseLoggerFactory(new QuietCommandLoggerFactory(loggerFactory));
+            builder.UseLoggerFactory(new QuietNpgsqlLoggerFactory(loggerFactory));
         }
 
         return builder.Build();

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Maas.ApiKeys;
 using Maas.Auditing;
+using Maas.Logging;
 using Maas.Revocation;
 using Maas.Storage.Migrations;
 using Maas.Storage.PostgreSql.Migrations;
@@ -52,8 +53,7 @@ internal sealed class PostgreSqlKeyStore : IKeyStore, IAuditLog
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private static readonly TimeSpan UnavailableLogInterval = TimeSpan.FromSeconds(10);
-    private long _unavailableLogged = long.MinValue;
+    private readonly OutageLog _outages;
 
     /// <summary>Creates the store on a data source the caller owns.</summary>
     public PostgreSqlKeyStore(NpgsqlDataSource dataSource, TimeProvider? timeProvider = null, ILogger<PostgreSqlKeyStore>? logger = null)
@@ -62,6 +62,7 @@ internal sealed class PostgreSqlKeyStore : IKeyStore, IAuditLog
         _dataSource = dataSource;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _outages = new OutageLog(_timeProvider);
     }
 
     /// <summary>
@@ -719,19 +720,13 @@ internal sealed class PostgreSqlKeyStore : IKeyStore, IAuditLog
             cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>One line (with its cause) at most every 10 seconds: an outage under load must not fill the log with traces.</summary>
+    /// <summary>One line per cause (no stack trace) at most every 10 seconds: an outage under load must not fill the log.</summary>
     private void LogUnavailableRateLimited(Exception exception)
     {
-        var now = _timeProvider.GetTimestamp();
-        var last = Interlocked.Read(ref _unavailableLogged);
-        if (last != long.MinValue && _timeProvider.GetElapsedTime(last, now) < UnavailableLogInterval)
+        var cause = PostgreSqlFailures.Describe(exception);
+        if (_outages.ShouldLog(cause, out var failures))
         {
-            return;
-        }
-
-        if (Interlocked.CompareExchange(ref _unavailableLogged, now, last) == last)
-        {
-            Log.Unavailable(_logger, exception);
+            Log.Unavailable(_logger, cause, failures);
         }
     }
 

@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Maas.Api.Tests;
 
@@ -18,7 +21,9 @@ public sealed class DiskFullTests
         await RunAsync("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint);
         try
         {
-            await using var host = await MaasApiServer.StartAsync(["--storage=disk", "--data-path", Path.Combine(mountPoint, "maas.db")]);
+            await using var host = await MaasApiServer.StartAsync(
+                ["--storage=disk", "--data-path", Path.Combine(mountPoint, "maas.db")],
+                builder => builder.Logging.AddFakeLogging(o => o.CollectRecordsForDisabledLogLevels = false));
             using var alice = host.CreateClient("alice", "system:authenticated");
             using (var before = await alice.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"before"}""")))
             {
@@ -49,6 +54,13 @@ public sealed class DiskFullTests
                 Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
                 Assert.Equal("1", response.Headers.RetryAfter?.ToString());
             }
+
+            // Every 503 is logged, but as one line per cause for the whole window (the clock stands still), not one per answer.
+            var outageLines = host.Services.GetRequiredService<FakeLogCollector>().GetSnapshot()
+                .Where(l => l.Category == "Maas.Hosting.Errors.MaasErrorFilter" && l.Id.Id == 1001).ToList();
+            Assert.InRange(outageLines.Count, 1, 2);
+            Assert.Equal(outageLines.Count, outageLines.Select(l => l.GetStructuredStateValue("Reason")).Distinct().Count());
+            Assert.Contains(outageLines, l => l.Message.Contains("the disk is full", StringComparison.Ordinal));
 
             // Reads keep working from what is committed.
             using (var listing = await alice.GetAsync("/v1/api-keys"))

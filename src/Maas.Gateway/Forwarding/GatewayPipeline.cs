@@ -5,12 +5,14 @@ using Maas.Gateway.Limits;
 using Maas.Gateway.Requests;
 using Maas.Gateway.Responses;
 using Maas.Hosting.Requests;
+using Maas.Logging;
 using Maas.Models;
 using Maas.Tiers;
 using Maas.Users;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
@@ -150,9 +152,14 @@ internal sealed class GatewayPipeline(
 
             await OpenAiErrorAnswer.Unauthorized(context, "The bearer credential is invalid, expired or revoked.").ConfigureAwait(false);
         }
-        catch (StoreUnavailableException)
+        catch (StoreUnavailableException ex)
         {
-            Log.StoreUnavailable(logger);
+            // One line per cause every 10 s for the whole process, shared with the API's error filter.
+            if (context.RequestServices.GetRequiredService<OutageLog>().ShouldLog(ex.Message, out var answers))
+            {
+                Log.StoreUnavailable(logger, ex.Message, answers);
+            }
+
             context.Response.Headers.RetryAfter = "1";
             await OpenAiErrorAnswer.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The key store is temporarily unavailable; retry shortly.", "server_error", "service_unavailable").ConfigureAwait(false);
         }

@@ -16,8 +16,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 8003, Level = LogLevel.Warning, Message = "Settling the LLM tokens of a call to model {Model} failed ({ExceptionType}); the reservation stays counted")]
     public static partial void SettleFailed(ILogger logger, string model, string exceptionType);
 
-    [LoggerMessage(EventId = 8004, Level = LogLevel.Warning, Message = "Key store unavailable while validating a gateway call")]
-    public static partial void StoreUnavailable(ILogger logger);
+    // At most one line per cause every 10 s (OutageLog), with the number of calls it stands for.
+    [LoggerMessage(EventId = 8004, Level = LogLevel.Warning, Message = "Key store unavailable while validating a gateway call: {Reason} ({Count} call(s) answered 503 since the last such line)")]
+    public static partial void StoreUnavailable(ILogger logger, string reason, int count);
 
     [LoggerMessage(EventId = 8005, Level = LogLevel.Warning, Message = "Model {Model} is listed twice in the catalog; the gateway serves the first")]
     public static partial void DuplicateModel(ILogger logger, string model);

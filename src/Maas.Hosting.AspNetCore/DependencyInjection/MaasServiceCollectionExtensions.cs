@@ -1,6 +1,7 @@
 using Maas;
 using Maas.Hosting.Authentication;
 using Maas.Hosting.Errors;
+using Maas.Logging;
 using Maas.Hosting.Introspection;
 using Maas.Hosting.Throttling;
 using Microsoft.Extensions.Configuration;
@@ -70,7 +71,8 @@ public static class MaasServiceCollectionExtensions
         services.AddTransient<IOptionsFactory<MaasGatewayOptions>, MaasGatewayOptionsFactory>();
         services.AddOptions<MaasGatewayOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MaasGatewayOptions>, MaasGatewayOptionsValidator>());
-        services.TryAddSingleton<MaasErrorFilter>();
+        // The error filter is built per request (AddEndpointFilter<T>); what it must remember across requests is here.
+        services.TryAddSingleton<OutageLog>();
         services.TryAddSingleton<GatewayClientAuthenticator>();
         services.TryAddSingleton<FailedAuthenticationThrottle>();
         services.AddOptions<MaasAuthenticationThrottleOptions>().ValidateOnStart();

@@ -1,6 +1,7 @@
 using Maas.ApiKeys;
 using Maas.Errors;
 using Maas.Hosting.Requests;
+using Maas.Logging;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -12,17 +13,13 @@ namespace Maas.Hosting.Errors;
 /// unreachable store 503 with <c>Retry-After</c>. Anything else is logged (without request data) and is 500.
 /// </summary>
 /// <remarks>
-/// An unavailable store is logged as one line at most every <see cref="StoreUnavailableLogInterval"/>
-/// (with how many answers it stands for), never with a stack trace: a full disk under load must not
-/// also fill the log.
+/// An unavailable store is logged as one line per cause at most every <see cref="OutageLog.Interval"/>
+/// for the whole process (with how many answers it stands for), never with a stack trace: a full disk
+/// under load must not also fill the log. <c>AddEndpointFilter&lt;T&gt;</c> builds a filter per request,
+/// so that state lives in the shared <see cref="OutageLog"/>, never in the filter.
 /// </remarks>
-internal sealed partial class MaasErrorFilter(ILogger<MaasErrorFilter> logger, TimeProvider time) : IEndpointFilter
+internal sealed partial class MaasErrorFilter(ILogger<MaasErrorFilter> logger, OutageLog outages) : IEndpointFilter
 {
-    internal static readonly TimeSpan StoreUnavailableLogInterval = TimeSpan.FromSeconds(10);
-
-    private readonly Lock _gate = new();
-    private long _lastLogged = long.MinValue;
-    private int _unlogged;
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -58,7 +55,11 @@ internal sealed partial class MaasErrorFilter(ILogger<MaasErrorFilter> logger, T
         }
         catch (StoreUnavailableException ex)
         {
-            LogStoreUnavailableRateLimited(ex.Message);
+            if (outages.ShouldLog(ex.Message, out var answers))
+            {
+                LogStoreUnavailable(logger, ex.Message, answers);
+            }
+
             return MaasError.StoreUnavailable(ex.Service);
         }
         catch (OperationCanceledException) when (context.HttpContext.RequestAborted.IsCancellationRequested)
@@ -76,26 +77,6 @@ internal sealed partial class MaasErrorFilter(ILogger<MaasErrorFilter> logger, T
             LogUnexpected(logger, ex.GetType().FullName ?? "exception", ex);
             return MaasError.Create(StatusCodes.Status500InternalServerError, "An unexpected error occurred.");
         }
-    }
-
-    private void LogStoreUnavailableRateLimited(string reason)
-    {
-        int count;
-        lock (_gate)
-        {
-            _unlogged++;
-            var now = time.GetTimestamp();
-            if (_lastLogged != long.MinValue && time.GetElapsedTime(_lastLogged, now) < StoreUnavailableLogInterval)
-            {
-                return;
-            }
-
-            _lastLogged = now;
-            count = _unlogged;
-            _unlogged = 0;
-        }
-
-        LogStoreUnavailable(logger, reason, count);
     }
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Key store unavailable: {Reason} ({Count} request(s) answered 503 since the last such line)")]

@@ -1,4 +1,5 @@
 using Maas.ApiKeys;
+using Maas.Logging;
 using Maas.Revocation;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -28,6 +29,7 @@ internal sealed class PostgreSqlRevocationListener : IAsyncDisposable
     private readonly KeyCreationSignal? _creations;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly OutageLog _outages;
     private readonly Lock _gate = new();
     private CancellationTokenSource? _stopping;
     private Task _loop = Task.CompletedTask;
@@ -54,6 +56,7 @@ internal sealed class PostgreSqlRevocationListener : IAsyncDisposable
         _creations = creations;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _outages = new OutageLog(_timeProvider);
     }
 
     /// <summary>Gets or sets the first reconnection delay; it doubles up to <see cref="MaxReconnectDelay"/>.</summary>
@@ -100,7 +103,7 @@ internal sealed class PostgreSqlRevocationListener : IAsyncDisposable
         }
         catch (Exception ex) when (PostgreSqlFailures.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
         {
-            Log.ListenerDropped(_logger, ex, InitialReconnectDelay);
+            LogDropped(ex, InitialReconnectDelay);
         }
 
         _loop = Task.Run(() => RunAsync(connection, stopping.Token), CancellationToken.None);
@@ -174,7 +177,7 @@ internal sealed class PostgreSqlRevocationListener : IAsyncDisposable
                     catch (Exception ex) when (!stopping.IsCancellationRequested)
                     {
                         var delay = Backoff(failures++);
-                        Log.ListenerDropped(_logger, ex, delay);
+                        LogDropped(ex, delay);
                         await Task.Delay(delay, _timeProvider, stopping).ConfigureAwait(false);
                         continue;
                     }
@@ -212,7 +215,7 @@ internal sealed class PostgreSqlRevocationListener : IAsyncDisposable
                     resynchronize = true;
                     var delay = failures == 0 ? TimeSpan.Zero : Backoff(failures);
                     failures++;
-                    Log.ListenerDropped(_logger, ex, delay);
+                    LogDropped(ex, delay);
                     if (delay > TimeSpan.Zero)
                     {
                         await Task.Delay(delay, _timeProvider, stopping).ConfigureAwait(false);
@@ -230,6 +233,22 @@ internal sealed class PostgreSqlRevocationListener : IAsyncDisposable
             {
                 await CloseAsync(connection).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Logs a lost or refused connection: an outage as one line per cause every 10 s (a server down
+    /// for an hour is not 720 lines with stack traces), anything unexpected with its exception.
+    /// </summary>
+    private void LogDropped(Exception exception, TimeSpan delay)
+    {
+        if (!PostgreSqlFailures.IsUnavailable(exception))
+        {
+            Log.ListenerDropped(_logger, exception, delay);
+        }
+        else if (_outages.ShouldLog(PostgreSqlFailures.Describe(exception), out var failures))
+        {
+            Log.ListenerUnavailable(_logger, PostgreSqlFailures.Describe(exception), delay, failures);
         }
     }
 
