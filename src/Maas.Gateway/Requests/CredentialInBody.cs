@@ -57,6 +57,7 @@ internal static class CredentialInBody
     {
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
         byte[]? buffer = null;
+        var uncheckable = false;
         try
         {
             while (reader.Read())
@@ -78,16 +79,28 @@ internal static class CredentialInBody
                     buffer = ArrayPool<byte>.Shared.Rent(escaped);
                 }
 
-                var written = reader.CopyString(buffer);
+                int written;
+                try
+                {
+                    written = reader.CopyString(buffer);
+                }
+                catch (InvalidOperationException)
+                {
+                    // A lone surrogate: what cannot be decoded here cannot be shown safe (an
+                    // upstream's decoder may accept it); the rest is still searched for the credential.
+                    uncheckable = true;
+                    continue;
+                }
+
                 if (buffer.AsSpan(0, written).IndexOf(credential) >= 0)
                 {
                     return FoundMessage;
                 }
             }
         }
-        catch (Exception ex) when (ex is InvalidOperationException or JsonException)
+        catch (JsonException)
         {
-            // What cannot be decoded here cannot be shown safe; the upstream's decoder may accept it.
+            // Not reached for a body ModelRequest.Read accepted; refused all the same.
             return UncheckableMessage;
         }
         finally
@@ -98,6 +111,6 @@ internal static class CredentialInBody
             }
         }
 
-        return null;
+        return uncheckable ? UncheckableMessage : null;
     }
 }

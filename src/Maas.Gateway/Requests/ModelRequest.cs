@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Maas.Gateway.Requests;
 
@@ -39,6 +40,15 @@ internal readonly record struct ModelRequest(string? Model, bool Stream, bool Ha
         long? maxTokens = null;
         string? maxTokensParam = null;
         var seen = Members.None;
+
+        // Utf8JsonReader checks a string's UTF-8 only when it is decoded; an upstream may decode a
+        // broken member name leniently into one the gateway skipped. Checked whole, vectorized.
+        if (!Utf8.IsValid(json))
+        {
+            error = "The request body is not valid UTF-8 JSON.";
+            return null;
+        }
+
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -133,7 +143,7 @@ internal readonly record struct ModelRequest(string? Model, bool Stream, bool Ha
         }
         catch (InvalidOperationException)
         {
-            // Utf8JsonReader checks a string's UTF-8 only when it is read (GetString).
+            // A model whose escapes decode to no text (a lone surrogate).
             error = "The request body is not valid UTF-8 JSON.";
             param = null;
             return null;
