@@ -59,6 +59,11 @@ internal sealed class MaasOptionsValidator : IValidateOptions<MaasOptions>
                 failures.Add($"Maas:Models has two models with id '{model.Id}'.");
             }
 
+            if (model.MaxTokens is <= 0)
+            {
+                failures.Add($"Maas:Models:{i}:MaxTokens of model '{model.Id}' must be positive when set (got {model.MaxTokens}).");
+            }
+
             foreach (var tierName in model.Tiers)
             {
                 if (!tierNames.Contains(tierName))

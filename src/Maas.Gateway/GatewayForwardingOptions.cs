@@ -31,4 +31,16 @@ public sealed class GatewayForwardingOptions
     /// </summary>
     /// <value>The default is 256.</value>
     public int DefaultMaxTokens { get; set; } = 256;
+
+    /// <summary>
+    /// Gets or sets the largest <c>max_tokens</c> (or <c>max_completion_tokens</c>) a call may ask
+    /// for, for models that set no <c>Maas:Models:N:MaxTokens</c> of their own; a larger one is
+    /// answered with 400 naming the member, as OpenAI answers a value beyond a model's limit. It
+    /// bounds what one call can reserve against its tier's token limit.
+    /// </summary>
+    /// <value>The default is 1,048,576 (2^20).</value>
+    public int MaxTokens { get; set; } = DefaultMaxTokensBound;
+
+    /// <summary>The default of <see cref="MaxTokens"/>.</summary>
+    internal const int DefaultMaxTokensBound = 1 << 20;
 }

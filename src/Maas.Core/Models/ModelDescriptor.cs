@@ -25,6 +25,14 @@ public sealed class ModelDescriptor
     /// </summary>
     public Uri? Upstream { get; set; }
 
+    /// <summary>
+    /// Gets or sets the largest <c>max_tokens</c> (or <c>max_completion_tokens</c>) a call to the
+    /// model may ask for; the Maas gateway answers a larger one with 400, as OpenAI answers a value
+    /// beyond a model's limit. <see langword="null"/> takes the gateway's own bound
+    /// (<c>Maas:Gateway:Forwarding:MaxTokens</c>).
+    /// </summary>
+    public int? MaxTokens { get; set; }
+
     /// <summary>Gets or sets whether the model is ready to serve requests.</summary>
     /// <value>The default is <see langword="true"/>.</value>
     public bool Ready { get; set; } = true;

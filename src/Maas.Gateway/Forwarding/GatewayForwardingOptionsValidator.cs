@@ -25,6 +25,11 @@ internal sealed class GatewayForwardingOptionsValidator : IValidateOptions<Gatew
             failures.Add($"{GatewayForwardingOptions.SectionName}:DefaultMaxTokens must not be negative (got {options.DefaultMaxTokens}).");
         }
 
+        if (options.MaxTokens <= 0)
+        {
+            failures.Add($"{GatewayForwardingOptions.SectionName}:MaxTokens must be positive (got {options.MaxTokens}).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

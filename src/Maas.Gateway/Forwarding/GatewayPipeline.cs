@@ -48,6 +48,7 @@ internal sealed class GatewayPipeline(
 {
     private const string BearerPrefix = "Bearer ";
     private readonly int _defaultMaxTokens = options.Value.DefaultMaxTokens;
+    private readonly int _maxTokens = options.Value.MaxTokens;
     private readonly GatewayLimitOptions _limits = limitOptions.Value;
 
     public async Task ForwardAsync(HttpContext context, GatewayModel? pathModel, string upstreamPath, bool hasBody)
@@ -98,10 +99,10 @@ internal sealed class GatewayPipeline(
                     return;
                 }
 
-                if (ModelRequest.Read(body.Span, out var error) is not { } parsed)
+                if (ModelRequest.Read(body.Span, out var error, out var param) is not { } parsed)
                 {
                     Count(activity, tier.Name, modelTag, GatewayMetrics.Denied);
-                    await OpenAiErrorAnswer.BadRequest(context, error!).ConfigureAwait(false);
+                    await OpenAiErrorAnswer.BadRequest(context, error!, param).ConfigureAwait(false);
                     return;
                 }
 
@@ -115,10 +116,25 @@ internal sealed class GatewayPipeline(
                 return;
             }
 
-            if (body is not null && ContainsCredential(body.Span, credential))
+            if (body is not null && CredentialInBody.Check(body.Span, credential) is { } found)
             {
                 Count(activity, tier.Name, model.Id, GatewayMetrics.Denied);
-                await OpenAiErrorAnswer.BadRequest(context, "The request body contains the caller's credential; send it only in the Authorization header.").ConfigureAwait(false);
+                await OpenAiErrorAnswer.BadRequest(context, found).ConfigureAwait(false);
+                return;
+            }
+
+            // Bounded before anything is reserved: no caller can make its reservation overflow a counter.
+            var bound = MaxTokens(model);
+            if (request.MaxTokens > bound)
+            {
+                Count(activity, tier.Name, model.Id, GatewayMetrics.Denied);
+                await OpenAiErrorAnswer.WriteAsync(
+                    context,
+                    StatusCodes.Status400BadRequest,
+                    $"'{request.MaxTokensParam}' is too large: {request.MaxTokens}. The model '{model.Id}' supports at most {bound} completion tokens.",
+                    "invalid_request_error",
+                    "invalid_value",
+                    request.MaxTokensParam).ConfigureAwait(false);
                 return;
             }
 
@@ -206,8 +222,9 @@ internal sealed class GatewayPipeline(
 
     private async Task LimitAndForwardAsync(HttpContext context, Activity? activity, MaasUser user, Tier tier, string credential, GatewayModel model, string upstreamPath, RequestBody? body, ModelRequest request)
     {
-        // Prompt size from the body (about 4 bytes a token) plus the completion's budget.
-        var estimate = body is null ? 0 : ((body.Length + 3) / 4) + (request.MaxTokens ?? _defaultMaxTokens);
+        // Prompt size from the body (about 4 bytes a token) plus the completion's budget: at most
+        // 2^18 + int.MaxValue (a 1 MiB body, a bounded max_tokens), so every counter stays exact.
+        var estimate = body is null ? 0 : ((body.Length + 3) / 4) + (request.MaxTokens ?? Math.Min(_defaultMaxTokens, MaxTokens(model)));
         var partition = LimitPartition.For(tier.Name, user.Name, model.Id, _limits);
         var decision = await counter.AcquireAsync(partition, tier.Limits, estimate, context.RequestAborted).ConfigureAwait(false);
         if (activity is not null)
@@ -425,30 +442,8 @@ internal sealed class GatewayPipeline(
         await OpenAiErrorAnswer.WriteAsync(context, StatusCodes.Status429TooManyRequests, message, type, "rate_limit_exceeded").ConfigureAwait(false);
     }
 
-    // The credential's UTF-8 bytes on the stack (a token or key is well under 1 KiB), not a new array per call.
-    private static bool ContainsCredential(ReadOnlySpan<byte> body, string credential)
-    {
-        var length = System.Text.Encoding.UTF8.GetByteCount(credential);
-        if (length > body.Length)
-        {
-            return false;
-        }
-
-        byte[]? rented = null;
-        var bytes = length <= 1024 ? stackalloc byte[length] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(length)).AsSpan(0, length);
-        try
-        {
-            System.Text.Encoding.UTF8.GetBytes(credential, bytes);
-            return body.IndexOf(bytes) >= 0;
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
+    /// <summary>The largest <c>max_tokens</c> a call to <paramref name="model"/> may ask for: its own bound, else the gateway's.</summary>
+    private int MaxTokens(GatewayModel model) => model.Descriptor.MaxTokens ?? _maxTokens;
 
     /// <summary>Counts the call's outcome on <c>maas.gateway.requests</c> and tags its span (when traced) the same way.</summary>
     private void Count(Activity? activity, string tier, string model, string outcome)

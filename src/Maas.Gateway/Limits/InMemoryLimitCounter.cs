@@ -116,7 +116,12 @@ internal sealed class InMemoryLimitCounter : ILimitCounter
                 && windows.TokenStart == reservation.WindowStart.UtcTicks
                 && IsOpen(windows.TokenStart, LimitWindows.TokenWindow.Ticks, now))
             {
-                windows.TokenCount = Math.Max(0, windows.TokenCount + actualTokens - reservation.Reserved);
+                // Each term within 0..MaxCount, so the sum is exact; the count saturates, never wraps,
+                // and a saturated count stays so until its window ends (LimitWindows.MaxCount).
+                if (windows.TokenCount < LimitWindows.MaxCount)
+                {
+                    windows.TokenCount = LimitWindows.Saturate(windows.TokenCount + LimitWindows.Saturate(actualTokens) - LimitWindows.Saturate(reservation.Reserved));
+                }
             }
         }
 
@@ -290,15 +295,18 @@ internal sealed class InMemoryLimitCounter : ILimitCounter
                 TokenStart = now;
             }
 
-            RequestCount++;
-            TokenCount += estimatedTokens;
+            // Saturating: a count never passes LimitWindows.MaxCount, so it never wraps. The call
+            // reserves what was added, so settling it takes back no more than it put in.
+            var before = TokenCount;
+            RequestCount = Math.Min(RequestCount + 1, LimitWindows.MaxCount);
+            TokenCount = LimitWindows.Saturate(TokenCount + LimitWindows.Saturate(estimatedTokens));
             Volatile.Write(ref ExpiresAt, Math.Max(RequestStart + requestWindow.Ticks, TokenStart + tokenWindow.Ticks));
             return new LimitDecision
             {
                 Allowed = true,
                 Requests = State(limits.Requests, RequestStart, RequestCount, requestWindow, now),
                 Tokens = State(limits.TokensPerMinute, TokenStart, TokenCount, tokenWindow, now),
-                Reservation = new TokenReservation(partition, estimatedTokens, new DateTimeOffset(TokenStart, TimeSpan.Zero)),
+                Reservation = new TokenReservation(partition, TokenCount - before, new DateTimeOffset(TokenStart, TimeSpan.Zero)),
             };
         }
     }

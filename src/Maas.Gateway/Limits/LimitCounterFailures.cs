@@ -54,6 +54,10 @@ internal sealed class LimitCounterFailures(LimitFailureMode failureMode, TimePro
         Log.CountersUnavailable(logger, reason, LimiterMetrics.OperationTag(operation), failureMode, Interlocked.Exchange(ref _suppressed, 0));
     }
 
+    /// <summary>Logs a counter script's own error (a bug): not an outage, so neither the failure metric nor the outage warning.</summary>
+    public void ScriptFailed(LimitOperation operation, string error) =>
+        Log.ScriptFailed(logger, LimiterMetrics.OperationTag(operation), error);
+
     /// <summary>Notes a successful operation; the first one after a failure logs that counting resumed.</summary>
     public void Succeeded()
     {

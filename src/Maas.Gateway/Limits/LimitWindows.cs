@@ -10,8 +10,23 @@ namespace Maas.Gateway.Limits;
 /// </summary>
 internal static class LimitWindows
 {
+    /// <summary>
+    /// The most a count holds (2^50, about 10^15): every count saturates here, and every token
+    /// count or correction a counter is handed is clamped to it first. Far above any real limit,
+    /// and far below 2^53, where the Redis scripts' Lua numbers (doubles) stop being exact: a count
+    /// plus a correction is at most 2^51, exact as a long and as a double. A count that reaches it
+    /// stays there until its window ends (a settlement takes nothing back from it), so saturation
+    /// never counts less than was used: a window counts, exactly, every reservation not yet settled
+    /// plus the real usage of those settled, or it is saturated. A tier whose token limit is above
+    /// it is, in effect, unlimited.
+    /// </summary>
+    public const long MaxCount = 1L << 50;
+
     /// <summary>The token limit's window: tiers set LLM tokens per minute.</summary>
     public static readonly TimeSpan TokenWindow = TimeSpan.FromMinutes(1);
+
+    /// <summary>Returns <paramref name="tokens"/> saturated to 0..<see cref="MaxCount"/>.</summary>
+    public static long Saturate(long tokens) => Math.Clamp(tokens, 0, MaxCount);
 
     /// <summary>Returns the request limit's window, the tier's <see cref="TierLimits.Window"/>.</summary>
     public static TimeSpan RequestWindow(TierLimits limits) => limits.Window.ToTimeSpan();

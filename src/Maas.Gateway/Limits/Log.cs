@@ -18,4 +18,11 @@ internal static partial class Log
         Level = LogLevel.Information,
         Message = "The limit counters are available again; counting resumed.")]
     public static partial void CountersRecovered(ILogger logger);
+
+    [LoggerMessage(
+        EventId = 4102,
+        EventName = "LimitScriptFailed",
+        Level = LogLevel.Error,
+        Message = "A limit counter script failed during {Operation}, which is a bug, not an outage: {Error}")]
+    public static partial void ScriptFailed(ILogger logger, string operation, string error);
 }

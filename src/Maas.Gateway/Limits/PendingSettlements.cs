@@ -17,15 +17,19 @@ internal sealed class PendingSettlements
 {
     private readonly ConcurrentDictionary<string, PendingSettlement> _entries = new(StringComparer.Ordinal);
 
-    /// <summary>Adds a correction of <paramref name="delta"/> tokens to the window of <paramref name="key"/> that started at <paramref name="windowStartTicks"/>.</summary>
+    /// <summary>
+    /// Adds a correction of <paramref name="delta"/> tokens (within ±<see cref="LimitWindows.MaxCount"/>)
+    /// to the window of <paramref name="key"/> that started at <paramref name="windowStartTicks"/>.
+    /// Sums saturate at ±<see cref="LimitWindows.MaxCount"/>: a count never leaves 0..MaxCount anyway.
+    /// </summary>
     public void Add(string key, long windowStartTicks, long delta) =>
         _entries.AddOrUpdate(
             key,
             static (_, added) => added,
             static (_, pending, added) => pending.WindowStartTicks == added.WindowStartTicks
-                ? pending with { Delta = pending.Delta + added.Delta }
+                ? pending with { Delta = Math.Clamp(pending.Delta + added.Delta, -LimitWindows.MaxCount, LimitWindows.MaxCount) }
                 : added.WindowStartTicks > pending.WindowStartTicks ? added : pending,
-            new PendingSettlement(windowStartTicks, delta));
+            new PendingSettlement(windowStartTicks, Math.Clamp(delta, -LimitWindows.MaxCount, LimitWindows.MaxCount)));
 
     /// <summary>Takes the pending correction of <paramref name="key"/>, if any; the caller then sends it.</summary>
     public bool TryTake(string key, out PendingSettlement settlement)

@@ -96,6 +96,7 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
         var tokenWindow = LimitWindows.TokenWindow;
         var now = _timeProvider.GetUtcNow().UtcTicks;
         var key = Key(partition);
+        var estimate = LimitWindows.Saturate(estimatedTokens);
         RedisResult[] result;
         try
         {
@@ -118,7 +119,8 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
                         tokenWindow = tokenWindow.Ticks,
                         requestLimit = (long)limits.Requests,
                         tokenLimit = limits.TokensPerMinute,
-                        estimate = estimatedTokens,
+                        estimate = estimate,
+                        maxCount = LimitWindows.MaxCount,
                         expirySlack = ExpirySlackMilliseconds,
                     }),
                 cancellationToken).ConfigureAwait(false);
@@ -145,7 +147,7 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
             Allowed = true,
             Requests = requests,
             Tokens = tokens,
-            Reservation = new TokenReservation(partition, estimatedTokens, new DateTimeOffset(tokenWindowStart, TimeSpan.Zero)),
+            Reservation = new TokenReservation(partition, (long)result[7], new DateTimeOffset(tokenWindowStart, TimeSpan.Zero)),
         };
     }
 
@@ -156,10 +158,12 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
         ArgumentNullException.ThrowIfNull(reservation);
         ArgumentOutOfRangeException.ThrowIfNegative(actualTokens);
 
-        // Settled before, or the estimate was exact: nothing to correct.
-        if (reservation.TryMarkSettled() && actualTokens != reservation.Reserved)
+        // Settled before, or the estimate was exact: nothing to correct. Both saturated first, so
+        // a hostile upstream's usage cannot overflow the correction (it is within ±MaxCount).
+        var delta = LimitWindows.Saturate(actualTokens) - LimitWindows.Saturate(reservation.Reserved);
+        if (reservation.TryMarkSettled() && delta != 0)
         {
-            _pending.Add(Key(reservation.Partition), reservation.WindowStart.UtcTicks, actualTokens - reservation.Reserved);
+            _pending.Add(Key(reservation.Partition), reservation.WindowStart.UtcTicks, delta);
         }
 
         return ValueTask.CompletedTask;
@@ -286,6 +290,11 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
             _failures.Report(LimitOperation.Settle, ex.GetType().Name);
             return;
         }
+        catch (RedisServerException ex) when (IsScriptError(ex))
+        {
+            _failures.ScriptFailed(LimitOperation.Settle, ex.Message);
+            return;
+        }
 
         _failures.Succeeded();
     }
@@ -302,6 +311,7 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
             nowTicks = now % TimeSpan.TicksPerSecond,
             tokenWindow = LimitWindows.TokenWindow.Ticks,
             delta = settlement.Delta,
+            maxCount = LimitWindows.MaxCount,
         };
     }
 
@@ -316,8 +326,22 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
     private static Task<T> WithCancellation<T>(Task<T> task, CancellationToken cancellationToken) =>
         cancellationToken.CanBeCanceled ? task.WaitAsync(cancellationToken) : task;
 
-    // Connection failures, server errors (LOADING after a restart, OOM) and timeouts; not the caller's cancellation.
-    private static bool IsOutage(Exception exception) => exception is RedisException or TimeoutException;
+    // Connection failures, server errors (LOADING after a restart, OOM) and timeouts; not the caller's
+    // cancellation, and not an error of the script itself (a bug, never a reason to count nothing).
+    private static bool IsOutage(Exception exception) => exception is (RedisException or TimeoutException) && !IsScriptError(exception);
+
+    /// <summary>
+    /// Whether Redis refused the script for what it did (a runtime error such as an overflowing
+    /// <c>HINCRBY</c>, a key of another type), rather than because it could not run it: such an
+    /// error is not an outage, and is not answered as one (no fail-open call counted for nothing,
+    /// no outage warning or metric a caller could raise at will). Redis 7 names <c>user_script</c>
+    /// in these errors, Redis 6 says <c>Error running script</c>.
+    /// </summary>
+    internal static bool IsScriptError(Exception exception) =>
+        exception is RedisServerException { Message: var message }
+        && (message.Contains("user_script", StringComparison.Ordinal)
+            || message.Contains("Error running script", StringComparison.Ordinal)
+            || message.StartsWith("WRONGTYPE", StringComparison.Ordinal));
 
     private static LimitState State(long limit, long used, RedisResult elapsed, TimeSpan window) =>
         elapsed.IsNull

@@ -23,8 +23,15 @@ namespace Maas.Gateway.Limits;
 /// sends the script once per connection and <c>EVALSHA</c> after that, and sends it again when a
 /// restarted server answers <c>NOSCRIPT</c>. A <see cref="LoadedLuaScript"/> would only send the hash
 /// and is not resilient to restarts (the library's own documentation), which an outage test is.
-/// Counts change with <c>HINCRBY</c> (exact 64-bit integers, never Lua doubles); window starts are
-/// stored as the argument strings themselves.
+/// Window starts are stored as the argument strings themselves.
+/// </para>
+/// <para>
+/// Counts are exact although Lua computes them in doubles: every count and correction is clamped
+/// to 0..<c>maxCount</c> (<see cref="LimitWindows.MaxCount"/>, 2^50) as it is read, whatever the
+/// hash or the arguments hold, so a sum of two is below 2^51 and every result is written back
+/// saturated, never wrapped (and a saturated token count stays so until its window ends, as the
+/// in-memory counter's does); nothing a call sends can make a script fail (an overflowing
+/// <c>HINCRBY</c> was one way), which the counter would otherwise take for an outage.
 /// </para>
 /// </remarks>
 internal static class RedisLimitScripts
@@ -32,9 +39,10 @@ internal static class RedisLimitScripts
     /// <summary>
     /// Applies the replica's pending settlement of the partition (<c>pendingDelta</c> tokens to the
     /// token window that started at <c>pendingSeconds</c>/<c>pendingTicks</c>, only while that window
-    /// is open and never below 0, as <see cref="Settle"/> does; a delta of 0 is none), then admits or
-    /// refuses one call. Returns <c>{allowed, rc, r_elapsed|nil, tc, t_elapsed|nil, ts, tt}</c>:
-    /// elapsed ticks of each open window (nil when none is open) and the token window's start.
+    /// is open and within 0..<c>maxCount</c>, as <see cref="Settle"/> does; a delta of 0 is none), then admits or
+    /// refuses one call, counting it and its <c>estimate</c> saturated at <c>maxCount</c>. Returns <c>{allowed, rc, r_elapsed|nil, tc, t_elapsed|nil, ts, tt, added}</c>:
+    /// elapsed ticks of each open window (nil when none is open), the token window's start, and
+    /// how many tokens the call reserved (the estimate, less what saturation cut off).
     /// </summary>
     public static readonly LuaScript Acquire = LuaScript.Prepare("""
         local key = @key
@@ -44,24 +52,30 @@ internal static class RedisLimitScripts
         local t_len = tonumber(@tokenWindow)
         local r_limit = tonumber(@requestLimit)
         local t_limit = tonumber(@tokenLimit)
+        local cap = tonumber(@maxCount)
+        local function clamp(n)
+          n = tonumber(n) or 0
+          if n < 0 then return 0 elseif n > cap then return cap end
+          return n
+        end
         local s = redis.call('HMGET', key, 'rs', 'rt', 'rc', 'ts', 'tt', 'tc')
         local delta = tonumber(@pendingDelta)
+        if delta > cap then delta = cap elseif delta < -cap then delta = -cap end
         if delta ~= 0 and s[4] == @pendingSeconds and s[5] == @pendingTicks then
           local el = (now_s - tonumber(s[4])) * 10000000 + (now_t - tonumber(s[5]))
-          if el < t_len then
-            local settled = tonumber(s[6])
-            if settled + delta < 0 then delta = -settled end
-            s[6] = redis.call('HINCRBY', key, 'tc', delta)
+          if el < t_len and clamp(s[6]) < cap then
+            s[6] = clamp(clamp(s[6]) + delta)
+            redis.call('HSET', key, 'tc', s[6])
           end
         end
         local rc, tc, r_el, t_el = 0, 0, false, false
         if s[1] then
           local el = (now_s - tonumber(s[1])) * 10000000 + (now_t - tonumber(s[2]))
-          if el < r_len then r_el = el; rc = tonumber(s[3]) end
+          if el < r_len then r_el = el; rc = clamp(s[3]) end
         end
         if s[4] then
           local el = (now_s - tonumber(s[4])) * 10000000 + (now_t - tonumber(s[5]))
-          if el < t_len then t_el = el; tc = tonumber(s[6]) end
+          if el < t_len then t_el = el; tc = clamp(s[6]) end
         end
         if (r_limit > 0 and rc >= r_limit) or (t_limit > 0 and tc >= t_limit) then
           return {0, rc, r_el, tc, t_el, false, false}
@@ -79,18 +93,20 @@ internal static class RedisLimitScripts
           ts, tt = @nowSeconds, @nowTicks
           opened = true
         end
-        rc = redis.call('HINCRBY', key, 'rc', 1)
-        tc = redis.call('HINCRBY', key, 'tc', @estimate)
+        rc = clamp(rc + 1)
+        local added = clamp(tc + clamp(@estimate)) - tc
+        tc = tc + added
+        redis.call('HSET', key, 'rc', rc, 'tc', tc)
         if opened then
           local left = math.max(r_len - r_el, t_len - t_el)
           redis.call('PEXPIRE', key, math.ceil(left / 10000) + tonumber(@expirySlack))
         end
-        return {1, rc, r_el, tc, t_el, ts, tt}
+        return {1, rc, r_el, tc, t_el, ts, tt, added}
         """);
 
     /// <summary>
     /// Sends a pending settlement on its own, for a partition with no acquire to carry it: adds <c>delta</c> (real count minus reservation) to the token count, only in the window
-    /// that started at <c>startSeconds</c>/<c>startTicks</c> and only while it is open; never below 0.
+    /// that started at <c>startSeconds</c>/<c>startTicks</c> and only while it is open; within 0..<c>maxCount</c>.
     /// Returns 1 when applied, 0 when the window had ended.
     /// </summary>
     public static readonly LuaScript Settle = LuaScript.Prepare("""
@@ -103,10 +119,14 @@ internal static class RedisLimitScripts
         if el >= tonumber(@tokenWindow) then
           return 0
         end
+        local cap = tonumber(@maxCount)
         local delta = tonumber(@delta)
-        local tc = tonumber(s[3])
-        if tc + delta < 0 then delta = -tc end
-        redis.call('HINCRBY', key, 'tc', delta)
+        if delta > cap then delta = cap elseif delta < -cap then delta = -cap end
+        local tc = tonumber(s[3]) or 0
+        if tc < 0 then tc = 0 elseif tc >= cap then return 1 end
+        tc = tc + delta
+        if tc < 0 then tc = 0 elseif tc > cap then tc = cap end
+        redis.call('HSET', key, 'tc', tc)
         return 1
         """);
 }

@@ -10,7 +10,7 @@ namespace Maas.Gateway.Limits;
 /// normal end) is a no-op on every counter, without asking the store.
 /// </remarks>
 /// <param name="partition">The budget the tokens were reserved on.</param>
-/// <param name="reserved">How many tokens were reserved.</param>
+/// <param name="reserved">How many tokens were reserved: the estimate, less what saturation at <see cref="LimitWindows.MaxCount"/> cut off.</param>
 /// <param name="windowStart">When the window the reservation was counted in started, so a settlement after it ended changes nothing.</param>
 internal sealed class TokenReservation(LimitPartition partition, long reserved, DateTimeOffset windowStart)
 {
@@ -19,7 +19,7 @@ internal sealed class TokenReservation(LimitPartition partition, long reserved, 
     /// <summary>Gets the budget the tokens were reserved on.</summary>
     public LimitPartition Partition { get; } = partition;
 
-    /// <summary>Gets how many tokens were reserved.</summary>
+    /// <summary>Gets how many tokens were reserved (added to the count), at most <see cref="LimitWindows.MaxCount"/>.</summary>
     public long Reserved { get; } = reserved;
 
     /// <summary>Gets when the window the reservation was counted in started.</summary>

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace Maas.Gateway.Requests;
 
@@ -36,25 +35,61 @@ internal static class StreamUsageRequest
             return (buffer, length);
         }
 
-        // The client sent stream_options without include_usage: rare, so a document is fine here.
-        var node = JsonNode.Parse(body)!.AsObject();
-        if (node["stream_options"] is JsonObject options)
+        // The client sent stream_options without include_usage true: rare, but still spliced, not
+        // parsed into a document, which would refuse a body with any member sent twice (a 500).
+        var (spliceAt, remove, insert) = Splice(body);
+        var size = body.Length - remove + insert.Length;
+        var result = ArrayPool<byte>.Shared.Rent(size);
+        body[..spliceAt].CopyTo(result);
+        insert.CopyTo(result.AsSpan(spliceAt));
+        body[(spliceAt + remove)..].CopyTo(result.AsSpan(spliceAt + insert.Length));
+        return (result, size);
+    }
+
+    /// <summary>
+    /// Finds what to change in a body whose top-level <c>stream_options</c> exists (as
+    /// <see cref="ModelRequest.Read"/> checked it: once, an object or <c>null</c>, its
+    /// <c>include_usage</c> at most once and a boolean or <c>null</c>): where, how many bytes go, what comes in.
+    /// </summary>
+    private static (int At, int Remove, byte[] Insert) Splice(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            options["include_usage"] = true;
-        }
-        else
-        {
-            node["stream_options"] = new JsonObject { ["include_usage"] = true };
+            var isStreamOptions = reader.ValueTextEquals("stream_options"u8);
+            reader.Read();
+            if (!isStreamOptions)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                // null: the whole object goes in its place.
+                return ((int)reader.TokenStartIndex, reader.ValueSpan.Length, "{\"include_usage\":true}"u8.ToArray());
+            }
+
+            var open = (int)reader.TokenStartIndex;
+            var empty = true;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                empty = false;
+                var isIncludeUsage = reader.ValueTextEquals("include_usage"u8);
+                reader.Read();
+                if (isIncludeUsage)
+                {
+                    // false or null, a literal: true goes in its place.
+                    return ((int)reader.TokenStartIndex, reader.ValueSpan.Length, "true"u8.ToArray());
+                }
+
+                reader.Skip();
+            }
+
+            return (open + 1, 0, empty ? "\"include_usage\":true"u8.ToArray() : "\"include_usage\":true,"u8.ToArray());
         }
 
-        var writer = new ArrayBufferWriter<byte>(body.Length + 64);
-        using (var json = new Utf8JsonWriter(writer))
-        {
-            node.WriteTo(json);
-        }
-
-        var result = ArrayPool<byte>.Shared.Rent(writer.WrittenCount);
-        writer.WrittenSpan.CopyTo(result);
-        return (result, writer.WrittenCount);
+        throw new InvalidOperationException("The body has no stream_options to rewrite.");
     }
 }

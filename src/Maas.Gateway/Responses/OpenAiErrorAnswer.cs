@@ -9,11 +9,11 @@ namespace Maas.Gateway.Responses;
 /// </summary>
 internal static class OpenAiErrorAnswer
 {
-    public static Task WriteAsync(HttpContext context, int status, string message, string type, string code) =>
-        OpenAiErrorWriter.WriteAsync(context, status, message, type, code);
+    public static Task WriteAsync(HttpContext context, int status, string message, string type, string code, string? param = null) =>
+        OpenAiErrorWriter.WriteAsync(context, status, message, type, code, param);
 
-    public static Task BadRequest(HttpContext context, string message) =>
-        WriteAsync(context, StatusCodes.Status400BadRequest, message, "invalid_request_error", "bad_request");
+    public static Task BadRequest(HttpContext context, string message, string? param = null) =>
+        WriteAsync(context, StatusCodes.Status400BadRequest, message, "invalid_request_error", "bad_request", param);
 
     public static Task Unauthorized(HttpContext context, string message)
     {

@@ -100,7 +100,7 @@ internal readonly record struct TokenUsage(long PromptTokens, long CompletionTok
                 : reader.ValueTextEquals("completion_tokens"u8) ? 2
                 : reader.ValueTextEquals("total_tokens"u8) ? 3 : 0;
             reader.Read();
-            if (which != 0 && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value) && value >= 0)
+            if (which != 0 && reader.TokenType == JsonTokenType.Number && ReadCount(ref reader) is var value && value >= 0)
             {
                 switch (which)
                 {
@@ -115,6 +115,29 @@ internal readonly record struct TokenUsage(long PromptTokens, long CompletionTok
             }
         }
 
-        return new TokenUsage(prompt, completion, total >= 0 ? total : prompt + completion);
+        // An upstream's numbers are not trusted either: the total is never less than its parts, and
+        // their sum saturates instead of wrapping (the counters bound it further, at 2^50).
+        var parts = prompt > long.MaxValue - completion ? long.MaxValue : prompt + completion;
+        return new TokenUsage(prompt, completion, Math.Max(total, parts));
+    }
+
+    /// <summary>
+    /// A count as a whole number of tokens: a fraction rounds up and a number beyond
+    /// <see cref="long.MaxValue"/> (<c>1e30</c>) saturates, so an odd bill is never read as 0;
+    /// negative is -1 (ignored).
+    /// </summary>
+    private static long ReadCount(ref Utf8JsonReader reader)
+    {
+        if (reader.TryGetInt64(out var whole))
+        {
+            return whole;
+        }
+
+        if (!reader.TryGetDouble(out var number) || double.IsNaN(number) || number < 0)
+        {
+            return -1;
+        }
+
+        return number >= long.MaxValue ? long.MaxValue : (long)Math.Ceiling(number);
     }
 }

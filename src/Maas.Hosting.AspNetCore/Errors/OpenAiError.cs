@@ -11,7 +11,7 @@ internal sealed class OpenAiError
     [JsonPropertyName("type")]
     public required string Type { get; init; }
 
-    /// <summary>Gets the request parameter at fault; Maas never names one, so always <see langword="null"/>, written as OpenAI writes it.</summary>
+    /// <summary>Gets the request parameter at fault (the gateway names the body member it refuses), or <see langword="null"/>, written as OpenAI writes it.</summary>
     [JsonPropertyName("param")]
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? Param { get; init; }

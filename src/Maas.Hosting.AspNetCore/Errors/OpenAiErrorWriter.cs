@@ -9,7 +9,7 @@ namespace Maas.Hosting.Errors;
 /// </summary>
 internal static class OpenAiErrorWriter
 {
-    public static async Task WriteAsync(HttpContext context, int status, string message, string type, string? code)
+    public static async Task WriteAsync(HttpContext context, int status, string message, string type, string? code, string? param = null)
     {
         var response = context.Response;
         if (response.HasStarted)
@@ -18,7 +18,7 @@ internal static class OpenAiErrorWriter
         }
 
         response.Headers.CacheControl = "no-store";
-        var body = new OpenAiErrorResponse { Error = new OpenAiError { Message = message, Type = type, Code = code } };
+        var body = new OpenAiErrorResponse { Error = new OpenAiError { Message = message, Type = type, Param = param, Code = code } };
         try
         {
             await TypedResults.Json(body, MaasJsonContext.Default.OpenAiErrorResponse, "application/json", status).ExecuteAsync(context).ConfigureAwait(false);

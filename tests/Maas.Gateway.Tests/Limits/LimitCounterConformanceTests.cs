@@ -9,7 +9,7 @@ namespace Maas.Gateway.Tests.Limits;
 /// What every <see cref="ILimitCounter"/> must do, on a fake clock: the exact window boundaries,
 /// atomicity over both limits, bursts, settlement. Each counter's test class derives from this one.
 /// </summary>
-public abstract class LimitCounterConformanceTests
+public abstract partial class LimitCounterConformanceTests
 {
     private static readonly TimeSpan RequestWindow = TimeSpan.FromMinutes(2);
 

@@ -20,6 +20,22 @@ public sealed class PendingSettlementsTests
     }
 
     [Fact]
+    public void Corrections_saturate_at_the_counters_bound_and_never_overflow()
+    {
+        var pending = new PendingSettlements();
+        for (var i = 0; i < 3; i++)
+        {
+            pending.Add("up", 100, long.MaxValue);
+            pending.Add("down", 100, -LimitWindows.MaxCount);
+        }
+
+        Assert.True(pending.TryTake("up", out var up));
+        Assert.Equal(LimitWindows.MaxCount, up.Delta);
+        Assert.True(pending.TryTake("down", out var down));
+        Assert.Equal(-LimitWindows.MaxCount, down.Delta);
+    }
+
+    [Fact]
     public void A_later_windows_correction_replaces_an_earlier_ones_and_an_earlier_one_is_dropped()
     {
         var pending = new PendingSettlements();

@@ -2,7 +2,9 @@ using Maas.Durations;
 using Maas.Gateway.Limits;
 using Maas.Testing;
 using Maas.Tiers;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using StackExchange.Redis;
 
 namespace Maas.Gateway.Tests.Limits;
@@ -24,6 +26,9 @@ public sealed class RedisLimitCounterTests(RedisServer redis) : LimitCounterConf
     }
 
     private protected override ValueTask<ILimitCounter> CreateCounterAsync() => new(Replica());
+
+    // A round trip per operation: fewer rounds, still thousands of operations on the real server.
+    private protected override int RandomRounds => 6;
 
     [Fact]
     public async Task Two_replicas_with_their_own_connections_share_one_request_budget_exactly()
@@ -118,6 +123,26 @@ public sealed class RedisLimitCounterTests(RedisServer redis) : LimitCounterConf
         return stats.SelectMany(group => group)
             .Where(pair => pair.Key is "cmdstat_eval" or "cmdstat_evalsha")
             .Sum(pair => long.Parse(pair.Value.Split(',')[0]["calls=".Length..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task A_script_error_is_not_answered_as_a_counter_outage()
+    {
+        using var meters = new TestMeterFactory();
+        using var errors = new MetricCollector<long>(meters, LimiterMetrics.MeterName, LimiterMetrics.ErrorsName);
+        var logger = new FakeLogger();
+        await using var counter = new RedisLimitCounter(
+            new GatewayLimitOptions { Redis = redis.Configuration, KeyPrefix = _keyPrefix },
+            Time,
+            new LimitCounterFailures(LimitFailureMode.Open, Time, logger, new LimiterMetrics(meters)));
+        var partition = new LimitPartition("free", "wrongtype", null);
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        await connection.GetDatabase().StringSetAsync(counter.Key(partition), "not a hash");
+
+        // Not a fail-open call counted for nothing, and not the outage warning or metric.
+        await Assert.ThrowsAsync<RedisServerException>(async () => await counter.AcquireAsync(partition, new TierLimits { Requests = 5, Window = GoDuration.FromMinutes(2), TokensPerMinute = 100 }, 1, default));
+        Assert.Empty(errors.GetMeasurementSnapshot());
+        Assert.DoesNotContain(logger.Collector.GetSnapshot(), r => r.Id.Id == 4100);
     }
 
     [Fact]
