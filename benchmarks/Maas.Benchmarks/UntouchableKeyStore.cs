@@ -5,7 +5,7 @@ namespace Maas.Benchmarks;
 /// <summary>A store that fails every call: a benchmark run over it proves the measured path never touches the store.</summary>
 internal sealed class UntouchableKeyStore : IKeyStore
 {
-    public ValueTask AddAsync(ApiKeyRecord key, CancellationToken cancellationToken = default) => throw Touched();
+    public ValueTask AddAsync(ApiKeyRecord key, Maas.Auditing.AuditEntry? audit = null, CancellationToken cancellationToken = default) => throw Touched();
 
     public IAsyncEnumerable<ApiKeyRecord> ListAsync(string owner, CancellationToken cancellationToken = default) => throw Touched();
 

@@ -118,10 +118,11 @@ public sealed partial class MaasService
 
     /// <summary>
     /// Creates a named API key for the user. Throws <see cref="InvalidRequestException"/> for a bad
-    /// name, description or lifetime and <see cref="NoTierException"/> when no tier applies. The
-    /// creation is recorded in the audit trail with <paramref name="context"/> (the request's id and
-    /// address); if that record cannot be written the key is dropped unseen (and revoked) and
-    /// <see cref="StoreUnavailableException"/> is thrown, so no key exists that the trail does not show.
+    /// name, description or lifetime and <see cref="NoTierException"/> when no tier applies. The key
+    /// and its audit entry (with <paramref name="context"/>: the request's id and address) are stored
+    /// together in one store operation; when the store cannot commit them,
+    /// <see cref="StoreUnavailableException"/> is thrown and neither exists, so no key exists that the
+    /// trail does not show.
     /// </summary>
     public async ValueTask<CreatedApiKey> CreateApiKeyAsync(MaasUser user, ApiKeyRequest request, MaasRequestContext? context = null, CancellationToken cancellationToken = default)
     {
@@ -165,19 +166,10 @@ public sealed partial class MaasService
             ExpiresAt = now + lifetime.ToTimeSpan(),
             Labels = labels,
         };
-        await _store.AddAsync(record, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await AuditAsync(user, AuditAction.Create, user.Name, record.Id, null, now, context, cancellationToken).ConfigureAwait(false);
-        }
-        catch (StoreUnavailableException)
-        {
-            // Not recorded, so it must never work: the key text is dropped unseen, and the key is
-            // revoked when the store allows (a key nobody ever saw cannot be used either way).
-            await RevokeUnseenKeyAsync(record, now).ConfigureAwait(false);
-            throw;
-        }
 
+        // The key and its entry commit together: appended after the add, an entry lost to an outage
+        // between the two writes left a key the trail never showed.
+        await _store.AddAsync(record, Entry(user, AuditAction.Create, user.Name, record.Id, null, now, context), cancellationToken).ConfigureAwait(false);
         _validator.KeyCreated(record.Hash);
         return new CreatedApiKey { Key = generated.Key, Record = record, Lifetime = lifetime };
     }
@@ -439,19 +431,6 @@ public sealed partial class MaasService
         RequestId = context.RequestId,
         ClientAddress = context.ClientAddress,
     };
-
-    private async ValueTask RevokeUnseenKeyAsync(ApiKeyRecord record, DateTimeOffset now)
-    {
-        try
-        {
-            await _store.RevokeAsync(record.Owner, record.Id, now, CancellationToken.None).ConfigureAwait(false);
-            _revocations.Publish(new RevocationEvent { Owner = record.Owner, KeyId = record.Id });
-        }
-        catch (StoreUnavailableException)
-        {
-            // The store is down: the key stays unrevoked, but nobody ever saw its text.
-        }
-    }
 
     /// <summary>Validates a presented token or key: the user, tier and validity, or why it is refused.</summary>
     /// <remarks>

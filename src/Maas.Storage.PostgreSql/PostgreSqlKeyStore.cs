@@ -27,7 +27,7 @@ namespace Maas.Storage.PostgreSql;
 /// connections of the pool are dropped, so the first request after the server is back gets a
 /// fresh one). Reads are retried once on a fresh connection when a pooled one turns out dead;
 /// deadlocks are retried. The audit trail (<see cref="IAuditLog"/>) is the <c>audit_log</c> table,
-/// append-only by triggers; a rotation writes its entry in the rotation's transaction.
+/// append-only by triggers; a created key and a rotation write their entries in their own transaction.
 /// </remarks>
 internal sealed class PostgreSqlKeyStore : IKeyStore, IAuditLog
 {
@@ -84,7 +84,7 @@ internal sealed class PostgreSqlKeyStore : IKeyStore, IAuditLog
     }
 
     /// <inheritdoc />
-    public async ValueTask AddAsync(ApiKeyRecord key, CancellationToken cancellationToken = default)
+    public async ValueTask AddAsync(ApiKeyRecord key, AuditEntry? audit = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         try
@@ -95,11 +95,17 @@ internal sealed class PostgreSqlKeyStore : IKeyStore, IAuditLog
                     // One round trip, one implicit transaction: the shared owner lock waits out a
                     // revoke-all of this owner in flight, then the insert (a fresh snapshot) sees its
                     // instant and stores a key created up to it as revoked. Adds never wait for each other.
+                    // The audit entry is in the same transaction: a server that stops before the commit
+                    // keeps neither, one that commits keeps both.
                     using var batch = new NpgsqlBatch(connection);
                     var lockOwner = new NpgsqlBatchCommand(OwnerSharedLockSql);
                     lockOwner.Parameters.AddWithValue("owner", key.Owner);
                     batch.BatchCommands.Add(lockOwner);
                     batch.BatchCommands.Add(InsertCommand(key));
+                    if (audit is not null)
+                    {
+                        batch.BatchCommands.Add(AuditInsertCommand(audit));
+                    }
 
                     // Every replica adds the key to its membership filter when, and only if, this commits.
                     batch.BatchCommands.Add(KeyCreatedCommand(key.Hash));

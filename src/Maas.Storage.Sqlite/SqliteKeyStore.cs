@@ -17,7 +17,7 @@ namespace Maas.Storage.Sqlite;
 /// </summary>
 /// <remarks>
 /// The audit trail (<see cref="IAuditLog"/>) lives in the same file, in <c>audit_log</c>, which
-/// triggers keep append-only; a rotation writes its entry in the rotation's transaction.
+/// triggers keep append-only; a created key and a rotation write their entries in their own transaction.
 /// </remarks>
 internal sealed partial class SqliteKeyStore : IKeyStore, IAuditLog, IAsyncDisposable, IDisposable
 {
@@ -173,12 +173,13 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAuditLog, IAsyncDispo
     /// one transaction is being made durable, and the next writer commits all of them in one
     /// transaction and one fsync. Each caller is answered only after the transaction holding its
     /// write has committed, so an acknowledged key is durable; a duplicate fails alone (a savepoint
-    /// per key), not the whole batch.
+    /// per key), not the whole batch. A key and its audit entry are one queued write, inserted under
+    /// one savepoint: they are taken, committed, rolled back or withdrawn together, never apart.
     /// </remarks>
-    public ValueTask AddAsync(ApiKeyRecord key, CancellationToken cancellationToken = default)
+    public ValueTask AddAsync(ApiKeyRecord key, AuditEntry? audit = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return CommitQueuedAsync(new PendingWrite(key, null), cancellationToken);
+        return CommitQueuedAsync(new PendingWrite(key, audit), cancellationToken);
     }
 
     private async ValueTask CommitQueuedAsync(PendingWrite pending, CancellationToken cancellationToken)
@@ -284,16 +285,23 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAuditLog, IAsyncDispo
             using var transaction = session.Connection.BeginTransaction(deferred: false);
             for (var i = 0; i < batch.Count; i++)
             {
-                if (batch[i].Audit is { } audit)
+                if (batch[i].Key is not { } key)
                 {
-                    AppendAudit(session, transaction, audit);
+                    AppendAudit(session, transaction, batch[i].Audit!);
                     continue;
                 }
 
+                // The key and its entry under one savepoint: a duplicate rolls back both, and any
+                // other failure fails the whole transaction, so neither is ever committed alone.
                 session.Command("SAVEPOINT maas_add", transaction).ExecuteNonQuery();
                 try
                 {
-                    Insert(session, transaction, batch[i].Key!);
+                    Insert(session, transaction, key);
+                    if (batch[i].Audit is { } audit)
+                    {
+                        AppendAudit(session, transaction, audit);
+                    }
+
                     session.Command("RELEASE maas_add", transaction).ExecuteNonQuery();
                 }
                 catch (SqliteException ex) when (ex.SqliteExtendedErrorCode is ConstraintPrimaryKey or ConstraintUnique)
@@ -537,7 +545,10 @@ internal sealed partial class SqliteKeyStore : IKeyStore, IAuditLog, IAsyncDispo
         return ($"SELECT {AuditColumns} FROM audit_log{where} ORDER BY at DESC, sequence DESC LIMIT $limit", parameters);
     }
 
-    /// <summary>A key or an audit entry waiting to be written; taken by exactly one writer, or cancelled before.</summary>
+    /// <summary>
+    /// A key (with its creation entry, when given) or an audit entry alone, waiting to be written;
+    /// taken by exactly one writer, or cancelled before.
+    /// </summary>
     private sealed class PendingWrite(ApiKeyRecord? key, AuditEntry? audit)
     {
         private int _state; // 0 queued, 1 taken by a writer, 2 cancelled

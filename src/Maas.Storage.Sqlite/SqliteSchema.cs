@@ -64,12 +64,26 @@ internal static class SqliteSchema
             CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
             BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
             """),
+        new(4, "audit_log refuses REPLACE and upserts, which replace an entry without an UPDATE or DELETE trigger", """
+            -- INSERT OR REPLACE (and REPLACE, and an upsert) onto a taken sequence removes that entry
+            -- without firing the DELETE trigger (recursive triggers are off): refuse any insert whose
+            -- sequence is taken, before its conflict is resolved. A new entry's sequence is assigned
+            -- after BEFORE triggers run (NEW.sequence is -1 here), so it never matches.
+            CREATE TRIGGER audit_log_append_only_replace BEFORE INSERT ON audit_log
+            WHEN EXISTS (SELECT 1 FROM audit_log WHERE sequence = NEW.sequence)
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: that entry exists'); END;
+            -- Sequences start at 1: an entry written at -1 by hand would otherwise match the -1 above
+            -- and refuse every later append.
+            CREATE TRIGGER audit_log_sequence_positive AFTER INSERT ON audit_log
+            WHEN NEW.sequence < 1
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: sequences start at 1'); END;
+            """),
     ];
 
     public static SchemaMigrator CreateMigrator(TimeProvider? timeProvider, Microsoft.Extensions.Logging.ILogger? logger) =>
         new(Migrations, SqliteMigrationDialect.Instance, timeProvider, logger);
 
-    private sealed class SqliteMigrationDialect : SchemaMigrationDialect
+    internal sealed class SqliteMigrationDialect : SchemaMigrationDialect
     {
         public static readonly SqliteMigrationDialect Instance = new();
 

@@ -241,6 +241,76 @@ public sealed class ExternalStorageTests(PostgreSqlServer server)
         Assert.Equal(["rotate", "create"], entries.Select(e => e.GetProperty("action").GetString()));
     }
 
+    [Fact]
+    public async Task Creates_while_the_database_stops_answer_201_or_503_and_every_key_left_has_its_create_entry()
+    {
+        var connectionString = await server.CreateDatabaseAsync();
+        var url = server.ConnectionUrl(new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database!);
+        await using var host = await MaasApiServer.StartAsync(["--storage=external", "--db-connection-url", url]);
+        const int Writers = 16;
+        var answers = new System.Collections.Concurrent.ConcurrentBag<(HttpStatusCode Status, string? Id)>();
+        var createdBefore = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var refusedDuring = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var stopCreating = new CancellationTokenSource();
+
+        async Task CreateUntilToldAsync(int writer)
+        {
+            using var client = host.CreateClient($"user-{writer}", "system:authenticated");
+            while (!stopCreating.IsCancellationRequested)
+            {
+                using var response = await client.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"during"}"""));
+                string? id = null;
+                if (response.StatusCode == HttpStatusCode.Created)
+                {
+                    using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                    id = body.RootElement.GetProperty("jti").GetString();
+                }
+
+                answers.Add((response.StatusCode, id));
+                if (answers.Count(a => a.Status == HttpStatusCode.Created) >= 40)
+                {
+                    createdBefore.TrySetResult();
+                }
+
+                if (answers.Count(a => a.Status == HttpStatusCode.ServiceUnavailable) >= Writers * 2)
+                {
+                    refusedDuring.TrySetResult();
+                }
+            }
+        }
+
+        var writers = Enumerable.Range(0, Writers).Select(i => Task.Run(() => CreateUntilToldAsync(i))).ToArray();
+        try
+        {
+            // Stopped (sessions terminated) while creates are in flight.
+            await createdBefore.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            await server.StopAsync();
+            await refusedDuring.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            await stopCreating.CancelAsync();
+            await Task.WhenAll(writers);
+            await server.StartAsync();
+        }
+
+        Assert.All(answers, a => Assert.True(a.Status is HttpStatusCode.Created or HttpStatusCode.ServiceUnavailable, $"answered {a.Status}"));
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        async Task<long> CountAsync(string sql)
+        {
+            await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+
+        Assert.Equal(0, await CountAsync(
+            "SELECT count(*) FROM api_keys k WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.key_id = k.id AND a.action = 'create')"));
+        var acknowledged = answers.Where(a => a.Id is not null).Select(a => a.Id!).ToArray();
+        await using var stored = new Npgsql.NpgsqlCommand("SELECT count(*) FROM api_keys WHERE id = ANY(@ids)", connection);
+        stored.Parameters.AddWithValue("ids", acknowledged);
+        Assert.Equal((long)acknowledged.Length, (long)(await stored.ExecuteScalarAsync())!);
+    }
+
     private async Task<string> NewDatabaseUrlAsync()
     {
         var connectionString = await server.CreateDatabaseAsync();

@@ -1,4 +1,6 @@
 using Maas.Auditing;
+using Maas.Storage.Migrations;
+using Maas.Storage.PostgreSql.Migrations;
 using Maas.Testing;
 using Npgsql;
 
@@ -31,19 +33,92 @@ public sealed class AuditTrailTests(PostgreSqlServer server) : IAsyncLifetime
         Assert.Equal(AuditLogConformanceTests.Entry(1) with { Sequence = page.Entries[1].Sequence }, page.Entries[1]);
     }
 
+    private const string Upsert =
+        "INSERT INTO audit_log (sequence, at, action, actor, subject) OVERRIDING SYSTEM VALUE " +
+        "SELECT sequence, at, action, 'mallory', subject FROM audit_log ON CONFLICT (sequence) DO UPDATE SET actor = excluded.actor";
+
+    private const string Replica = "SET session_replication_role = replica; ";
+
+    /// <summary>
+    /// Every statement that changes, replaces or removes an entry, also as a superuser in a session
+    /// that says it is a replica (ordinary triggers do not fire there): each must be refused.
+    /// </summary>
+    public static TheoryData<string> RewritingStatements { get; } = new()
+    {
+        "UPDATE audit_log SET actor = 'mallory'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+        Upsert,
+        "MERGE INTO audit_log a USING (SELECT sequence FROM audit_log) v ON a.sequence = v.sequence WHEN MATCHED THEN UPDATE SET actor = 'mallory'",
+        "MERGE INTO audit_log a USING (SELECT sequence FROM audit_log) v ON a.sequence = v.sequence WHEN MATCHED THEN DELETE",
+        "WITH gone AS (DELETE FROM audit_log RETURNING *) INSERT INTO audit_log (at, action, actor, subject) SELECT at, action, 'mallory', subject FROM gone",
+        Replica + "UPDATE audit_log SET actor = 'mallory'",
+        Replica + "DELETE FROM audit_log",
+        Replica + "TRUNCATE audit_log",
+        Replica + Upsert,
+    };
+
     [Theory]
-    [InlineData("UPDATE audit_log SET actor = 'mallory'")]
-    [InlineData("DELETE FROM audit_log")]
-    [InlineData("TRUNCATE audit_log")]
-    public async Task The_database_refuses_to_change_or_remove_an_audit_entry_even_for_its_owner(string sql)
+    [MemberData(nameof(RewritingStatements))]
+    public async Task The_database_refuses_every_statement_that_changes_replaces_or_removes_an_audit_entry_even_for_its_owner(string sql)
     {
         var store = await _database.CreateInitializedStoreAsync();
         await store.AppendAsync(AuditLogConformanceTests.Entry(1));
 
+        await AssertRefusedAndUnchangedAsync(sql);
+    }
+
+    [Theory]
+    [MemberData(nameof(RewritingStatements))]
+    public async Task A_database_of_the_previous_schema_refuses_them_too_once_migrated(string sql)
+    {
+        // Schema version 4, with one entry: its triggers did not fire for a replica session.
+        await using (var dataSource = _database.CreateDataSource())
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            await new SchemaMigrator(PostgreSqlSchema.Migrations.Take(4), new PostgreSqlMigrationDialect()).MigrateAsync(connection);
+        }
+
+        await _database.ExecuteScalarAsync("INSERT INTO audit_log (at, action, actor, subject, key_id) VALUES (now(), 'create', 'alice', 'alice', 'key-1')");
+        var store = _database.CreateStore();
+        Assert.Equal(4, (await store.InitializeAsync()).FromVersion);
+
+        await AssertRefusedAndUnchangedAsync(sql);
+    }
+
+    [Fact]
+    public async Task A_key_whose_creation_entry_cannot_be_written_is_not_stored()
+    {
+        var store = await _database.CreateInitializedStoreAsync();
+
+        // The database refuses this one entry, after the key's row went in.
+        await _database.ExecuteScalarAsync(
+            """
+            CREATE FUNCTION refuse_mallory() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$;
+            CREATE TRIGGER refuse_mallory BEFORE INSERT ON audit_log FOR EACH ROW WHEN (NEW.actor = 'mallory') EXECUTE FUNCTION refuse_mallory();
+            """);
+        var refused = TestKeys.Create("mallory");
+
+        var error = await Assert.ThrowsAsync<PostgresException>(async () =>
+            await store.AddAsync(refused, AuditLogConformanceTests.Entry(1, actor: "mallory", subject: "mallory", keyId: refused.Id)));
+
+        Assert.Equal("refused", error.MessageText);
+        Assert.Null(await store.FindByHashAsync(refused.Hash));
+        Assert.Equal(0L, await _database.ExecuteScalarAsync("SELECT count(*) FROM api_keys"));
+        Assert.Equal(0L, await _database.ExecuteScalarAsync("SELECT count(*) FROM audit_log"));
+    }
+
+    private async Task AssertRefusedAndUnchangedAsync(string sql)
+    {
+        const string Snapshot = "SELECT string_agg(concat_ws('|', sequence, at, action, actor, subject, key_id), ';' ORDER BY sequence) FROM audit_log";
+        var before = (string?)await _database.ExecuteScalarAsync(Snapshot);
+
         var error = await Assert.ThrowsAsync<PostgresException>(() => _database.ExecuteScalarAsync(sql));
 
         Assert.Contains("append-only", error.MessageText, StringComparison.Ordinal);
-        Assert.Equal("alice", await _database.ExecuteScalarAsync("SELECT actor FROM audit_log"));
+        Assert.NotNull(before);
+        Assert.Equal(before, await _database.ExecuteScalarAsync(Snapshot));
+        Assert.Equal("alice", await _database.ExecuteScalarAsync("SELECT actor FROM audit_log ORDER BY sequence LIMIT 1"));
     }
 
     [Theory]

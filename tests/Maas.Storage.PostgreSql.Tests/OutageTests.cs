@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using Maas.ApiKeys;
+using Maas.Auditing;
 using Maas.Revocation;
 using Maas.Testing;
 
@@ -56,6 +58,81 @@ public sealed class OutageTests(PostgreSqlServer server)
         // The listener came back too, and told caches to resynchronize.
         await resynchronized.Task.WaitAsync(Patience);
     }
+
+    [Fact]
+    public async Task Creates_while_the_server_stops_are_refused_as_unavailable_and_leave_every_stored_key_with_its_creation_entry()
+    {
+        await using var database = await TestDatabase.CreateAsync(server);
+        var store = await database.CreateInitializedStoreAsync();
+        const int Writers = 8;
+        var acknowledged = new ConcurrentBag<ApiKeyRecord>();
+        var failures = new ConcurrentBag<Exception>();
+        var createdBefore = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var refusedDuring = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var stopCreating = new CancellationTokenSource();
+
+        async Task CreateUntilToldAsync(int writer)
+        {
+            while (!stopCreating.IsCancellationRequested)
+            {
+                var key = TestKeys.Create($"owner-{writer}");
+                try
+                {
+                    await store.AddAsync(key, Creation(key));
+                    acknowledged.Add(key);
+                    if (acknowledged.Count >= 100)
+                    {
+                        createdBefore.TrySetResult();
+                    }
+                }
+                catch (Exception ex)
+                {
+                    failures.Add(ex);
+                    if (failures.Count >= Writers * 4)
+                    {
+                        refusedDuring.TrySetResult();
+                    }
+                }
+            }
+        }
+
+        var writers = Enumerable.Range(0, Writers).Select(i => Task.Run(() => CreateUntilToldAsync(i))).ToArray();
+        try
+        {
+            // Stopped (sessions terminated) while every writer has a create in flight.
+            await createdBefore.Task.WaitAsync(Patience);
+            await server.StopAsync();
+            await refusedDuring.Task.WaitAsync(Patience);
+        }
+        finally
+        {
+            await stopCreating.CancelAsync();
+            await Task.WhenAll(writers);
+            await server.StartAsync();
+        }
+
+        Assert.All(failures, f => Assert.IsType<StoreUnavailableException>(f));
+        foreach (var key in acknowledged)
+        {
+            Assert.Equal(key.Owner, (await store.FindByHashAsync(key.Hash))?.Owner);
+        }
+
+        // A create whose answer was lost with the connection may have committed: then with its entry.
+        Assert.Equal(0L, await database.ExecuteScalarAsync(
+            "SELECT count(*) FROM api_keys k WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.key_id = k.id AND a.action = 'create')"));
+        Assert.Equal(0L, await database.ExecuteScalarAsync(
+            "SELECT count(*) FROM audit_log a WHERE NOT EXISTS (SELECT 1 FROM api_keys k WHERE k.id = a.key_id)"));
+        Assert.True((long)(await database.ExecuteScalarAsync("SELECT count(*) FROM api_keys"))! >= acknowledged.Count);
+    }
+
+    private static AuditEntry Creation(ApiKeyRecord key) => new()
+    {
+        At = key.CreatedAt,
+        Action = AuditAction.Create,
+        Actor = key.Owner,
+        Subject = key.Owner,
+        KeyId = key.Id,
+    };
 
     private static async Task<List<ApiKeyRecord>> ListAsync(PostgreSqlKeyStore store, string owner)
     {

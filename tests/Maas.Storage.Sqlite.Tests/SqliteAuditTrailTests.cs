@@ -1,4 +1,5 @@
 using Maas.Auditing;
+using Maas.Storage.Migrations;
 using Maas.Testing;
 using Microsoft.Data.Sqlite;
 
@@ -44,7 +45,7 @@ public sealed class SqliteAuditTrailTests : IDisposable
     }
 
     [Fact]
-    public async Task Audit_entries_appended_while_keys_are_added_commit_with_them_and_a_duplicate_key_fails_alone()
+    public async Task Keys_with_their_entries_and_entries_alone_commit_together_and_a_duplicate_key_fails_alone_without_its_entry()
     {
         var path = _folder.Combine("mixed.db");
         var keys = Enumerable.Range(0, 200).Select(i => TestKeys.Create($"owner-{i % 5}")).ToArray();
@@ -56,10 +57,19 @@ public sealed class SqliteAuditTrailTests : IDisposable
             var writes = keys.Skip(1).Select(async (key, i) =>
             {
                 await Task.Yield();
-                await store.AddAsync(key);
-                await store.AppendAsync(AuditLogConformanceTests.Entry(i, keyId: key.Id));
+                if (i % 2 == 0)
+                {
+                    await store.AddAsync(key, AuditLogConformanceTests.Entry(i, keyId: key.Id));
+                }
+                else
+                {
+                    // A revocation's entry is appended alone, queued among the adds.
+                    await store.AddAsync(key);
+                    await store.AppendAsync(AuditLogConformanceTests.Entry(i, keyId: key.Id));
+                }
             }).ToList();
-            writes.Add(Assert.ThrowsAsync<Maas.ApiKeys.DuplicateKeyException>(async () => await store.AddAsync(duplicate)));
+            writes.Add(Assert.ThrowsAsync<Maas.ApiKeys.DuplicateKeyException>(
+                async () => await store.AddAsync(duplicate, AuditLogConformanceTests.Entry(0, actor: "intruder", keyId: duplicate.Id))));
             await Task.WhenAll(writes);
         }
 
@@ -77,16 +87,33 @@ public sealed class SqliteAuditTrailTests : IDisposable
         while (page.Next is not null);
 
         Assert.Equal(keys.Skip(1).Select(k => k.Id).Order(), audited.Select(e => e.KeyId!).Order());
+        Assert.DoesNotContain(audited, e => e.Actor == "intruder");
         foreach (var key in keys)
         {
             Assert.Equal(key.Owner, (await reopened.FindByHashAsync(key.Hash))?.Owner);
         }
     }
 
+    /// <summary>Every statement that changes, replaces or removes an entry: each must be refused by the file itself.</summary>
+    public static TheoryData<string> RewritingStatements { get; } = new()
+    {
+        "UPDATE audit_log SET actor = 'mallory'",
+        "UPDATE OR REPLACE audit_log SET sequence = sequence + 1",
+        "DELETE FROM audit_log",
+        "DELETE FROM audit_log WHERE sequence = 1",
+        // REPLACE removes the conflicting row without a DELETE trigger (recursive triggers are off).
+        "INSERT OR REPLACE INTO audit_log (sequence, at, action, actor, subject) VALUES (1, 0, 'create', 'mallory', 'mallory')",
+        "REPLACE INTO audit_log (sequence, at, action, actor, subject) VALUES (1, 0, 'create', 'mallory', 'mallory')",
+        "INSERT OR REPLACE INTO audit_log (sequence, at, action, actor, subject) SELECT sequence, at, action, 'mallory', subject FROM audit_log",
+        "PRAGMA recursive_triggers = ON; INSERT OR REPLACE INTO audit_log (sequence, at, action, actor, subject) VALUES (1, 0, 'create', 'mallory', 'mallory')",
+        "INSERT INTO audit_log (sequence, at, action, actor, subject) VALUES (1, 0, 'create', 'mallory', 'mallory') " +
+            "ON CONFLICT (sequence) DO UPDATE SET actor = excluded.actor",
+        "INSERT INTO audit_log (sequence, at, action, actor, subject) VALUES (1, 0, 'create', 'mallory', 'mallory') ON CONFLICT DO UPDATE SET actor = 'mallory'",
+    };
+
     [Theory]
-    [InlineData("UPDATE audit_log SET actor = 'mallory'")]
-    [InlineData("DELETE FROM audit_log")]
-    public async Task The_file_refuses_to_change_or_remove_an_audit_entry(string sql)
+    [MemberData(nameof(RewritingStatements))]
+    public async Task The_file_refuses_every_statement_that_changes_replaces_or_removes_an_audit_entry(string sql)
     {
         var path = _folder.Combine("append-only.db");
         await using (var store = new SqliteKeyStore(new SqliteKeyStoreOptions { DataPath = path }))
@@ -95,15 +122,125 @@ public sealed class SqliteAuditTrailTests : IDisposable
             await store.AppendAsync(AuditLogConformanceTests.Entry(1));
         }
 
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        AssertRefusedAndUnchanged(path, sql);
+    }
+
+    [Theory]
+    [MemberData(nameof(RewritingStatements))]
+    public async Task A_file_of_the_previous_schema_refuses_them_too_once_opened(string sql)
+    {
+        var path = _folder.Combine("version-3.db");
+        using (var connection = Connect(path))
+        {
+            // Schema version 3: the trail with only its UPDATE and DELETE triggers, and one entry.
+            await new SchemaMigrator(SqliteSchema.Migrations.Take(3), SqliteSchema.SqliteMigrationDialect.Instance).MigrateAsync(connection);
+            Execute(connection, "INSERT INTO audit_log (at, action, actor, subject, key_id) VALUES (0, 'create', 'alice', 'alice', 'key-1')");
+        }
+
+        await using (var store = new SqliteKeyStore(new SqliteKeyStoreOptions { DataPath = path }))
+        {
+            await store.InitializeAsync();
+            await store.AppendAsync(AuditLogConformanceTests.Entry(1, actor: "bob"));
+        }
+
+        AssertRefusedAndUnchanged(path, sql);
+        using var reopened = Connect(path);
+        Assert.Equal((long)SqliteSchema.Migrations.Count, Scalar(reopened, "SELECT MAX(version) FROM maas_schema_version"));
+        Assert.Equal("bob", Scalar(reopened, "SELECT actor FROM audit_log WHERE sequence = 2"));
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(0)]
+    public async Task An_entry_written_by_hand_below_sequence_1_is_refused_and_appends_keep_working(long sequence)
+    {
+        var path = _folder.Combine("negative.db");
+        await using var store = new SqliteKeyStore(new SqliteKeyStoreOptions { DataPath = path });
+        await store.InitializeAsync();
+
+        using (var connection = Connect(path))
+        {
+            var error = Assert.Throws<SqliteException>(() => Execute(
+                connection, $"INSERT INTO audit_log (sequence, at, action, actor, subject) VALUES ({sequence}, 0, 'create', 'mallory', 'mallory')"));
+            Assert.Contains("append-only", error.Message, StringComparison.Ordinal);
+        }
+
+        await store.AppendAsync(AuditLogConformanceTests.Entry(1));
+        var entry = Assert.Single((await store.QueryAsync(new AuditQuery())).Entries);
+        Assert.Equal(1, entry.Sequence);
+    }
+
+    [Fact]
+    public async Task A_key_whose_creation_entry_cannot_be_written_is_not_stored()
+    {
+        var path = _folder.Combine("refusing.db");
+        await using var store = new SqliteKeyStore(new SqliteKeyStoreOptions { DataPath = path });
+        await store.InitializeAsync();
+        using (var connection = Connect(path))
+        {
+            // The file refuses this one entry, after the key's row went in (another program's trigger).
+            Execute(connection, "CREATE TRIGGER refuse_mallory BEFORE INSERT ON audit_log WHEN NEW.actor = 'mallory' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+        }
+
+        var refused = TestKeys.Create("mallory");
+        var error = await Assert.ThrowsAsync<SqliteException>(async () =>
+            await store.AddAsync(refused, AuditLogConformanceTests.Entry(1, actor: "mallory", subject: "mallory", keyId: refused.Id)));
+        Assert.Contains("refused", error.Message, StringComparison.Ordinal);
+
+        Assert.Null(await store.FindByHashAsync(refused.Hash));
+        Assert.Empty((await store.QueryAsync(new AuditQuery())).Entries);
+        var accepted = TestKeys.Create("alice");
+        await store.AddAsync(accepted, AuditLogConformanceTests.Entry(2, keyId: accepted.Id));
+        Assert.Equal("alice", (await store.FindByHashAsync(accepted.Hash))?.Owner);
+        Assert.Equal(accepted.Id, Assert.Single((await store.QueryAsync(new AuditQuery())).Entries).KeyId);
+    }
+
+    private static void AssertRefusedAndUnchanged(string path, string sql)
+    {
+        using var connection = Connect(path);
+        var before = Snapshot(connection);
+
+        var error = Assert.Throws<SqliteException>(() => Execute(connection, sql));
+
+        Assert.Contains("append-only", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, Snapshot(connection));
+        Assert.DoesNotContain("mallory", Snapshot(connection), StringComparison.Ordinal);
+    }
+
+    private static string Snapshot(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT sequence, at, action, actor, subject, key_id FROM audit_log ORDER BY sequence";
+        using var reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read())
+        {
+            rows.Add(string.Join('|', Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "null" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))));
+        }
+
+        Assert.NotEmpty(rows);
+        return string.Join('\n', rows);
+    }
+
+    private static SqliteConnection Connect(string path)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         connection.Open();
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
         using var command = connection.CreateCommand();
         command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
 
-        var error = Assert.Throws<SqliteException>(() => command.ExecuteNonQuery());
-        Assert.Contains("append-only", error.Message, StringComparison.Ordinal);
-        command.CommandText = "SELECT actor FROM audit_log";
-        Assert.Equal("alice", command.ExecuteScalar());
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
     }
 
     [Fact]

@@ -98,8 +98,8 @@ public sealed class SqliteKeyStoreTests : IDisposable
         var withdrawn = TestKeys.Create("alice");
         var kept = TestKeys.Create("bob");
         using var cancel = new CancellationTokenSource();
-        var cancelled = store.AddAsync(withdrawn, cancel.Token).AsTask();
-        var waiting = store.AddAsync(kept).AsTask();
+        var cancelled = store.AddAsync(withdrawn, AuditLogConformanceTests.Entry(1, keyId: withdrawn.Id), cancel.Token).AsTask();
+        var waiting = store.AddAsync(kept, AuditLogConformanceTests.Entry(2, actor: "bob", keyId: kept.Id)).AsTask();
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
 
@@ -108,6 +108,7 @@ public sealed class SqliteKeyStoreTests : IDisposable
         await waiting;
         Assert.Null(await store.FindByHashAsync(withdrawn.Hash));
         Assert.Equal("bob", (await store.FindByHashAsync(kept.Hash))?.Owner);
+        Assert.Equal(kept.Id, Assert.Single((await store.QueryAsync(new Maas.Auditing.AuditQuery())).Entries).KeyId);
     }
 
     [Fact]

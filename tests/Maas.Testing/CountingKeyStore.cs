@@ -32,7 +32,11 @@ public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore, IAuditLog
     /// <summary>When set, rewrites what a hash lookup found (a store that misbehaves).</summary>
     public Func<ApiKeyRecord, ApiKeyRecord>? AlterFound { get; set; }
 
-    public ValueTask AddAsync(ApiKeyRecord key, CancellationToken cancellationToken = default) => inner.AddAsync(key, cancellationToken);
+    /// <summary>When set, every add fails with it and stores nothing (a store whose transaction cannot commit).</summary>
+    public Exception? FailAdd { get; set; }
+
+    public ValueTask AddAsync(ApiKeyRecord key, AuditEntry? audit = null, CancellationToken cancellationToken = default) =>
+        FailAdd is { } failure ? ValueTask.FromException(failure) : inner.AddAsync(key, audit, cancellationToken);
 
     public IAsyncEnumerable<ApiKeyRecord> ListAsync(string owner, CancellationToken cancellationToken = default) => inner.ListAsync(owner, cancellationToken);
 

@@ -103,6 +103,103 @@ public abstract partial class KeyStoreConformanceTests : IAsyncLifetime
         Assert.Equal(original, found.Hash);
     }
 
+    // ---- a key and its creation entry ----
+
+    /// <summary>The entry recording <paramref name="key"/>'s creation, as the service writes it.</summary>
+    protected static AuditEntry CreationOf(ApiKeyRecord key, string? requestId = "req-create")
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return new AuditEntry
+        {
+            At = key.CreatedAt,
+            Action = AuditAction.Create,
+            Actor = key.Owner,
+            Subject = key.Owner,
+            KeyId = key.Id,
+            RequestId = requestId,
+            ClientAddress = "192.0.2.9",
+        };
+    }
+
+    /// <summary>Reads the store's whole audit trail, newest first, page by page.</summary>
+    protected static async Task<List<AuditEntry>> ReadTrailAsync(IKeyStore store)
+    {
+        var entries = new List<AuditEntry>();
+        var query = new AuditQuery { Limit = AuditQuery.MaxLimit };
+        AuditPage page;
+        do
+        {
+            page = await AuditOf(store).QueryAsync(query);
+            entries.AddRange(page.Entries);
+            query = query with { After = page.Next };
+        }
+        while (page.Next is not null);
+
+        return entries;
+    }
+
+    [Fact]
+    public async Task Add_with_its_creation_entry_stores_both()
+    {
+        var store = await CreateStoreAsync();
+        var key = TestKeys.Create("alice");
+        var entry = CreationOf(key);
+
+        await store.AddAsync(key, entry);
+
+        AssertSameRecord(key, await store.GetAsync("alice", key.Id));
+        var stored = Assert.Single(await ReadTrailAsync(store));
+        Assert.Equal(entry with { Sequence = stored.Sequence }, stored);
+    }
+
+    [Fact]
+    public async Task Add_of_a_duplicate_key_appends_no_creation_entry()
+    {
+        var store = await CreateStoreAsync();
+        var key = TestKeys.Create("alice");
+        await store.AddAsync(key, CreationOf(key, "first"));
+        var sameId = TestKeys.Create("mallory", id: key.Id);
+        var sameHash = TestKeys.Create("mallory", hash: (byte[])key.Hash.Clone());
+
+        await Assert.ThrowsAsync<DuplicateKeyException>(async () => await store.AddAsync(sameId, CreationOf(sameId, "same-id")));
+        await Assert.ThrowsAsync<DuplicateKeyException>(async () => await store.AddAsync(sameHash, CreationOf(sameHash, "same-hash")));
+
+        Assert.Equal(["first"], (await ReadTrailAsync(store)).Select(e => e.RequestId));
+        Assert.Null(await store.GetAsync("mallory", sameHash.Id));
+    }
+
+    [Fact]
+    public async Task Parallel_adds_with_duplicates_leave_every_stored_key_exactly_one_creation_entry_and_nothing_else()
+    {
+        var store = await CreateStoreAsync();
+        var originals = Enumerable.Range(0, 300).Select(i => TestKeys.Create($"owner-{i % 7}", TestKeys.Epoch.AddTicks(i * 10))).ToArray();
+        var duplicates = originals.Take(30).Select(k => TestKeys.Create("mallory", id: k.Id)).ToArray();
+        var all = originals.Concat(duplicates).OrderBy(_ => Random.Shared.Next()).ToArray();
+
+        var stored = await Task.WhenAll(all.Select(key => Task.Run(async () =>
+        {
+            try
+            {
+                await store.AddAsync(key, CreationOf(key, requestId: key.Owner + "/" + key.Id));
+                return key;
+            }
+            catch (DuplicateKeyException)
+            {
+                return null;
+            }
+        })));
+
+        // One add per id won (whichever came first); only the winners' entries are in the trail.
+        var kept = stored.OfType<ApiKeyRecord>().ToList();
+        Assert.Equal(originals.Length, kept.Count);
+        var trail = await ReadTrailAsync(store);
+        Assert.Equal(kept.Select(k => k.Owner + "/" + k.Id).Order(StringComparer.Ordinal), trail.Select(e => e.RequestId!).Order(StringComparer.Ordinal));
+        foreach (var entry in trail)
+        {
+            Assert.Equal(entry.Subject, (await store.FindByIdAsync(entry.KeyId!))?.Owner);
+        }
+    }
+
     // ---- listing ----
 
     [Fact]

@@ -1,3 +1,5 @@
+using Maas.Auditing;
+
 namespace Maas.ApiKeys;
 
 /// <summary>
@@ -7,11 +9,17 @@ namespace Maas.ApiKeys;
 public interface IKeyStore
 {
     /// <summary>
-    /// Stores a new key. Throws <see cref="DuplicateKeyException"/> when the id or hash exists. A key
-    /// created at or before the owner's revoked-before instant is stored revoked at that instant
-    /// (it raced a revoke-all).
+    /// Stores a new key and, when <paramref name="audit"/> is given, appends that entry to the
+    /// store's audit trail in the same atomic operation (one transaction on SQL stores): either both
+    /// are stored or neither is, so no key exists that the trail does not show. Throws
+    /// <see cref="DuplicateKeyException"/> when the id or hash exists (nothing is stored, the entry
+    /// neither). A key created at or before the owner's revoked-before instant is stored revoked at
+    /// that instant (it raced a revoke-all).
     /// </summary>
-    ValueTask AddAsync(ApiKeyRecord key, CancellationToken cancellationToken = default);
+    /// <param name="key">The key to store.</param>
+    /// <param name="audit">The entry recording the key's creation, or <see langword="null"/> to store the key alone (imports, tests).</param>
+    /// <param name="cancellationToken">Cancels the add; a cancelled add stores nothing, or everything if it already committed.</param>
+    ValueTask AddAsync(ApiKeyRecord key, AuditEntry? audit = null, CancellationToken cancellationToken = default);
 
     /// <summary>Lists an owner's keys, newest first (ties broken by id, descending).</summary>
     IAsyncEnumerable<ApiKeyRecord> ListAsync(string owner, CancellationToken cancellationToken = default);

@@ -2,7 +2,7 @@ namespace Maas.Auditing;
 
 /// <summary>
 /// The append-only audit trail of key management, kept by the key store's package (the same
-/// database, so a rotation and its entry commit together). There is no way to change or remove an
+/// database, so a creation or a rotation commits with its entry). There is no way to change or remove an
 /// entry. Every implementation passes the same conformance suite.
 /// </summary>
 public interface IAuditLog

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Maas.ApiKeys;
+using Maas.Auditing;
 
 namespace Maas.Telemetry;
 
@@ -25,12 +26,12 @@ internal sealed class InstrumentedKeyStore : IKeyStore
     /// <summary>Gets the store this one records calls to.</summary>
     public IKeyStore Inner => _inner;
 
-    public async ValueTask AddAsync(ApiKeyRecord key, CancellationToken cancellationToken = default)
+    public async ValueTask AddAsync(ApiKeyRecord key, AuditEntry? audit = null, CancellationToken cancellationToken = default)
     {
         var call = Start("add");
         try
         {
-            await _inner.AddAsync(key, cancellationToken).ConfigureAwait(false);
+            await _inner.AddAsync(key, audit, cancellationToken).ConfigureAwait(false);
             call.Succeeded = true;
         }
         finally

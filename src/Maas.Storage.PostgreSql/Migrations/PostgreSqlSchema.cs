@@ -96,6 +96,16 @@ internal static class PostgreSqlSchema
             """
             ALTER TABLE api_keys SET (fillfactor = 80);
             """),
+        new SchemaMigration(
+            5,
+            "The audit trail's append-only triggers fire in every session, replicas' too",
+            """
+            -- An ordinary trigger does not fire under session_replication_role = replica (which a
+            -- superuser, or a role granted SET on it, may choose): UPDATE, DELETE, TRUNCATE and
+            -- upserts of audit_log went through. ALWAYS triggers fire whatever the role.
+            ALTER TABLE audit_log ENABLE ALWAYS TRIGGER audit_log_append_only;
+            ALTER TABLE audit_log ENABLE ALWAYS TRIGGER audit_log_no_truncate;
+            """),
     ];
 
     /// <summary>Creates the migrator for this schema.</summary>

@@ -9,7 +9,8 @@ namespace Maas.Storage.InMemory;
 /// every structure, so each operation is atomic; hash lookup is a dictionary probe and an
 /// owner's listing is kept sorted (newest first, then id descending). Instants are kept exactly
 /// as given, converted to UTC offsets. It keeps its audit trail too (append-only: the list has no
-/// update or removal path), so a rotation and its entry happen under the one lock.
+/// update or removal path), so a key and its creation entry, or a rotation and its entry, happen
+/// under the one lock.
 /// </summary>
 internal sealed class InMemoryKeyStore : IKeyStore, IAuditLog
 {
@@ -26,15 +27,20 @@ internal sealed class InMemoryKeyStore : IKeyStore, IAuditLog
         _idBySpan = _idByHash.GetAlternateLookup<ReadOnlySpan<byte>>();
     }
 
-    public ValueTask AddAsync(ApiKeyRecord key, CancellationToken cancellationToken = default)
+    public ValueTask AddAsync(ApiKeyRecord key, AuditEntry? audit = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();
         var stored = ToStored(key);
 
+        // Under the one lock: a duplicate throws before the entry is appended, so both or neither.
         lock (_gate)
         {
             Insert(stored);
+            if (audit is not null)
+            {
+                AppendLocked(audit);
+            }
         }
 
         return ValueTask.CompletedTask;

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Maas.ApiKeys;
-using Maas.Auditing;
+using Maas.Storage.InMemory;
+using Maas.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using static Maas.Api.Tests.SelfService.SelfServicePageTests;
@@ -12,10 +13,14 @@ namespace Maas.Api.Tests.SelfService;
 public sealed class SelfServiceOutageTests
 {
     [Fact]
-    public async Task An_audit_trail_outage_answers_the_503_screen_with_retry_after_and_leaves_no_usable_key()
+    public async Task A_store_outage_during_a_create_answers_the_503_screen_with_retry_after_and_leaves_no_key()
     {
+        // The store cannot commit the key with its audit entry: neither is stored.
         await using var server = await MaasApiServer.StartAsync(configure: builder =>
-            builder.Services.Replace(ServiceDescriptor.Singleton<IAuditLog>(new UnavailableAuditLog())));
+            builder.Services.Replace(ServiceDescriptor.Singleton<IKeyStore>(new CountingKeyStore(InMemoryStorage.CreateKeyStore())
+            {
+                FailAdd = new StoreUnavailableException("The key store is unavailable."),
+            })));
         using var alice = server.CreateClient("alice", "system:authenticated");
         var antiforgery = await AntiforgeryAsync(alice);
 
@@ -26,17 +31,7 @@ public sealed class SelfServiceOutageTests
         var html = await create.Content.ReadAsStringAsync();
         Assert.Contains("<h1>Temporarily unavailable</h1>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("sk-maas-", html, StringComparison.Ordinal);
-        // Not recorded, so never usable: the key nobody saw is revoked (MaasService.CreateApiKeyAsync).
         using var keys = JsonDocument.Parse(await alice.GetStringAsync("/v1/api-keys"));
-        Assert.All(keys.RootElement.EnumerateArray(), key => Assert.Equal("revoked", key.GetProperty("status").GetString()));
-    }
-
-    private sealed class UnavailableAuditLog : IAuditLog
-    {
-        public ValueTask AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
-            ValueTask.FromException(new StoreUnavailableException("The audit trail is unavailable.") { Service = "audit trail" });
-
-        public ValueTask<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default) =>
-            ValueTask.FromException<AuditPage>(new StoreUnavailableException("The audit trail is unavailable.") { Service = "audit trail" });
+        Assert.Equal(0, keys.RootElement.GetArrayLength());
     }
 }

@@ -1,6 +1,7 @@
 using Maas.ApiKeys;
 using Maas.Auditing;
 using Maas.Storage.InMemory;
+using Maas.Testing;
 using Maas.Users;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -9,22 +10,23 @@ using Microsoft.Extensions.Time.Testing;
 namespace Maas.Core.Tests.Service;
 
 /// <summary>
-/// What happens when the audit trail cannot be written after an action: nothing that works goes
-/// unrecorded. A created key is dropped unseen and revoked; a revocation stands and its retry records it.
+/// What happens when the audit trail cannot be written: nothing that works goes unrecorded. A key
+/// and its creation entry are one store write, so a key is never stored without it; a revocation
+/// stands and its retry records it.
 /// </summary>
 public sealed class AuditFailureTests : IDisposable
 {
     private static readonly MaasUser Alice = new("alice", ["system:authenticated"]);
-    private readonly IKeyStore _store = InMemoryStorage.CreateKeyStore();
+    private readonly CountingKeyStore _store = new(InMemoryStorage.CreateKeyStore());
     private readonly FailingAuditLog _audit;
     private readonly ServiceProvider _services;
     private readonly MaasService _maas;
 
     public AuditFailureTests()
     {
-        _audit = new FailingAuditLog((IAuditLog)_store);
+        _audit = new FailingAuditLog(_store);
         var services = new ServiceCollection().AddLogging();
-        services.AddSingleton(_store).AddSingleton<IAuditLog>(_audit);
+        services.AddSingleton<IKeyStore>(_store).AddSingleton<IAuditLog>(_audit);
         services.AddMaasCore();
         services.Replace(ServiceDescriptor.Singleton<TimeProvider>(new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero))));
         _services = services.BuildServiceProvider();
@@ -34,14 +36,28 @@ public sealed class AuditFailureTests : IDisposable
     public void Dispose() => _services.Dispose();
 
     [Fact]
-    public async Task A_key_whose_creation_cannot_be_recorded_is_never_shown_and_is_revoked()
+    public async Task A_created_key_is_stored_with_its_entry_in_one_write_not_appended_after_it()
     {
+        // Appending on its own would fail: creation never does, it hands the store both.
         _audit.Failing = true;
+
+        var created = await _maas.CreateApiKeyAsync(Alice, new ApiKeyRequest { Name = "k" }, new MaasRequestContext { RequestId = "req-1", ClientAddress = "192.0.2.1" });
+
+        var entry = Assert.Single((await _store.QueryAsync(new AuditQuery())).Entries);
+        Assert.Equal((AuditAction.Create, "alice", "alice", created.Record.Id, "req-1", "192.0.2.1"),
+            (entry.Action, entry.Actor, entry.Subject, entry.KeyId, entry.RequestId, entry.ClientAddress));
+        Assert.Equal(created.Record.CreatedAt, entry.At);
+    }
+
+    [Fact]
+    public async Task A_key_whose_store_write_fails_does_not_exist_and_has_no_entry()
+    {
+        _store.FailAdd = new StoreUnavailableException("The key store is unavailable.");
 
         await Assert.ThrowsAsync<StoreUnavailableException>(async () => await _maas.CreateApiKeyAsync(Alice, new ApiKeyRequest { Name = "k" }));
 
-        var stored = Assert.Single(await _maas.ListApiKeysAsync(Alice));
-        Assert.Equal(ApiKeyStatus.Revoked, stored.StatusAt(_maas.Now));
+        Assert.Empty(await _maas.ListApiKeysAsync(Alice));
+        Assert.Empty((await _store.QueryAsync(new AuditQuery())).Entries);
     }
 
     [Fact]
@@ -55,7 +71,7 @@ public sealed class AuditFailureTests : IDisposable
 
         _audit.Failing = false;
         Assert.True(await _maas.RevokeApiKeyAsync(Alice, created.Record.Id));
-        var page = await ((IAuditLog)_store).QueryAsync(new AuditQuery());
+        var page = await _store.QueryAsync(new AuditQuery());
         Assert.Equal([AuditAction.Revoke, AuditAction.Create], page.Entries.Select(e => e.Action));
     }
 
@@ -69,7 +85,7 @@ public sealed class AuditFailureTests : IDisposable
 
         _audit.Failing = false;
         Assert.Equal(0, await _maas.RevokeAllAsync(Alice));
-        var entries = (await ((IAuditLog)_store).QueryAsync(new AuditQuery())).Entries;
+        var entries = (await _store.QueryAsync(new AuditQuery())).Entries;
         Assert.Equal(AuditAction.RevokeAll, entries[0].Action);
         Assert.Equal(ApiKeyStatus.Revoked, Assert.Single(await _maas.ListApiKeysAsync(Alice)).StatusAt(_maas.Now));
     }
