@@ -119,7 +119,7 @@ public sealed class StoreOutageLogTests
     {
         public string Cause { get; set; } = "The key store is unavailable.";
 
-        public ValueTask AddAsync(ApiKeyRecord key, CancellationToken cancellationToken = default) => throw Down();
+        public ValueTask AddAsync(ApiKeyRecord key, AuditEntry? audit = null, CancellationToken cancellationToken = default) => throw Down();
 
         public IAsyncEnumerable<ApiKeyRecord> ListAsync(string owner, CancellationToken cancellationToken = default) => Throwing<ApiKeyRecord>(cancellationToken);
 
