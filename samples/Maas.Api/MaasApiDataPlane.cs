@@ -38,6 +38,7 @@ internal static class MaasApiDataPlane
                     options.Models.Clear(); // binding adds to the default list; configured models replace it
                 }
 
+                CatalogCard(builder.Configuration, options);
                 section.Bind(options);
             });
         }
@@ -61,6 +62,25 @@ internal static class MaasApiDataPlane
         if (simulator)
         {
             app.MapModelSimulator(SimulatorPrefix).ExcludeFromDescription();
+        }
+    }
+
+    /// <summary>
+    /// The simulator lists its models as the catalog describes them (<c>owned_by</c>, <c>created</c>): the model
+    /// URL's <c>GET /v1/models</c> is the simulator's answer, forwarded as any upstream's, and agrees with the
+    /// control plane's. Taken from the first catalog model whose <c>Upstream</c> is the simulator; a
+    /// <c>Maas:Simulator</c> setting still wins.
+    /// </summary>
+    private static void CatalogCard(IConfiguration configuration, ModelSimulatorOptions options)
+    {
+        foreach (var model in configuration.GetSection("Maas:Models").GetChildren())
+        {
+            if (string.Equals(model["Upstream"]?.TrimEnd('/'), SimulatorPrefix, StringComparison.Ordinal))
+            {
+                options.OwnedBy = model["OwnedBy"] ?? options.OwnedBy;
+                options.Created = model.GetValue<long?>("Created") ?? options.Created;
+                return;
+            }
         }
     }
 

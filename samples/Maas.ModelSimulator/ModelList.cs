@@ -25,5 +25,5 @@ internal sealed class ModelCard
     public required long Created { get; init; }
 
     [JsonPropertyName("owned_by")]
-    public string OwnedBy { get; init; } = "maas-simulator";
+    public required string OwnedBy { get; init; }
 }

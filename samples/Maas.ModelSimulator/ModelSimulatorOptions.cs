@@ -25,4 +25,12 @@ public sealed class ModelSimulatorOptions
     /// <summary>The token limit of a request that sets neither <c>max_tokens</c> nor <c>max_completion_tokens</c>.</summary>
     /// <value>The default is 16, OpenAI's default for <c>completions</c>.</value>
     public int DefaultMaxTokens { get; set; } = 16;
+
+    /// <summary>The <c>owned_by</c> of every served model in <c>GET /v1/models</c>.</summary>
+    /// <value>The default is <c>maas-simulator</c>; a host that puts the simulator behind a catalog sets the catalog's owner.</value>
+    public string OwnedBy { get; set; } = "maas-simulator";
+
+    /// <summary>The <c>created</c> (Unix seconds) of every served model in <c>GET /v1/models</c>.</summary>
+    /// <value>The default is <see langword="null"/>: the time the simulator started.</value>
+    public long? Created { get; set; }
 }

@@ -32,6 +32,16 @@ internal sealed class ModelSimulatorOptionsValidator : IValidateOptions<ModelSim
             failures.Add("Simulator:InterTokenLatency must not be negative.");
         }
 
+        if (options.OwnedBy is null)
+        {
+            failures.Add("Simulator:OwnedBy must not be null.");
+        }
+
+        if (options.Created < 0)
+        {
+            failures.Add("Simulator:Created must not be negative.");
+        }
+
         if (options.DefaultMaxTokens < 1)
         {
             failures.Add("Simulator:DefaultMaxTokens must be at least 1.");

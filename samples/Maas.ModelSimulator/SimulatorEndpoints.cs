@@ -34,8 +34,8 @@ internal sealed class SimulatorEndpoints
     {
         var value = options.Value;
         _models = value.Models.ToFrozenSet(StringComparer.Ordinal);
-        var created = time.GetUtcNow().ToUnixTimeSeconds();
-        _modelList = new ModelList { Data = [.. value.Models.Select(id => new ModelCard { Id = id, Created = created })] };
+        var created = value.Created ?? time.GetUtcNow().ToUnixTimeSeconds();
+        _modelList = new ModelList { Data = [.. value.Models.Select(id => new ModelCard { Id = id, Created = created, OwnedBy = value.OwnedBy })] };
         _mode = value.Mode;
         _timeToFirstToken = value.TimeToFirstToken;
         _interTokenLatency = value.InterTokenLatency;
@@ -50,6 +50,114 @@ internal sealed class SimulatorEndpoints
 
     public Task ModelsAsync(HttpContext context) =>
         TypedResults.Json(_modelList, SimulatorJsonContext.Default.ModelList).ExecuteAsync(context);
+
+    /// <summary>
+    /// <c>GET /v1/models/{id}</c>: one served model, or 404 in OpenAI's shape. The id may contain <c>/</c>, sent as it
+    /// is or escaped (<c>facebook%2Fopt-125m</c>, as OpenAI's SDKs send it).
+    /// </summary>
+    public Task ModelAsync(HttpContext context, string id)
+    {
+        var unescaped = Uri.UnescapeDataString(id);
+        foreach (var card in _modelList.Data)
+        {
+            if (string.Equals(card.Id, unescaped, StringComparison.Ordinal))
+            {
+                return TypedResults.Json(card, SimulatorJsonContext.Default.ModelCard).ExecuteAsync(context);
+            }
+        }
+
+        return WriteErrorAsync(context, StatusCodes.Status404NotFound, OpenAIErrorResponse.InvalidRequest($"The model `{unescaped}` does not exist.", "model", "model_not_found"));
+    }
+
+    /// <summary>
+    /// <c>POST /v1/embeddings</c>: one deterministic unit vector per input (the same input, the same vector), as
+    /// floats or as OpenAI's base64 of little-endian float32s; usage as OpenAI counts it, prompt tokens only.
+    /// </summary>
+    public async Task EmbeddingsAsync(HttpContext context)
+    {
+        var aborted = context.RequestAborted;
+        try
+        {
+            EmbeddingRequest? request;
+            try
+            {
+                request = await JsonSerializer.DeserializeAsync(context.Request.BodyReader, SimulatorJsonContext.Default.EmbeddingRequest, aborted);
+            }
+            catch (JsonException ex)
+            {
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest(Describe(ex)));
+                return;
+            }
+
+            if (request is null)
+            {
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest("The request body must be a JSON object."));
+                return;
+            }
+
+            if (string.IsNullOrEmpty(request.Model))
+            {
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest("You must provide a model parameter.", "model"));
+                return;
+            }
+
+            if (!_models.Contains(request.Model))
+            {
+                await WriteErrorAsync(context, StatusCodes.Status404NotFound, OpenAIErrorResponse.InvalidRequest($"The model `{request.Model}` does not exist.", "model", "model_not_found"));
+                return;
+            }
+
+            if (request.Input is not { } input)
+            {
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest("You must provide an input parameter.", "input"));
+                return;
+            }
+
+            if (EmbeddingInputs.Read(input, out var error) is not { } inputs)
+            {
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest(error!, "input"));
+                return;
+            }
+
+            var dimensions = request.Dimensions ?? EmbeddingJson.DefaultDimensions;
+            if (dimensions is < 1 or > EmbeddingJson.MaxDimensions)
+            {
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest($"'dimensions' must be from 1 to {EmbeddingJson.MaxDimensions}.", "dimensions"));
+                return;
+            }
+
+            var base64 = string.Equals(request.EncodingFormat, "base64", StringComparison.Ordinal);
+            if (!base64 && request.EncodingFormat is not (null or "float"))
+            {
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest("'encoding_format' must be 'float' or 'base64'.", "encoding_format"));
+                return;
+            }
+
+            var body = new ArrayBufferWriter<byte>(256 + (inputs.Count * dimensions * (base64 ? 6 : 14)));
+            using (var json = new Utf8JsonWriter(body, WriterOptions))
+            {
+                EmbeddingJson.Write(json, request.Model, inputs, dimensions, base64);
+            }
+
+            var response = context.Response;
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = "application/json";
+            response.ContentLength = body.WrittenMemory.Length;
+            await response.Body.WriteAsync(body.WrittenMemory, aborted);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            Log.ClientGone(_logger, context.Request.Path);
+        }
+        catch (IOException) when (aborted.IsCancellationRequested)
+        {
+            Log.ClientGone(_logger, context.Request.Path);
+        }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            await WriteErrorAsync(context, ex.StatusCode, OpenAIErrorResponse.InvalidRequest(ex.Message));
+        }
+    }
 
     private static Task WriteErrorAsync(HttpContext context, int status, OpenAIErrorResponse error) =>
         TypedResults.Json(error, SimulatorJsonContext.Default.OpenAIErrorResponse, statusCode: status).ExecuteAsync(context);

@@ -1,4 +1,5 @@
 using Maas.Gateway.Forwarding;
+using Maas.Gateway.Responses;
 using Maas.Gateway.Usage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -13,9 +14,10 @@ public static class MaasGatewayEndpointRouteBuilderExtensions
 
     /// <summary>
     /// Maps, for each catalog model with an <c>Upstream</c>, <c>POST {path}/v1/chat/completions</c>,
-    /// <c>/v1/completions</c>, <c>/v1/embeddings</c> and <c>GET {path}/v1/models</c> under the path of
-    /// its public <c>Url</c>; the same calls at the root, where the body's <c>model</c> picks the model;
-    /// and <c>GET /v1/usage</c>. Models that a watched catalog adds, moves or removes at run time are
+    /// <c>/v1/completions</c>, <c>/v1/embeddings</c>, <c>GET {path}/v1/models</c> and
+    /// <c>GET {path}/v1/models/{id}</c> under the path of its public <c>Url</c> (anything else under it is an
+    /// OpenAI-shaped 404); the same calls at the root, where the body's <c>model</c> picks the model;
+    /// <c>GET /v1/models/{id}</c>; and <c>GET /v1/usage</c>. Models that a watched catalog adds, moves or removes at run time are
     /// routed without a restart. Requires <c>AddMaasGateway()</c>.
     /// </summary>
     /// <returns>A builder to add conventions to every gateway endpoint.</returns>
@@ -27,6 +29,7 @@ public static class MaasGatewayEndpointRouteBuilderExtensions
         var services = endpoints.ServiceProvider;
         var lazyPipeline = new Lazy<GatewayPipeline>(services.GetRequiredService<GatewayPipeline>);
         var lazyUsage = new Lazy<UsageEndpoint>(services.GetRequiredService<UsageEndpoint>);
+        var lazyRetrieval = new Lazy<ModelRetrieval>(services.GetRequiredService<ModelRetrieval>);
         var models = services.GetRequiredService<GatewayModels>();
         var group = endpoints.MapGroup("");
         foreach (var path in CallPaths)
@@ -38,7 +41,10 @@ public static class MaasGatewayEndpointRouteBuilderExtensions
         ((IEndpointRouteBuilder)group).DataSources.Add(new GatewayModelEndpoints(
             models,
             (model, path, hasBody) => context => lazyPipeline.Value.ForwardAsync(context, model, path, hasBody),
+            model => context => lazyRetrieval.Value.GetAsync(context, context.Request.RouteValues["id"] as string ?? "", model),
+            OpenAiErrorAnswer.InvalidUrl,
             CallPaths));
+        group.MapGet("/v1/models/{**id}", (HttpContext context, string id) => lazyRetrieval.Value.GetAsync(context, id));
         group.MapGet("/v1/usage", context => lazyUsage.Value.GetAsync(context));
         group.ExcludeFromDescription();
         return group;

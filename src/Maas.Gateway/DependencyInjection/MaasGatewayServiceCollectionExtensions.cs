@@ -58,6 +58,7 @@ public static class MaasGatewayServiceCollectionExtensions
             services.GetRequiredService<IOptions<GatewayLimitOptions>>(),
             services.GetRequiredService<TimeProvider>()));
         services.AddSingleton<UsageEndpoint>();
+        services.AddSingleton<ModelRetrieval>();
         return builder;
     }
 }

@@ -11,7 +11,16 @@ namespace Maas.Gateway.Forwarding;
 /// that appears, moves or goes at run time changes the routes without a restart, the way YARP's
 /// own data source follows its configuration provider.
 /// </summary>
-internal sealed class GatewayModelEndpoints(GatewayModels models, Func<GatewayModel, string, bool, RequestDelegate> handler, IReadOnlyList<string> callPaths) : EndpointDataSource
+/// <remarks>
+/// Beside the calls, <c>GET {path}/v1/models/{id}</c> (<paramref name="retrieve"/>) and, for any other path or method
+/// under the model's URL, <paramref name="unrouted"/>: an OpenAI-shaped 404 rather than an empty one.
+/// </remarks>
+internal sealed class GatewayModelEndpoints(
+    GatewayModels models,
+    Func<GatewayModel, string, bool, RequestDelegate> handler,
+    Func<GatewayModel, RequestDelegate> retrieve,
+    RequestDelegate unrouted,
+    IReadOnlyList<string> callPaths) : EndpointDataSource
 {
     private readonly Lock _gate = new();
     private IReadOnlyList<GatewayModel>? _builtFrom;
@@ -53,18 +62,26 @@ internal sealed class GatewayModelEndpoints(GatewayModels models, Func<GatewayMo
             }
 
             endpoints.Add(Endpoint(prefix + "/v1/models", HttpMethods.Get, handler(model, "/v1/models", false)));
+            endpoints.Add(Endpoint(prefix + "/v1/models/{**id}", HttpMethods.Get, retrieve(model)));
+
+            // Last in order: only what no route above matches, by path or by method.
+            endpoints.Add(Endpoint(prefix + "/{**rest}", null, unrouted, order: 1));
         }
 
         return endpoints;
     }
 
-    private static RouteEndpoint Endpoint(string pattern, string method, RequestDelegate handler)
+    private static RouteEndpoint Endpoint(string pattern, string? method, RequestDelegate handler, int order = 0)
     {
-        var builder = new RouteEndpointBuilder(handler, RoutePatternFactory.Parse(pattern), order: 0)
+        var builder = new RouteEndpointBuilder(handler, RoutePatternFactory.Parse(pattern), order)
         {
-            DisplayName = $"HTTP: {method} {pattern}",
+            DisplayName = method is null ? $"HTTP: {pattern}" : $"HTTP: {method} {pattern}",
         };
-        builder.Metadata.Add(new HttpMethodMetadata([method]));
+        if (method is not null)
+        {
+            builder.Metadata.Add(new HttpMethodMetadata([method]));
+        }
+
         return (RouteEndpoint)builder.Build();
     }
 }

@@ -54,6 +54,7 @@ internal sealed class GatewayPipeline(
     public async Task ForwardAsync(HttpContext context, GatewayModel? pathModel, string upstreamPath, bool hasBody)
     {
         using var activity = GatewayTracing.StartForward();
+        RequestIdHeader.Write(context);
         try
         {
             await CallAsync(context, activity, pathModel, upstreamPath, hasBody).ConfigureAwait(false);

@@ -12,7 +12,7 @@ namespace Maas.Gateway.Forwarding;
 /// YARP's default header copy, then what the model must and must not see: no <c>Authorization</c>,
 /// no identity headers the caller may have forged, no header or query value carrying the caller's
 /// credential; the user and tier in the configured headers; the model's upstream path. On the way
-/// back, the <c>RateLimit</c> headers.
+/// back, the <c>RateLimit</c> headers and the gateway's <c>x-request-id</c> in place of the upstream's.
 /// </summary>
 internal sealed class UpstreamTransformer : HttpTransformer
 {
@@ -70,6 +70,7 @@ internal sealed class UpstreamTransformer : HttpTransformer
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
         var result = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
+        RequestIdHeader.Write(httpContext);
         var call = httpContext.Features.Get<GatewayCall>();
         if (call is not null && proxyResponse is not null)
         {

@@ -20,4 +20,15 @@ internal static class OpenAiErrorAnswer
         context.Response.Headers.WWWAuthenticate = "Bearer";
         return WriteAsync(context, StatusCodes.Status401Unauthorized, message, "authentication_error", "invalid_api_key");
     }
+
+    /// <summary>
+    /// A path under a model's URL that the gateway does not serve, in OpenAI's words for it (<c>Invalid URL (POST
+    /// /v1/foo)</c>), so a client sees why instead of an empty 404.
+    /// </summary>
+    public static Task InvalidUrl(HttpContext context)
+    {
+        RequestIdHeader.Write(context);
+        var request = context.Request;
+        return WriteAsync(context, StatusCodes.Status404NotFound, $"Invalid URL ({request.Method} {request.PathBase}{request.Path})", "invalid_request_error", "unknown_url");
+    }
 }

@@ -10,18 +10,29 @@ namespace Maas.Gateway.Responses;
 /// a structured-field list of quota policies, <c>"name";q=quota;w=window</c>, and of their current
 /// state, <c>"name";r=remaining;t=seconds-to-reset</c>), plus <c>Retry-After</c> on refusals. The
 /// request policy is named <c>requests</c>; the LLM-token policy <c>tokens</c>, with the quota
-/// unit <c>qu="llm-tokens"</c>. A limit of 0 (not enforced) is left out.
+/// unit <c>qu="llm-tokens"</c>. Beside them, OpenAI's <c>x-ratelimit-{limit,remaining,reset}-{requests,tokens}</c>
+/// (reset as OpenAI writes it: <c>1s</c>, <c>6m0s</c>, <c>1h0m0s</c>), which OpenAI clients and dashboards read.
+/// A limit of 0 (not enforced) is left out.
 /// </summary>
 internal static class RateLimitHeaders
 {
     public const string PolicyHeader = "RateLimit-Policy";
     public const string StateHeader = "RateLimit";
+    public const string LimitRequestsHeader = "x-ratelimit-limit-requests";
+    public const string RemainingRequestsHeader = "x-ratelimit-remaining-requests";
+    public const string ResetRequestsHeader = "x-ratelimit-reset-requests";
+    public const string LimitTokensHeader = "x-ratelimit-limit-tokens";
+    public const string RemainingTokensHeader = "x-ratelimit-remaining-tokens";
+    public const string ResetTokensHeader = "x-ratelimit-reset-tokens";
 
     /// <summary>At most this many distinct policy texts are kept; tiers are few, so the bound only guards against misuse.</summary>
     private const int MaxCachedPolicies = 256;
 
-    // The policy text depends only on the tier's limits, so it is built once per tier, not per answer.
-    private static readonly ConcurrentDictionary<PolicyKey, string> s_policies = new();
+    // The policy text and the limits' texts depend only on the tier's limits, so they are built once per tier, not per answer.
+    private static readonly ConcurrentDictionary<PolicyKey, PolicyTexts> s_policies = new();
+
+    // OpenAI's reset texts for 0 to 60 seconds, the span of the common one-minute token window.
+    private static readonly string[] s_shortResets = [.. Enumerable.Range(0, 60).Select(s => s.ToString(CultureInfo.InvariantCulture) + "s"), "1m0s"];
 
     public static void Write(IHeaderDictionary headers, LimitDecision decision)
     {
@@ -32,7 +43,22 @@ internal static class RateLimitHeaders
             return;
         }
 
-        headers[PolicyHeader] = Policy(new PolicyKey(Math.Max(0, requests.Limit), Seconds(requests.Window), Math.Max(0, tokens.Limit), Seconds(tokens.Window)));
+        var texts = Policy(new PolicyKey(Math.Max(0, requests.Limit), Seconds(requests.Window), Math.Max(0, tokens.Limit), Seconds(tokens.Window)));
+        headers[PolicyHeader] = texts.Policy;
+        if (requests.Limit > 0)
+        {
+            headers[LimitRequestsHeader] = texts.RequestLimit;
+            headers[RemainingRequestsHeader] = requests.Remaining.ToString(CultureInfo.InvariantCulture);
+            headers[ResetRequestsHeader] = Reset(requests.ResetsIn);
+        }
+
+        if (tokens.Limit > 0)
+        {
+            headers[LimitTokensHeader] = texts.TokenLimit;
+            headers[RemainingTokensHeader] = tokens.Remaining.ToString(CultureInfo.InvariantCulture);
+            headers[ResetTokensHeader] = Reset(tokens.ResetsIn);
+        }
+
         headers[StateHeader] = requests.Limit > 0 && tokens.Limit > 0
             ? string.Create(CultureInfo.InvariantCulture, $"\"requests\";r={requests.Remaining};t={Seconds(requests.ResetsIn)}, \"tokens\";r={tokens.Remaining};t={Seconds(tokens.ResetsIn)}")
             : requests.Limit > 0
@@ -40,31 +66,57 @@ internal static class RateLimitHeaders
                 : string.Create(CultureInfo.InvariantCulture, $"\"tokens\";r={tokens.Remaining};t={Seconds(tokens.ResetsIn)}");
     }
 
-    private static string Policy(PolicyKey key)
+    private static PolicyTexts Policy(PolicyKey key)
     {
-        if (s_policies.TryGetValue(key, out var text))
+        if (s_policies.TryGetValue(key, out var texts))
         {
-            return text;
+            return texts;
         }
 
-        text = key.RequestLimit > 0 && key.TokenLimit > 0
+        var text = key.RequestLimit > 0 && key.TokenLimit > 0
             ? string.Create(CultureInfo.InvariantCulture, $"\"requests\";q={key.RequestLimit};w={key.RequestWindowSeconds}, \"tokens\";q={key.TokenLimit};w={key.TokenWindowSeconds};qu=\"llm-tokens\"")
             : key.RequestLimit > 0
                 ? string.Create(CultureInfo.InvariantCulture, $"\"requests\";q={key.RequestLimit};w={key.RequestWindowSeconds}")
                 : string.Create(CultureInfo.InvariantCulture, $"\"tokens\";q={key.TokenLimit};w={key.TokenWindowSeconds};qu=\"llm-tokens\"");
+        texts = new PolicyTexts(text, key.RequestLimit.ToString(CultureInfo.InvariantCulture), key.TokenLimit.ToString(CultureInfo.InvariantCulture));
         if (s_policies.Count < MaxCachedPolicies)
         {
-            s_policies.TryAdd(key, text);
+            s_policies.TryAdd(key, texts);
         }
 
-        return text;
+        return texts;
     }
+
+    /// <summary>
+    /// OpenAI's reset time, Go's duration format on whole seconds rounded up: <c>0s</c>, <c>59s</c>, <c>6m0s</c>,
+    /// <c>2h0m5s</c>. A window of a minute or less (the common token window) is one of 61 precomputed texts.
+    /// </summary>
+    public static string Reset(TimeSpan span)
+    {
+        var seconds = Seconds(span);
+        if (seconds < s_shortResets.Length)
+        {
+            return s_shortResets[seconds];
+        }
+
+        var (minutes, second) = Math.DivRem(seconds, 60);
+        if (minutes < 60)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{minutes}m{second}s");
+        }
+
+        var (hours, minute) = Math.DivRem(minutes, 60);
+        return string.Create(CultureInfo.InvariantCulture, $"{hours}h{minute}m{second}s");
+    }
+
 
     /// <summary>Whole seconds, rounded up: a client that waits this long finds the window reset.</summary>
     public static long Seconds(TimeSpan span) => span <= TimeSpan.Zero ? 0 : (long)Math.Ceiling(span.TotalSeconds);
 
     /// <summary>The <c>Retry-After</c> value: whole seconds, at least 1.</summary>
     public static string RetryAfter(TimeSpan span) => Math.Max(1, Seconds(span)).ToString(CultureInfo.InvariantCulture);
+
+    private sealed record PolicyTexts(string Policy, string RequestLimit, string TokenLimit);
 
     private readonly record struct PolicyKey(long RequestLimit, long RequestWindowSeconds, long TokenLimit, long TokenWindowSeconds);
 }
