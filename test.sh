@@ -28,6 +28,9 @@ require promtool prometheus
 require kubectl kubernetes-client
 # The self-service page's browser tests drive Debian's Chromium with Playwright (no browser download).
 require chromium chromium
+# The official OpenAI Node.js SDK is driven against the gateway (tests/Maas.Api.Tests/OpenAiNode, npm ci).
+require node nodejs
+require npm npm
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -71,7 +71,7 @@ internal static class MaasApiDataPlane
     /// control plane's. Taken from the first catalog model whose <c>Upstream</c> is the simulator; a
     /// <c>Maas:Simulator</c> setting still wins.
     /// </summary>
-    private static void CatalogCard(IConfiguration configuration, ModelSimulatorOptions options)
+    private static void CatalogCard(ConfigurationManager configuration, ModelSimulatorOptions options)
     {
         foreach (var model in configuration.GetSection("Maas:Models").GetChildren())
         {
