@@ -26,6 +26,9 @@ public sealed class VllmLikeUpstream : IAsyncDisposable
 {
     public const int UnboundedCompletionTokens = 2048;
 
+    /// <summary>The <c>X-Request-Id</c> every answer carries, as vLLM sends its own.</summary>
+    public const string RequestId = "vllm-request-1";
+
     private readonly WebApplication _app;
     private long _served;
 
@@ -73,6 +76,7 @@ public sealed class VllmLikeUpstream : IAsyncDisposable
     {
         using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
         var root = document.RootElement;
+        context.Response.Headers["X-Request-Id"] = RequestId;
         if (FailWith is { } status)
         {
             context.Response.StatusCode = status;
