@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Runs every test of the solution. The PostgreSQL tests start their own throwaway server
-# (they need the server binaries: apt-get install postgresql); the Redis tests start their own
-# redis-server, installed below when missing.
+# Runs every test of the solution. The PostgreSQL, Redis and Prometheus tests start their own
+# throwaway servers; the programs they need are installed below when missing.
 set -uo pipefail
 cd "$(dirname "$0")"
 
 # require COMMAND PACKAGE: installs the Debian package providing COMMAND when it is missing
 # (as root: apt-get update once, then apt-get install -y), otherwise says what to install and fails.
+# COMMAND is a name on PATH or a path, which may hold a glob (/usr/lib/postgresql/*/bin/pg_ctl).
 apt_updated=
 require() {
-  command -v "$1" >/dev/null 2>&1 && return 0
+  if [[ "$1" == */* ]]; then
+    compgen -G "$1" >/dev/null && return 0
+  else
+    command -v "$1" >/dev/null 2>&1 && return 0
+  fi
   if [ "$(id -u)" -ne 0 ]; then
     echo "test.sh: '$1' is missing: run 'sudo apt-get install -y $2' (or run test.sh as root to install it)" >&2
     exit 1
@@ -21,6 +25,11 @@ require() {
   echo "test.sh: installing $2 (for $1)"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null || exit 1
 }
+# The PostgreSQL tests run initdb, pg_ctl and postgres from Debian's server package, which keeps
+# them off PATH (tests/Maas.Testing/PostgreSqlServer.cs finds them; MAAS_POSTGRES_BIN overrides).
+if [ -z "${MAAS_POSTGRES_BIN:-}" ] && ! command -v pg_ctl >/dev/null 2>&1; then
+  require '/usr/lib/postgresql/*/bin/pg_ctl' postgresql
+fi
 require redis-server redis-server
 require prometheus prometheus
 require promtool prometheus

@@ -84,6 +84,9 @@ internal static class MaasApiDataPlane
         }
     }
 
+    /// <summary>Whether the simulator is mapped (it answers without credentials).</summary>
+    public static bool SimulatorMapped(WebApplication app) => app.Services.GetRequiredService<DataPlaneSwitches>().Simulator;
+
     /// <summary>What <see cref="AddServices"/> decided, so mapping follows the same decision.</summary>
     private sealed record DataPlaneSwitches(bool Gateway, bool Simulator);
 

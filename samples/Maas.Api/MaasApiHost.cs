@@ -20,6 +20,7 @@ internal static partial class MaasApiHost
         string? environmentName = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
+        environmentName ??= DefaultEnvironment(environment);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = [],
@@ -129,9 +130,31 @@ internal static partial class MaasApiHost
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Maas.Api");
         app.Lifetime.ApplicationStarted.Register(() =>
         {
-            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
-            var listening = string.Join(", ", addresses ?? []);
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            var metricsSuffix = ":" + settings.MetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var metrics = settings.MetricsPort > 0 ? addresses.FirstOrDefault(a => a.EndsWith(metricsSuffix, StringComparison.Ordinal)) : null;
+            var listening = string.Join(", ", addresses.Where(a => !ReferenceEquals(a, metrics)));
             LogListening(logger, listening, settings.StorageMode, app.Environment.EnvironmentName);
+            if (metrics is not null)
+            {
+                LogMetricsListening(logger, metrics + MaasApiTelemetry.MetricsPath);
+            }
+
+            // ASP.NET Core's own listening setting (ASPNETCORE_URLS, or "urls" in configuration): the listeners
+            // are the flags', so say that it is not used rather than ignore it silently. (Not ASPNETCORE_HTTP_PORTS:
+            // the .NET container images set it to 8080 for every app.)
+            if (app.Configuration["urls"] is { Length: > 0 } urls)
+            {
+                LogUrlsIgnored(logger, urls);
+            }
+
+            // Said at start, not at the first such request: whoever reads the start-up lines knows what this host trusts.
+            var gateway = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MaasGatewayOptions>>().Value;
+            if (app.Environment.IsDevelopment() && string.IsNullOrEmpty(gateway.SharedSecret))
+            {
+                var simulator = MaasApiDataPlane.SimulatorMapped(app) ? $" The model simulator answers at {MaasApiDataPlane.SimulatorPrefix} without credentials." : "";
+                LogTrustingLoopback(logger, gateway.UserHeader, gateway.GroupHeader, simulator);
+            }
             ConnectionLimits.LogEffective(logger, app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>().Value.Limits);
             if (settings.Debug && corsOrigins.Length == 0)
             {
@@ -175,9 +198,29 @@ internal static partial class MaasApiHost
         return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
     }
 
+    /// <summary>
+    /// The environment when neither <c>ASPNETCORE_ENVIRONMENT</c> nor <c>DOTNET_ENVIRONMENT</c> is set:
+    /// <c>MAAS_DEFAULT_ENVIRONMENT</c>, which the launch profile (<c>dotnet run</c>) sets to Development.
+    /// The profile sets this rather than <c>ASPNETCORE_ENVIRONMENT</c> because <c>dotnet run</c> lets a
+    /// profile's variables override the caller's: an environment the user set explicitly must win.
+    /// </summary>
+    internal static string? DefaultEnvironment(Func<string, string?> environment) =>
+        environment("ASPNETCORE_ENVIRONMENT") is { Length: > 0 } || environment("DOTNET_ENVIRONMENT") is { Length: > 0 }
+            ? null
+            : environment("MAAS_DEFAULT_ENVIRONMENT") is { Length: > 0 } fallback ? fallback : null;
+
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "maas-api listening on {Addresses} (storage: {Storage}, environment: {Environment})")]
     private static partial void LogListening(ILogger logger, string addresses, string storage, string environment);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "--debug is set but Maas:Cors:Origins is empty: CORS stays off (origins are never opened to everyone)")]
     private static partial void LogNoCorsOrigins(ILogger logger);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "maas-api metrics (Prometheus) on {MetricsAddress} (--metrics-port/METRICS_PORT; 0 turns it off)")]
+    private static partial void LogMetricsListening(ILogger logger, string metricsAddress);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "ASPNETCORE_URLS ({Urls}) is ignored: maas-api listens where --address/ADDRESS and --metrics-port/METRICS_PORT say, as the Go service does")]
+    private static partial void LogUrlsIgnored(ILogger logger, string urls);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Development without Maas:Gateway:SharedSecret: identity headers ({UserHeader}, {GroupHeader}) are trusted from loopback callers.{Simulator} Set ASPNETCORE_ENVIRONMENT=Production (and a shared secret) anywhere that matters")]
+    private static partial void LogTrustingLoopback(ILogger logger, string userHeader, string groupHeader, string simulator);
 }

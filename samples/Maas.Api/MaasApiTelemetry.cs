@@ -182,7 +182,7 @@ internal sealed partial class HttpRequestMetrics : IDisposable
         finally
         {
             var elapsed = _time.GetElapsedTime(started);
-            var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "";
+            var route = Route(context);
             var method = Method(context.Request.Method);
             var statusText = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var tags = new TagList { { "method", method }, { "route", route }, { "status", statusText } };
@@ -191,7 +191,8 @@ internal sealed partial class HttpRequestMetrics : IDisposable
             NameServerSpan(method, route, status);
             if (_logger.IsEnabled(LogLevel.Information))
             {
-                LogRequest(_logger, method, route, status, context.User.Identity?.Name ?? "", elapsed.TotalMilliseconds);
+                // The gateway's model calls and /v1/usage sign their caller in themselves (context.User).
+                LogRequest(_logger, method, route.Length > 0 ? route : LoggedPath(context), status, context.User.Identity?.Name ?? "-", elapsed.TotalMilliseconds);
             }
         }
     }
@@ -222,6 +223,52 @@ internal sealed partial class HttpRequestMetrics : IDisposable
             activity.SetStatus(ActivityStatusCode.Error);
         }
     }
+
+    /// <summary>
+    /// The matched endpoint's pattern with its leading slash (Razor Pages give <c>keys</c> for <c>/keys</c>),
+    /// or empty when no endpoint matched: the metrics' <c>route</c> label, as the Go service's.
+    /// </summary>
+    private static string Route(HttpContext context)
+    {
+        var pattern = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
+        return pattern is null or "" ? "" : pattern[0] == '/' ? pattern : "/" + pattern;
+    }
+
+    /// <summary>
+    /// What the log line names when no endpoint matched (a 404, a wrong method): the path asked for,
+    /// without its query, at most <see cref="LoggedPathLength"/> characters, and with any segment
+    /// that could be a credential (an <c>sk-maas-</c> key, a JWT) replaced, so a key pasted into a
+    /// URL never reaches the log.
+    /// </summary>
+    internal static string LoggedPath(HttpContext context)
+    {
+        var path = (context.Request.PathBase + context.Request.Path).Value;
+        if (string.IsNullOrEmpty(path))
+        {
+            return "/";
+        }
+
+        var segments = path.Split('/');
+        for (var i = 0; i < segments.Length; i++)
+        {
+            if (LooksLikeCredential(segments[i]))
+            {
+                segments[i] = "{credential}";
+            }
+        }
+
+        var logged = string.Join('/', segments);
+        return logged.Length <= LoggedPathLength ? logged : logged[..LoggedPathLength] + "...";
+    }
+
+    private const int LoggedPathLength = 200;
+
+    // Maas keys (sk-maas-...), and anything token-shaped: a JWT's header starts with "eyJ" ({"),
+    // and a long unbroken run of base64url characters is treated the same whatever its prefix.
+    private static bool LooksLikeCredential(string segment) =>
+        segment.Contains("sk-maas-", StringComparison.OrdinalIgnoreCase)
+        || segment.Contains("eyJ", StringComparison.Ordinal)
+        || (segment.Length >= 32 && segment.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '%'));
 
     // A fixed set, so a client cannot grow the label's cardinality.
     private static string Method(string method) => method switch

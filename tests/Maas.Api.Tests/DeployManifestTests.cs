@@ -66,6 +66,45 @@ public sealed class DeployManifestTests
         }
     }
     [Fact]
+    public async Task Container_image_the_sdk_builds_has_the_name_user_ports_and_settings_the_deployment_expects()
+    {
+        var deployment = File.ReadAllText(Path.Combine(s_deploy, "base", "deployment.yaml"));
+        Assert.Contains("image: ghcr.io/maas-dotnet/maas-api:latest", deployment, StringComparison.Ordinal);
+        Assert.Contains("runAsNonRoot: true", deployment, StringComparison.Ordinal);
+        Assert.Contains("readOnlyRootFilesystem: true", deployment, StringComparison.Ordinal);
+        Assert.Contains("dotnet publish samples/Maas.Api -c Release -t:PublishContainer -p:ContainerRegistry=ghcr.io", DocumentedOperatorTests.Readme, StringComparison.Ordinal);
+
+        // What PublishContainer would build, computed without pulling the base image (no registry is reachable here).
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "msbuild", Path.Combine(HostPaths.RepositoryRoot, "samples", "Maas.Api"), "-t:ComputeContainerConfig", "-p:Configuration=" + HostPaths.Configuration, "-p:ContainerRegistry=ghcr.io", "-getProperty:ContainerRegistry", "-getProperty:ContainerRepository", "-getProperty:ContainerImageTags", "-getProperty:ContainerUser", "-getItem:ContainerPort", "-getItem:ContainerEnvironmentVariables" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, await output + await error);
+        using var config = System.Text.Json.JsonDocument.Parse(await output);
+        var properties = config.RootElement.GetProperty("Properties");
+        Assert.Equal("ghcr.io/maas-dotnet/maas-api:latest", $"{properties.GetProperty("ContainerRegistry").GetString()}/{properties.GetProperty("ContainerRepository").GetString()}:{properties.GetProperty("ContainerImageTags").GetString()}");
+        Assert.True(int.TryParse(properties.GetProperty("ContainerUser").GetString(), out var user) && user > 0, "runAsNonRoot needs a numeric user other than root");
+
+        var items = config.RootElement.GetProperty("Items");
+        var ports = items.GetProperty("ContainerPort").EnumerateArray().Select(p => p.GetProperty("Identity").GetString()!).Order(StringComparer.Ordinal);
+        var deployedPorts = System.Text.RegularExpressions.Regex.Matches(deployment, @"containerPort: (\d+)").Select(m => m.Groups[1].Value).Order(StringComparer.Ordinal);
+        Assert.Equal(deployedPorts, ports);
+        Assert.Contains(items.GetProperty("ContainerEnvironmentVariables").EnumerateArray(), v => v.GetProperty("Identity").GetString() == "DOTNET_EnableDiagnostics" && v.GetProperty("Value").GetString() == "0");
+
+        // The Dockerfile builds the same image.
+        var dockerfile = File.ReadAllText(Path.Combine(HostPaths.RepositoryRoot, "samples", "Maas.Api", "Dockerfile"));
+        Assert.Contains($"USER {user}", dockerfile, StringComparison.Ordinal);
+        Assert.Contains("EXPOSE " + string.Join(' ', ports), dockerfile, StringComparison.Ordinal);
+        Assert.Contains("ENV DOTNET_EnableDiagnostics=0", dockerfile, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Kuadrant_token_policy_carries_the_tokens_per_minute_of_every_default_tier()
     {
         var kustomization = File.ReadAllText(Path.Combine(s_deploy, "kuadrant", "kustomization.yaml"));

@@ -62,4 +62,50 @@ public sealed class JsonLogTests
             Assert.Equal(5, requestLines);
         }
     }
+
+    [Fact]
+    public async Task Request_lines_name_the_user_of_model_calls_and_usage_and_a_route_or_path_that_starts_with_a_slash()
+    {
+        await using var host = await MaasApiProcess.StartAsync(["--log-format=json"]);
+        using var alice = host.CreateClient("alice", "system:authenticated");
+        string key;
+        using (var created = await alice.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"k"}""")))
+        {
+            key = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
+        }
+
+        using var bearer = new HttpClient { BaseAddress = host.BaseAddress };
+        bearer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using (var call = await bearer.PostAsync("/llm/facebook-opt-125m-simulated/v1/chat/completions", MaasApiServer.Json("""{"model":"facebook/opt-125m","messages":[{"role":"user","content":"hi"}]}""")))
+        {
+            Assert.Equal(HttpStatusCode.OK, call.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await bearer.GetAsync("/v1/usage")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync("/keys")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await alice.PostAsync("/v1/no-such-thing", MaasApiServer.Json("{}"))).StatusCode);
+        // A key pasted into a URL that matches no route: the path is logged, the key is not.
+        Assert.Equal(HttpStatusCode.NotFound, (await alice.GetAsync("/v1/lookup/" + key)).StatusCode);
+
+        Assert.Equal(0, await host.TerminateAsync(TimeSpan.FromSeconds(30)));
+        var requests = new List<(string Method, string Route, int Status, string User)>();
+        foreach (var line in host.Output)
+        {
+            using var entry = JsonDocument.Parse(line);
+            if (entry.RootElement.GetProperty("EventId").GetInt32() == 20 && entry.RootElement.GetProperty("Category").GetString() == "Maas.Api.HttpRequestMetrics")
+            {
+                // (Not the whole line: ASP.NET Core's request scope, printed with the JSON line's scopes, carries the raw path.)
+                var state = entry.RootElement.GetProperty("State");
+                Assert.False(state.GetRawText().Contains(key[(key.IndexOf('_', StringComparison.Ordinal) + 1)..], StringComparison.Ordinal), line);
+                requests.Add((state.GetProperty("Method").GetString()!, state.GetProperty("Route").GetString()!, state.GetProperty("Status").GetInt32(), state.GetProperty("User").GetString()!));
+            }
+        }
+
+        Assert.All(requests, r => Assert.StartsWith("/", r.Route, StringComparison.Ordinal));
+        Assert.Contains(("POST", "/llm/facebook-opt-125m-simulated/v1/chat/completions", 200, "alice"), requests);
+        Assert.Contains(("GET", "/v1/usage", 200, "alice"), requests);
+        Assert.Contains(("GET", "/keys", 200, "alice"), requests);
+        Assert.Contains(("POST", "/v1/no-such-thing", 404, "-"), requests);
+        Assert.Contains(("GET", "/v1/lookup/{credential}", 404, "-"), requests);
+    }
 }

@@ -44,8 +44,42 @@ internal sealed class MaasApiProcess : IAsyncDisposable
             start.Environment[name] = value;
         }
 
+        return await StartAsync(start, new Uri($"http://127.0.0.1:{port}"));
+    }
+
+    /// <summary>
+    /// Runs the host as the README does, <c>dotnet run --project samples/Maas.Api -- args</c> (with
+    /// <c>--no-build</c> and the tests' configuration: the test build built it), so its launch profile
+    /// applies. The environment is this process's without <c>ASPNETCORE_ENVIRONMENT</c> and
+    /// <c>DOTNET_ENVIRONMENT</c>, plus <paramref name="environment"/>; the host must answer on <paramref name="baseAddress"/>.
+    /// </summary>
+    public static async Task<MaasApiProcess> RunAsDocumentedAsync(IEnumerable<string> args, Uri baseAddress, IReadOnlyDictionary<string, string>? environment = null) =>
+        await StartAsync(DotnetRun(args, environment), baseAddress);
+
+    /// <summary>What <see cref="RunAsDocumentedAsync"/> starts, for a run that is expected to stop by itself.</summary>
+    public static ProcessStartInfo DotnetRun(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "run", "--no-build", "-c", HostPaths.Configuration, "--project", Path.Combine(HostPaths.RepositoryRoot, "samples", "Maas.Api"), "--" }.Concat(args))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment.Remove("ASPNETCORE_ENVIRONMENT");
+        start.Environment.Remove("DOTNET_ENVIRONMENT");
+        start.Environment.Remove("ASPNETCORE_URLS");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        return start;
+    }
+
+    private static async Task<MaasApiProcess> StartAsync(ProcessStartInfo start, Uri baseAddress)
+    {
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start maas-api.");
-        var host = new MaasApiProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        var host = new MaasApiProcess(process, baseAddress);
         process.OutputDataReceived += (_, e) => host.Append(e.Data);
         process.ErrorDataReceived += (_, e) => host.Append(e.Data);
         process.BeginOutputReadLine();
@@ -68,6 +102,27 @@ internal sealed class MaasApiProcess : IAsyncDisposable
         client.DefaultRequestHeaders.Add("X-MaaS-Username", user);
         client.DefaultRequestHeaders.Add("X-MaaS-Group", "[" + string.Join(",", groups.Select(g => "\"" + g + "\"")) + "]");
         return client;
+    }
+
+    /// <summary>Waits (at most 30 s) until a line of the output contains <paramref name="text"/>; returns that line.</summary>
+    public async Task<string> WaitForLineAsync(string text)
+    {
+        var started = Stopwatch.StartNew();
+        while (true)
+        {
+            if (Output.FirstOrDefault(line => line.Contains(text, StringComparison.Ordinal)) is { } found)
+            {
+                return found;
+            }
+
+            if (started.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                throw new InvalidOperationException($"No line with '{text}':{Environment.NewLine}{string.Join(Environment.NewLine, Output)}");
+            }
+
+            // Poll interval while the console logger writes, not a guess at how long that takes.
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
+        }
     }
 
     /// <summary>Sends SIGTERM and waits (at most <paramref name="within"/>) for the exit; returns the exit code, or null when it did not exit.</summary>

@@ -125,7 +125,7 @@ internal static class HostPaths
     public static string MaasApiDll { get; } = Path.Combine(
         RepositoryRoot, "samples", "Maas.Api", "bin", Configuration, "net10.0", "maas-api.dll");
 
-    private static string Configuration =>
+    public static string Configuration =>
         new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
 
     private static string FindRoot()

@@ -1,9 +1,11 @@
 using System.Diagnostics;
+using System.Security.Claims;
 using Maas.ApiKeys;
 using Maas.Gateway.Diagnostics;
 using Maas.Gateway.Limits;
 using Maas.Gateway.Requests;
 using Maas.Gateway.Responses;
+using Maas.Hosting.Authentication;
 using Maas.Hosting.Requests;
 using Maas.Logging;
 using Maas.Models;
@@ -164,6 +166,8 @@ internal sealed class GatewayPipeline(
             var validation = await service.ValidateAsync(credential, context.RequestAborted).ConfigureAwait(false);
             if (validation.IsValid)
             {
+                // The caller for whatever reads the request after the gateway, such as a host's request log line.
+                context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, validation.User!.Name)], MaasAuthenticationDefaults.BearerScheme));
                 return (credential, validation);
             }
 
