@@ -7,7 +7,7 @@ namespace Maas.ModelSimulator;
 /// field (<c>temperature</c>, the original's <c>max_prompts</c>, ...) is ignored. A chat request may carry
 /// <c>prompt</c> instead of <c>messages</c>, as the original's walk-through sends it.
 /// </summary>
-internal sealed class CompletionRequest
+internal sealed class CompletionRequest : IModelRequest
 {
     [JsonPropertyName("model")]
     public string? Model { get; set; }

@@ -7,7 +7,7 @@ namespace Maas.ModelSimulator;
 /// The fields of an <c>embeddings</c> request the simulator reads. <c>input</c> is kept as JSON: OpenAI accepts a
 /// string, an array of strings, an array of token ids or an array of such arrays, read by <see cref="EmbeddingInputs"/>.
 /// </summary>
-internal sealed class EmbeddingRequest
+internal sealed class EmbeddingRequest : IModelRequest
 {
     [JsonPropertyName("model")]
     public string? Model { get; set; }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO.Pipelines;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -30,6 +31,11 @@ internal sealed class SimulatorEndpoints
     private readonly string _instance = Guid.NewGuid().ToString("N")[..8];
     private long _sequence;
 
+    // The handlers ServeAsync runs, made once rather than a delegate per request.
+    private readonly Func<HttpContext, CancellationToken, Task> _chatCompletion;
+    private readonly Func<HttpContext, CancellationToken, Task> _completion;
+    private readonly Func<HttpContext, CancellationToken, Task> _embedding;
+
     public SimulatorEndpoints(IOptions<ModelSimulatorOptions> options, TimeProvider time, ILogger<SimulatorEndpoints> logger)
     {
         var value = options.Value;
@@ -42,11 +48,14 @@ internal sealed class SimulatorEndpoints
         _defaultMaxTokens = value.DefaultMaxTokens;
         _time = time;
         _logger = logger;
+        _chatCompletion = (context, aborted) => CompleteAsync(context, chat: true, aborted);
+        _completion = (context, aborted) => CompleteAsync(context, chat: false, aborted);
+        _embedding = EmbedAsync;
     }
 
-    public Task ChatCompletionsAsync(HttpContext context) => CompleteAsync(context, chat: true);
+    public Task ChatCompletionsAsync(HttpContext context) => ServeAsync(context, _chatCompletion);
 
-    public Task CompletionsAsync(HttpContext context) => CompleteAsync(context, chat: false);
+    public Task CompletionsAsync(HttpContext context) => ServeAsync(context, _completion);
 
     public Task ModelsAsync(HttpContext context) =>
         TypedResults.Json(_modelList, SimulatorJsonContext.Default.ModelList).ExecuteAsync(context);
@@ -73,90 +82,52 @@ internal sealed class SimulatorEndpoints
     /// <c>POST /v1/embeddings</c>: one deterministic unit vector per input (the same input, the same vector), as
     /// floats or as OpenAI's base64 of little-endian float32s; usage as OpenAI counts it, prompt tokens only.
     /// </summary>
-    public async Task EmbeddingsAsync(HttpContext context)
+    public Task EmbeddingsAsync(HttpContext context) => ServeAsync(context, _embedding);
+
+    private async Task EmbedAsync(HttpContext context, CancellationToken aborted)
     {
-        var aborted = context.RequestAborted;
-        try
+        if (await ReadModelRequestAsync(context, SimulatorJsonContext.Default.EmbeddingRequest, aborted) is not { } request)
         {
-            EmbeddingRequest? request;
-            try
-            {
-                request = await JsonSerializer.DeserializeAsync(context.Request.BodyReader, SimulatorJsonContext.Default.EmbeddingRequest, aborted);
-            }
-            catch (JsonException ex)
-            {
-                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest(Describe(ex)));
-                return;
-            }
-
-            if (request is null)
-            {
-                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest("The request body must be a JSON object."));
-                return;
-            }
-
-            if (string.IsNullOrEmpty(request.Model))
-            {
-                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest("You must provide a model parameter.", "model"));
-                return;
-            }
-
-            if (!_models.Contains(request.Model))
-            {
-                await WriteErrorAsync(context, StatusCodes.Status404NotFound, OpenAIErrorResponse.InvalidRequest($"The model `{request.Model}` does not exist.", "model", "model_not_found"));
-                return;
-            }
-
-            if (request.Input is not { } input)
-            {
-                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest("You must provide an input parameter.", "input"));
-                return;
-            }
-
-            if (EmbeddingInputs.Read(input, out var error) is not { } inputs)
-            {
-                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest(error!, "input"));
-                return;
-            }
-
-            var dimensions = request.Dimensions ?? EmbeddingJson.DefaultDimensions;
-            if (dimensions is < 1 or > EmbeddingJson.MaxDimensions)
-            {
-                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest($"'dimensions' must be from 1 to {EmbeddingJson.MaxDimensions}.", "dimensions"));
-                return;
-            }
-
-            var base64 = string.Equals(request.EncodingFormat, "base64", StringComparison.Ordinal);
-            if (!base64 && request.EncodingFormat is not (null or "float"))
-            {
-                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest("'encoding_format' must be 'float' or 'base64'.", "encoding_format"));
-                return;
-            }
-
-            var body = new ArrayBufferWriter<byte>(256 + (inputs.Count * dimensions * (base64 ? 6 : 14)));
-            using (var json = new Utf8JsonWriter(body, WriterOptions))
-            {
-                EmbeddingJson.Write(json, request.Model, inputs, dimensions, base64);
-            }
-
-            var response = context.Response;
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = "application/json";
-            response.ContentLength = body.WrittenMemory.Length;
-            await response.Body.WriteAsync(body.WrittenMemory, aborted);
+            return;
         }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+
+        if (request.Input is not { } input)
         {
-            Log.ClientGone(_logger, context.Request.Path);
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest("You must provide an input parameter.", "input"));
+            return;
         }
-        catch (IOException) when (aborted.IsCancellationRequested)
+
+        if (EmbeddingInputs.Read(input, out var error) is not { } inputs)
         {
-            Log.ClientGone(_logger, context.Request.Path);
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest(error!, "input"));
+            return;
         }
-        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+
+        var dimensions = request.Dimensions ?? EmbeddingJson.DefaultDimensions;
+        if (dimensions is < 1 or > EmbeddingJson.MaxDimensions)
         {
-            await WriteErrorAsync(context, ex.StatusCode, OpenAIErrorResponse.InvalidRequest(ex.Message));
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest($"'dimensions' must be from 1 to {EmbeddingJson.MaxDimensions}.", "dimensions"));
+            return;
         }
+
+        var base64 = string.Equals(request.EncodingFormat, "base64", StringComparison.Ordinal);
+        if (!base64 && request.EncodingFormat is not (null or "float"))
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest("'encoding_format' must be 'float' or 'base64'.", "encoding_format"));
+            return;
+        }
+
+        var body = new ArrayBufferWriter<byte>(256 + (inputs.Count * dimensions * (base64 ? 6 : 14)));
+        using (var json = new Utf8JsonWriter(body, WriterOptions))
+        {
+            EmbeddingJson.Write(json, request.Model!, inputs, dimensions, base64);
+        }
+
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        response.ContentLength = body.WrittenMemory.Length;
+        await response.Body.WriteAsync(body.WrittenMemory, aborted);
     }
 
     private static Task WriteErrorAsync(HttpContext context, int status, OpenAIErrorResponse error) =>
@@ -170,60 +141,42 @@ internal sealed class SimulatorEndpoints
             : $"The request body is not valid JSON: {message} Path: {exception.Path}.";
     }
 
-    private async Task CompleteAsync(HttpContext context, bool chat)
+    private async Task CompleteAsync(HttpContext context, bool chat, CancellationToken aborted)
+    {
+        if (await ReadModelRequestAsync(context, SimulatorJsonContext.Default.CompletionRequest, aborted) is not { } request)
+        {
+            return;
+        }
+
+        var limitName = request.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";
+        var limit = request.MaxCompletionTokens ?? request.MaxTokens ?? _defaultMaxTokens;
+        if (limit < 1)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest($"{limitName} must be at least 1.", limitName));
+            return;
+        }
+
+        var plan = Plan(request, chat, limit);
+        if (request.Stream == true)
+        {
+            await StreamAsync(context, plan, aborted);
+        }
+        else
+        {
+            await AnswerAsync(context, plan, aborted);
+        }
+    }
+
+    /// <summary>
+    /// Runs one model call's handler: a client that leaves is logged, not an error, and Kestrel's own refusals
+    /// while the body is read (too large, cut short, too slow) are answered in OpenAI's shape.
+    /// </summary>
+    private async Task ServeAsync(HttpContext context, Func<HttpContext, CancellationToken, Task> handler)
     {
         var aborted = context.RequestAborted;
         try
         {
-            CompletionRequest? request;
-            try
-            {
-                request = await JsonSerializer.DeserializeAsync(context.Request.BodyReader, SimulatorJsonContext.Default.CompletionRequest, aborted);
-            }
-            catch (JsonException ex)
-            {
-                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest(Describe(ex)));
-                return;
-            }
-
-            if (request is null)
-            {
-                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest("The request body must be a JSON object."));
-                return;
-            }
-
-            if (string.IsNullOrEmpty(request.Model))
-            {
-                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest("You must provide a model parameter.", "model"));
-                return;
-            }
-
-            if (!_models.Contains(request.Model))
-            {
-                await WriteErrorAsync(
-                    context,
-                    StatusCodes.Status404NotFound,
-                    OpenAIErrorResponse.InvalidRequest($"The model `{request.Model}` does not exist.", "model", "model_not_found"));
-                return;
-            }
-
-            var limitName = request.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";
-            var limit = request.MaxCompletionTokens ?? request.MaxTokens ?? _defaultMaxTokens;
-            if (limit < 1)
-            {
-                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest($"{limitName} must be at least 1.", limitName));
-                return;
-            }
-
-            var plan = Plan(request, chat, limit);
-            if (request.Stream == true)
-            {
-                await StreamAsync(context, plan, aborted);
-            }
-            else
-            {
-                await AnswerAsync(context, plan, aborted);
-            }
+            await handler(context, aborted);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
@@ -235,9 +188,47 @@ internal sealed class SimulatorEndpoints
         }
         catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
         {
-            // Kestrel's own refusals while the body is read: too large, cut short, too slow.
             await WriteErrorAsync(context, ex.StatusCode, OpenAIErrorResponse.InvalidRequest(ex.Message));
         }
+    }
+
+    /// <summary>
+    /// Reads a model call's body and checks that it names a served model; <see langword="null"/> once the 400
+    /// (not JSON, not an object, no <c>model</c>) or 404 (a model not served here) is written.
+    /// </summary>
+    private async Task<T?> ReadModelRequestAsync<T>(HttpContext context, JsonTypeInfo<T> type, CancellationToken aborted)
+        where T : class, IModelRequest
+    {
+        T? request;
+        try
+        {
+            request = await JsonSerializer.DeserializeAsync(context.Request.BodyReader, type, aborted);
+        }
+        catch (JsonException ex)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest(Describe(ex)));
+            return null;
+        }
+
+        if (request is null)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest("The request body must be a JSON object."));
+            return null;
+        }
+
+        if (string.IsNullOrEmpty(request.Model))
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, OpenAIErrorResponse.InvalidRequest("You must provide a model parameter.", "model"));
+            return null;
+        }
+
+        if (!_models.Contains(request.Model))
+        {
+            await WriteErrorAsync(context, StatusCodes.Status404NotFound, OpenAIErrorResponse.InvalidRequest($"The model `{request.Model}` does not exist.", "model", "model_not_found"));
+            return null;
+        }
+
+        return request;
     }
 
     private CompletionPlan Plan(CompletionRequest request, bool chat, int limit)
