@@ -50,23 +50,11 @@ public sealed partial class DocumentedOperatorTests
     {
         Assert.Contains("ASPNETCORE_ENVIRONMENT=Production dotnet run --project samples/Maas.Api\n", Readme, StringComparison.Ordinal);
         var start = MaasApiProcess.DotnetRun(["--address=127.0.0.1:0", "--metrics-port=0"], new Dictionary<string, string> { [variable] = "Production" });
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("maas-api kept running: it started in Development, the launch profile won. " + await stdout);
-        }
+        var (exitCode, _, stderr) = await MaasApiProcess.RunToExitAsync(start, "maas-api kept running: it started in Development, the launch profile won. ");
 
         // Production without a shared secret refuses to start: the one line proves which environment won.
-        Assert.Equal(2, process.ExitCode);
-        Assert.Contains("Maas__Gateway__SharedSecret", await stderr, StringComparison.Ordinal);
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Maas__Gateway__SharedSecret", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

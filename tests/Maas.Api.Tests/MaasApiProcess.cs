@@ -76,6 +76,29 @@ internal sealed class MaasApiProcess : IAsyncDisposable
         return start;
     }
 
+    /// <summary>
+    /// Runs a host that is expected to stop by itself and returns its exit code and output; one still running
+    /// after 60 s is killed and fails the test with <paramref name="stillRunning"/> and what it printed.
+    /// </summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunToExitAsync(ProcessStartInfo start, string stillRunning)
+    {
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException(stillRunning + await stdout);
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
     private static async Task<MaasApiProcess> StartAsync(ProcessStartInfo start, Uri baseAddress)
     {
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start maas-api.");

@@ -99,21 +99,7 @@ public sealed class StartupValidationTests
             start.ArgumentList.Add("--address=127.0.0.1:0");
         }
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("maas-api did not stop on a wrong setting: " + await stdout);
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
+        return await MaasApiProcess.RunToExitAsync(start, "maas-api did not stop on a wrong setting: ");
     }
 }
 
