@@ -1,7 +1,9 @@
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using Maas.ApiKeys;
+using Maas.Durations;
 using Maas.Models;
+using Maas.Tiers;
 using Maas.Users;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -38,13 +40,24 @@ public class GatewayCallBenchmarks
         // Development: the identity-header secret is not needed, as no call here carries identity headers.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.Logging.ClearProviders();
-        builder.Services.AddMaas(options => options.Models.Add(new ModelDescriptor
+        builder.Services.AddMaas(options =>
             {
-                Id = "bench/model",
-                OwnedBy = "bench",
-                Url = new Uri("http://models.example/llm/bench-model"),
-                Upstream = new Uri("http://127.0.0.1:9/"),
-            }))
+                options.Models.Add(new ModelDescriptor
+                {
+                    Id = "bench/model",
+                    OwnedBy = "bench",
+                    Url = new Uri("http://models.example/llm/bench-model"),
+                    Upstream = new Uri("http://127.0.0.1:9/"),
+                });
+
+                // Limits counted on every call but high enough never to refuse one.
+                options.Tiers.Add(new Tier
+                {
+                    Name = "bench",
+                    Groups = ["system:authenticated"],
+                    Limits = new TierLimits { Requests = int.MaxValue, Window = GoDuration.FromMinutes(2), TokensPerMinute = long.MaxValue / 2 },
+                });
+            })
             .UseInMemoryStorage()
             .AddMaasGateway();
         _forwarder = new AnsweringForwarder();

@@ -1,5 +1,6 @@
 using Maas.Gateway.Forwarding;
 using Maas.Gateway.Responses;
+using Maas.Gateway.Steps;
 using Maas.Gateway.Usage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -24,23 +25,23 @@ public static class MaasGatewayEndpointRouteBuilderExtensions
     public static IEndpointConventionBuilder MapMaasGateway(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        // The pipeline is resolved at the first call, not here: it opens the key store, whose
+        // The steps are resolved at the first call, not here: it opens the key store, whose
         // failures the host reports at start-up its own way.
         var services = endpoints.ServiceProvider;
-        var lazyPipeline = new Lazy<GatewayPipeline>(services.GetRequiredService<GatewayPipeline>);
+        var lazyRunner = new Lazy<GatewayStepRunner>(services.GetRequiredService<GatewayStepRunner>);
         var lazyUsage = new Lazy<UsageEndpoint>(services.GetRequiredService<UsageEndpoint>);
         var lazyRetrieval = new Lazy<ModelRetrieval>(services.GetRequiredService<ModelRetrieval>);
         var models = services.GetRequiredService<GatewayModels>();
         var group = endpoints.MapGroup("");
         foreach (var path in CallPaths)
         {
-            group.MapPost(path, context => lazyPipeline.Value.ForwardAsync(context, null, path, hasBody: true));
+            group.MapPost(path, context => lazyRunner.Value.RunAsync(context, null, path, hasBody: true));
         }
 
         // The per-model routes follow the catalog: models that appear or change at run time are routed.
         ((IEndpointRouteBuilder)group).DataSources.Add(new GatewayModelEndpoints(
             models,
-            (model, path, hasBody) => context => lazyPipeline.Value.ForwardAsync(context, model, path, hasBody),
+            (model, path, hasBody) => context => lazyRunner.Value.RunAsync(context, model, path, hasBody),
             model => context => lazyRetrieval.Value.GetAsync(context, context.Request.RouteValues["id"] as string ?? "", model),
             OpenAiErrorAnswer.InvalidUrl,
             CallPaths));

@@ -1,8 +1,10 @@
+using System.Diagnostics.CodeAnalysis;
 using Maas;
 using Maas.Gateway;
 using Maas.Gateway.Diagnostics;
 using Maas.Gateway.Forwarding;
 using Maas.Gateway.Limits;
+using Maas.Gateway.Steps;
 using Maas.Gateway.Usage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -36,7 +38,7 @@ public static class MaasGatewayServiceCollectionExtensions
             services.Configure(configure);
         }
 
-        if (services.Any(d => d.ServiceType == typeof(GatewayPipeline)))
+        if (services.Any(d => d.ServiceType == typeof(GatewayStepRunner)))
         {
             return builder;
         }
@@ -52,13 +54,37 @@ public static class MaasGatewayServiceCollectionExtensions
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<UpstreamClient>();
         services.AddSingleton<UpstreamTransformer>();
-        services.AddSingleton<GatewayPipeline>();
+        services.AddSingleton<AuthenticationStep>();
+        services.AddSingleton<BodyReadingStep>();
+        services.AddSingleton<ModelResolutionStep>();
+        services.AddSingleton<RequestCheckStep>();
+        services.AddSingleton<LimitAcquisitionStep>();
+        services.AddSingleton<SettlementStep>();
+        services.AddSingleton<ForwardingStep>();
+        services.AddSingleton<GatewayStepRunner>();
         services.AddSingleton(services => new UsageReader(
             services.GetRequiredService<ILimitCounter>(),
             services.GetRequiredService<IOptions<GatewayLimitOptions>>(),
             services.GetRequiredService<TimeProvider>()));
         services.AddSingleton<UsageEndpoint>();
         services.AddSingleton<ModelRetrieval>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds <typeparamref name="TStep"/> to every gateway model call, as a singleton: it runs after the
+    /// caller's credential, the body, the model and the tier's access were checked, and before the
+    /// limits are acquired, so it sees <see cref="GatewayCallContext.User"/>, <see cref="GatewayCallContext.Tier"/>
+    /// and <see cref="GatewayCallContext.Model"/>, and a call it refuses (<see cref="GatewayCallContext.RefuseAsync"/>)
+    /// costs the caller no request and no tokens. Steps added this way run in the order they were
+    /// added; adding the same type again changes nothing.
+    /// </summary>
+    /// <typeparam name="TStep">The step, built from the container once, when the gateway takes its first call.</typeparam>
+    public static MaasBuilder AddMaasGatewayStep<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TStep>(this MaasBuilder builder)
+        where TStep : class, IGatewayStep
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IGatewayStep, TStep>());
         return builder;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Maas.Gateway.Responses;
+using Maas.Gateway.Steps;
 using Maas.Models;
 using Microsoft.AspNetCore.Http;
 
@@ -11,7 +12,7 @@ namespace Maas.Gateway.Forwarding;
 /// <c>GET /v1/models</c> lists; 404 <c>model_not_found</c> for a model the tier may not use or that does not exist,
 /// so the answer does not tell which. Not counted against the limits, as the control plane's list is not.
 /// </summary>
-internal sealed class ModelRetrieval(GatewayPipeline pipeline, IModelCatalog catalog)
+internal sealed class ModelRetrieval(AuthenticationStep authentication, IModelCatalog catalog)
 {
     public Task GetAsync(HttpContext context, string id) => GetAsync(context, id, null);
 
@@ -22,7 +23,7 @@ internal sealed class ModelRetrieval(GatewayPipeline pipeline, IModelCatalog cat
     public async Task GetAsync(HttpContext context, string id, GatewayModel? urlModel)
     {
         RequestIdHeader.Write(context);
-        var (_, validation) = await pipeline.AuthenticateAsync(context).ConfigureAwait(false);
+        var (_, validation) = await authentication.AuthenticateAsync(context).ConfigureAwait(false);
         if (validation is null)
         {
             return;

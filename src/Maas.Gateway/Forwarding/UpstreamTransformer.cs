@@ -1,4 +1,5 @@
 using Maas.Gateway.Responses;
+using Maas.Gateway.Steps;
 using Maas.Hosting.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -34,7 +35,7 @@ internal sealed class UpstreamTransformer : HttpTransformer
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
-        var call = httpContext.Features.GetRequiredFeature<GatewayCall>();
+        var call = httpContext.Features.GetRequiredFeature<GatewayCallContext>();
         var headers = proxyRequest.Headers;
         foreach (var name in _dropped)
         {
@@ -62,8 +63,8 @@ internal sealed class UpstreamTransformer : HttpTransformer
             }
         }
 
-        headers.TryAddWithoutValidation(_userHeader, call.User);
-        headers.TryAddWithoutValidation(_tierHeader, call.Tier);
+        headers.TryAddWithoutValidation(_userHeader, call.User.Name);
+        headers.TryAddWithoutValidation(_tierHeader, call.Tier.Name);
         proxyRequest.RequestUri = new Uri(destinationPrefix + call.UpstreamPath + Query(httpContext.Request.QueryString, call.Credential));
     }
 
@@ -71,7 +72,7 @@ internal sealed class UpstreamTransformer : HttpTransformer
     {
         var result = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
         RequestIdHeader.Write(httpContext);
-        var call = httpContext.Features.Get<GatewayCall>();
+        var call = httpContext.Features.Get<GatewayCallContext>();
         if (call is not null && proxyResponse is not null)
         {
             call.UpstreamStatus = (int)proxyResponse.StatusCode;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Maas.ApiKeys;
 using Maas.Gateway.Forwarding;
 using Maas.Gateway.Responses;
+using Maas.Gateway.Steps;
 using Microsoft.AspNetCore.Http;
 
 namespace Maas.Gateway.Usage;
@@ -11,11 +12,11 @@ namespace Maas.Gateway.Usage;
 /// and when each resets. Reads the counters without counting the call. When limits are counted per
 /// model (<see cref="GatewayLimitOptions.PerModel"/>) the caller names the model: <c>?model=&lt;id&gt;</c>.
 /// </summary>
-internal sealed class UsageEndpoint(GatewayPipeline pipeline, UsageReader reader)
+internal sealed class UsageEndpoint(AuthenticationStep authentication, UsageReader reader)
 {
     public async Task GetAsync(HttpContext context)
     {
-        var (_, validation) = await pipeline.AuthenticateAsync(context).ConfigureAwait(false);
+        var (_, validation) = await authentication.AuthenticateAsync(context).ConfigureAwait(false);
         if (validation is null)
         {
             return;
