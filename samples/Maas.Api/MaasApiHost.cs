@@ -171,13 +171,6 @@ internal static partial class MaasApiHost
         return app;
     }
 
-    /// <summary>Returns the first address the started application listens on, for example <c>http://127.0.0.1:41234</c>.</summary>
-    public static Uri GetBaseAddress(this WebApplication app)
-    {
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
-    }
-
     /// <summary>Operators tune any of Kestrel: <c>Kestrel:Limits:*</c> (<c>Kestrel__Limits__*</c> in the environment), <c>Kestrel:AddServerHeader</c>...</summary>
     private static void BindKestrelSection(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, ConfigurationManager configuration)
     {
