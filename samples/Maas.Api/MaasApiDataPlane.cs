@@ -30,17 +30,7 @@ internal static class MaasApiDataPlane
 
         if (simulator)
         {
-            builder.Services.AddModelSimulator(options =>
-            {
-                var section = builder.Configuration.GetSection("Maas:Simulator");
-                if (section.GetSection(nameof(ModelSimulatorOptions.Models)).Exists())
-                {
-                    options.Models.Clear(); // binding adds to the default list; configured models replace it
-                }
-
-                CatalogCard(builder.Configuration, options);
-                section.Bind(options);
-            });
+            builder.Services.AddModelSimulator(builder.Configuration.GetSection("Maas:Simulator"), options => CatalogCard(builder.Configuration, options));
         }
     }
 

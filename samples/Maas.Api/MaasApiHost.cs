@@ -44,15 +44,19 @@ internal static partial class MaasApiHost
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
         }
 
-        MaasApiLogging.Configure(builder, settings);
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        if (settings.LogFormat == "json")
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddMaasJsonConsole();
+        }
+
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory>(services => new AcceptLimitingListenerFactory(
-            ActivatorUtilities.CreateInstance<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportFactory>(services),
-            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>()));
+        builder.WebHost.UseMaasConnectionLimits(settings.StorageMode == "external" ? settings.DbMaxOpenConnections : 0);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            ConnectionLimits.Configure(kestrel, builder.Configuration, settings);
+            BindKestrelSection(kestrel, builder.Configuration);
             kestrel.Listen(settings.Address!, listen =>
             {
                 if (settings.Secure)
@@ -80,8 +84,8 @@ internal static partial class MaasApiHost
         MaasApiStorage.Configure(maas, settings);
         MaasApiKubernetes.Configure(builder, maas, settings, environment);
         MaasApiTelemetry.Configure(builder, settings, environment);
-        MaasApiHealth.Configure(builder);
-        MaasApiShutdown.Configure(builder, settings);
+        builder.Services.AddHealthChecks().AddMaasChecks();
+        builder.Services.AddMaasGracefulShutdown(settings.ShutdownTimeout);
 
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
@@ -92,7 +96,12 @@ internal static partial class MaasApiHost
         configure?.Invoke(builder);
         MaasApiDataPlane.AddServices(builder, maas);
         SelfService.SelfServicePage.AddServices(builder);
-        var behindProxies = TrustedProxies.Configure(builder);
+        // The gateway and other proxies whose X-Forwarded-For names the real client (failed sign-ins are throttled per client).
+        var trustedProxies = builder.Configuration.GetSection("Maas:TrustedProxies");
+        if (trustedProxies.Exists())
+        {
+            builder.Services.AddMaasTrustedProxies(trustedProxies);
+        }
 
         var corsOrigins = builder.Configuration.GetSection("Maas:Cors:Origins").Get<string[]>() ?? [];
         if (settings.Debug && corsOrigins.Length > 0)
@@ -102,7 +111,7 @@ internal static partial class MaasApiHost
         }
 
         var app = builder.Build();
-        if (behindProxies)
+        if (trustedProxies.Exists())
         {
             app.UseForwardedHeaders();
         }
@@ -123,8 +132,7 @@ internal static partial class MaasApiHost
         app.MapMaasApi();
         MaasApiDataPlane.Map(app);
         SelfService.SelfServicePage.Map(app);
-        MaasApiHealth.Map(app);
-        MaasApiShutdown.Watch(app, settings);
+        app.MapMaasHealthChecks();
         app.MapOpenApi().AllowAnonymous();
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Maas.Api");
@@ -155,7 +163,6 @@ internal static partial class MaasApiHost
                 var simulator = MaasApiDataPlane.SimulatorMapped(app) ? $" The model simulator answers at {MaasApiDataPlane.SimulatorPrefix} without credentials." : "";
                 LogTrustingLoopback(logger, gateway.UserHeader, gateway.GroupHeader, simulator);
             }
-            ConnectionLimits.LogEffective(logger, app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>().Value.Limits);
             if (settings.Debug && corsOrigins.Length == 0)
             {
                 LogNoCorsOrigins(logger);
@@ -164,11 +171,19 @@ internal static partial class MaasApiHost
         return app;
     }
 
-    /// <summary>Returns the first address the started application listens on, for example <c>http://127.0.0.1:41234</c>.</summary>
-    public static Uri GetBaseAddress(this WebApplication app)
+    /// <summary>Operators tune any of Kestrel: <c>Kestrel:Limits:*</c> (<c>Kestrel__Limits__*</c> in the environment), <c>Kestrel:AddServerHeader</c>...</summary>
+    private static void BindKestrelSection(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, ConfigurationManager configuration)
     {
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        try
+        {
+            configuration.GetSection("Kestrel").Bind(kestrel);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or System.Reflection.TargetInvocationException)
+        {
+            // "Failed to convert configuration value 'x' at 'Kestrel:Limits:...'", or a setter's range check.
+            var cause = ex is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : ex;
+            throw new HostSettingsException("invalid Kestrel configuration: " + cause.Message.ReplaceLineEndings(" "));
+        }
     }
 
     private static X509Certificate2 LoadCertificate(HostSettings settings)

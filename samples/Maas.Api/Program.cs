@@ -28,9 +28,10 @@ catch (HostSettingsException ex)
     await Console.Error.WriteLineAsync("maas-api: " + ex.Message);
     return 2;
 }
-catch (InvalidOperationException ex) when (ex.InnerException is k8s.Autorest.HttpOperationException or HttpRequestException or k8s.Exceptions.KubernetesClientException)
+catch (InvalidOperationException ex) when (ex.InnerException is k8s.Autorest.HttpOperationException or HttpRequestException or k8s.Exceptions.KubernetesClientException or TimeoutException or TaskCanceledException)
 {
-    // A Kubernetes feature could not read what it needs at start ("Could not list ConfigMap ... (HTTP 403 Forbidden).").
+    // A Kubernetes feature could not read what it needs at start: a watched cluster resource (ConfigMap tiers, KServe
+    // models) could not be listed because the API server is wrong, unreachable or refuses ("Could not list ConfigMap ... (HTTP 403 Forbidden).").
     await Console.Error.WriteLineAsync("maas-api: " + ex.Message.ReplaceLineEndings(" "));
     return 2;
 }
@@ -46,16 +47,11 @@ catch (Npgsql.NpgsqlException ex) when (storage == "external")
     await Console.Error.WriteLineAsync($"maas-api: --storage=external: {ex.Message.ReplaceLineEndings(" ")}");
     return 2;
 }
-catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+catch (InvalidOperationException ex) when (ex.InnerException is FormatException or ArgumentException or OverflowException)
 {
-    // The binder names the setting: "... 'lots' at 'Maas:Tokens:Maximum' to type 'Maas.Durations.GoDuration'."
+    // The configuration binder could not convert a value, and names the setting:
+    // "Failed to convert configuration value 'lots' at 'Maas:Tokens:Maximum' to type 'Maas.Durations.GoDuration'."
     await Console.Error.WriteLineAsync("maas-api: invalid configuration: " + ex.Message.ReplaceLineEndings(" "));
-    return 2;
-}
-catch (InvalidOperationException ex) when (ex.Message.StartsWith("Could not list ", StringComparison.Ordinal))
-{
-    // A watched cluster resource (ConfigMap tiers, KServe models) could not be read: the API server is wrong, unreachable or refuses.
-    await Console.Error.WriteLineAsync("maas-api: " + ex.Message.ReplaceLineEndings(" "));
     return 2;
 }
 catch (k8s.Exceptions.KubeConfigException ex)

@@ -12,7 +12,7 @@ public static class ModelSimulatorEndpointRouteBuilderExtensions
     /// Maps <c>POST {prefix}/v1/chat/completions</c>, <c>POST {prefix}/v1/completions</c>,
     /// <c>POST {prefix}/v1/embeddings</c>, <c>GET {prefix}/v1/models</c>, <c>GET {prefix}/v1/models/{id}</c>
     /// and <c>GET {prefix}/health</c>. Needs
-    /// <see cref="ModelSimulatorServiceCollectionExtensions.AddModelSimulator"/>; the options are read once, here.
+    /// <c>AddModelSimulator()</c>; the options are read once, here.
     /// </summary>
     /// <param name="endpoints">The application's route builder.</param>
     /// <param name="prefix">A path prefix such as <c>/llm/facebook-opt-125m-simulated</c>; empty maps at the root.</param>

@@ -13,17 +13,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
     builder.WebHost.UseUrls("http://127.0.0.1:8000");
 }
 
-builder.Services.AddModelSimulator(options =>
-{
-    var section = builder.Configuration.GetSection("Simulator");
-    if (section.GetSection(nameof(ModelSimulatorOptions.Models)).Exists())
-    {
-        // Binding adds to a list: configured models replace the default one instead.
-        options.Models.Clear();
-    }
-
-    section.Bind(options);
-});
+builder.Services.AddModelSimulator(builder.Configuration.GetSection("Simulator"));
 
 var app = builder.Build();
 app.MapModelSimulator();

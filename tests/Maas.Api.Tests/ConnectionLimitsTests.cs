@@ -1,51 +1,23 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Maas.Api;
+using Maas.Hosting.Kestrel;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Maas.Api.Tests;
 
-/// <summary>Kestrel's limits: defaults computed from the file limit, and the <c>Kestrel</c> section bound over them.</summary>
+/// <summary>maas-api's Kestrel limits: the package's defaults (computed from the file limit), and the <c>Kestrel</c> section bound over them.</summary>
 public sealed class ConnectionLimitsTests
 {
-    [Theory]
-    [InlineData(512L, 0, 64L)]
-    [InlineData(1024L, 0, 320L)]
-    [InlineData(2048L, 25, 819L)]
-    [InlineData(1_048_576L, 25, 10_000L)]
-    [InlineData(64L, 0, 16L)]
-    [InlineData(null, 0, 10_000L)]
-    public void Default_connection_limit_stays_below_the_file_limit_with_headroom(long? fileLimit, int databaseConnections, long expected)
-    {
-        var limit = ConnectionLimits.DefaultMaxConnections(fileLimit, databaseConnections);
-        Assert.Equal(expected, limit);
-        if (fileLimit is > 256)
-        {
-            Assert.True(limit * 2 + ConnectionLimits.ReservedDescriptors + databaseConnections <= fileLimit);
-        }
-    }
-
-    [Theory]
-    [InlineData("            1024                 1048576              files     ", 1024L)]
-    [InlineData("            unlimited            unlimited            files     ", null)]
-    [InlineData("", null)]
-    public void Soft_file_limit_is_read_from_proc_limits(string columns, long? expected) =>
-        Assert.Equal(expected, ConnectionLimits.ParseSoftLimit(columns));
-
-    [Fact]
-    public void This_process_file_limit_is_found() =>
-        Assert.NotNull(ConnectionLimits.ReadFileLimit());
-
     [Fact]
     public async Task Defaults_apply_and_the_kestrel_section_overrides_them()
     {
         await using (var server = await MaasApiServer.StartAsync())
         {
             var limits = server.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
-            Assert.Equal(ConnectionLimits.DefaultMaxConnections(ConnectionLimits.ReadFileLimit(), 0), limits.MaxConcurrentConnections);
+            Assert.Equal(MaasConnectionLimits.DefaultMaxConnections(MaasConnectionLimits.ReadFileLimit(), 0), limits.MaxConcurrentConnections);
             Assert.Equal(TimeSpan.FromSeconds(30), limits.KeepAliveTimeout);
             Assert.Equal(TimeSpan.FromSeconds(10), limits.RequestHeadersTimeout);
             Assert.Equal(1024 * 1024, limits.MaxRequestBodySize);

@@ -108,4 +108,44 @@ public sealed class JsonLogTests
         Assert.Contains(("POST", "/v1/no-such-thing", 404, "-"), requests);
         Assert.Contains(("GET", "/v1/lookup/{credential}", 404, "-"), requests);
     }
+
+    [Fact]
+    public async Task A_key_pasted_into_an_unmatched_path_is_never_printed_in_the_request_scope_while_trace_ids_still_are()
+    {
+        await using var host = await MaasApiProcess.StartAsync(["--log-format=json"]);
+        using var alice = host.CreateClient("alice", "system:authenticated");
+        string key;
+        using (var created = await alice.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"k"}""")))
+        {
+            key = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await alice.GetAsync("/v1/lookup/" + key)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await alice.GetAsync("/maas-api/no/" + key + "/here")).StatusCode);
+        Assert.Equal(0, await host.TerminateAsync(TimeSpan.FromSeconds(30)));
+
+        var secret = key[(key.IndexOf('_', StringComparison.Ordinal) + 1)..];
+        var redactedScopes = 0;
+        foreach (var line in host.Output)
+        {
+            Assert.DoesNotContain(secret, line, StringComparison.Ordinal);
+            using var entry = JsonDocument.Parse(line);
+            if (!entry.RootElement.TryGetProperty("Scopes", out var scopes))
+            {
+                continue;
+            }
+
+            foreach (var scope in scopes.EnumerateArray())
+            {
+                if (scope.ValueKind == JsonValueKind.Object && scope.TryGetProperty("RequestPath", out var path) && path.GetString()!.Contains("{credential}", StringComparison.Ordinal))
+                {
+                    redactedScopes++;
+                    Assert.Contains("{credential}", scope.GetProperty("Message").GetString()!, StringComparison.Ordinal);
+                    Assert.Contains(scopes.EnumerateArray(), s => s.ValueKind == JsonValueKind.Object && s.TryGetProperty("TraceId", out var traceId) && traceId.GetString()!.Length == 32);
+                }
+            }
+        }
+
+        Assert.True(redactedScopes >= 2, $"{redactedScopes} lines printed the request scope of the two unmatched paths");
+    }
 }

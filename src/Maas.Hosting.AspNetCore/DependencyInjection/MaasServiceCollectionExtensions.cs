@@ -3,6 +3,7 @@ using Maas.Hosting.Authentication;
 using Maas.Hosting.Errors;
 using Maas.Logging;
 using Maas.Hosting.Introspection;
+using Maas.Hosting.Telemetry;
 using Maas.Hosting.Throttling;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -75,6 +76,7 @@ public static class MaasServiceCollectionExtensions
         services.TryAddSingleton<OutageLog>();
         services.TryAddSingleton<GatewayClientAuthenticator>();
         services.TryAddSingleton<FailedAuthenticationThrottle>();
+        services.TryAddSingleton<HttpRequestMetrics>();
         services.AddOptions<MaasAuthenticationThrottleOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MaasAuthenticationThrottleOptions>, MaasAuthenticationThrottleOptionsValidator>());
 

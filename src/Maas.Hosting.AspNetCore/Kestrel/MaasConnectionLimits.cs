@@ -1,17 +1,21 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
-namespace Maas.Api;
+namespace Maas.Hosting.Kestrel;
 
 /// <summary>
 /// Kestrel's connection and request limits: safe defaults computed from the process's file limit,
-/// then whatever the <c>Kestrel</c> configuration section sets (<c>Kestrel__Limits__MaxConcurrentConnections</c>
-/// and the rest of <see cref="KestrelServerLimits"/>). Without a connection limit below the file
+/// which the host's own settings may override (<c>maas-api</c> binds the <c>Kestrel</c> configuration
+/// section over them: <c>Kestrel__Limits__MaxConcurrentConnections</c> and the rest of
+/// <see cref="KestrelServerLimits"/>). Without a connection limit below the file
 /// limit, a flood of idle connections exhausts the descriptors, Kestrel's accept loop spins and
 /// the process runs out of memory; with it, connections over the limit are closed at once and the
 /// host serves again as soon as the flood ends.
 /// </summary>
-internal static partial class ConnectionLimits
+internal static partial class MaasConnectionLimits
 {
     /// <summary>
     /// Descriptors kept for everything but client connections: the loaded assemblies (the runtime holds
@@ -32,25 +36,13 @@ internal static partial class ConnectionLimits
     /// <summary>A connection must send a request's headers within this long, or be closed.</summary>
     internal static readonly TimeSpan RequestHeadersTimeout = TimeSpan.FromSeconds(10);
 
-    public static void Configure(KestrelServerOptions kestrel, IConfiguration configuration, HostSettings settings)
+    /// <summary>Sets the defaults: a 1 MiB request body, the timeouts above, and <see cref="DefaultMaxConnections"/>.</summary>
+    public static void Apply(KestrelServerLimits limits, int upstreamConnections)
     {
-        var limits = kestrel.Limits;
         limits.MaxRequestBodySize = 1024 * 1024;
         limits.KeepAliveTimeout = KeepAliveTimeout;
         limits.RequestHeadersTimeout = RequestHeadersTimeout;
-        limits.MaxConcurrentConnections = DefaultMaxConnections(ReadFileLimit(), settings.StorageMode == "external" ? settings.DbMaxOpenConnections : 0);
-
-        // Operators tune any of it: Kestrel:Limits:* (Kestrel__Limits__* in the environment), Kestrel:AddServerHeader...
-        try
-        {
-            configuration.GetSection("Kestrel").Bind(kestrel);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or System.Reflection.TargetInvocationException)
-        {
-            // "Failed to convert configuration value 'x' at 'Kestrel:Limits:...'", or a setter's range check.
-            var cause = ex is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : ex;
-            throw new HostSettingsException("invalid Kestrel configuration: " + cause.Message.ReplaceLineEndings(" "));
-        }
+        limits.MaxConcurrentConnections = DefaultMaxConnections(ReadFileLimit(), upstreamConnections);
     }
 
     /// <summary>
@@ -97,7 +89,19 @@ internal static partial class ConnectionLimits
         return long.TryParse(soft, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
     }
 
-    public static void LogEffective(ILogger logger, KestrelServerLimits limits)
+    /// <summary>Logs the limits in effect once the host has started, whoever set them.</summary>
+    internal sealed class StartupLog(IOptions<KestrelServerOptions> kestrel, IHostApplicationLifetime lifetime, ILogger<StartupLog> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            lifetime.ApplicationStarted.Register(() => LogEffective(logger, kestrel.Value.Limits));
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private static void LogEffective(ILogger logger, KestrelServerLimits limits)
     {
         var maxConnections = limits.MaxConcurrentConnections?.ToString(CultureInfo.InvariantCulture) ?? "unlimited";
         var fileLimit = ReadFileLimit()?.ToString(CultureInfo.InvariantCulture) ?? "unlimited";

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
-namespace Maas.Api;
+namespace Maas.Hosting.Kestrel;
 
 /// <summary>
 /// Wraps Kestrel's socket transport so that no more than <see cref="KestrelServerLimits.MaxConcurrentConnections"/>
