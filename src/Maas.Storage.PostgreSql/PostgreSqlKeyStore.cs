@@ -29,7 +29,7 @@ namespace Maas.Storage.PostgreSql;
 /// deadlocks are retried. The audit trail (<see cref="IAuditLog"/>) is the <c>audit_log</c> table,
 /// append-only by triggers; a created key and a rotation write their entries in their own transaction.
 /// </remarks>
-internal sealed class PostgreSqlKeyStore : IKeyStore, IAuditLog
+internal sealed class PostgreSqlKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog
 {
     private const string Columns =
         "id, owner, owner_groups, name, description, hash, created_at, expires_at, revoked_at, last_used_at, labels, rotated_from, replaced_by";

@@ -19,7 +19,7 @@ namespace Maas.Storage.Sqlite;
 /// The audit trail (<see cref="IAuditLog"/>) lives in the same file, in <c>audit_log</c>, which
 /// triggers keep append-only; a created key and a rotation write their entries in their own transaction.
 /// </remarks>
-internal sealed partial class SqliteKeyStore : IKeyStore, IAuditLog, IAsyncDisposable, IDisposable
+internal sealed partial class SqliteKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog, IAsyncDisposable, IDisposable
 {
     private const string Columns = "id, owner, owner_groups, name, description, hash, created_at, expires_at, revoked_at, last_used_at, labels, rotated_from, replaced_by";
     // A key created up to the owner's revoked-before instant is stored revoked at that instant:

@@ -1,6 +1,7 @@
 using Maas.Storage.Migrations;
 using Maas.Testing;
 using Microsoft.Data.Sqlite;
+using Maas.Storage.SpecificationTests;
 
 namespace Maas.Storage.Sqlite.Tests;
 

@@ -12,7 +12,7 @@ namespace Maas.Storage.InMemory;
 /// update or removal path), so a key and its creation entry, or a rotation and its entry, happen
 /// under the one lock.
 /// </summary>
-internal sealed class InMemoryKeyStore : IKeyStore, IAuditLog
+internal sealed class InMemoryKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ApiKeyRecord> _byId = new(StringComparer.Ordinal);
