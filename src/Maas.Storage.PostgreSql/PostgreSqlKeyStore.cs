@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Maas.ApiKeys;
 using Maas.Auditing;
-using Maas.Logging;
 using Maas.Revocation;
 using Maas.Storage.Migrations;
 using Maas.Storage.PostgreSql.Migrations;
@@ -26,8 +25,9 @@ namespace Maas.Storage.PostgreSql;
 /// restarting or refusing server becomes <see cref="StoreUnavailableException"/> (and the idle
 /// connections of the pool are dropped, so the first request after the server is back gets a
 /// fresh one). Reads are retried once on a fresh connection when a pooled one turns out dead;
-/// deadlocks are retried. The audit trail (<see cref="IAuditLog"/>) is the <c>audit_log</c> table,
-/// append-only by triggers; a created key and a rotation write their entries in their own transaction.
+/// deadlocks are retried (<see cref="PostgreSqlDatabase"/>). The audit trail (<see cref="IAuditLog"/>,
+/// <see cref="PostgreSqlAuditLog"/>) is the <c>audit_log</c> table, append-only by triggers; a
+/// created key and a rotation write their entries in their own transaction.
 /// </remarks>
 internal sealed partial class PostgreSqlKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog
 {
