@@ -41,6 +41,7 @@ internal sealed class MaasSubjects : IDisposable
             Tiers,
             Issuer,
             store,
+            (IKeyAdministrationStore)store,
             new ConfiguredModelCatalog(Options),
             new RevocationSignal(),
             Validator,

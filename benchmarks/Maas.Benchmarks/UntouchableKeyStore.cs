@@ -3,7 +3,7 @@ using Maas.ApiKeys;
 namespace Maas.Benchmarks;
 
 /// <summary>A store that fails every call: a benchmark run over it proves the measured path never touches the store.</summary>
-internal sealed class UntouchableKeyStore : IKeyStore
+internal sealed class UntouchableKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore
 {
     public ValueTask AddAsync(ApiKeyRecord key, Maas.Auditing.AuditEntry? audit = null, CancellationToken cancellationToken = default) => throw Touched();
 

@@ -57,7 +57,7 @@ public sealed partial class MaasService
         }
 
         using var activity = MaasMetrics.ActivitySource.StartActivity("maas.search_api_keys");
-        var page = await _store.SearchAsync(
+        var page = await _administration.SearchAsync(
             new ApiKeySearch
             {
                 Owner = owner,
@@ -105,7 +105,7 @@ public sealed partial class MaasService
         using var activity = MaasMetrics.ActivitySource.StartActivity("maas.bulk_revoke_api_keys");
         activity?.SetTag("maas.dry_run", dryRun);
         var now = _time.GetUtcNow();
-        var ids = await _store.RevokeActiveAsync(target, now, dryRun, cancellationToken).ConfigureAwait(false);
+        var ids = await _administration.RevokeActiveAsync(target, now, dryRun, cancellationToken).ConfigureAwait(false);
         if (!dryRun)
         {
             foreach (var id in ids)

@@ -25,6 +25,7 @@ public sealed partial class MaasService
     private readonly ITierResolver _tiers;
     private readonly ITokenIssuer _issuer;
     private readonly IKeyStore _store;
+    private readonly IKeyAdministrationStore _administration;
     private readonly IModelCatalog _models;
     private readonly RevocationSignal _revocations;
     private readonly CredentialValidator _validator;
@@ -38,6 +39,7 @@ public sealed partial class MaasService
         ITierResolver tiers,
         ITokenIssuer issuer,
         IKeyStore store,
+        IKeyAdministrationStore administration,
         IModelCatalog models,
         RevocationSignal revocations,
         CredentialValidator validator,
@@ -49,6 +51,7 @@ public sealed partial class MaasService
         _tiers = tiers;
         _issuer = issuer;
         _store = store;
+        _administration = administration;
         _models = models;
         _revocations = revocations;
         _validator = validator;
@@ -208,7 +211,7 @@ public sealed partial class MaasService
 
         if (IsAdministrator(user))
         {
-            return _store.FindByIdAsync(id, cancellationToken);
+            return _administration.FindByIdAsync(id, cancellationToken);
         }
 
         return _administrators.NamesAdministratorGroup(user)
@@ -240,7 +243,7 @@ public sealed partial class MaasService
         if (IsAdministrator(user))
         {
             // An administrator revokes whoever's key it is, in its owner's name.
-            var key = await _store.FindByIdAsync(id, cancellationToken).ConfigureAwait(false);
+            var key = await _administration.FindByIdAsync(id, cancellationToken).ConfigureAwait(false);
             if (key is null)
             {
                 return false;

@@ -3,6 +3,7 @@ using Maas.Storage.Migrations;
 using Maas.Storage.PostgreSql.Migrations;
 using Maas.Testing;
 using Npgsql;
+using Maas.Storage.SpecificationTests;
 
 namespace Maas.Storage.PostgreSql.Tests;
 
@@ -156,7 +157,7 @@ public sealed class AuditTrailTests(PostgreSqlServer server) : IAsyncLifetime
     {
         await using var dataSource = _database.CreateDataSource();
         await using var connection = await dataSource.OpenConnectionAsync();
-        await using var command = PostgreSqlKeyStore.AuditQueryCommand(query, connection);
+        await using var command = PostgreSqlAuditLog.QueryCommand(query, connection);
         command.CommandText = "EXPLAIN " + command.CommandText;
         var lines = new List<string>();
         await using var reader = await command.ExecuteReaderAsync();

@@ -4,6 +4,7 @@ using Maas.Storage.Migrations;
 using Maas.Storage.PostgreSql.Migrations;
 using Maas.Testing;
 using Npgsql;
+using Maas.Storage.SpecificationTests;
 
 namespace Maas.Storage.PostgreSql.Tests;
 

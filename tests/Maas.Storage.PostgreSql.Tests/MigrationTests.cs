@@ -1,6 +1,7 @@
 using Maas.Storage.Migrations;
 using Maas.Storage.PostgreSql.Migrations;
 using Maas.Testing;
+using Maas.Storage.SpecificationTests;
 
 namespace Maas.Storage.PostgreSql.Tests;
 

@@ -3,6 +3,7 @@ using Maas.Storage.PostgreSql.Revocation;
 using Maas.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using Maas.Storage.SpecificationTests;
 
 namespace Maas.Storage.PostgreSql.Tests;
 

@@ -3,6 +3,7 @@ using Maas.ApiKeys;
 using Maas.Auditing;
 using Maas.Revocation;
 using Maas.Testing;
+using Maas.Storage.SpecificationTests;
 
 namespace Maas.Storage.PostgreSql.Tests;
 

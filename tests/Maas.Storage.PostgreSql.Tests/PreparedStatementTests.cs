@@ -1,5 +1,6 @@
 using Maas.Testing;
 using Npgsql;
+using Maas.Storage.SpecificationTests;
 
 namespace Maas.Storage.PostgreSql.Tests;
 

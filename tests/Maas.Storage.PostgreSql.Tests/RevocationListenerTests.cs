@@ -2,6 +2,7 @@ using Maas.ApiKeys;
 using Maas.Revocation;
 using Maas.Testing;
 using Npgsql;
+using Maas.Storage.SpecificationTests;
 
 namespace Maas.Storage.PostgreSql.Tests;
 

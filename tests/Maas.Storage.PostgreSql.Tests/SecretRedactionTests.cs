@@ -1,5 +1,6 @@
 using Maas.ApiKeys;
 using Maas.Testing;
+using Maas.Storage.SpecificationTests;
 
 namespace Maas.Storage.PostgreSql.Tests;
 

@@ -1,6 +1,7 @@
 using Maas.ApiKeys;
 using Maas.Testing;
 using Npgsql;
+using Maas.Storage.SpecificationTests;
 
 namespace Maas.Storage.PostgreSql.Tests;
 

@@ -1,5 +1,6 @@
 using Maas.Auditing;
 using Maas.Testing;
+using Maas.Storage.SpecificationTests;
 
 namespace Maas.Storage.Sqlite.Tests;
 

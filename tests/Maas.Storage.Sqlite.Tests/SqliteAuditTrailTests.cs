@@ -2,6 +2,7 @@ using Maas.Auditing;
 using Maas.Storage.Migrations;
 using Maas.Testing;
 using Microsoft.Data.Sqlite;
+using Maas.Storage.SpecificationTests;
 
 namespace Maas.Storage.Sqlite.Tests;
 

@@ -1,6 +1,7 @@
 using Maas.Storage.Migrations;
 using Maas.Testing;
 using Microsoft.Data.Sqlite;
+using Maas.Storage.SpecificationTests;
 
 namespace Maas.Storage.Sqlite.Tests;
 
@@ -85,7 +86,7 @@ public sealed class SqliteKeyStoreTests : IDisposable
         await using var store = await OpenAsync(_folder.Combine("cancelled.db"));
         using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
-        var holding = Task.Run(() => store.WriteAsync(
+        var holding = Task.Run(() => store.Database.WriteAsync(
             (_, _) =>
             {
                 entered.Set();
@@ -232,8 +233,8 @@ public sealed class SqliteKeyStoreTests : IDisposable
         ];
 
         long[] expected = [1, 2, 30_000, 1];
-        Assert.Equal(expected, await store.WriteAsync((session, _) => Pragmas(session), CancellationToken.None));
-        Assert.Equal(expected, await store.ReadAsync(Pragmas, CancellationToken.None));
+        Assert.Equal(expected, await store.Database.WriteAsync((session, _) => Pragmas(session), CancellationToken.None));
+        Assert.Equal(expected, await store.Database.ReadAsync(Pragmas, CancellationToken.None));
     }
 
     [Fact]

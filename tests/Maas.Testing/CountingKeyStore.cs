@@ -5,7 +5,7 @@ using Maas.Auditing;
 namespace Maas.Testing;
 
 /// <summary>Wraps a store: counts calls per hash and per owner, and can hold a read back until released.</summary>
-public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore, IAuditLog
+public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog
 {
     private int _findByHash;
     private int _revokedBefore;
@@ -32,6 +32,11 @@ public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore, IAuditLog
     /// <summary>When set, rewrites what a hash lookup found (a store that misbehaves).</summary>
     public Func<ApiKeyRecord, ApiKeyRecord>? AlterFound { get; set; }
 
+    // The wrapped store's capabilities (the in-memory and SQL stores implement every one).
+    private IKeyAdministrationStore Administration => (IKeyAdministrationStore)inner;
+
+    private IKeyUsageStore Usage => (IKeyUsageStore)inner;
+
     /// <summary>When set, every add fails with it and stores nothing (a store whose transaction cannot commit).</summary>
     public Exception? FailAdd { get; set; }
 
@@ -48,12 +53,12 @@ public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore, IAuditLog
     public ValueTask<int> RevokeAllAsync(string owner, DateTimeOffset revokedBefore, CancellationToken cancellationToken = default) =>
         inner.RevokeAllAsync(owner, revokedBefore, cancellationToken);
 
-    public ValueTask<ApiKeyRecord?> FindByIdAsync(string id, CancellationToken cancellationToken = default) => inner.FindByIdAsync(id, cancellationToken);
+    public ValueTask<ApiKeyRecord?> FindByIdAsync(string id, CancellationToken cancellationToken = default) => Administration.FindByIdAsync(id, cancellationToken);
 
-    public ValueTask<ApiKeyPage> SearchAsync(ApiKeySearch search, CancellationToken cancellationToken = default) => inner.SearchAsync(search, cancellationToken);
+    public ValueTask<ApiKeyPage> SearchAsync(ApiKeySearch search, CancellationToken cancellationToken = default) => Administration.SearchAsync(search, cancellationToken);
 
     public ValueTask<IReadOnlyList<string>> RevokeActiveAsync(string owner, DateTimeOffset at, bool dryRun, CancellationToken cancellationToken = default) =>
-        inner.RevokeActiveAsync(owner, at, dryRun, cancellationToken);
+        Administration.RevokeActiveAsync(owner, at, dryRun, cancellationToken);
 
     public async ValueTask<ApiKeyRecord?> FindByHashAsync(ReadOnlyMemory<byte> hash, CancellationToken cancellationToken = default)
     {
@@ -68,7 +73,7 @@ public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore, IAuditLog
     public async IAsyncEnumerable<byte[]> ListHashesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var hashes = new List<byte[]>();
-        await foreach (var hash in inner.ListHashesAsync(cancellationToken))
+        await foreach (var hash in Usage.ListHashesAsync(cancellationToken))
         {
             hashes.Add(hash);
         }
@@ -108,7 +113,7 @@ public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore, IAuditLog
         }
 
         Usages.Enqueue(usages);
-        return inner.RecordUsageAsync(usages, cancellationToken);
+        return Usage.RecordUsageAsync(usages, cancellationToken);
     }
 
     private async Task WaitForGateAsync()

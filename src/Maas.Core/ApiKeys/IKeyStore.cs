@@ -3,8 +3,13 @@ using Maas.Auditing;
 namespace Maas.ApiKeys;
 
 /// <summary>
-/// Keeps API key metadata and per-user revocation instants. Every implementation passes the
-/// same conformance suite: owners are isolated, nothing acknowledged is lost, history is kept.
+/// Keeps API key metadata and per-user revocation instants: what every key store does (create,
+/// list, read, revoke, rotate, and the lookups validation makes). What a host needs beyond that is
+/// a capability of its own, which a store implements alongside this interface:
+/// <see cref="IKeyAdministrationStore"/> (search, bulk revoke), <see cref="IKeyUsageStore"/>
+/// (last-used write-back, the hash listing) and <see cref="IAuditLog"/> (the audit trail). Every
+/// implementation passes the same conformance suite (the <c>Maas.Storage.SpecificationTests</c>
+/// package): owners are isolated, nothing acknowledged is lost, history is kept.
 /// </summary>
 public interface IKeyStore
 {
@@ -44,14 +49,6 @@ public interface IKeyStore
     /// <summary>Finds a key of any owner by the SHA-256 hash of its secret, or <see langword="null"/>.</summary>
     ValueTask<ApiKeyRecord?> FindByHashAsync(ReadOnlyMemory<byte> hash, CancellationToken cancellationToken = default);
 
-    /// <summary>
-    /// Streams the hash of every key the store holds, of every owner, revoked and expired ones
-    /// included: validation builds its membership filter from them, so a made-up key is refused
-    /// without a lookup. Keys added while the stream runs may or may not appear. Implementations
-    /// read in pages and hold no connection or lock while the caller iterates.
-    /// </summary>
-    IAsyncEnumerable<byte[]> ListHashesAsync(CancellationToken cancellationToken = default);
-
     /// <summary>Returns the owner's "revoked before" instant, or <see langword="null"/> if they never revoked everything.</summary>
     ValueTask<DateTimeOffset?> GetRevokedBeforeAsync(string owner, CancellationToken cancellationToken = default);
 
@@ -66,25 +63,4 @@ public interface IKeyStore
     /// <see cref="DuplicateKeyException"/> when the replacement's id or hash exists.
     /// </summary>
     ValueTask<KeyRotationResult> RotateAsync(KeyRotation rotation, CancellationToken cancellationToken = default);
-
-    /// <summary>Records when keys were last used; an instant earlier than the recorded one is ignored.</summary>
-    ValueTask RecordUsageAsync(IReadOnlyCollection<KeyUsage> usages, CancellationToken cancellationToken = default);
-
-    /// <summary>Returns the key with that id whoever owns it, or <see langword="null"/> (administrators read any key).</summary>
-    ValueTask<ApiKeyRecord?> FindByIdAsync(string id, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Answers a key search: filters, order (then id, same direction; a never-used key last in a
-    /// <c>last_used_at</c> sort either way), offset or keyset position, at most
-    /// <see cref="ApiKeySearch.Limit"/> keys and whether more match.
-    /// </summary>
-    ValueTask<ApiKeyPage> SearchAsync(ApiKeySearch search, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Revokes at <paramref name="at"/> every key of <paramref name="owner"/> active at that instant
-    /// (not revoked, not expired) and returns their ids; with <paramref name="dryRun"/> changes
-    /// nothing and returns the ids it would revoke. Shared stores announce each revoked key to
-    /// every replica, as <see cref="RevokeAsync"/> does.
-    /// </summary>
-    ValueTask<IReadOnlyList<string>> RevokeActiveAsync(string owner, DateTimeOffset at, bool dryRun, CancellationToken cancellationToken = default);
 }

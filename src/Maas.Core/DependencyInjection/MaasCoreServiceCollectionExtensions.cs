@@ -82,15 +82,29 @@ public static class MaasCoreServiceCollectionExtensions
         services.TryAddSingleton<JwtTokenReader>();
         services.TryAddSingleton(sp => new ValidationMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddSingleton(sp => new MaasMetrics(sp.GetService<IMeterFactory>()));
+        // A store registered once as IKeyStore serves the capabilities it implements, as the same instance.
+        services.TryAddSingleton(sp => Capability<IKeyAdministrationStore>(sp.GetRequiredService<IKeyStore>()));
+        services.TryAddSingleton(sp => Capability<IKeyUsageStore>(sp.GetRequiredService<IKeyStore>()));
+
         // Every Maas part talks to the store through one wrapper that times and traces each call.
-        services.TryAddSingleton(sp => new InstrumentedKeyStore(sp.GetRequiredService<IKeyStore>(), sp.GetRequiredService<MaasMetrics>(), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<KeyUsageRecorder>(sp, sp.GetRequiredService<InstrumentedKeyStore>()));
-        services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<CredentialValidator>(sp, sp.GetRequiredService<InstrumentedKeyStore>()));
+        services.TryAddSingleton(sp => new InstrumentedKeyStore(
+            sp.GetRequiredService<IKeyStore>(),
+            sp.GetRequiredService<IKeyAdministrationStore>(),
+            sp.GetRequiredService<IKeyUsageStore>(),
+            sp.GetRequiredService<MaasMetrics>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<KeyUsageRecorder>(sp, (IKeyUsageStore)sp.GetRequiredService<InstrumentedKeyStore>()));
+        services.TryAddSingleton(sp =>
+        {
+            var store = sp.GetRequiredService<InstrumentedKeyStore>();
+            return ActivatorUtilities.CreateInstance<CredentialValidator>(sp, (IKeyStore)store, (IKeyUsageStore)store);
+        });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, KeyFilterStartup>());
         services.TryAddSingleton(sp => new MaasService(
             sp.GetRequiredService<IOptions<MaasOptions>>(),
             sp.GetRequiredService<ITierResolver>(),
             sp.GetRequiredService<ITokenIssuer>(),
+            sp.GetRequiredService<InstrumentedKeyStore>(),
             sp.GetRequiredService<InstrumentedKeyStore>(),
             sp.GetRequiredService<IModelCatalog>(),
             sp.GetRequiredService<RevocationSignal>(),
@@ -101,6 +115,11 @@ public static class MaasCoreServiceCollectionExtensions
             sp.GetRequiredService<MaasMetrics>()));
         return new MaasBuilder(services, configuration);
     }
+
+    private static TCapability Capability<TCapability>(IKeyStore store)
+        where TCapability : class =>
+        store as TCapability ?? throw new InvalidOperationException(
+            $"The key store {store.GetType().Name} does not implement {typeof(TCapability).Name}, which Maas needs: register a store that does as IKeyStore.");
 
     private sealed class MaasBuilderMarker;
 }

@@ -6,19 +6,24 @@ using Maas.Auditing;
 namespace Maas.Telemetry;
 
 /// <summary>
-/// Wraps the registered <see cref="IKeyStore"/> so that every store call, whatever the storage
-/// package, records <c>maas.store.duration</c> and is a <c>store.*</c> span. Only the operation
-/// name is recorded: never an owner, key id or hash.
+/// Wraps the registered <see cref="IKeyStore"/> and its capabilities (<see cref="IKeyAdministrationStore"/>,
+/// <see cref="IKeyUsageStore"/>) so that every store call, whatever the storage package, records
+/// <c>maas.store.duration</c> and is a <c>store.*</c> span. Only the operation name is recorded:
+/// never an owner, key id or hash.
 /// </summary>
-internal sealed class InstrumentedKeyStore : IKeyStore
+internal sealed class InstrumentedKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore
 {
     private readonly IKeyStore _inner;
+    private readonly IKeyAdministrationStore _administration;
+    private readonly IKeyUsageStore _usage;
     private readonly MaasMetrics _metrics;
     private readonly TimeProvider _time;
 
-    public InstrumentedKeyStore(IKeyStore inner, MaasMetrics metrics, TimeProvider time)
+    public InstrumentedKeyStore(IKeyStore inner, IKeyAdministrationStore administration, IKeyUsageStore usage, MaasMetrics metrics, TimeProvider time)
     {
         _inner = inner;
+        _administration = administration;
+        _usage = usage;
         _metrics = metrics;
         _time = time;
     }
@@ -44,7 +49,7 @@ internal sealed class InstrumentedKeyStore : IKeyStore
         StreamAsync("list", _inner.ListAsync(owner, cancellationToken), cancellationToken);
 
     public IAsyncEnumerable<byte[]> ListHashesAsync(CancellationToken cancellationToken = default) =>
-        StreamAsync("list_hashes", _inner.ListHashesAsync(cancellationToken), cancellationToken);
+        StreamAsync("list_hashes", _usage.ListHashesAsync(cancellationToken), cancellationToken);
 
     public async ValueTask<ApiKeyRecord?> GetAsync(string owner, string id, CancellationToken cancellationToken = default)
     {
@@ -66,7 +71,7 @@ internal sealed class InstrumentedKeyStore : IKeyStore
         var call = Start("find_by_id");
         try
         {
-            var key = await _inner.FindByIdAsync(id, cancellationToken).ConfigureAwait(false);
+            var key = await _administration.FindByIdAsync(id, cancellationToken).ConfigureAwait(false);
             call.Succeeded = true;
             return key;
         }
@@ -81,7 +86,7 @@ internal sealed class InstrumentedKeyStore : IKeyStore
         var call = Start("search");
         try
         {
-            var page = await _inner.SearchAsync(search, cancellationToken).ConfigureAwait(false);
+            var page = await _administration.SearchAsync(search, cancellationToken).ConfigureAwait(false);
             call.Succeeded = true;
             return page;
         }
@@ -96,7 +101,7 @@ internal sealed class InstrumentedKeyStore : IKeyStore
         var call = Start("revoke_active");
         try
         {
-            var ids = await _inner.RevokeActiveAsync(owner, at, dryRun, cancellationToken).ConfigureAwait(false);
+            var ids = await _administration.RevokeActiveAsync(owner, at, dryRun, cancellationToken).ConfigureAwait(false);
             call.Succeeded = true;
             return ids;
         }
@@ -186,7 +191,7 @@ internal sealed class InstrumentedKeyStore : IKeyStore
         var call = Start("record_usage");
         try
         {
-            await _inner.RecordUsageAsync(usages, cancellationToken).ConfigureAwait(false);
+            await _usage.RecordUsageAsync(usages, cancellationToken).ConfigureAwait(false);
             call.Succeeded = true;
         }
         finally

@@ -69,6 +69,7 @@ internal sealed class CredentialValidator : IDisposable
     public CredentialValidator(
         JwtTokenReader tokens,
         IKeyStore store,
+        IKeyUsageStore usageStore,
         ITierResolver tiers,
         TimeProvider time,
         RevocationSignal revocations,
@@ -80,6 +81,7 @@ internal sealed class CredentialValidator : IDisposable
     {
         ArgumentNullException.ThrowIfNull(tokens);
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(usageStore);
         ArgumentNullException.ThrowIfNull(tiers);
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(revocations);
@@ -97,7 +99,7 @@ internal sealed class CredentialValidator : IDisposable
         _negativeDuration = validation.NegativeCacheDuration.ToTimeSpan();
         Cache = new ValidationCache(validation.CacheCapacity, revocations);
         _missBudget = new LookupBudget(MissLookupsPerSecond, MissLookupsPerSecond, time);
-        KeyFilter = new KnownKeyFilter(store, time, (ILogger?)logger ?? NullLogger.Instance);
+        KeyFilter = new KnownKeyFilter(usageStore, time, (ILogger?)logger ?? NullLogger.Instance);
         _creations = creations.Subscribe(hash => KeyFilter.Add(hash.Span));
         _resynchronizations = revocations.Subscribe(revocation =>
         {
@@ -112,15 +114,15 @@ internal sealed class CredentialValidator : IDisposable
 
     /// <summary>
     /// Creates a validator with default settings, its own revocation channel, metrics and usage
-    /// recorder (benchmarks and tests that need no host).
+    /// recorder (benchmarks and tests that need no host). The store keeps usage too (every shipped store does).
     /// </summary>
     internal CredentialValidator(JwtTokenReader tokens, IKeyStore store, ITierResolver tiers, TimeProvider time)
-        : this(tokens, store, tiers, time, new RevocationSignal(), Options.Create(new MaasOptions()))
+        : this(tokens, store, (IKeyUsageStore)store, tiers, time, new RevocationSignal(), Options.Create(new MaasOptions()))
     {
     }
 
-    private CredentialValidator(JwtTokenReader tokens, IKeyStore store, ITierResolver tiers, TimeProvider time, RevocationSignal revocations, IOptions<MaasOptions> options)
-        : this(tokens, store, tiers, time, revocations, options, new ValidationMetrics(null), new KeyUsageRecorder(store, time, options, NullLogger<KeyUsageRecorder>.Instance), new KeyCreationSignal())
+    private CredentialValidator(JwtTokenReader tokens, IKeyStore store, IKeyUsageStore usageStore, ITierResolver tiers, TimeProvider time, RevocationSignal revocations, IOptions<MaasOptions> options)
+        : this(tokens, store, usageStore, tiers, time, revocations, options, new ValidationMetrics(null), new KeyUsageRecorder(usageStore, time, options, NullLogger<KeyUsageRecorder>.Instance), new KeyCreationSignal())
     {
         _ownsParts = true;
     }

@@ -15,14 +15,14 @@ internal sealed class KeyUsageRecorder : IAsyncDisposable, IDisposable
     /// <summary>The most usages written in one store call.</summary>
     internal const int BatchSize = 1_000;
 
-    private readonly IKeyStore _store;
+    private readonly IKeyUsageStore _store;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, UsageSlot> _pending = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _flushing = new(1, 1);
     private readonly ITimer _timer;
     private int _disposed;
 
-    public KeyUsageRecorder(IKeyStore store, TimeProvider time, IOptions<MaasOptions> options, ILogger<KeyUsageRecorder> logger)
+    public KeyUsageRecorder(IKeyUsageStore store, TimeProvider time, IOptions<MaasOptions> options, ILogger<KeyUsageRecorder> logger)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(time);

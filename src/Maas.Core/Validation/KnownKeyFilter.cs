@@ -5,7 +5,7 @@ namespace Maas.Validation;
 
 /// <summary>
 /// Which key hashes exist, as a <see cref="BloomFilter"/> loaded from the store
-/// (<see cref="IKeyStore.ListHashesAsync"/>) and kept current: keys created here are added at
+/// (<see cref="IKeyUsageStore.ListHashesAsync"/>) and kept current: keys created here are added at
 /// once, keys created on other replicas arrive through <see cref="KeyCreationSignal"/>, and a
 /// resynchronization (events may have been missed) reloads it from the store.
 /// </summary>
@@ -24,7 +24,7 @@ internal sealed class KnownKeyFilter
 
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(5);
 
-    private readonly IKeyStore _store;
+    private readonly IKeyUsageStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
@@ -34,7 +34,7 @@ internal sealed class KnownKeyFilter
     private bool _loadAgain;
     private DateTimeOffset _retryAfter = DateTimeOffset.MinValue;
 
-    public KnownKeyFilter(IKeyStore store, TimeProvider time, ILogger logger)
+    public KnownKeyFilter(IKeyUsageStore store, TimeProvider time, ILogger logger)
     {
         _store = store;
         _time = time;

@@ -8,11 +8,11 @@ namespace Maas.Storage.InMemory;
 /// The <c>in-memory</c> store: everything in process memory, lost on restart. One lock guards
 /// every structure, so each operation is atomic; hash lookup is a dictionary probe and an
 /// owner's listing is kept sorted (newest first, then id descending). Instants are kept exactly
-/// as given, converted to UTC offsets. It keeps its audit trail too (append-only: the list has no
-/// update or removal path), so a key and its creation entry, or a rotation and its entry, happen
+/// as given, converted to UTC offsets. It keeps its audit trail too (<see cref="InMemoryAuditLog"/>,
+/// under the same lock), so a key and its creation entry, or a rotation and its entry, happen
 /// under the one lock.
 /// </summary>
-internal sealed class InMemoryKeyStore : IKeyStore, IAuditLog
+internal sealed class InMemoryKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ApiKeyRecord> _byId = new(StringComparer.Ordinal);
@@ -20,11 +20,13 @@ internal sealed class InMemoryKeyStore : IKeyStore, IAuditLog
     private readonly Dictionary<byte[], string>.AlternateLookup<ReadOnlySpan<byte>> _idBySpan;
     private readonly Dictionary<string, SortedSet<ListingEntry>> _byOwner = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _revokedBefore = new(StringComparer.Ordinal);
-    private readonly List<AuditEntry> _audit = [];
+
+    private readonly InMemoryAuditLog _audit;
 
     public InMemoryKeyStore()
     {
         _idBySpan = _idByHash.GetAlternateLookup<ReadOnlySpan<byte>>();
+        _audit = new InMemoryAuditLog(_gate);
     }
 
     public ValueTask AddAsync(ApiKeyRecord key, AuditEntry? audit = null, CancellationToken cancellationToken = default)
@@ -39,7 +41,7 @@ internal sealed class InMemoryKeyStore : IKeyStore, IAuditLog
             Insert(stored);
             if (audit is not null)
             {
-                AppendLocked(audit);
+                _audit.AppendLocked(audit);
             }
         }
 
@@ -106,80 +108,14 @@ internal sealed class InMemoryKeyStore : IKeyStore, IAuditLog
             var updated = rotation.Apply(old);
             updated = updated with { ExpiresAt = updated.ExpiresAt.ToUniversalTime() };
             _byId[old.Id] = updated;
-            AppendLocked(rotation.Audit);
+            _audit.AppendLocked(rotation.Audit);
             return ValueTask.FromResult(new KeyRotationResult { Outcome = KeyRotationOutcome.Rotated, Previous = Copy(updated) });
         }
     }
 
-    public ValueTask AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        cancellationToken.ThrowIfCancellationRequested();
-        lock (_gate)
-        {
-            AppendLocked(entry);
-        }
+    public ValueTask AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) => _audit.AppendAsync(entry, cancellationToken);
 
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Limit, AuditQuery.MaxLimit);
-        var page = new List<AuditEntry>(query.Limit + 1);
-        lock (_gate)
-        {
-            // Appended in instant order unless a caller's clock went back: sort a copy only then.
-            IEnumerable<AuditEntry> newestFirst = Enumerable.Reverse(_audit);
-            if (!IsOrdered())
-            {
-                newestFirst = _audit.OrderByDescending(e => e.At).ThenByDescending(e => e.Sequence);
-            }
-
-            foreach (var entry in newestFirst)
-            {
-                if (query.Matches(entry))
-                {
-                    page.Add(entry);
-                    if (page.Count > query.Limit)
-                    {
-                        break;
-                    }
-                }
-            }
-        }
-
-        var hasMore = page.Count > query.Limit;
-        if (hasMore)
-        {
-            page.RemoveAt(page.Count - 1);
-        }
-
-        return ValueTask.FromResult(new AuditPage
-        {
-            Entries = page,
-            Next = hasMore ? new AuditPosition(page[^1].At, page[^1].Sequence) : null,
-        });
-    }
-
-    private bool IsOrdered()
-    {
-        for (var i = 1; i < _audit.Count; i++)
-        {
-            if (_audit[i].At < _audit[i - 1].At)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    // Under the lock. Sequences start at 1 and follow the order of appends.
-    private void AppendLocked(AuditEntry entry) =>
-        _audit.Add(entry with { Sequence = _audit.Count + 1, At = entry.At.ToUniversalTime() });
+    public ValueTask<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default) => _audit.QueryAsync(query, cancellationToken);
 
     public IAsyncEnumerable<ApiKeyRecord> ListAsync(string owner, CancellationToken cancellationToken = default)
     {

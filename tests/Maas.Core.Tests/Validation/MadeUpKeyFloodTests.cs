@@ -2,6 +2,7 @@ using Maas.ApiKeys;
 using Maas.Revocation;
 using Maas.Testing;
 using Maas.Validation;
+using Maas.Storage.SpecificationTests;
 
 namespace Maas.Core.Tests.Validation;
 

@@ -38,8 +38,8 @@ internal sealed class ValidationTestContext : IDisposable
         Tiers = tiers ?? new TierResolver(DefaultTiers.Create());
         Metrics = new ValidationMetrics(Meters);
         Usage = new KeyUsageRecorder(Store, Time, Options, NullLogger<KeyUsageRecorder>.Instance);
-        Validator = new CredentialValidator(Reader, Store, Tiers, Time, Signal, Options, Metrics, Usage, Creations);
-        Service = new MaasService(Options, Tiers, issuer, Store, new ConfiguredModelCatalog(Options), Signal, Validator, Time, Store);
+        Validator = new CredentialValidator(Reader, Store, Store, Tiers, Time, Signal, Options, Metrics, Usage, Creations);
+        Service = new MaasService(Options, Tiers, issuer, Store, Store, new ConfiguredModelCatalog(Options), Signal, Validator, Time, Store);
     }
 
     public FakeTimeProvider Time { get; } = new(Start);

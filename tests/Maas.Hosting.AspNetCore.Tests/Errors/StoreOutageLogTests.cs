@@ -115,7 +115,7 @@ public sealed class StoreOutageLogTests
     }
 
     /// <summary>A store that is down: every call throws <see cref="StoreUnavailableException"/> with <see cref="Cause"/>.</summary>
-    private sealed class UnavailableKeyStore : IKeyStore, IAuditLog
+    private sealed class UnavailableKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog
     {
         public string Cause { get; set; } = "The key store is unavailable.";
 

@@ -1,6 +1,7 @@
 using Maas.ApiKeys;
 using Maas.Storage.InMemory;
 using Maas.Testing;
+using Maas.Storage.SpecificationTests;
 
 namespace Maas.Storage.Tests.InMemory;
 

@@ -7,7 +7,7 @@ namespace Maas.Storage.Migrations;
 /// the migration transaction is started so that only one process migrates at a time
 /// (<c>BEGIN IMMEDIATE</c> on SQLite, a transaction-scoped advisory lock on PostgreSQL).
 /// </summary>
-public abstract class SchemaMigrationDialect
+internal abstract class SchemaMigrationDialect
 {
     /// <summary>The name of the table that records applied migrations.</summary>
     public const string VersionTable = "maas_schema_version";

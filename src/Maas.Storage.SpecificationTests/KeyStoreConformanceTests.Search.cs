@@ -1,6 +1,6 @@
 using Maas.ApiKeys;
 
-namespace Maas.Testing;
+namespace Maas.Storage.SpecificationTests;
 
 /// <summary>Labels, reads of any owner's key, search (filters, sorts, offset and keyset pages) and bulk revoke, on every store.</summary>
 public abstract partial class KeyStoreConformanceTests
@@ -41,9 +41,9 @@ public abstract partial class KeyStoreConformanceTests
         var key = TestKeys.Create("bob") with { Labels = new Dictionary<string, string> { ["env"] = "prod" } };
         await store.AddAsync(key);
 
-        AssertSameRecord(key, await store.FindByIdAsync(key.Id));
-        Assert.Null(await store.FindByIdAsync("no-such-key"));
-        Assert.Null(await store.FindByIdAsync(key.Id[..^1]));
+        AssertSameRecord(key, await AdministrationOf(store).FindByIdAsync(key.Id));
+        Assert.Null(await AdministrationOf(store).FindByIdAsync("no-such-key"));
+        Assert.Null(await AdministrationOf(store).FindByIdAsync(key.Id[..^1]));
     }
 
     // ---- filters ----
@@ -57,7 +57,7 @@ public abstract partial class KeyStoreConformanceTests
 
         Assert.Equal(Ids(alice).Order(StringComparer.Ordinal), (await SearchAllAsync(store, Search("alice"))).Select(k => k.Id).Order(StringComparer.Ordinal));
         Assert.Equal(Ids([.. alice, .. bob]).Order(StringComparer.Ordinal), (await SearchAllAsync(store, Search(null))).Select(k => k.Id).Order(StringComparer.Ordinal));
-        Assert.Empty((await store.SearchAsync(Search("carol"))).Keys);
+        Assert.Empty((await AdministrationOf(store).SearchAsync(Search("carol"))).Keys);
     }
 
     [Fact]
@@ -136,7 +136,7 @@ public abstract partial class KeyStoreConformanceTests
             ApiKeySearchPosition? after = null;
             for (var pages = 0; pages <= keys.Count; pages++)
             {
-                var page = await store.SearchAsync(Search("alice") with { SortBy = sortBy, Descending = descending, Limit = limit, After = after });
+                var page = await AdministrationOf(store).SearchAsync(Search("alice") with { SortBy = sortBy, Descending = descending, Limit = limit, After = after });
                 walked.AddRange(page.Keys.Select(k => k.Id));
                 Assert.True(page.Keys.Count <= limit);
                 if (!page.HasMore)
@@ -166,7 +166,7 @@ public abstract partial class KeyStoreConformanceTests
         ApiKeySearchPosition? after = null;
         for (var added = 0; ; added++)
         {
-            var page = await store.SearchAsync(Search("alice") with { Limit = 5, After = after });
+            var page = await AdministrationOf(store).SearchAsync(Search("alice") with { Limit = 5, After = after });
             walked.AddRange(page.Keys.Select(k => k.Id));
 
             // Newer keys sort before the cursor (newest first): they never shift the pages still to come.
@@ -195,19 +195,19 @@ public abstract partial class KeyStoreConformanceTests
         await AddAsync(store, [.. keys]);
         var expected = Ids(Sorted(keys, ApiKeySortField.CreatedAt, descending: true));
 
-        var first = await store.SearchAsync(Search("alice") with { Limit = 3 });
+        var first = await AdministrationOf(store).SearchAsync(Search("alice") with { Limit = 3 });
         Assert.Equal(expected[..3], Ids(first.Keys));
         Assert.True(first.HasMore);
-        var last = await store.SearchAsync(Search("alice") with { Limit = 3, Offset = 6 });
+        var last = await AdministrationOf(store).SearchAsync(Search("alice") with { Limit = 3, Offset = 6 });
         Assert.Equal(expected[6..], Ids(last.Keys));
         Assert.False(last.HasMore);
-        var exact = await store.SearchAsync(Search("alice") with { Limit = 7 });
+        var exact = await AdministrationOf(store).SearchAsync(Search("alice") with { Limit = 7 });
         Assert.Equal(expected, Ids(exact.Keys));
         Assert.False(exact.HasMore);
-        var one = await store.SearchAsync(Search("alice") with { Limit = 1, Offset = 5 });
+        var one = await AdministrationOf(store).SearchAsync(Search("alice") with { Limit = 1, Offset = 5 });
         Assert.Equal([expected[5]], Ids(one.Keys));
         Assert.True(one.HasMore);
-        var past = await store.SearchAsync(Search("alice") with { Limit = 3, Offset = 50 });
+        var past = await AdministrationOf(store).SearchAsync(Search("alice") with { Limit = 3, Offset = 50 });
         Assert.Empty(past.Keys);
         Assert.False(past.HasMore);
     }
@@ -228,11 +228,11 @@ public abstract partial class KeyStoreConformanceTests
         var revokedAt = TestKeys.Epoch.AddDays(2);
         await store.RevokeAsync("alice", revoked.Id, revokedAt);
 
-        var dry = await store.RevokeActiveAsync("alice", now, dryRun: true);
+        var dry = await AdministrationOf(store).RevokeActiveAsync("alice", now, dryRun: true);
         Assert.Equal(Ids([active1, active2]).Order(StringComparer.Ordinal), dry.Order(StringComparer.Ordinal));
         Assert.All(await ListAsync(store, "alice"), k => Assert.True(k.Id == revoked.Id ? k.RevokedAt == revokedAt : k.RevokedAt is null));
 
-        var real = await store.RevokeActiveAsync("alice", now, dryRun: false);
+        var real = await AdministrationOf(store).RevokeActiveAsync("alice", now, dryRun: false);
         Assert.Equal(dry.Order(StringComparer.Ordinal), real.Order(StringComparer.Ordinal));
         Assert.Equal(now, (await store.GetAsync("alice", active1.Id))!.RevokedAt);
         Assert.Equal(now, (await store.GetAsync("alice", active2.Id))!.RevokedAt);
@@ -241,9 +241,9 @@ public abstract partial class KeyStoreConformanceTests
         Assert.Null((await store.GetAsync("bob", bobs.Id))!.RevokedAt);
         Assert.Null(await store.GetRevokedBeforeAsync("alice"));
 
-        Assert.Empty(await store.RevokeActiveAsync("alice", now, dryRun: true));
-        Assert.Empty(await store.RevokeActiveAsync("alice", now, dryRun: false));
-        Assert.Empty(await store.RevokeActiveAsync("carol", now, dryRun: false));
+        Assert.Empty(await AdministrationOf(store).RevokeActiveAsync("alice", now, dryRun: true));
+        Assert.Empty(await AdministrationOf(store).RevokeActiveAsync("alice", now, dryRun: false));
+        Assert.Empty(await AdministrationOf(store).RevokeActiveAsync("carol", now, dryRun: false));
     }
 
     // ---- helpers ----
@@ -260,7 +260,7 @@ public abstract partial class KeyStoreConformanceTests
         var current = search;
         while (true)
         {
-            var page = await store.SearchAsync(current);
+            var page = await AdministrationOf(store).SearchAsync(current);
             result.AddRange(page.Keys);
             if (!page.HasMore)
             {
@@ -326,7 +326,7 @@ public abstract partial class KeyStoreConformanceTests
             keys[i] = keys[i] with { LastUsedAt = usedAt };
         }
 
-        await store.RecordUsageAsync(usages);
+        await UsageOf(store).RecordUsageAsync(usages);
         return keys;
     }
 

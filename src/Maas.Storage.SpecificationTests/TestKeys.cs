@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Maas.ApiKeys;
 
-namespace Maas.Testing;
+namespace Maas.Storage.SpecificationTests;
 
 /// <summary>Builds API key records for store tests: fixed instants, random ids and hashes.</summary>
 public static class TestKeys

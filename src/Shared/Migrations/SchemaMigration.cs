@@ -4,7 +4,7 @@ namespace Maas.Storage.Migrations;
 /// One step of a store's schema: a version number, what it does, and the SQL that does it.
 /// Versions start at 1 and grow by one; a migration, once released, never changes.
 /// </summary>
-public sealed record SchemaMigration
+internal sealed record SchemaMigration
 {
     /// <summary>Creates a migration.</summary>
     /// <param name="version">The schema version this migration brings the database to; 1 or more.</param>

@@ -1,6 +1,6 @@
 using Maas.Auditing;
 
-namespace Maas.Testing;
+namespace Maas.Storage.SpecificationTests;
 
 /// <summary>
 /// Everything <see cref="IAuditLog"/> promises, run against every store: subclass it and return a

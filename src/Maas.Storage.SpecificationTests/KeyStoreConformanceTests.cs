@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Maas.ApiKeys;
 using Maas.Auditing;
 
-namespace Maas.Testing;
+namespace Maas.Storage.SpecificationTests;
 
 /// <summary>
 /// Everything <see cref="IKeyStore"/> promises, run against every store: subclass it, return a
@@ -196,7 +196,7 @@ public abstract partial class KeyStoreConformanceTests : IAsyncLifetime
         Assert.Equal(kept.Select(k => k.Owner + "/" + k.Id).Order(StringComparer.Ordinal), trail.Select(e => e.RequestId!).Order(StringComparer.Ordinal));
         foreach (var entry in trail)
         {
-            Assert.Equal(entry.Subject, (await store.FindByIdAsync(entry.KeyId!))?.Owner);
+            Assert.Equal(entry.Subject, (await AdministrationOf(store).FindByIdAsync(entry.KeyId!))?.Owner);
         }
     }
 
@@ -550,7 +550,7 @@ public abstract partial class KeyStoreConformanceTests : IAsyncLifetime
         await store.AddAsync(key);
         var revokedAt = new DateTimeOffset(2032, 1, 1, 0, 0, 0, TimeSpan.FromHours(-5)).AddTicks(10);
         var usedAt = new DateTimeOffset(2032, 1, 1, 0, 0, 0, TimeSpan.FromHours(9)).AddTicks(20);
-        await store.RecordUsageAsync([new KeyUsage(key.Id, usedAt)]);
+        await UsageOf(store).RecordUsageAsync([new KeyUsage(key.Id, usedAt)]);
         await store.RevokeAsync("alice", key.Id, revokedAt);
 
         var found = await store.GetAsync("alice", key.Id);
@@ -644,13 +644,13 @@ public abstract partial class KeyStoreConformanceTests : IAsyncLifetime
         var t1 = TestKeys.Epoch.AddMinutes(1);
         var t2 = TestKeys.Epoch.AddMinutes(2);
 
-        await store.RecordUsageAsync([new KeyUsage(key.Id, t1)]);
+        await UsageOf(store).RecordUsageAsync([new KeyUsage(key.Id, t1)]);
         Assert.Equal(t1, (await store.GetAsync("alice", key.Id))!.LastUsedAt);
 
-        await store.RecordUsageAsync([new KeyUsage(key.Id, t2), new KeyUsage("unknown-id", t2)]);
+        await UsageOf(store).RecordUsageAsync([new KeyUsage(key.Id, t2), new KeyUsage("unknown-id", t2)]);
         Assert.Equal(t2, (await store.GetAsync("alice", key.Id))!.LastUsedAt);
 
-        await store.RecordUsageAsync([new KeyUsage(key.Id, t1)]);
+        await UsageOf(store).RecordUsageAsync([new KeyUsage(key.Id, t1)]);
         Assert.Equal(t2, (await store.GetAsync("alice", key.Id))!.LastUsedAt);
 
         Assert.Null((await store.GetAsync("alice", other.Id))!.LastUsedAt);
@@ -664,7 +664,7 @@ public abstract partial class KeyStoreConformanceTests : IAsyncLifetime
         await store.AddAsync(key);
         var latest = TestKeys.Epoch.AddMinutes(3);
 
-        await store.RecordUsageAsync(
+        await UsageOf(store).RecordUsageAsync(
         [
             new KeyUsage(key.Id, TestKeys.Epoch.AddMinutes(1)),
             new KeyUsage(key.Id, latest),
@@ -682,8 +682,8 @@ public abstract partial class KeyStoreConformanceTests : IAsyncLifetime
         var key = TestKeys.Create("alice");
         await store.AddAsync(key);
 
-        await store.RecordUsageAsync([]);
-        await store.RecordUsageAsync([new KeyUsage("unknown-1", TestKeys.Epoch), new KeyUsage("unknown-2", TestKeys.Epoch)]);
+        await UsageOf(store).RecordUsageAsync([]);
+        await UsageOf(store).RecordUsageAsync([new KeyUsage("unknown-1", TestKeys.Epoch), new KeyUsage("unknown-2", TestKeys.Epoch)]);
 
         AssertSameRecord(key, await store.GetAsync("alice", key.Id));
         Assert.Null(await store.GetAsync("alice", "unknown-1"));
@@ -839,7 +839,7 @@ public abstract partial class KeyStoreConformanceTests : IAsyncLifetime
         await store.AddAsync(key);
 
         await Task.WhenAll(Enumerable.Range(1, 50).Select(i => Task.Run(async () =>
-            await store.RecordUsageAsync([new KeyUsage(key.Id, TestKeys.Epoch.AddSeconds(i))]))));
+            await UsageOf(store).RecordUsageAsync([new KeyUsage(key.Id, TestKeys.Epoch.AddSeconds(i))]))));
 
         Assert.Equal(TestKeys.Epoch.AddSeconds(50), (await store.GetAsync("alice", key.Id))!.LastUsedAt);
     }
@@ -898,7 +898,7 @@ public abstract partial class KeyStoreConformanceTests : IAsyncLifetime
     {
         ArgumentNullException.ThrowIfNull(store);
         var result = new List<byte[]>();
-        await foreach (var hash in store.ListHashesAsync())
+        await foreach (var hash in UsageOf(store).ListHashesAsync())
         {
             result.Add(hash);
         }
@@ -923,7 +923,6 @@ public abstract partial class KeyStoreConformanceTests : IAsyncLifetime
     protected static async Task<List<string>> ListIdsAsync(IKeyStore store, string owner) =>
         [.. (await ListAsync(store, owner)).Select(k => k.Id)];
 
-    /// <summary>Asserts that a stored record equals what was added (revocation and usage aside).</summary>
     // ---- rotation ----
 
     /// <summary>A rotation of <paramref name="old"/> at <paramref name="at"/> whose old key stops after <paramref name="grace"/>.</summary>
@@ -1142,10 +1141,21 @@ public abstract partial class KeyStoreConformanceTests : IAsyncLifetime
         Assert.Single((await AuditOf(store).QueryAsync(new AuditQuery())).Entries);
     }
 
-    /// <summary>The store's audit trail: every store package keeps it in the key store.</summary>
-    protected static IAuditLog AuditOf(IKeyStore store) =>
-        store as IAuditLog ?? throw new InvalidOperationException($"{store?.GetType().Name} keeps no audit trail.");
+    /// <summary>The store's audit trail (<see cref="IAuditLog"/>), which the store implements too: a created key and a rotation append to it.</summary>
+    protected static IAuditLog AuditOf(IKeyStore store) => Capability<IAuditLog>(store);
 
+    /// <summary>The store's administration capability (<see cref="IKeyAdministrationStore"/>), which the store implements too.</summary>
+    protected static IKeyAdministrationStore AdministrationOf(IKeyStore store) => Capability<IKeyAdministrationStore>(store);
+
+    /// <summary>The store's usage capability (<see cref="IKeyUsageStore"/>), which the store implements too.</summary>
+    protected static IKeyUsageStore UsageOf(IKeyStore store) => Capability<IKeyUsageStore>(store);
+
+    // Maas needs every capability of the store it is given (registered once as IKeyStore), so the suite checks all of them.
+    private static T Capability<T>(IKeyStore store)
+        where T : class =>
+        store as T ?? throw new InvalidOperationException($"{store?.GetType().Name} does not implement {typeof(T).Name}.");
+
+    /// <summary>Asserts that a stored record equals what was added (revocation and usage aside).</summary>
     protected static void AssertSameRecord(ApiKeyRecord expected, ApiKeyRecord? actual)
     {
         ArgumentNullException.ThrowIfNull(expected);

@@ -11,7 +11,7 @@ namespace Maas.Storage.Migrations;
 /// A database whose recorded version is newer than the newest migration known here is refused
 /// with a <see cref="SchemaTooNewException"/>.
 /// </summary>
-public sealed partial class SchemaMigrator
+internal sealed partial class SchemaMigrator
 {
     private readonly SchemaMigration[] _migrations;
     private readonly SchemaMigrationDialect _dialect;
