@@ -20,7 +20,7 @@ public sealed class MaasSelfServiceOptions
 
     /// <summary>
     /// Gets or sets what the 401 screen says when the scheme gives no reason of its own; by default it
-    /// names the gateway's identity headers (with the <c>MaasGateway</c> scheme) or asks to sign in.
+    /// names the gateway's identity headers (with the <c>MaasGateway</c> or <c>Maas</c> scheme) or asks to sign in.
     /// </summary>
     public string? NotSignedInMessage { get; set; }
 }

@@ -53,7 +53,11 @@ public static class MaasSelfServiceServiceCollectionExtensions
             // loads it otherwise gets it here, once (a second part would map every page twice).
             if (!parts.ApplicationParts.OfType<AssemblyPart>().Any(part => part.Assembly == assembly))
             {
-                parts.ApplicationParts.Add(new AssemblyPart(assembly));
+                // Its types and its compiled pages, as the host's own references would give them.
+                foreach (var part in ApplicationPartFactory.GetApplicationPartFactory(assembly).GetApplicationParts(assembly))
+                {
+                    parts.ApplicationParts.Add(part);
+                }
             }
         });
 

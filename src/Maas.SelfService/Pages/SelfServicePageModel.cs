@@ -87,6 +87,13 @@ internal abstract class SelfServicePageModel(SelfServicePageServices services) :
             return;
         }
 
+        if (context.HandlerMethod is null)
+        {
+            // A screen asked for without one of its handlers (typed in, or a post naming no handler it has): back to the list.
+            context.Result = LocalRedirect(Url.Content("~" + MaasSelfServiceDefaults.Path));
+            return;
+        }
+
         var executed = await next().ConfigureAwait(false);
         if (executed.Exception is StoreUnavailableException unavailable && !executed.ExceptionHandled)
         {
@@ -118,7 +125,8 @@ internal abstract class SelfServicePageModel(SelfServicePageServices services) :
         var scheme = options.AuthenticationScheme;
         // The scheme already ran for this request; asking again returns its cached result and its reason.
         var result = scheme is null ? HttpContext.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult : await HttpContext.AuthenticateAsync(scheme).ConfigureAwait(false);
-        var gateway = string.Equals(scheme, MaasAuthenticationDefaults.GatewayScheme, StringComparison.Ordinal);
+        // The Maas schemes read the gateway's identity headers (the "Maas" one when the request has no bearer credential).
+        var gateway = scheme is MaasAuthenticationDefaults.GatewayScheme or MaasAuthenticationDefaults.AnyScheme;
         SignInFailure = result?.Failure?.Message
             ?? options.NotSignedInMessage
             ?? (gateway
