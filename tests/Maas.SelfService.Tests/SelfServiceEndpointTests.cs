@@ -4,10 +4,13 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Maas.Hosting.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -70,7 +73,31 @@ public sealed partial class SelfServiceEndpointTests
         }
     }
 
-    private static async Task<WebApplication> StartAsync()
+    [Fact]
+    public async Task A_host_whose_own_result_handler_lets_every_refusal_through_still_gets_the_pages_401_and_403()
+    {
+        // The page decides on its own too: a host's handler that replaces the page's cannot open it.
+        await using var app = await StartAsync(services => services.AddSingleton<IAuthorizationMiddlewareResultHandler, LetEverythingThrough>());
+        using var anonymous = Client(app);
+        using (var page = await anonymous.GetAsync("/keys"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, page.StatusCode);
+            Assert.Contains("<h1>Not signed in</h1>", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using var alice = Client(app);
+        alice.DefaultRequestHeaders.Add("X-MaaS-Username", "alice");
+        alice.DefaultRequestHeaders.Add("X-MaaS-Group", "[\"system:authenticated\"]");
+        var token = await AntiforgeryAsync(alice);
+        foreach (var path in new[] { "/keys/search", "/keys/bulk-revoke?handler=Preview", "/keys/bulk-revoke", "/keys/audit" })
+        {
+            using var refused = await PostAsync(alice, path, token);
+            Assert.True(refused.StatusCode == HttpStatusCode.Forbidden, $"{path}: {(int)refused.StatusCode}");
+            Assert.Contains("Administrators only", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
+    private static async Task<WebApplication> StartAsync(Action<IServiceCollection>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.Logging.ClearProviders();
@@ -82,6 +109,7 @@ public sealed partial class SelfServiceEndpointTests
             o.AuthenticationScheme = MaasAuthenticationDefaults.AnyScheme;
             o.ChallengeAnonymousCallers = false;
         });
+        configure?.Invoke(builder.Services);
         var app = builder.Build();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -115,6 +143,12 @@ public sealed partial class SelfServiceEndpointTests
         };
         request.Headers.Add("Cookie", antiforgery.Cookie);
         return await client.SendAsync(request);
+    }
+
+    /// <summary>A result handler that lets every request through, as a careless host might register.</summary>
+    private sealed class LetEverythingThrough : IAuthorizationMiddlewareResultHandler
+    {
+        public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult) => next(context);
     }
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
