@@ -95,7 +95,13 @@ internal static partial class MaasApiHost
         }));
         configure?.Invoke(builder);
         MaasApiDataPlane.AddServices(builder, maas);
-        SelfService.SelfServicePage.AddServices(builder);
+        // The self-service page at /keys, signed in by the gateway's identity headers as the REST API is:
+        // a caller without them gets the page's 401 screen (nothing here can start a sign-in).
+        builder.Services.AddMaasSelfService(o =>
+        {
+            o.AuthenticationScheme = Maas.Hosting.Authentication.MaasAuthenticationDefaults.GatewayScheme;
+            o.ChallengeAnonymousCallers = false;
+        });
         // The gateway and other proxies whose X-Forwarded-For names the real client (failed sign-ins are throttled per client).
         var trustedProxies = builder.Configuration.GetSection("Maas:TrustedProxies");
         if (trustedProxies.Exists())
@@ -125,13 +131,14 @@ internal static partial class MaasApiHost
         // The request metrics and log line come before sign-in and authorization, so refused requests
         // are counted and logged too; UsePathBase routes first, so both see the endpoint.
         MaasApiTelemetry.Map(app, settings);
-        SelfService.SelfServicePage.UseAssets(app);
+        // The page's style sheet and script (static web assets of Maas.SelfService), never sniffed as anything else.
+        app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = context => context.Context.Response.Headers.XContentTypeOptions = "nosniff" });
         app.UseAuthentication();
         app.UseAuthorization();
 
         app.MapMaasApi();
         MaasApiDataPlane.Map(app);
-        SelfService.SelfServicePage.Map(app);
+        app.MapMaasSelfService();
         app.MapMaasHealthChecks();
         app.MapOpenApi().AllowAnonymous();
 

@@ -13,6 +13,8 @@ using Maas.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Maas.Api.Tests.SelfService;
+using Microsoft.Playwright;
 
 namespace Maas.Api.Tests;
 
@@ -20,12 +22,14 @@ namespace Maas.Api.Tests;
 /// The packages as published work in a fresh app: they are packed to a local feed, and the app in
 /// README (PackageConsumer/Program.cs, no project reference) restores from that feed plus the
 /// normal NuGet source, builds, runs on Kestrel, issues a token and a key, and calls a model through
-/// the gateway with that key. Both tests pack the same projects, so they run one after the other (one class).
+/// the gateway with that key; a second fresh app serves the self-service page behind its own cookie
+/// sign-in. The packages are packed once for the class (<see cref="PackedPackages"/>), and the tests
+/// that pack run one after the other (one class).
 /// </summary>
-public sealed partial class PackageConsumerTests
+public sealed partial class PackageConsumerTests(PackedPackages packages, ChromiumBrowser chromium) : IClassFixture<PackedPackages>, IClassFixture<ChromiumBrowser>
 {
     /// <summary>Every package `dotnet pack` gives (DocumentedOperatorTests checks it against the solution and the README).</summary>
-    internal static readonly string[] PackedProjects = ["Maas.Core", "Maas.Storage", "Maas.Storage.Sqlite", "Maas.Storage.PostgreSql", "Maas.Storage.SpecificationTests", "Maas.Hosting.AspNetCore", "Maas.Gateway", "Maas.Kubernetes"];
+    internal static readonly string[] PackedProjects = ["Maas.Core", "Maas.Storage", "Maas.Storage.Sqlite", "Maas.Storage.PostgreSql", "Maas.Storage.SpecificationTests", "Maas.Hosting.AspNetCore", "Maas.Gateway", "Maas.Kubernetes", "Maas.SelfService"];
 
     // The SourceLink custom debug information of a portable PDB (its JSON maps local paths to URLs).
     private static readonly Guid SourceLinkKind = new("CC110556-A091-4D38-9FEC-25AB9A351A6A");
@@ -34,12 +38,10 @@ public sealed partial class PackageConsumerTests
     public async Task A_fresh_app_built_from_the_local_packages_issues_a_token_and_a_key_and_calls_a_model_with_it()
     {
         using var work = new TemporaryDirectory();
-        var feed = Directory.CreateDirectory(work.Combine("feed")).FullName;
-        var version = "0.1.0-test" + DateTimeOffset.UnixEpoch.Add(TimeProvider.System.GetUtcNow() - DateTimeOffset.UnixEpoch).ToUnixTimeSeconds();
+        var feed = packages.Feed;
+        var version = packages.Version;
         foreach (var package in PackedProjects)
         {
-            // The projects are built by the test build already: pack what was built.
-            await RunAsync(HostPaths.RepositoryRoot, "pack", Path.Combine("src", package, package + ".csproj"), "-c", Configuration, "--no-build", "-o", feed, "-p:PackageVersion=" + version);
             var nupkg = Path.Combine(feed, $"{package}.{version}.nupkg");
             Assert.True(File.Exists(Path.Combine(feed, $"{package}.{version}.snupkg")), package + ": no symbol package");
             using var zip = ZipFile.OpenRead(nupkg);
@@ -55,90 +57,101 @@ public sealed partial class PackageConsumerTests
             Assert.Equal($"https://raw.githubusercontent.com/maas-dotnet/maas/{commit.Groups[1].Value}/*", await SourceLinkTargetAsync(Path.Combine(feed, $"{package}.{version}.snupkg"), package));
         }
 
-        var app = Directory.CreateDirectory(work.Combine("app")).FullName;
         var source = Path.Combine(AppContext.BaseDirectory, "PackageConsumer");
         var program = await File.ReadAllTextAsync(Path.Combine(source, "Program.cs"));
         Assert.Contains(program.Trim(), (await File.ReadAllTextAsync(Path.Combine(HostPaths.RepositoryRoot, "README.md"))).Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal);
-        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), program);
-        await File.WriteAllTextAsync(Path.Combine(app, "App.csproj"), (await File.ReadAllTextAsync(Path.Combine(source, "PackageConsumer.csproj.txt"))).Replace("$(MaasVersion)", version, StringComparison.Ordinal));
-        // The local feed beside the sources already configured on this machine (nuget.org or its mirror).
-        await File.WriteAllTextAsync(Path.Combine(app, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="maas-local" value="{feed}" />
-              </packageSources>
-            </configuration>
-            """);
-        await File.WriteAllTextAsync(Path.Combine(work.Path, "Directory.Build.props"), "<Project />");
-        await File.WriteAllTextAsync(Path.Combine(work.Path, "Directory.Packages.props"), "<Project />");
-        await RunAsync(app, "build", "-c", "Release", "--packages", work.Combine("packages"), "-o", work.Combine("out"));
+        var built = await BuildAppAsync(work, source, "PackageConsumer.csproj.txt");
 
         // The model behind the gateway: a tiny OpenAI-style upstream that answers with usage and
         // remembers the headers the gateway forwarded.
         await using var model = await EchoModel.StartAsync();
         var port = FreePort.OnLoopback();
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = work.Combine("out") };
-        start.ArgumentList.Add(work.Combine("out", "App.dll"));
-        start.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");
-        start.ArgumentList.Add($"--ModelUpstream={model.BaseAddress}");
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        using var process = Process.Start(start)!;
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            using var alice = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            alice.DefaultRequestHeaders.Add("X-MaaS-Username", "alice");
-            alice.DefaultRequestHeaders.Add("X-MaaS-Group", "[\"system:authenticated\"]");
-            var started = Stopwatch.StartNew();
-            while (true)
-            {
-                try
-                {
-                    if ((await alice.GetAsync("/health")).StatusCode == HttpStatusCode.OK)
-                    {
-                        break;
-                    }
-                }
-                catch (HttpRequestException) when (started.Elapsed < TimeSpan.FromSeconds(60) && !process.HasExited)
-                {
-                    // Poll interval while the app starts, not a guess at how long that takes.
-                    await Task.Delay(TimeSpan.FromMilliseconds(50));
-                }
-            }
+        await using var app = ConsumerApp.Start(built, port, $"--ModelUpstream={model.BaseAddress}");
+        using var alice = new HttpClient { BaseAddress = app.BaseAddress };
+        alice.DefaultRequestHeaders.Add("X-MaaS-Username", "alice");
+        alice.DefaultRequestHeaders.Add("X-MaaS-Group", "[\"system:authenticated\"]");
+        await app.WaitUntilAnsweringAsync(alice, "/health");
+        using var token = await alice.PostAsync("/v1/tokens", MaasApiServer.Json("{}"));
+        Assert.True(token.StatusCode == HttpStatusCode.Created, await token.Content.ReadAsStringAsync() + app.Output);
+        Assert.StartsWith("ey", JsonDocument.Parse(await token.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString(), StringComparison.Ordinal);
+        using var key = await alice.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"first"}"""));
+        Assert.Equal(HttpStatusCode.Created, key.StatusCode);
+        var apiKey = JsonDocument.Parse(await key.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
+        Assert.StartsWith("sk-maas-", apiKey, StringComparison.Ordinal);
 
-            using var token = await alice.PostAsync("/v1/tokens", MaasApiServer.Json("{}"));
-            Assert.True(token.StatusCode == HttpStatusCode.Created, await token.Content.ReadAsStringAsync() + output);
-            Assert.StartsWith("ey", JsonDocument.Parse(await token.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString(), StringComparison.Ordinal);
-            using var key = await alice.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"first"}"""));
-            Assert.Equal(HttpStatusCode.Created, key.StatusCode);
-            var apiKey = JsonDocument.Parse(await key.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
-            Assert.StartsWith("sk-maas-", apiKey, StringComparison.Ordinal);
+        // The gateway package: the key calls the model through the app, which forwards the
+        // call without the credential and with the user.
+        using var withKey = new HttpClient { BaseAddress = alice.BaseAddress };
+        withKey.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        using var completion = await withKey.PostAsync("/llm/echo/v1/chat/completions", MaasApiServer.Json("""{"model":"echo","messages":[{"role":"user","content":"hi"}]}"""));
+        Assert.True(completion.StatusCode == HttpStatusCode.OK, await completion.Content.ReadAsStringAsync() + app.Output);
+        Assert.Equal("echoed", JsonDocument.Parse(await completion.Content.ReadAsStringAsync()).RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+        var forwarded = Assert.Single(model.Calls);
+        Assert.Equal("/v1/chat/completions", forwarded.Path);
+        Assert.Equal("alice", forwarded.User);
+        Assert.Null(forwarded.Authorization);
+        using var usage = await withKey.GetAsync("/v1/usage");
+        Assert.Equal(HttpStatusCode.OK, usage.StatusCode);
+        Assert.Equal(1, JsonDocument.Parse(await usage.Content.ReadAsStringAsync()).RootElement.GetProperty("requests").GetProperty("used").GetInt32());
+    }
 
-            // The gateway package: the key calls the model through the app, which forwards the
-            // call without the credential and with the user.
-            using var withKey = new HttpClient { BaseAddress = alice.BaseAddress };
-            withKey.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
-            using var completion = await withKey.PostAsync("/llm/echo/v1/chat/completions", MaasApiServer.Json("""{"model":"echo","messages":[{"role":"user","content":"hi"}]}"""));
-            Assert.True(completion.StatusCode == HttpStatusCode.OK, await completion.Content.ReadAsStringAsync() + output);
-            Assert.Equal("echoed", JsonDocument.Parse(await completion.Content.ReadAsStringAsync()).RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
-            var forwarded = Assert.Single(model.Calls);
-            Assert.Equal("/v1/chat/completions", forwarded.Path);
-            Assert.Equal("alice", forwarded.User);
-            Assert.Null(forwarded.Authorization);
-            using var usage = await withKey.GetAsync("/v1/usage");
-            Assert.Equal(HttpStatusCode.OK, usage.StatusCode);
-            Assert.Equal(1, JsonDocument.Parse(await usage.Content.ReadAsStringAsync()).RootElement.GetProperty("requests").GetProperty("used").GetInt32());
-        }
-        finally
+    [Fact]
+    public async Task A_fresh_app_built_from_the_local_packages_serves_the_self_service_page_behind_its_own_cookie_sign_in()
+    {
+        using var work = new TemporaryDirectory();
+        var built = await BuildAppAsync(work, Path.Combine(AppContext.BaseDirectory, "PackageConsumer", "SelfService"), "SelfServiceConsumer.csproj.txt");
+        await using var app = ConsumerApp.Start(built, FreePort.OnLoopback());
+        using var anonymous = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = app.BaseAddress };
+        await app.WaitUntilAnsweringAsync(anonymous, "/signin");
+
+        // Nobody signed in: the page sends the browser to the app's sign-in, and a form post changes nothing.
+        using (var visit = await anonymous.GetAsync("/keys"))
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            Assert.True(visit.StatusCode == HttpStatusCode.Redirect, $"{(int)visit.StatusCode}: {app.Output}");
+            Assert.Equal("/signin?ReturnUrl=%2Fkeys", visit.Headers.Location?.PathAndQuery);
         }
+
+        using (var forged = await anonymous.PostAsync("/keys?handler=Create", SelfServicePageTests.Form(("Create.Name", "forged"))))
+        {
+            Assert.NotEqual(HttpStatusCode.OK, forged.StatusCode);
+        }
+
+        await using var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = app.BaseAddress.ToString(), ViewportSize = SelfServicePageTests.Viewport });
+        var watch = await PageWatch.AttachAsync(context);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/keys");
+        Assert.EndsWith("/signin?ReturnUrl=%2Fkeys", page.Url, StringComparison.Ordinal);
+
+        // Signed in with the app's cookie: the page lists, creates (shown once) and lists again.
+        await page.GetByLabel("Your name").FillAsync("carol");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Your API keys");
+        Assert.EndsWith("/keys", page.Url, StringComparison.Ordinal);
+        await Assertions.Expect(page.Locator(".identity")).ToContainTextAsync("Signed in as carol");
+        Assert.Contains("You have no API keys yet.", await page.Locator("main").TextContentAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("#admin-heading").CountAsync());
+        await page.GetByLabel("Name").FillAsync("from a cookie");
+        var created = await page.RunAndWaitForResponseAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Create the key" }).ClickAsync(), r => r.Request.Method == "POST");
+        Assert.Equal(200, created.Status);
+        Assert.StartsWith("default-src 'none'", (await created.AllHeadersAsync())["content-security-policy"], StringComparison.Ordinal);
+        var key = await page.GetByRole(AriaRole.Textbox, new() { Name = "New key" }).InputValueAsync();
+        Assert.StartsWith("sk-maas-", key, StringComparison.Ordinal);
+        await page.GotoAsync("/keys");
+        Assert.Contains("active", await page.Locator("#keys tbody tr", new() { HasText = "from a cookie" }).TextContentAsync(), StringComparison.Ordinal);
+        await SelfServicePageTests.AssertAccessibleAsync(page, "list behind a cookie");
+
+        // The administrators' screens answer her 403, and the key she made works on the API.
+        var form = context.APIRequest.CreateFormData();
+        form.Set("__RequestVerificationToken", await page.Locator("input[name=__RequestVerificationToken]").First.InputValueAsync());
+        form.Set("Search.Username", "carol");
+        var search = await page.APIRequest.PostAsync("/keys/search", new() { Form = form });
+        Assert.Equal(403, search.Status);
+        Assert.Contains("Administrators only", await search.TextAsync(), StringComparison.Ordinal);
+        using var withKey = new HttpClient { BaseAddress = app.BaseAddress };
+        withKey.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        Assert.Equal(HttpStatusCode.OK, (await withKey.GetAsync("/v1/models")).StatusCode);
+        watch.AssertClean();
+        Assert.DoesNotContain(watch.Urls, url => url.Contains(key[8..], StringComparison.Ordinal));
     }
 
     /// <summary>
@@ -206,9 +219,30 @@ public sealed partial class PackageConsumerTests
     [GeneratedRegex("""<repository type="git" url="https://github.com/maas-dotnet/maas"[^>]* commit="([0-9a-f]{40})" />""")]
     private static partial Regex RepositoryCommit();
 
-    private static string Configuration => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+    internal static string Configuration => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
 
-    private static async Task RunAsync(string directory, params string[] args)
+    /// <summary>Writes the app of <paramref name="source"/> into <paramref name="work"/> and builds it from the packed packages only; returns its output folder.</summary>
+    private async Task<string> BuildAppAsync(TemporaryDirectory work, string source, string project)
+    {
+        var app = Directory.CreateDirectory(work.Combine("app")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), await File.ReadAllTextAsync(Path.Combine(source, "Program.cs")));
+        await File.WriteAllTextAsync(Path.Combine(app, "App.csproj"), (await File.ReadAllTextAsync(Path.Combine(source, project))).Replace("$(MaasVersion)", packages.Version, StringComparison.Ordinal));
+        // The local feed beside the sources already configured on this machine (nuget.org or its mirror).
+        await File.WriteAllTextAsync(Path.Combine(app, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="maas-local" value="{packages.Feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        await File.WriteAllTextAsync(Path.Combine(work.Path, "Directory.Build.props"), "<Project />");
+        await File.WriteAllTextAsync(Path.Combine(work.Path, "Directory.Packages.props"), "<Project />");
+        await RunAsync(app, "build", "-c", "Release", "--packages", work.Combine("packages"), "-o", work.Combine("out"));
+        return work.Combine("out");
+    }
+
+    internal static async Task RunAsync(string directory, params string[] args)
     {
         var (exitCode, output) = await TryRunAsync(directory, args);
         Assert.True(exitCode == 0, $"dotnet {string.Join(' ', args)} failed ({exitCode}):{Environment.NewLine}{output}");

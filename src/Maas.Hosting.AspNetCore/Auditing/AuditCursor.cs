@@ -9,11 +9,15 @@ namespace Maas.Hosting.Auditing;
 /// The opaque <c>next_cursor</c> of <c>GET /v1/audit</c>: base64url of the last entry's instant (UTC
 /// ticks) and sequence, 16 bytes. It names a position, not a page number, so it stays valid and
 /// cheap however deep, and entries appended meanwhile never shift it.
+/// Public so that another front end of the trail (the self-service page) pages with the same cursors.
 /// </summary>
-internal static class AuditCursor
+public static class AuditCursor
 {
     private const int Length = 16;
 
+    /// <summary>Writes the cursor of the page after <paramref name="position"/>.</summary>
+    /// <param name="position">The last entry of a page (<c>AuditPage.Next</c>).</param>
+    /// <returns>The opaque cursor, 22 characters of base64url.</returns>
     public static string Write(AuditPosition position)
     {
         Span<byte> bytes = stackalloc byte[Length];
@@ -23,6 +27,8 @@ internal static class AuditCursor
     }
 
     /// <summary>Reads a cursor this server wrote; throws <see cref="InvalidRequestException"/> for anything else.</summary>
+    /// <param name="text">The cursor as the client sent it.</param>
+    /// <returns>The position the next page starts after.</returns>
     public static AuditPosition Read(string text)
     {
         Span<byte> bytes = stackalloc byte[Length + 2];

@@ -11,11 +11,15 @@ namespace Maas.Hosting.Auditing;
 /// <c>action</c>, <c>since</c> (inclusive) and <c>until</c> (exclusive) as RFC 3339 instants,
 /// <c>limit</c> (1–100, default 50) and <c>cursor</c>. Anything unknown, repeated or malformed is a
 /// 400 naming the parameter, so a typo never silently widens the answer.
+/// Public so that another front end of the trail (the self-service page) accepts and refuses exactly what the endpoint does.
 /// </summary>
-internal static partial class AuditQueryReader
+public static partial class AuditQueryReader
 {
     private static readonly string[] s_known = ["actor", "subject", "key_id", "action", "since", "until", "limit", "cursor"];
 
+    /// <summary>Reads the filters, page size and cursor; throws <see cref="InvalidRequestException"/> naming the parameter for anything it refuses.</summary>
+    /// <param name="query">The query string, or form fields under the same names.</param>
+    /// <returns>The query to pass to <see cref="MaasService.ReadAuditAsync"/>.</returns>
     public static AuditQuery Read(IQueryCollection query)
     {
         ArgumentNullException.ThrowIfNull(query);

@@ -68,7 +68,7 @@ public sealed class SelfServicePageTests(ChromiumBrowser chromium) : IClassFixtu
             Assert.Equal(new[] { "LLM tokens", "100 per minute", tokensUsed.ToString(System.Globalization.CultureInfo.InvariantCulture) }, (await page.Locator("#usage tbody tr").Nth(1).Locator("th, td").AllTextContentsAsync()).Take(3));
             var row = page.Locator("#keys tbody tr", new() { HasText = "notebook" });
             Assert.Contains("active", await row.TextContentAsync(), StringComparison.Ordinal);
-            Assert.Contains(Maas.Api.SelfService.Pages.KeysModel.Show(usedAt), await row.Locator("td").Nth(3).TextContentAsync(), StringComparison.Ordinal);
+            Assert.Contains(Maas.SelfService.Pages.Display.Show(usedAt), await row.Locator("td").Nth(3).TextContentAsync(), StringComparison.Ordinal);
         }
 
         // A second key for the list, then revoke the first with its confirmation step.
@@ -142,7 +142,7 @@ public sealed class SelfServicePageTests(ChromiumBrowser chromium) : IClassFixtu
         var replacement = await page.GetByRole(AriaRole.Textbox, new() { Name = "New key" }).InputValueAsync();
         Assert.StartsWith("sk-maas-", replacement, StringComparison.Ordinal);
         Assert.NotEqual(old, replacement);
-        Assert.Contains("keeps working until " + Maas.Api.SelfService.Pages.KeysModel.Show(rotatedAt.AddMinutes(30)), await page.Locator("#old-key-end").TextContentAsync(), StringComparison.Ordinal);
+        Assert.Contains("keeps working until " + Maas.SelfService.Pages.Display.Show(rotatedAt.AddMinutes(30)), await page.Locator("#old-key-end").TextContentAsync(), StringComparison.Ordinal);
         Assert.Equal("new-key", await page.EvaluateAsync<string>("() => document.activeElement.id"));
         await page.Keyboard.PressAsync("Tab");
         await page.Keyboard.PressAsync("Enter");
@@ -352,7 +352,7 @@ public sealed class SelfServicePageTests(ChromiumBrowser chromium) : IClassFixtu
         // No token at all.
         using var create = await alice.PostAsync("/keys?handler=Create", Form(("Create.Name", "forged")));
         Assert.Equal(HttpStatusCode.BadRequest, create.StatusCode);
-        using var revoke = await alice.PostAsync("/maas-api/keys?handler=Revoke", Form(("id", id)));
+        using var revoke = await alice.PostAsync("/maas-api/keys/revoke", Form(("id", id)));
         Assert.Equal(HttpStatusCode.BadRequest, revoke.StatusCode);
 
         // Alice's token and cookie, sent with Mallory's identity: refused too (the token names its user).
@@ -361,7 +361,7 @@ public sealed class SelfServicePageTests(ChromiumBrowser chromium) : IClassFixtu
         var token = System.Text.RegularExpressions.Regex.Match(await page.Content.ReadAsStringAsync(), "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
         Assert.NotEmpty(token);
         using var mallory = server.CreateClient("mallory", "system:authenticated");
-        using var stolen = new HttpRequestMessage(HttpMethod.Post, "/keys?handler=Revoke") { Content = Form(("id", id), ("__RequestVerificationToken", token)) };
+        using var stolen = new HttpRequestMessage(HttpMethod.Post, "/keys/revoke") { Content = Form(("id", id), ("__RequestVerificationToken", token)) };
         stolen.Headers.Add("Cookie", cookie);
         Assert.Equal(HttpStatusCode.BadRequest, (await mallory.SendAsync(stolen)).StatusCode);
 
@@ -373,7 +373,7 @@ public sealed class SelfServicePageTests(ChromiumBrowser chromium) : IClassFixtu
         }
 
         // The same post by Alice herself goes through: the refusals above were the token's doing.
-        using var own = new HttpRequestMessage(HttpMethod.Post, "/keys?handler=Revoke") { Content = Form(("id", id), ("__RequestVerificationToken", token)) };
+        using var own = new HttpRequestMessage(HttpMethod.Post, "/keys/revoke") { Content = Form(("id", id), ("__RequestVerificationToken", token)) };
         own.Headers.Add("Cookie", cookie);
         using var revoked = await alice.SendAsync(own);
         Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
@@ -415,10 +415,24 @@ public sealed class SelfServicePageTests(ChromiumBrowser chromium) : IClassFixtu
         return (cookie, token);
     }
 
+    /// <summary>Where each form of the page posts, by the name of what it does.</summary>
+    private static readonly Dictionary<string, string> HandlerPaths = new(StringComparer.Ordinal)
+    {
+        ["Create"] = "/keys?handler=Create",
+        ["ConfirmRotate"] = "/keys/rotate?handler=Confirm",
+        ["Rotate"] = "/keys/rotate",
+        ["ConfirmRevoke"] = "/keys/revoke?handler=Confirm",
+        ["Revoke"] = "/keys/revoke",
+        ["Search"] = "/keys/search",
+        ["BulkRevokePreview"] = "/keys/bulk-revoke?handler=Preview",
+        ["BulkRevoke"] = "/keys/bulk-revoke",
+        ["Audit"] = "/keys/audit",
+    };
+
     /// <summary>Posts <paramref name="fields"/> to a handler of the page, with the cookie and token of <see cref="AntiforgeryAsync"/> when given.</summary>
     internal static async Task<HttpResponseMessage> PostAsync(HttpClient client, string handler, (string Cookie, string Token)? antiforgery, params (string Name, string Value)[] fields)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/keys?handler=" + handler)
+        using var request = new HttpRequestMessage(HttpMethod.Post, HandlerPaths[handler])
         {
             Content = Form(antiforgery is { } t ? [.. fields, ("__RequestVerificationToken", t.Token)] : fields),
         };

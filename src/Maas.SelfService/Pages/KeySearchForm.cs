@@ -1,4 +1,4 @@
-namespace Maas.Api.SelfService.Pages;
+namespace Maas.SelfService.Pages;
 
 /// <summary>
 /// What the administrators' key search posts: the filters and sort of <c>POST /v1/api-keys/search</c>,

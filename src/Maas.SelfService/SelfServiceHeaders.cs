@@ -1,6 +1,7 @@
+
 using Microsoft.AspNetCore.Mvc.Filters;
 
-namespace Maas.Api.SelfService;
+namespace Maas.SelfService;
 
 /// <summary>
 /// The security headers of every self-service answer: a Content-Security-Policy that allows only the

@@ -1,4 +1,4 @@
-namespace Maas.Api.SelfService.Pages;
+namespace Maas.SelfService.Pages;
 
 /// <summary>
 /// What the audit trail screen posts: the filters of <c>GET /v1/audit</c> under the same names

@@ -1,0 +1,26 @@
+namespace Maas.SelfService;
+
+/// <summary>How the self-service page signs people in; set with <c>AddMaasSelfService(options => ...)</c>.</summary>
+public sealed class MaasSelfServiceOptions
+{
+    /// <summary>
+    /// Gets or sets the authentication scheme whose principal the page's policies judge, or
+    /// <see langword="null"/> (the default) for the host's default scheme. <c>maas-api</c> names the
+    /// gateway's scheme (<c>MaasGateway</c>); an embedder may name its cookie or OpenID Connect scheme.
+    /// </summary>
+    public string? AuthenticationScheme { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether a caller who is not signed in is challenged by the scheme (a cookie or
+    /// OpenID Connect scheme sends the browser to its sign-in; the default), or answered with the
+    /// page's own 401 screen saying what is missing: for a sign-in the page cannot start, such as the
+    /// identity headers a gateway adds before the request arrives.
+    /// </summary>
+    public bool ChallengeAnonymousCallers { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets what the 401 screen says when the scheme gives no reason of its own; by default it
+    /// names the gateway's identity headers (with the <c>MaasGateway</c> or <c>Maas</c> scheme) or asks to sign in.
+    /// </summary>
+    public string? NotSignedInMessage { get; set; }
+}

@@ -1,0 +1,107 @@
+using Maas.ApiKeys;
+using Maas.Errors;
+using Maas.Gateway.Usage;
+using Maas.Tiers;
+using Maas.Users;
+
+namespace Maas.SelfService.Pages;
+
+/// <summary>
+/// The list screen: the caller's keys, tier, limits and usage, the create form, the administrators'
+/// forms; topped by the key just created or rotated (shown in this one answer, never in a URL or a
+/// redirect) or by what the last action did.
+/// </summary>
+internal sealed class KeyListView
+{
+    private KeyListView(MaasUser caller, bool isAdministrator, DateTimeOffset now, bool gatewayRunning)
+    {
+        Caller = caller;
+        IsAdministrator = isAdministrator;
+        Now = now;
+        GatewayRunning = gatewayRunning;
+    }
+
+    public MaasUser Caller { get; }
+
+    public bool IsAdministrator { get; }
+
+    public DateTimeOffset Now { get; }
+
+    /// <summary>Gets whether the gateway runs in this host (and counts usage).</summary>
+    public bool GatewayRunning { get; }
+
+    public IReadOnlyList<ApiKeyRecord> Keys { get; private set; } = [];
+
+    public Tier? Tier { get; private set; }
+
+    /// <summary>Why no tier applies to the caller, when none does.</summary>
+    public string? TierFailure { get; private set; }
+
+    public IReadOnlyList<UsageReport> Usage { get; private set; } = [];
+
+    public string? UsageFailure { get; private set; }
+
+    /// <summary>The key just created: shown in this one answer.</summary>
+    public CreatedApiKey? Created { get; set; }
+
+    /// <summary>The key just rotated: its replacement, shown in this one answer, and the old key's new expiry.</summary>
+    public RotatedApiKey? Rotated { get; set; }
+
+    /// <summary>What the last action did, announced to screen readers.</summary>
+    public string? Notice { get; set; }
+
+    /// <summary>The create form as posted (refilled when refused).</summary>
+    public CreateKeyForm Create { get; set; } = new();
+
+    /// <summary>Why the create form was refused, and which field it names.</summary>
+    public string? CreateError { get; set; }
+
+    public string? CreateErrorField { get; set; }
+
+    public static async Task<KeyListView> ReadAsync(SelfServicePageServices services, MaasUser caller, bool isAdministrator, CancellationToken cancellationToken)
+    {
+        var service = services.Service;
+        var reader = services.Usage;
+        var view = new KeyListView(caller, isAdministrator, service.Now, reader is not null);
+        try
+        {
+            view.Tier = service.GetTier(caller);
+        }
+        catch (NoTierException ex)
+        {
+            view.TierFailure = ex.Message;
+        }
+
+        view.Keys = await service.ListApiKeysAsync(caller, cancellationToken).ConfigureAwait(false);
+        if (view.Tier is { } tier && reader is not null)
+        {
+            await view.ReadUsageAsync(service, reader, tier, cancellationToken).ConfigureAwait(false);
+        }
+
+        return view;
+    }
+
+    private async Task ReadUsageAsync(MaasService service, UsageReader reader, Tier tier, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!reader.PerModel)
+            {
+                Usage = [await reader.ReadAsync(Caller, tier, null, cancellationToken).ConfigureAwait(false)];
+                return;
+            }
+
+            var reports = new List<UsageReport>();
+            foreach (var model in await service.ListModelsAsync(Caller, cancellationToken).ConfigureAwait(false))
+            {
+                reports.Add(await reader.ReadAsync(Caller, tier, model.Id, cancellationToken).ConfigureAwait(false));
+            }
+
+            Usage = reports;
+        }
+        catch (StoreUnavailableException)
+        {
+            UsageFailure = "The usage counters cannot be reached right now; reload the page in a moment.";
+        }
+    }
+}
