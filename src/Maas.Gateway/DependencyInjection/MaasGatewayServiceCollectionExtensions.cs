@@ -4,6 +4,7 @@ using Maas.Gateway.Diagnostics;
 using Maas.Gateway.Forwarding;
 using Maas.Gateway.Limits;
 using Maas.Gateway.Usage;
+using Maas.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -48,6 +49,7 @@ public static class MaasGatewayServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.AddMaasLimitCounter();
+        services.TryAddSingleton<OutageLog>(); // The gateway's own (a copy of the hosting package's source), for its lines.
         services.AddSingleton<GatewayModels>();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<UpstreamClient>();
