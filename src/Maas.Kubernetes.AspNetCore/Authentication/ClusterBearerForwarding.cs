@@ -1,3 +1,4 @@
+using Maas.Hosting.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -26,7 +27,7 @@ internal static class ClusterBearerForwarding
         }
 
         var services = context.RequestServices;
-        var gateway = services.GetRequiredService<IOptionsMonitor<MaasGatewayOptions>>().CurrentValue;
+        var gateway = services.GetRequiredService<IOptionsMonitor<TrustedGatewayOptions>>().CurrentValue;
         if (headers.ContainsKey(gateway.UserHeader) || headers.ContainsKey(gateway.GroupHeader))
         {
             return null; // The gateway's headers decide, as in the Maas scheme.
