@@ -164,7 +164,7 @@ internal static partial class MaasApiHost
             }
 
             // Said at start, not at the first such request: whoever reads the start-up lines knows what this host trusts.
-            var gateway = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MaasGatewayOptions>>().Value;
+            var gateway = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Maas.Hosting.Authentication.TrustedGatewayOptions>>().Value;
             if (app.Environment.IsDevelopment() && string.IsNullOrEmpty(gateway.SharedSecret))
             {
                 var simulator = MaasApiDataPlane.SimulatorMapped(app) ? $" The model simulator answers at {MaasApiDataPlane.SimulatorPrefix} without credentials." : "";

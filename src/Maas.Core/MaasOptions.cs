@@ -54,13 +54,6 @@ public sealed class MaasOptions
     /// <summary>Gets how in-process validation caches answers and records key usage (<c>Maas:Validation</c>).</summary>
     public ValidationOptions Validation { get; init; } = new();
 
-    /// <summary>
-    /// Gets how the gateway in front of Maas proves the caller's identity (the shared secret and
-    /// identity headers) and which gateway clients may introspect credentials (<c>Maas:Gateway</c>).
-    /// The shared secret is required outside Development.
-    /// </summary>
-    public MaasGatewayOptions Gateway { get; init; } = new();
-
     /// <summary>Gets who administers other users' keys and reads the audit trail (<c>Maas:Admins</c>).</summary>
     public AdministratorOptions Admins { get; init; } = new();
 }

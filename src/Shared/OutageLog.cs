@@ -5,10 +5,11 @@ namespace Maas.Logging;
 /// <summary>
 /// Decides when an outage seen by a request is worth a log line: one line per cause at most every
 /// <see cref="Interval"/> for the whole process, carrying how many occurrences it stands for. One
-/// instance (a singleton) is shared by every request and every component that answers an outage
-/// per request (the error filter, the gateway), so a store that is down under load writes a
-/// handful of lines, not one per answer. One source file compiled into the hosting package and the
-/// PostgreSQL store (which keeps its own, for its own lines).
+/// instance (a singleton) is shared by every request of a component that answers an outage per
+/// request (the hosting package's error filter; the gateway), so a store that is down under load
+/// writes a handful of lines, not one per answer. One source file compiled into the hosting
+/// package, the gateway and the PostgreSQL store, each keeping its own for its own lines (no
+/// package sees another's internals).
 /// </summary>
 /// <remarks>
 /// A cause is a short text naming what failed (such as a store's <c>StoreUnavailableException</c>

@@ -2,13 +2,13 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Maas.Kubernetes.Tiers;
 using Maas.Testing;
 using Maas.Testing.Kubernetes;
-using Maas.Tiers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Maas.Api.Tests;
@@ -28,6 +28,7 @@ public sealed class KubernetesFlowTests : IAsyncLifetime
     private FakeKubernetesApiServer _cluster = null!;
     private string _kubeconfig = null!;
     private Kubectl _kubectl = null!;
+    private Action<string>? _tierLines;
 
     public async Task InitializeAsync()
     {
@@ -49,18 +50,26 @@ public sealed class KubernetesFlowTests : IAsyncLifetime
     public async Task Editing_the_config_map_with_kubectl_changes_tier_lookups_without_a_restart_and_a_malformed_edit_keeps_the_old_tiers()
     {
         await ApplyTiersAsync("- name: free\n  level: 0\n  groups: [everyone]\n");
-        await using var server = await StartAsync("--tier-source=configmap");
+        // The watch's own lines (tiers applied, an edit ignored) say when it has handed a change over.
+        await using var server = await MaasApiServer.StartAsync(
+            ["--tier-source=configmap"],
+            builder => builder.Logging.AddFakeLogging(o =>
+            {
+                o.FilteredCategories.Add("Maas.Kubernetes.Tiers.ConfigMapTierSource");
+                o.OutputFormatter = record => record.Message;
+                o.OutputSink = line => Volatile.Read(ref _tierLines)?.Invoke(line);
+            }),
+            environment: new Dictionary<string, string?> { ["KUBECONFIG"] = _kubeconfig },
+            clock: _clock);
         using var client = server.CreateClient();
         Assert.Equal("free", await LookupAsync(client, "everyone"));
         Assert.Null(await LookupAsync(client, "vip"));
 
-        var source = (ConfigMapTierSource)server.Services.GetRequiredService<ITierResolver>();
-        await WhenHandledAsync(source, () => ApplyTiersAsync("- name: free\n  level: 0\n  groups: [everyone]\n- name: gold\n  level: 5\n  groups: [vip]\n"), () => source.Tiers.Count == 2);
+        await WhenLoggedAsync(() => ApplyTiersAsync("- name: free\n  level: 0\n  groups: [everyone]\n- name: gold\n  level: 5\n  groups: [vip]\n"), line => line.EndsWith(": 2 tiers (free, gold)", StringComparison.Ordinal));
         Assert.Equal("gold", await LookupAsync(client, "vip"));
         Assert.Equal("gold", await LookupAsync(client, "everyone", "vip"));
 
-        var handled = 0;
-        await WhenHandledAsync(source, () => ApplyTiersAsync("- name: free\n  groups: [everyone\n"), () => Volatile.Read(ref handled) > 0, () => Interlocked.Increment(ref handled));
+        await WhenLoggedAsync(() => ApplyTiersAsync("- name: free\n  groups: [everyone\n"), line => line.StartsWith("Ignored ", StringComparison.Ordinal));
         Assert.Equal("gold", await LookupAsync(client, "vip"));
         Assert.Equal("free", await LookupAsync(client, "everyone"));
     }
@@ -325,20 +334,17 @@ public sealed class KubernetesFlowTests : IAsyncLifetime
             .Where(a => a["metadata"]!["name"]!.GetValue<string>() == account)
             .ToDictionary(a => a["metadata"]!["namespace"]!.GetValue<string>(), a => a["metadata"]!["uid"]!.GetValue<string>());
 
-    // Runs the change, then waits for the watch to hand it over (event-driven; the timeout only guards a hang).
-    private static async Task WhenHandledAsync(ConfigMapTierSource source, Func<Task> change, Func<bool> done, Action? onHandled = null)
+    // Runs the change, then waits for the watch's line saying it was handled (event-driven; the timeout only guards a hang).
+    private async Task WhenLoggedAsync(Func<Task> change, Func<string, bool> done)
     {
         var handled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void Check()
+        Volatile.Write(ref _tierLines, line =>
         {
-            onHandled?.Invoke();
-            if (done())
+            if (done(line))
             {
                 handled.TrySetResult();
             }
-        }
-
-        source.Handled += Check;
+        });
         try
         {
             await change();
@@ -346,7 +352,7 @@ public sealed class KubernetesFlowTests : IAsyncLifetime
         }
         finally
         {
-            source.Handled -= Check;
+            Volatile.Write(ref _tierLines, null);
         }
     }
 }

@@ -29,7 +29,7 @@ namespace Maas.Api.Tests;
 public sealed partial class PackageConsumerTests(PackedPackages packages, ChromiumBrowser chromium) : IClassFixture<PackedPackages>, IClassFixture<ChromiumBrowser>
 {
     /// <summary>Every package `dotnet pack` gives (DocumentedOperatorTests checks it against the solution and the README).</summary>
-    internal static readonly string[] PackedProjects = ["Maas.Core", "Maas.Storage", "Maas.Storage.Sqlite", "Maas.Storage.PostgreSql", "Maas.Storage.SpecificationTests", "Maas.Hosting.AspNetCore", "Maas.Gateway", "Maas.Kubernetes", "Maas.SelfService"];
+    internal static readonly string[] PackedProjects = ["Maas.Core", "Maas.Storage", "Maas.Storage.Sqlite", "Maas.Storage.PostgreSql", "Maas.Storage.SpecificationTests", "Maas.Hosting.AspNetCore", "Maas.Gateway", "Maas.Kubernetes", "Maas.Kubernetes.AspNetCore", "Maas.SelfService"];
 
     // The SourceLink custom debug information of a portable PDB (its JSON maps local paths to URLs).
     private static readonly Guid SourceLinkKind = new("CC110556-A091-4D38-9FEC-25AB9A351A6A");

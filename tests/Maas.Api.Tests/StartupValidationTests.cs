@@ -31,7 +31,7 @@ public sealed class StartupValidationTests
         { [], ["Maas__Validation__CacheCapacity=1"], "Maas:Validation:CacheCapacity: The field" }, // ValidationOptions
         { [], ["Maas__Validation__UsageFlushInterval=1ms"], "Maas:Validation:UsageFlushInterval must be at least 100ms" }, // ValidationOptions
         { [], ["Maas__Signing__KeyFiles__0=/nonexistent/maas-signing-key.pem"], "Maas:Signing:KeyFiles:0 names '/nonexistent/maas-signing-key.pem', which does not exist" }, // SigningOptions
-        { [], ["Maas__Gateway__UserHeader= "], "Maas:Gateway header names must not be empty" }, // MaasGatewayOptions
+        { [], ["Maas__Gateway__UserHeader= "], "Maas:Gateway header names must not be empty" }, // TrustedGatewayOptions
         { [], ["Maas__AuthenticationThrottle__AddressCapacity=0"], "Maas:AuthenticationThrottle:AddressCapacity: The field" }, // MaasAuthenticationThrottleOptions
         { ["--storage=disk", "--data-path=/tmp/maas-startup-validation/never-created.db"], ["Maas__Storage__Sqlite__BusyTimeout=02:00:00"], "Maas:Storage:Sqlite:BusyTimeout: The field" }, // SqliteKeyStoreOptions
         { ["--storage=external", "--db-connection-url=postgresql://maas@127.0.0.1:1/maas"], ["Maas__Storage__PostgreSql__ListenerPingTimeout=00:00:00"], "Maas:Storage:PostgreSql:ListenerPingTimeout: The field" }, // PostgreSqlStorageOptions

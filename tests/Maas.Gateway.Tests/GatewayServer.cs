@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using Maas.Gateway.Limits;
+using Maas.Hosting.Authentication;
 using Maas.Models;
 using Maas.Users;
 using Microsoft.AspNetCore.Builder;
@@ -65,7 +66,7 @@ internal sealed class GatewayServer : IAsyncDisposable
             })
             .UseInMemoryStorage()
             .AddMaasGateway(forwarding);
-        builder.Services.Configure<MaasGatewayOptions>(o => o.SharedSecret = "gateway-tests-shared-secret");
+        builder.Services.Configure<TrustedGatewayOptions>(o => o.SharedSecret = "gateway-tests-shared-secret");
         builderConfigure?.Invoke(builder);
         var inner = builder.Services.LastOrDefault(d => d.ServiceType == typeof(ILimitCounter));
         builder.Services.RemoveAll<ILimitCounter>();

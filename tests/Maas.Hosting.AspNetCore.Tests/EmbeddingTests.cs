@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Maas.Hosting.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -99,7 +100,7 @@ public sealed class EmbeddingTests
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Services.AddMaas().UseInMemoryStorage();
-        builder.Services.Configure<MaasGatewayOptions>(o => o.SharedSecret = "0123456789abcdef0123");
+        builder.Services.Configure<TrustedGatewayOptions>(o => o.SharedSecret = "0123456789abcdef0123");
         await using var app = builder.Build();
         app.MapMaasApi();
         app.MapGet("/mine/read", (System.Security.Claims.ClaimsPrincipal user) => user.Identity!.Name!)

@@ -6,6 +6,7 @@ using Maas.Gateway.Forwarding;
 using Maas.Gateway.Limits;
 using Maas.Gateway.Steps;
 using Maas.Gateway.Usage;
+using Maas.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -50,6 +51,7 @@ public static class MaasGatewayServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.AddMaasLimitCounter();
+        services.TryAddSingleton<OutageLog>(); // The gateway's own (a copy of the hosting package's source), for its lines.
         services.AddSingleton<GatewayModels>();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<UpstreamClient>();

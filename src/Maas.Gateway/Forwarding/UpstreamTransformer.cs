@@ -21,7 +21,7 @@ internal sealed class UpstreamTransformer : HttpTransformer
     private readonly string _tierHeader;
     private readonly string[] _dropped;
 
-    public UpstreamTransformer(IOptions<GatewayForwardingOptions> options, IOptions<MaasGatewayOptions> identity)
+    public UpstreamTransformer(IOptions<GatewayForwardingOptions> options, IOptions<TrustedGatewayOptions> identity)
     {
         _userHeader = options.Value.UserHeader;
         _tierHeader = options.Value.TierHeader;

@@ -30,7 +30,7 @@ internal enum GatewayIdentityOutcome
 /// stripped. Shared by the Maas endpoints and the <c>MaasGateway</c> authentication scheme.
 /// </summary>
 internal sealed partial class GatewayIdentityReader(
-    IOptionsMonitor<MaasGatewayOptions> gatewayOptions,
+    IOptionsMonitor<TrustedGatewayOptions> gatewayOptions,
     IHostEnvironment environment,
     Throttling.FailedAuthenticationThrottle throttle,
     ILogger<GatewayIdentityReader> logger)
@@ -111,7 +111,7 @@ internal sealed partial class GatewayIdentityReader(
         return false;
     }
 
-    private bool IsFromTrustedGateway(HttpContext context, MaasGatewayOptions options)
+    private bool IsFromTrustedGateway(HttpContext context, TrustedGatewayOptions options)
     {
         if (!string.IsNullOrEmpty(options.SharedSecret))
         {

@@ -35,8 +35,8 @@ public static class MaasAuthenticationDefaults
     public const string CredentialClaim = "maas:credential";
 
     /// <summary>The <see cref="CredentialClaim"/> value of a caller signed in with a Maas API key.</summary>
-    internal const string ApiKeyCredential = "api_key";
+    public const string ApiKeyCredential = "api_key";
 
     /// <summary>The <see cref="CredentialClaim"/> value of a caller signed in with a Maas token.</summary>
-    internal const string TokenCredential = "token";
+    public const string TokenCredential = "token";
 }

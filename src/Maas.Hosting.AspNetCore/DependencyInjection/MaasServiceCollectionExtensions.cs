@@ -51,12 +51,19 @@ public static class MaasServiceCollectionExtensions
     private static MaasBuilder AddMaasServices(IServiceCollection services, IConfiguration? configuration, Action<MaasOptions>? configure)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var builder = MaasCoreServiceCollectionExtensions.AddMaasCore(services, configuration, configure);
+        // The trusted gateway's settings (Maas:Gateway) live in this package, on MaasOptions through the
+        // Gateway extension property: bound from the section before the host's code, as Core binds the rest.
+        var gateway = configuration?.GetSection("Gateway");
+        var builder = MaasCoreServiceCollectionExtensions.AddMaasCore(services, configuration, gateway is null ? configure : options =>
+        {
+            gateway.Bind(options.Gateway);
+            configure?.Invoke(options);
+        });
         if (configuration is not null)
         {
             services.AddOptions<MaasAuthenticationThrottleOptions>().Bind(configuration.GetSection("AuthenticationThrottle"));
             services.AddOptions<MaasClaimsOptions>().Bind(configuration.GetSection("Claims"));
-            services.AddSingleton<IOptionsChangeTokenSource<MaasGatewayOptions>>(new ConfigurationChangeTokenSource<MaasGatewayOptions>(configuration.GetSection("Gateway")));
+            services.AddSingleton<IOptionsChangeTokenSource<TrustedGatewayOptions>>(new ConfigurationChangeTokenSource<TrustedGatewayOptions>(configuration.GetSection("Gateway")));
         }
 
         if (services.Any(d => d.ServiceType == typeof(GatewayIdentityReader)))
@@ -67,11 +74,11 @@ public static class MaasServiceCollectionExtensions
         MaasSignIn.Add(services);
         MaasProblemDetails.Add(services);
 
-        // MaasGatewayOptions is MaasOptions.Gateway itself, so one AddMaas call sets it; a
-        // Configure<MaasGatewayOptions> of the host still applies on top.
-        services.AddTransient<IOptionsFactory<MaasGatewayOptions>, MaasGatewayOptionsFactory>();
-        services.AddOptions<MaasGatewayOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MaasGatewayOptions>, MaasGatewayOptionsValidator>());
+        // TrustedGatewayOptions is MaasOptions.Gateway itself (the extension property), so one AddMaas call sets it; a
+        // Configure<TrustedGatewayOptions> of the host still applies on top.
+        services.AddTransient<IOptionsFactory<TrustedGatewayOptions>, TrustedGatewayOptionsFactory>();
+        services.AddOptions<TrustedGatewayOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TrustedGatewayOptions>, TrustedGatewayOptionsValidator>());
         // The error filter is built per request (AddEndpointFilter<T>); what it must remember across requests is here.
         services.TryAddSingleton<OutageLog>();
         services.TryAddSingleton<GatewayClientAuthenticator>();

@@ -12,8 +12,10 @@ namespace Maas.Hosting.Errors;
 /// carrying an <c>error</c> member so <c>jq .error</c> works as with the Go service, or, on endpoints
 /// marked with <see cref="OpenAiErrorsMetadata"/>, OpenAI's <c>{"error":{"message","type","code"}}</c>.
 /// The shape is chosen when it executes, so an answer decided during authentication follows the endpoint.
+/// Public so that a host's own authentication scheme (such as the Kubernetes TokenReview scheme)
+/// answers as Maas's schemes do.
 /// </summary>
-internal sealed class MaasError : IResult, IStatusCodeHttpResult
+public sealed class MaasError : IResult, IStatusCodeHttpResult
 {
     private readonly string? _field;
     private readonly string? _code;
@@ -28,6 +30,7 @@ internal sealed class MaasError : IResult, IStatusCodeHttpResult
         _oauth = oauth;
     }
 
+    /// <summary>Gets the HTTP status code.</summary>
     public int StatusCode { get; }
 
     int? IStatusCodeHttpResult.StatusCode => StatusCode;
@@ -41,16 +44,16 @@ internal sealed class MaasError : IResult, IStatusCodeHttpResult
     /// <summary>Gets or initializes <c>Retry-After</c>, in whole seconds.</summary>
     public long? RetryAfterSeconds { get; init; }
 
-    /// <summary>An error: <c>error</c> is <paramref name="code"/> (then <c>message</c> carries the message) or the message itself.</summary>
+    /// <summary>An error with <paramref name="status"/>: <c>error</c> is <paramref name="code"/> (then <c>message</c> carries the message) or the message itself.</summary>
     public static MaasError Create(int status, string message, string? field = null, string? code = null) =>
         new(status, message, field, code, oauth: false);
 
     /// <summary>An RFC 6749 error (the OAuth endpoints): <c>error</c> is the code and <c>error_description</c> the message.</summary>
-    public static MaasError OAuth(int status, string code, string description, string? wwwAuthenticate = null) =>
+    internal static MaasError OAuth(int status, string code, string description, string? wwwAuthenticate = null) =>
         new(status, description, field: null, code, oauth: true) { WwwAuthenticate = wwwAuthenticate };
 
     /// <summary>401 without a challenge: the gateway's identity is missing or refused.</summary>
-    public static MaasError Unauthorized(string message) => Create(StatusCodes.Status401Unauthorized, message);
+    internal static MaasError Unauthorized(string message) => Create(StatusCodes.Status401Unauthorized, message);
 
     /// <summary>401 with a <c>Bearer</c> challenge: the bearer credential is missing, malformed or not valid.</summary>
     public static MaasError BearerUnauthorized(string message) =>
@@ -68,6 +71,9 @@ internal sealed class MaasError : IResult, IStatusCodeHttpResult
         return new(StatusCodes.Status429TooManyRequests, message, null, "too_many_failed_authentications", oauth) { RetryAfterSeconds = seconds };
     }
 
+    /// <summary>Writes the answer: problem details, or OpenAI's shape on the endpoints that speak it.</summary>
+    /// <param name="httpContext">The request to answer.</param>
+    /// <returns>A task that completes when the answer is written.</returns>
     public Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
@@ -92,7 +98,7 @@ internal sealed class MaasError : IResult, IStatusCodeHttpResult
     }
 
     /// <summary>The problem details this error is written as (outside the OpenAI-shaped endpoints).</summary>
-    public ProblemHttpResult ToProblem()
+    internal ProblemHttpResult ToProblem()
     {
         var problem = new ProblemDetails
         {

@@ -9,10 +9,10 @@ namespace Maas.Hosting.Introspection;
 
 /// <summary>
 /// Checks the HTTP Basic credentials of a gateway client (RFC 6749 section 2.3.1: client id and
-/// secret form-urlencoded, joined by a colon, base64) against <see cref="MaasGatewayOptions.Clients"/>.
+/// secret form-urlencoded, joined by a colon, base64) against <see cref="TrustedGatewayOptions.Clients"/>.
 /// Clients that do not form-urlencode (Go's <c>SetBasicAuth</c>) are accepted too.
 /// </summary>
-internal sealed class GatewayClientAuthenticator(IOptionsMonitor<MaasGatewayOptions> options)
+internal sealed class GatewayClientAuthenticator(IOptionsMonitor<TrustedGatewayOptions> options)
 {
     private const string BasicPrefix = "Basic ";
     private const int MaxHeaderLength = 4096;
@@ -130,7 +130,7 @@ internal sealed class GatewayClientAuthenticator(IOptionsMonitor<MaasGatewayOpti
         return table;
     }
 
-    private sealed record ClientTable(MaasGatewayOptions Source, FrozenDictionary<string, byte[]> Clients)
+    private sealed record ClientTable(TrustedGatewayOptions Source, FrozenDictionary<string, byte[]> Clients)
     {
         /// <summary>Authorization headers that authenticated, and as whom; bounded.</summary>
         public ConcurrentDictionary<string, string> Verified { get; } = new(StringComparer.Ordinal);

@@ -1,7 +1,7 @@
 namespace Maas.Hosting.Throttling;
 
 /// <summary>Which credential failed: named in log lines, never the credential itself.</summary>
-internal enum FailedAuthenticationKind
+public enum FailedAuthenticationKind
 {
     /// <summary>HTTP Basic credentials of a gateway client on <c>POST /v1/introspect</c>.</summary>
     IntrospectionClient,

@@ -18,8 +18,13 @@ namespace Maas.Hosting.Throttling;
 /// address is forgotten first (O(1), insertion order), and a request from an address with no
 /// failures costs one read of a counter. The address is <see cref="ConnectionInfo.RemoteIpAddress"/>,
 /// which the forwarded-headers middleware sets from <c>X-Forwarded-For</c> only for trusted proxies.
+/// One instance (registered by <c>AddMaas</c>) is shared by Maas's schemes; it is public so that a
+/// host's own scheme (such as the Kubernetes TokenReview scheme) counts its failures in the same table.
 /// </remarks>
-internal sealed partial class FailedAuthenticationThrottle(
+/// <param name="options">The limits (<see cref="MaasAuthenticationThrottleOptions"/>).</param>
+/// <param name="time">The clock.</param>
+/// <param name="logger">Where the first failure of a window and the start of throttling are logged.</param>
+public sealed partial class FailedAuthenticationThrottle(
     IOptionsMonitor<MaasAuthenticationThrottleOptions> options,
     TimeProvider time,
     ILogger<FailedAuthenticationThrottle> logger)
@@ -36,11 +41,15 @@ internal sealed partial class FailedAuthenticationThrottle(
     private int _suppressedLines;
 
     /// <summary>How many addresses are tracked now (for tests and metrics).</summary>
-    public int TrackedAddresses => Volatile.Read(ref _count);
+    internal int TrackedAddresses => Volatile.Read(ref _count);
 
     /// <summary>Whether the caller's address is throttled; <paramref name="retryAfter"/> is how long until it may try again.</summary>
+    /// <param name="context">The request, whose <see cref="ConnectionInfo.RemoteIpAddress"/> is the address.</param>
+    /// <param name="retryAfter">How long the address must wait; zero when it is not throttled.</param>
+    /// <returns><see langword="true"/> when the address failed too often in the current window.</returns>
     public bool IsThrottled(HttpContext context, out TimeSpan retryAfter)
     {
+        ArgumentNullException.ThrowIfNull(context);
         retryAfter = TimeSpan.Zero;
         if (Volatile.Read(ref _count) == 0 || !TryGetKey(context.Connection.RemoteIpAddress, out var key))
         {
@@ -68,8 +77,11 @@ internal sealed partial class FailedAuthenticationThrottle(
     }
 
     /// <summary>Counts a failed authentication from the caller's address; logs the first of a window and the one that starts throttling.</summary>
+    /// <param name="context">The request, whose <see cref="ConnectionInfo.RemoteIpAddress"/> is the address.</param>
+    /// <param name="kind">Which credential failed (named in the log line, never the credential itself).</param>
     public void RecordFailure(HttpContext context, FailedAuthenticationKind kind)
     {
+        ArgumentNullException.ThrowIfNull(context);
         var address = context.Connection.RemoteIpAddress;
         if (!TryGetKey(address, out var key))
         {

@@ -16,9 +16,10 @@ namespace Maas.Kubernetes.Authentication;
 /// token's own <c>exp</c>. This is what the TokenReview authentication scheme calls; it also validates
 /// the service-account tokens <see cref="ServiceAccountTokenIssuer"/> issues (audience <c>&lt;instance&gt;-sa</c>),
 /// which stop validating as soon as revoke-all recreates the account. The cache is keyed by the
-/// token's SHA-256, never the token.
+/// token's SHA-256, never the token. Registered by <c>UseKubernetes</c>; public so that the TokenReview
+/// scheme (<c>Maas.Kubernetes.AspNetCore</c>) or a host's own sign-in can ask it.
 /// </summary>
-internal sealed partial class KubernetesTokenReviewer
+public sealed partial class KubernetesTokenReviewer
 {
     private const int MaxCachedAnswers = 10_000;
 
@@ -28,23 +29,40 @@ internal sealed partial class KubernetesTokenReviewer
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, (MaasUser? User, DateTimeOffset Until)> _answers = new(StringComparer.Ordinal);
 
+    /// <summary>Initializes a new instance of the <see cref="KubernetesTokenReviewer"/> class.</summary>
+    /// <param name="client">The API client.</param>
+    /// <param name="options">The audiences and the cache duration.</param>
+    /// <param name="time">The clock of the cache.</param>
+    /// <param name="logger">Where failed reviews are logged (never the token).</param>
     public KubernetesTokenReviewer(IKubernetes client, IOptions<MaasKubernetesOptions> options, TimeProvider time, ILogger<KubernetesTokenReviewer> logger)
     {
+        ArgumentNullException.ThrowIfNull(options);
         _client = client;
         _options = options.Value;
         _time = time;
         _logger = logger;
     }
 
-    /// <summary>Returns the token's user and groups, or <see langword="null"/> when the cluster does not authenticate it.</summary>
+    /// <summary>
+    /// Returns the token's user and groups when the cluster authenticates it for <see cref="MaasKubernetesOptions.TokenReviewAudiences"/>,
+    /// or <see langword="null"/>; throws <see cref="ApiKeys.StoreUnavailableException"/> when the API server cannot review.
+    /// </summary>
+    /// <param name="token">The bearer token.</param>
+    /// <param name="cancellationToken">Cancels the review.</param>
+    /// <returns>The user, or <see langword="null"/>.</returns>
     public ValueTask<MaasUser?> ReviewAsync(string token, CancellationToken cancellationToken = default) =>
-        ReviewAsync(token, [.. _options.TokenReviewAudiences], cancellationToken);
+        ReviewForAudiencesAsync(token, [.. _options.TokenReviewAudiences], cancellationToken);
 
     /// <summary>
     /// Returns the token's user and groups when the cluster authenticates it for one of
-    /// <paramref name="audiences"/> (empty: the API server's own), or <see langword="null"/>.
+    /// <paramref name="audiences"/> (empty: the API server's own), or <see langword="null"/>; throws
+    /// <see cref="ApiKeys.StoreUnavailableException"/> when the API server cannot review.
     /// </summary>
-    public async ValueTask<MaasUser?> ReviewAsync(string token, IReadOnlyList<string> audiences, CancellationToken cancellationToken = default)
+    /// <param name="token">The bearer token.</param>
+    /// <param name="audiences">The audiences the token must be for.</param>
+    /// <param name="cancellationToken">Cancels the review.</param>
+    /// <returns>The user, or <see langword="null"/>.</returns>
+    public async ValueTask<MaasUser?> ReviewForAudiencesAsync(string token, IReadOnlyList<string> audiences, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(token);
         ArgumentNullException.ThrowIfNull(audiences);
@@ -94,7 +112,7 @@ internal sealed partial class KubernetesTokenReviewer
     /// revoke-all), so its earlier tokens stop validating on this replica at once rather than when
     /// their answers expire. Other replicas keep theirs for at most the cache duration.
     /// </summary>
-    public void Forget(string userName)
+    internal void Forget(string userName)
     {
         foreach (var (key, answer) in _answers)
         {

@@ -1,6 +1,5 @@
 using k8s;
 using Maas;
-using Maas.Hosting.Authentication;
 using Maas.Kubernetes;
 using Maas.Kubernetes.Authentication;
 using Maas.Kubernetes.Models;
@@ -9,9 +8,9 @@ using Maas.Kubernetes.Tokens;
 using Maas.Models;
 using Maas.Tiers;
 using Maas.Tokens;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -20,13 +19,15 @@ public static class MaasKubernetesExtensions
 {
     /// <summary>
     /// Registers the Kubernetes API client (from <paramref name="client"/>, else the pod's in-cluster
-    /// configuration when running in a pod, else the kubeconfig: <c>KUBECONFIG</c>, else <c>~/.kube/config</c>) and <see cref="MaasKubernetesOptions"/>,
-    /// validated at start. Switches nothing on by itself; idempotent.
+    /// configuration when running in a pod, else the kubeconfig: <c>KUBECONFIG</c>, else <c>~/.kube/config</c>), <see cref="MaasKubernetesOptions"/>,
+    /// validated at start, and the <see cref="KubernetesTokenReviewer"/>. Switches nothing on by itself; idempotent.
+    /// The TokenReview sign-in scheme is in <c>Maas.Kubernetes.AspNetCore</c> (<c>UseKubernetesTokenReview</c>).
     /// </summary>
     public static MaasBuilder UseKubernetes(this MaasBuilder builder, Action<MaasKubernetesOptions>? configure = null, KubernetesClientConfiguration? client = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptions<MaasKubernetesOptions>().ValidateDataAnnotations().ValidateOnStart();
+        var options = builder.Services.AddOptions<MaasKubernetesOptions>().ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MaasKubernetesOptions>, MaasKubernetesOptionsAnnotations>());
         if (configure is not null)
         {
             options.Configure(configure);
@@ -49,32 +50,6 @@ public static class MaasKubernetesExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.Replace(ServiceDescriptor.Singleton<ITokenIssuer, ServiceAccountTokenIssuer>());
-        return builder;
-    }
-
-    /// <summary>
-    /// Signs callers in with their cluster bearer token (<c>Authorization: Bearer $(oc whoami -t)</c>),
-    /// reviewed by the API server's TokenReview API with <see cref="MaasKubernetesOptions.TokenReviewAudiences"/>
-    /// and cached for <see cref="MaasKubernetesOptions.TokenReviewCacheDuration"/>: registers the
-    /// <c>KubernetesTokenReview</c> scheme and has the <c>MaasGateway</c> and <c>Maas</c> schemes (so the
-    /// default <c>Maas.Manage</c> and <c>Maas.Read</c> policies) forward such a bearer to it. Such a caller
-    /// may mint; a service-account token Maas issued signs in as a Maas credential (reads only). Gateway
-    /// headers and Maas's keys and tokens keep working beside it. Call <see cref="UseKubernetes"/> too.
-    /// </summary>
-    public static MaasBuilder UseKubernetesTokenReview(this MaasBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        if (builder.Services.Any(d => d.ServiceType == typeof(TokenReviewAuthenticationHandler)))
-        {
-            return builder;
-        }
-
-        // Resolved from the container rather than created by reflection on every request, as Maas's handler.
-        builder.Services.AddTransient<TokenReviewAuthenticationHandler>();
-        builder.Services.AddAuthentication()
-            .AddScheme<AuthenticationSchemeOptions, TokenReviewAuthenticationHandler>(KubernetesAuthenticationDefaults.TokenReviewScheme, null, null);
-        builder.Services.PostConfigure<MaasAuthenticationSchemeOptions>(MaasAuthenticationDefaults.GatewayScheme, ClusterBearerForwarding.Configure);
-        builder.Services.PostConfigure<MaasAuthenticationSchemeOptions>(MaasAuthenticationDefaults.AnyScheme, ClusterBearerForwarding.Configure);
         return builder;
     }
 

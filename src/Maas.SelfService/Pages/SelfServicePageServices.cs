@@ -13,7 +13,7 @@ internal sealed class SelfServicePageServices(
     IAuthorizationService authorization,
     IOptions<MaasOptions> maas,
     IOptions<MaasSelfServiceOptions> options,
-    IOptionsMonitor<MaasGatewayOptions> gateway,
+    IOptionsMonitor<TrustedGatewayOptions> gateway,
     IServiceProvider services)
 {
     public MaasService Service { get; } = service;
@@ -26,7 +26,7 @@ internal sealed class SelfServicePageServices(
 
     public MaasSelfServiceOptions Options => options.Value;
 
-    public MaasGatewayOptions Gateway => gateway.CurrentValue;
+    public TrustedGatewayOptions Gateway => gateway.CurrentValue;
 
     /// <summary>The gateway's usage counters, when the gateway runs in this host.</summary>
     public UsageReader? Usage { get; } = services.GetService<UsageReader>();

@@ -30,7 +30,7 @@ public sealed class GatewayIdentityReaderTests
             .AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>))
             .AddSingleton<FailedAuthenticationThrottle>()
             .AddSingleton<GatewayIdentityReader>();
-        services.AddOptions<MaasGatewayOptions>().Bind(configuration.GetSection(MaasGatewayOptions.SectionName));
+        services.AddOptions<TrustedGatewayOptions>().Bind(configuration.GetSection(TrustedGatewayOptions.SectionName));
         services.AddOptions<MaasAuthenticationThrottleOptions>();
         var provider = services.BuildServiceProvider();
         return (provider.GetRequiredService<GatewayIdentityReader>(), configuration, provider);

@@ -206,7 +206,7 @@ public sealed class HostSignInTests
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Services.AddMaas().UseInMemoryStorage();
-        builder.Services.Configure<MaasGatewayOptions>(o => o.SharedSecret = GatewaySecret);
+        builder.Services.Configure<TrustedGatewayOptions>(o => o.SharedSecret = GatewaySecret);
         configure(builder);
         var app = builder.Build();
         map(app);

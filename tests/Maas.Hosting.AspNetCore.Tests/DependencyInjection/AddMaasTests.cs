@@ -1,4 +1,5 @@
 using Maas.Hosting.Authentication;
+using Maas.Hosting.Introspection;
 using Maas.Hosting.Throttling;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -21,12 +22,12 @@ public sealed class AddMaasTests
         {
             o.Issuer = "https://maas.example.com";
             o.Gateway.SharedSecret = Secret;
-            o.Gateway.Clients.Add(new GatewayClient { ClientId = "authorino", SecretHash = SecretHash });
+            o.Gateway.Clients.Add(new IntrospectionClient { ClientId = "authorino", SecretHash = SecretHash });
         }).UseInMemoryStorage();
         using var app = builder.Build();
 
         app.Services.GetRequiredService<IStartupValidator>().Validate();
-        var gateway = app.Services.GetRequiredService<IOptionsMonitor<MaasGatewayOptions>>().CurrentValue;
+        var gateway = app.Services.GetRequiredService<IOptionsMonitor<TrustedGatewayOptions>>().CurrentValue;
         Assert.Equal(Secret, gateway.SharedSecret);
         Assert.Equal("authorino", Assert.Single(gateway.Clients).ClientId);
         Assert.Equal(Secret, app.Services.GetRequiredService<IOptions<MaasOptions>>().Value.Gateway.SharedSecret);
@@ -53,7 +54,7 @@ public sealed class AddMaasTests
         app.Services.GetRequiredService<IStartupValidator>().Validate();
         var maas = app.Services.GetRequiredService<IOptions<MaasOptions>>().Value;
         Assert.Equal(("https://from-configuration.example.com", "from-code-sa", TimeSpan.FromHours(48)), (maas.Issuer, maas.Audience, maas.Tokens.Maximum.ToTimeSpan()));
-        var gateway = app.Services.GetRequiredService<IOptions<MaasGatewayOptions>>().Value;
+        var gateway = app.Services.GetRequiredService<IOptions<TrustedGatewayOptions>>().Value;
         Assert.Equal((Secret, "authorino"), (gateway.SharedSecret, Assert.Single(gateway.Clients).ClientId));
         Assert.Equal(7, app.Services.GetRequiredService<IOptions<MaasAuthenticationThrottleOptions>>().Value.FailureLimit);
         var claims = app.Services.GetRequiredService<IOptions<MaasClaimsOptions>>().Value;
@@ -65,10 +66,10 @@ public sealed class AddMaasTests
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.Services.AddMaas(o => o.Gateway.SharedSecret = "secret-set-through-AddMaas").UseInMemoryStorage();
-        builder.Services.Configure<MaasGatewayOptions>(o => o.SharedSecret = Secret);
+        builder.Services.Configure<TrustedGatewayOptions>(o => o.SharedSecret = Secret);
         using var app = builder.Build();
 
-        Assert.Equal(Secret, app.Services.GetRequiredService<IOptions<MaasGatewayOptions>>().Value.SharedSecret);
+        Assert.Equal(Secret, app.Services.GetRequiredService<IOptions<TrustedGatewayOptions>>().Value.SharedSecret);
     }
 
     [Fact]

@@ -64,10 +64,10 @@ public sealed class GatewayClientAuthenticatorTests
 
     private static GatewayClientAuthenticator Create(params (string Id, string Secret)[] clients)
     {
-        var options = new MaasGatewayOptions();
+        var options = new TrustedGatewayOptions();
         foreach (var (id, secret) in clients)
         {
-            options.Clients.Add(new GatewayClient
+            options.Clients.Add(new IntrospectionClient
             {
                 ClientId = id,
                 SecretHash = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret))),
@@ -79,13 +79,13 @@ public sealed class GatewayClientAuthenticatorTests
 
     private static string Basic(string text) => "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
 
-    private sealed class StaticMonitor(MaasGatewayOptions value) : IOptionsMonitor<MaasGatewayOptions>
+    private sealed class StaticMonitor(TrustedGatewayOptions value) : IOptionsMonitor<TrustedGatewayOptions>
     {
-        public MaasGatewayOptions CurrentValue => value;
+        public TrustedGatewayOptions CurrentValue => value;
 
-        public MaasGatewayOptions Get(string? name) => value;
+        public TrustedGatewayOptions Get(string? name) => value;
 
-        public IDisposable? OnChange(Action<MaasGatewayOptions, string?> listener) => null;
+        public IDisposable? OnChange(Action<TrustedGatewayOptions, string?> listener) => null;
     }
 
     [Fact]
@@ -107,19 +107,19 @@ public sealed class GatewayClientAuthenticatorTests
 
     private static string BasicHeader(string id, string secret) => "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(id + ":" + secret));
 
-    private static MaasGatewayOptions OptionsWith(string id, string secret)
+    private static TrustedGatewayOptions OptionsWith(string id, string secret)
     {
-        var options = new MaasGatewayOptions();
-        options.Clients.Add(new GatewayClient { ClientId = id, SecretHash = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret))) });
+        var options = new TrustedGatewayOptions();
+        options.Clients.Add(new IntrospectionClient { ClientId = id, SecretHash = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret))) });
         return options;
     }
 
-    private sealed class ReloadableMonitor(MaasGatewayOptions value) : IOptionsMonitor<MaasGatewayOptions>
+    private sealed class ReloadableMonitor(TrustedGatewayOptions value) : IOptionsMonitor<TrustedGatewayOptions>
     {
-        public MaasGatewayOptions CurrentValue { get; set; } = value;
+        public TrustedGatewayOptions CurrentValue { get; set; } = value;
 
-        public MaasGatewayOptions Get(string? name) => CurrentValue;
+        public TrustedGatewayOptions Get(string? name) => CurrentValue;
 
-        public IDisposable? OnChange(Action<MaasGatewayOptions, string?> listener) => null;
+        public IDisposable? OnChange(Action<TrustedGatewayOptions, string?> listener) => null;
     }
 }

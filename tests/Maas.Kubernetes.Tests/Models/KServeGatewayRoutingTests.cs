@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Maas.Hosting.Authentication;
 using k8s;
 using Maas.Kubernetes.Models;
 using Maas.ModelSimulator;
@@ -37,7 +38,7 @@ public sealed class KServeGatewayRoutingTests : IAsyncLifetime
             .UseKubernetes(client: new KubernetesClientConfiguration { Host = _kserve.Cluster.Server.BaseAddress.ToString() })
             .UseKubernetesModels()
             .AddMaasGateway();
-        builder.Services.Configure<MaasGatewayOptions>(o => o.SharedSecret = "kserve-routing-tests-secret");
+        builder.Services.Configure<TrustedGatewayOptions>(o => o.SharedSecret = "kserve-routing-tests-secret");
         builder.Services.AddModelSimulator();
         _app = builder.Build();
         _app.MapMaasGateway();

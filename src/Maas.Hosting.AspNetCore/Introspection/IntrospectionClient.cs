@@ -1,10 +1,10 @@
-namespace Maas;
+namespace Maas.Hosting.Introspection;
 
 /// <summary>
 /// A gateway (Authorino, Envoy, Kong...) allowed to introspect credentials: a client id and the
 /// hash of its secret, never the secret itself.
 /// </summary>
-public sealed class GatewayClient
+public sealed class IntrospectionClient
 {
     /// <summary>Gets or sets the client id the gateway sends as the HTTP Basic user name.</summary>
     public string ClientId { get; set; } = "";

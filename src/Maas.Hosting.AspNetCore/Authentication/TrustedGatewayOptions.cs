@@ -1,12 +1,16 @@
-namespace Maas;
+using Maas.Hosting.Introspection;
+
+namespace Maas.Hosting.Authentication;
 
 /// <summary>
-/// How the gateway tells Maas who the caller is: identity headers, trusted only together with a
-/// shared secret header (the original trusted them from anyone who could reach the pod).
-/// Set through <see cref="MaasOptions.Gateway"/> (<c>AddMaas(o => o.Gateway.SharedSecret = ...)</c>)
-/// or the <c>Maas:Gateway</c> configuration section; the hosting package validates it at start.
+/// How Maas trusts the gateway in front of it (Authorino, Envoy, Kong...), not the Maas data-plane
+/// gateway: the identity headers it sends, trusted only together with a shared secret header (the
+/// original trusted them from anyone who could reach the pod), and the clients it introspects
+/// credentials as. Set through <c>AddMaas(o =&gt; o.Gateway.SharedSecret = ...)</c> (the
+/// <see cref="MaasOptionsTrustedGatewayExtensions"/> property), <c>Configure&lt;TrustedGatewayOptions&gt;</c>
+/// or the <c>Maas:Gateway</c> configuration section; validated at start.
 /// </summary>
-public sealed class MaasGatewayOptions
+public sealed class TrustedGatewayOptions
 {
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "Maas:Gateway";
@@ -35,5 +39,5 @@ public sealed class MaasGatewayOptions
     /// authentication (<c>Maas:Gateway:Clients:0:ClientId</c>, <c>...:SecretHash</c>). When empty,
     /// introspection refuses every caller.
     /// </summary>
-    public IList<GatewayClient> Clients { get; init; } = [];
+    public IList<IntrospectionClient> Clients { get; init; } = [];
 }

@@ -5,9 +5,9 @@ using Microsoft.Extensions.Options;
 namespace Maas.Hosting.Authentication;
 
 /// <summary>Refuses to start outside Development when identity headers would be trusted without a secret.</summary>
-internal sealed class MaasGatewayOptionsValidator(IHostEnvironment environment) : IValidateOptions<MaasGatewayOptions>
+internal sealed class TrustedGatewayOptionsValidator(IHostEnvironment environment) : IValidateOptions<TrustedGatewayOptions>
 {
-    public ValidateOptionsResult Validate(string? name, MaasGatewayOptions options)
+    public ValidateOptionsResult Validate(string? name, TrustedGatewayOptions options)
     {
         var failures = new List<string>();
         if (string.IsNullOrWhiteSpace(options.UserHeader) || string.IsNullOrWhiteSpace(options.GroupHeader) || string.IsNullOrWhiteSpace(options.SecretHeader))
@@ -38,7 +38,7 @@ internal sealed class MaasGatewayOptionsValidator(IHostEnvironment environment) 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private static void ValidateClients(MaasGatewayOptions options, List<string> failures)
+    private static void ValidateClients(TrustedGatewayOptions options, List<string> failures)
     {
         var ids = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Clients.Count; i++)

@@ -7,7 +7,7 @@ namespace Maas.Kubernetes.Authentication;
 
 /// <summary>
 /// The <c>ForwardDefaultSelector</c> of the <c>MaasGateway</c> and <c>Maas</c> schemes once TokenReview
-/// sign-in is on: a request without the gateway's identity headers whose bearer is not a Maas key or
+/// sign-in is on (set through the hosting package's <c>ForwardMaasSignIn</c>): a request without the gateway's identity headers whose bearer is not a Maas key or
 /// Maas-signed token goes to the <see cref="KubernetesAuthenticationDefaults.TokenReviewScheme"/> scheme.
 /// So the default <c>Maas.Manage</c> and <c>Maas.Read</c> policies (and any host policy naming those
 /// schemes) accept a cluster bearer beside the gateway's headers and Maas's credentials, through the
@@ -27,7 +27,7 @@ internal static class ClusterBearerForwarding
         }
 
         var services = context.RequestServices;
-        var gateway = services.GetRequiredService<IOptionsMonitor<MaasGatewayOptions>>().CurrentValue;
+        var gateway = services.GetRequiredService<IOptionsMonitor<TrustedGatewayOptions>>().CurrentValue;
         if (headers.ContainsKey(gateway.UserHeader) || headers.ContainsKey(gateway.GroupHeader))
         {
             return null; // The gateway's headers decide, as in the Maas scheme.
@@ -45,7 +45,4 @@ internal static class ClusterBearerForwarding
             ? null
             : KubernetesAuthenticationDefaults.TokenReviewScheme;
     }
-
-    /// <summary>Sets the selector on Maas's schemes that sign a user in (not <c>MaasBearer</c>, which is only Maas's credentials).</summary>
-    public static void Configure(MaasAuthenticationSchemeOptions options) => options.ForwardDefaultSelector = Select;
 }

@@ -76,7 +76,7 @@ internal sealed class TokenReviewAuthenticationHandler(
         try
         {
             user = kind == BearerKind.MaasServiceAccount
-                ? await reviewer.ReviewAsync(token, [options.TokenAudience], Context.RequestAborted).ConfigureAwait(false)
+                ? await reviewer.ReviewForAudiencesAsync(token, [options.TokenAudience], Context.RequestAborted).ConfigureAwait(false)
                 : await reviewer.ReviewAsync(token, Context.RequestAborted).ConfigureAwait(false);
         }
         catch (StoreUnavailableException ex)

@@ -6,7 +6,8 @@ namespace Maas.Hosting.Requests;
 
 /// <summary>
 /// A request body read whole into a pooled array, refusing more than a limit whatever the
-/// framing (Content-Length or chunked). Dispose to return the array.
+/// framing (Content-Length or chunked). Dispose to return the array. One source file compiled into
+/// the hosting package (the JSON endpoints) and the gateway (the forwarded body), each its own internal copy.
 /// </summary>
 internal sealed class RequestBody : IDisposable
 {

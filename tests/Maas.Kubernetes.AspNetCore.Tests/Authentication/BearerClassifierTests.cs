@@ -1,7 +1,7 @@
 using System.Text;
 using Maas.Kubernetes.Authentication;
 
-namespace Maas.Kubernetes.Tests.Authentication;
+namespace Maas.Kubernetes.AspNetCore.Tests.Authentication;
 
 public sealed class BearerClassifierTests
 {
