@@ -167,10 +167,10 @@ public sealed partial class PackageConsumerTests(PackedPackages packages, Chromi
         using var work = new TemporaryDirectory();
         var project = Path.Combine("src", Package, Package + ".csproj");
         var released = Directory.CreateDirectory(work.Combine("released")).FullName;
-        await RunAsync(HostPaths.RepositoryRoot, "pack", project, "-c", Configuration, "--no-build", "-o", released, "-p:PackageVersion=0.1.0");
+        await DotnetCommand.RunAsync(HostPaths.RepositoryRoot, "pack", project, "-c", Configuration, "--no-build", "-o", released, "-p:PackageVersion=0.1.0");
         var baseline = Path.Combine(released, Package + ".0.1.0.nupkg");
 
-        await RunAsync(HostPaths.RepositoryRoot, "pack", project, "-c", Configuration, "--no-build", "-o", work.Combine("next"), "-p:PackageVersion=0.1.1", "-p:PackageValidationBaselinePath=" + baseline);
+        await DotnetCommand.RunAsync(HostPaths.RepositoryRoot, "pack", project, "-c", Configuration, "--no-build", "-o", work.Combine("next"), "-p:PackageVersion=0.1.1", "-p:PackageValidationBaselinePath=" + baseline);
 
         // The release as if it had shipped a public type that this build no longer has.
         var withRemovedType = work.Combine(Package + ".0.1.0-with-removed-type.nupkg");
@@ -184,7 +184,7 @@ public sealed partial class PackageConsumerTests(PackedPackages packages, Chromi
             AssemblyWithOneType(Package, version, Package + ".RemovedSinceRelease").Save(dll);
         }
 
-        var (exitCode, output) = await TryRunAsync(HostPaths.RepositoryRoot, "pack", project, "-c", Configuration, "--no-build", "-o", work.Combine("broken"), "-p:PackageVersion=0.1.1", "-p:PackageValidationBaselinePath=" + withRemovedType);
+        var (exitCode, output) = await DotnetCommand.TryRunAsync(HostPaths.RepositoryRoot, "pack", project, "-c", Configuration, "--no-build", "-o", work.Combine("broken"), "-p:PackageVersion=0.1.1", "-p:PackageValidationBaselinePath=" + withRemovedType);
         Assert.True(exitCode != 0, output);
         Assert.Matches($"CP0001.*{Package}.RemovedSinceRelease", output);
     }
@@ -219,7 +219,7 @@ public sealed partial class PackageConsumerTests(PackedPackages packages, Chromi
     [GeneratedRegex("""<repository type="git" url="https://github.com/maas-dotnet/maas"[^>]* commit="([0-9a-f]{40})" />""")]
     private static partial Regex RepositoryCommit();
 
-    internal static string Configuration => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+    internal static string Configuration => RepositoryCheckout.Configuration;
 
     /// <summary>Writes the app of <paramref name="source"/> into <paramref name="work"/> and builds it from the packed packages only; returns its output folder.</summary>
     private async Task<string> BuildAppAsync(TemporaryDirectory work, string source, string project)
@@ -227,42 +227,9 @@ public sealed partial class PackageConsumerTests(PackedPackages packages, Chromi
         var app = Directory.CreateDirectory(work.Combine("app")).FullName;
         await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), await File.ReadAllTextAsync(Path.Combine(source, "Program.cs")));
         await File.WriteAllTextAsync(Path.Combine(app, "App.csproj"), (await File.ReadAllTextAsync(Path.Combine(source, project))).Replace("$(MaasVersion)", packages.Version, StringComparison.Ordinal));
-        // The local feed beside the sources already configured on this machine (nuget.org or its mirror).
-        await File.WriteAllTextAsync(Path.Combine(app, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="maas-local" value="{packages.Feed}" />
-              </packageSources>
-            </configuration>
-            """);
-        await File.WriteAllTextAsync(Path.Combine(work.Path, "Directory.Build.props"), "<Project />");
-        await File.WriteAllTextAsync(Path.Combine(work.Path, "Directory.Packages.props"), "<Project />");
-        await RunAsync(app, "build", "-c", "Release", "--packages", work.Combine("packages"), "-o", work.Combine("out"));
+        await DotnetCommand.UseLocalFeedAsync(app, packages.Feed, work.Path);
+        await DotnetCommand.RunAsync(app, "build", "-c", "Release", "--packages", work.Combine("packages"), "-o", work.Combine("out"));
         return work.Combine("out");
-    }
-
-    internal static async Task RunAsync(string directory, params string[] args)
-    {
-        var (exitCode, output) = await TryRunAsync(directory, args);
-        Assert.True(exitCode == 0, $"dotnet {string.Join(' ', args)} failed ({exitCode}):{Environment.NewLine}{output}");
-    }
-
-    private static async Task<(int ExitCode, string Output)> TryRunAsync(string directory, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = directory };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + await stderr);
     }
 
     /// <summary>An OpenAI-style model on Kestrel (127.0.0.1, free port) that remembers what the gateway forwarded.</summary>

@@ -20,7 +20,7 @@ public sealed class PackedPackages : IAsyncLifetime, IDisposable
         foreach (var package in PackageConsumerTests.PackedProjects)
         {
             // The projects are built by the test build already: pack what was built.
-            await PackageConsumerTests.RunAsync(HostPaths.RepositoryRoot, "pack", Path.Combine("src", package, package + ".csproj"), "-c", PackageConsumerTests.Configuration, "--no-build", "-o", Feed, "-p:PackageVersion=" + Version);
+            await DotnetCommand.RunAsync(HostPaths.RepositoryRoot, "pack", Path.Combine("src", package, package + ".csproj"), "-c", PackageConsumerTests.Configuration, "--no-build", "-o", Feed, "-p:PackageVersion=" + Version);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Maas.Testing;
 
 namespace Maas.Api.Tests;
 
@@ -106,22 +107,10 @@ public sealed class StartupValidationTests
 /// <summary>Where the built sample host lives, next to this test assembly's configuration.</summary>
 internal static class HostPaths
 {
-    public static string RepositoryRoot { get; } = FindRoot();
+    public static string RepositoryRoot => RepositoryCheckout.Root;
 
     public static string MaasApiDll { get; } = Path.Combine(
         RepositoryRoot, "samples", "Maas.Api", "bin", Configuration, "net10.0", "maas-api.dll");
 
-    public static string Configuration =>
-        new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-
-    private static string FindRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Maas.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Maas.sln not found above " + AppContext.BaseDirectory);
-    }
+    public static string Configuration => RepositoryCheckout.Configuration;
 }

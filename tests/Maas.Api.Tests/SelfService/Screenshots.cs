@@ -1,3 +1,4 @@
+using Maas.Testing;
 using Microsoft.Playwright;
 
 namespace Maas.Api.Tests.SelfService;
@@ -15,7 +16,7 @@ public sealed class Screenshots : IDisposable
     {
         if (Environment.GetEnvironmentVariable("MAAS_REFRESH_SCREENSHOTS") == "1")
         {
-            Folder = Path.Combine(RepositoryRoot(), "docs", "screenshots");
+            Folder = Path.Combine(RepositoryCheckout.Root, "docs", "screenshots");
             Directory.CreateDirectory(Folder);
         }
         else
@@ -35,17 +36,4 @@ public sealed class Screenshots : IDisposable
     }
 
     public void Dispose() => _temporary?.Dispose();
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Maas.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("MAAS_REFRESH_SCREENSHOTS=1 needs the tests to run from the repository (no Maas.sln above " + AppContext.BaseDirectory + ").");
-    }
 }

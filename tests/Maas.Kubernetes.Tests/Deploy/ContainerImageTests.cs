@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Maas.Testing;
 
 namespace Maas.Kubernetes.Tests.Deploy;
 
@@ -8,7 +9,7 @@ public sealed partial class ContainerImageTests
     [Fact]
     public void The_image_is_multi_stage_runs_as_a_numeric_non_root_user_and_writes_nothing_to_its_root_filesystem()
     {
-        var root = RepositoryRoot();
+        var root = RepositoryCheckout.Root;
         var dockerfile = File.ReadAllText(Path.Combine(root, "samples", "Maas.Api", "Dockerfile"));
         var deployment = File.ReadAllText(Path.Combine(root, "deploy", "base", "deployment.yaml"));
 
@@ -19,19 +20,6 @@ public sealed partial class ContainerImageTests
         Assert.Contains("runAsNonRoot: true", deployment, StringComparison.Ordinal);
         Assert.Contains("readOnlyRootFilesystem: true", deployment, StringComparison.Ordinal);
         Assert.Contains("allowPrivilegeEscalation: false", deployment, StringComparison.Ordinal);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Maas.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Maas.sln not found above the test assembly.");
     }
 
     [GeneratedRegex(@"^FROM\s", RegexOptions.Multiline)]

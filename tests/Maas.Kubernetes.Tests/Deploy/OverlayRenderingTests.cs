@@ -1,3 +1,4 @@
+using Maas.Testing;
 using Maas.Testing.Kubernetes;
 using YamlDotNet.RepresentationModel;
 
@@ -9,7 +10,7 @@ public sealed class OverlayRenderingTests
     [Fact]
     public void Every_overlay_directory_is_covered_here()
     {
-        var overlays = Directory.GetDirectories(Path.Combine(RbacManifestTests.RepositoryRoot(), "deploy", "overlays")).Select(Path.GetFileName).Order(StringComparer.Ordinal);
+        var overlays = Directory.GetDirectories(Path.Combine(RepositoryCheckout.Root, "deploy", "overlays")).Select(Path.GetFileName).Order(StringComparer.Ordinal);
 
         Assert.Equal(["dev", "disk", "external", "kubernetes"], overlays);
     }
@@ -70,7 +71,7 @@ public sealed class OverlayRenderingTests
 
     private static async Task<List<YamlMappingNode>> RenderAsync(string overlay)
     {
-        var rendered = await new Kubectl("/dev/null").RunCheckedAsync(["kustomize", Path.Combine(RbacManifestTests.RepositoryRoot(), "deploy", "overlays", overlay)]);
+        var rendered = await new Kubectl("/dev/null").RunCheckedAsync(["kustomize", Path.Combine(RepositoryCheckout.Root, "deploy", "overlays", overlay)]);
         var stream = new YamlStream();
         stream.Load(new StringReader(rendered));
         return [.. stream.Documents.Select(d => (YamlMappingNode)d.RootNode)];

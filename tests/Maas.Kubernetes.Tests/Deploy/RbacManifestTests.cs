@@ -2,6 +2,7 @@ using Maas.Kubernetes.Authentication;
 using Maas.Kubernetes.Models;
 using Maas.Kubernetes.Tiers;
 using Maas.Kubernetes.Tokens;
+using Maas.Testing;
 using Maas.Testing.Kubernetes;
 using Maas.Tiers;
 using Maas.Users;
@@ -24,7 +25,7 @@ public sealed class RbacManifestTests : IAsyncLifetime
     {
         var made = await EveryCallTheCodeMakesAsync();
 
-        var granted = await GrantedAsync(Path.Combine(RepositoryRoot(), "deploy", "overlays", "kubernetes"));
+        var granted = await GrantedAsync(Path.Combine(RepositoryCheckout.Root, "deploy", "overlays", "kubernetes"));
 
         Assert.Equal(made.Order(), granted.Order());
     }
@@ -110,17 +111,4 @@ public sealed class RbacManifestTests : IAsyncLifetime
 
     private static IEnumerable<string> Values(YamlMappingNode rule, string key) =>
         ((YamlSequenceNode)rule.Children[new YamlScalarNode(key)]).Children.Select(n => ((YamlScalarNode)n).Value ?? "");
-
-    internal static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Maas.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Maas.sln not found above the test assembly.");
-    }
 }

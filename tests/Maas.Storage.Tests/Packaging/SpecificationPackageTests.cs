@@ -39,13 +39,13 @@ public sealed class SpecificationPackageTests
     public async Task The_in_memory_store_passes_the_specification_through_the_packed_package()
     {
         using var work = new TemporaryDirectory();
-        var root = RepositoryRoot();
+        var root = RepositoryCheckout.Root;
         var feed = Directory.CreateDirectory(work.Combine("feed")).FullName;
         var version = "0.1.0-spec" + TimeProvider.System.GetUtcNow().ToUnixTimeSeconds();
         foreach (var package in Packed)
         {
             // The projects are built by the test build already: pack what was built.
-            await RunAsync(root, "pack", Path.Combine("src", package, package + ".csproj"), "-c", Configuration, "--no-build", "-o", feed, "-p:PackageVersion=" + version);
+            await DotnetCommand.RunAsync(root, "pack", Path.Combine("src", package, package + ".csproj"), "-c", RepositoryCheckout.Configuration, "--no-build", "-o", feed, "-p:PackageVersion=" + version);
             Assert.True(File.Exists(Path.Combine(feed, $"{package}.{version}.nupkg")), package + ": not packed");
         }
 
@@ -74,19 +74,9 @@ public sealed class SpecificationPackageTests
             """);
         await File.WriteAllTextAsync(Path.Combine(project, "InMemoryStoreSpecification.cs"), DerivedSuites);
 
-        // The local feed beside the sources already configured on this machine (nuget.org or its mirror).
-        await File.WriteAllTextAsync(Path.Combine(project, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="maas-local" value="{feed}" />
-              </packageSources>
-            </configuration>
-            """);
-        await File.WriteAllTextAsync(Path.Combine(work.Path, "Directory.Build.props"), "<Project />");
-        await File.WriteAllTextAsync(Path.Combine(work.Path, "Directory.Packages.props"), "<Project />");
+        await DotnetCommand.UseLocalFeedAsync(project, feed, work.Path);
 
-        await RunAsync(project, "test", "-c", "Release", "--logger", "trx;LogFileName=results.trx", "--results-directory", work.Combine("results"));
+        await DotnetCommand.RunAsync(project, "test", "-c", "Release", "--logger", "trx;LogFileName=results.trx", "--results-directory", work.Combine("results"));
 
         var counters = XDocument.Load(work.Combine("results", "results.trx")).Descendants().Single(e => e.Name.LocalName == "Counters");
         var total = (int)counters.Attribute("total")!;
@@ -102,35 +92,4 @@ public sealed class SpecificationPackageTests
         suite.GetMethods(BindingFlags.Public | BindingFlags.Instance)
             .Where(m => m.GetCustomAttributes<FactAttribute>(inherit: true).Any())
             .Sum(m => m.GetCustomAttribute<TheoryAttribute>() is null ? 1 : m.GetCustomAttributes<Xunit.Sdk.DataAttribute>().Sum(data => data.GetData(m).Count()));
-
-    private static string Configuration => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Maas.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Maas.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    private static async Task RunAsync(string directory, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = directory };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        var output = await stdout + await stderr;
-        Assert.True(process.ExitCode == 0, $"dotnet {string.Join(' ', args)} failed ({process.ExitCode}):{Environment.NewLine}{output}");
-    }
 }
