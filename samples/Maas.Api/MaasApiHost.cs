@@ -1,7 +1,6 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Maas;
+using Maas.Hosting.Kestrel;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -61,13 +60,7 @@ internal static partial class MaasApiHost
             {
                 if (settings.Secure)
                 {
-                    listen.UseHttps(https =>
-                    {
-                        https.ServerCertificate = LoadCertificate(settings);
-                        https.SslProtocols = settings.TlsMinimumVersion == System.Security.Authentication.SslProtocols.Tls13
-                            ? System.Security.Authentication.SslProtocols.Tls13
-                            : System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13;
-                    });
+                    listen.UseMaasHttps(LoadCertificate(settings), settings.TlsMinimumVersion);
                 }
             });
             MaasApiTelemetry.Listen(kestrel, settings);
@@ -195,29 +188,19 @@ internal static partial class MaasApiHost
 
     private static X509Certificate2 LoadCertificate(HostSettings settings)
     {
-        if (settings.TlsCertificate is not null && settings.TlsKey is not null)
+        if (settings.TlsCertificate is null || settings.TlsKey is null)
         {
-            try
-            {
-                using var pem = X509Certificate2.CreateFromPemFile(settings.TlsCertificate, settings.TlsKey);
-                return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-            }
-            catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
-            {
-                throw new HostSettingsException($"--tls-cert/--tls-key could not be loaded ({settings.TlsCertificate}, {settings.TlsKey}): {ex.GetType().Name}");
-            }
+            return MaasServerCertificates.CreateSelfSigned(settings.InstanceName, TimeProvider.System);
         }
 
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=" + settings.InstanceName, key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName("localhost");
-        names.AddDnsName(settings.InstanceName);
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        var now = DateTimeOffset.FromUnixTimeSeconds(TimeProvider.System.GetUtcNow().ToUnixTimeSeconds());
-        using var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(365));
-        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+        try
+        {
+            return MaasServerCertificates.LoadPem(settings.TlsCertificate, settings.TlsKey);
+        }
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            throw new HostSettingsException($"--tls-cert/--tls-key could not be loaded ({settings.TlsCertificate}, {settings.TlsKey}): {ex.GetType().Name}");
+        }
     }
 
     /// <summary>
