@@ -30,12 +30,6 @@ internal static partial class MaasApiHost
             EnvironmentName = environmentName,
         });
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        });
 
         var settings = HostSettings.Parse(args, environment, builder.Environment.IsDevelopment());
         if (settings.Debug)
@@ -46,8 +40,11 @@ internal static partial class MaasApiHost
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
         if (settings.LogFormat == "json")
         {
-            builder.Logging.ClearProviders();
             builder.Logging.AddMaasJsonConsole();
+        }
+        else
+        {
+            builder.Logging.AddMaasTextConsole();
         }
 
         builder.Services.AddSingleton(settings);
@@ -55,7 +52,15 @@ internal static partial class MaasApiHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            BindKestrelSection(kestrel, builder.Configuration);
+            try
+            {
+                kestrel.BindMaasConfiguration(builder.Configuration.GetSection("Kestrel"));
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw new HostSettingsException(ex.Message);
+            }
+
             kestrel.Listen(settings.Address!, listen =>
             {
                 if (settings.Secure)
@@ -169,21 +174,6 @@ internal static partial class MaasApiHost
             }
         });
         return app;
-    }
-
-    /// <summary>Operators tune any of Kestrel: <c>Kestrel:Limits:*</c> (<c>Kestrel__Limits__*</c> in the environment), <c>Kestrel:AddServerHeader</c>...</summary>
-    private static void BindKestrelSection(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, ConfigurationManager configuration)
-    {
-        try
-        {
-            configuration.GetSection("Kestrel").Bind(kestrel);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or System.Reflection.TargetInvocationException)
-        {
-            // "Failed to convert configuration value 'x' at 'Kestrel:Limits:...'", or a setter's range check.
-            var cause = ex is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : ex;
-            throw new HostSettingsException("invalid Kestrel configuration: " + cause.Message.ReplaceLineEndings(" "));
-        }
     }
 
     private static X509Certificate2 LoadCertificate(HostSettings settings)
