@@ -27,43 +27,15 @@ internal sealed partial class HostSettings
         ModelSource == "kserve" ? "--model-source=kserve" : null,
     }.Where(s => s is not null));
 
-    private void ApplyKubernetes(Dictionary<string, (string Value, string Source)> values)
+    /// <summary>Reads <c>--token-review-audiences</c>, which means nothing without <c>--token-review</c> (read before it).</summary>
+    private string[] ParseTokenReviewAudiences(SettingValue audiences)
     {
-        if (values.TryGetValue("token-issuer", out var issuer))
+        var list = audiences.Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (list.Length == 0 && audiences.Value.Trim().Length > 0)
         {
-            TokenIssuer = issuer.Value.Trim().ToLowerInvariant() switch
-            {
-                "built-in" => "built-in",
-                "service-account" => "service-account",
-                _ => throw new HostSettingsException($"invalid value \"{issuer.Value}\" for {issuer.Source}: use built-in or service-account"),
-            };
+            throw new HostSettingsException($"invalid value \"{audiences.Value}\" for {audiences.Source}: expected a comma-separated list of audiences");
         }
 
-        TokenReview = Bool(values, "token-review");
-        if (values.TryGetValue("token-review-audiences", out var audiences))
-        {
-            var list = audiences.Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            if (list.Length == 0 && audiences.Value.Trim().Length > 0)
-            {
-                throw new HostSettingsException($"invalid value \"{audiences.Value}\" for {audiences.Source}: expected a comma-separated list of audiences");
-            }
-
-            if (!TokenReview)
-            {
-                throw new HostSettingsException($"{audiences.Source} needs --token-review (or TOKEN_REVIEW=true)");
-            }
-
-            TokenReviewAudiences = list;
-        }
-
-        if (values.TryGetValue("tier-source", out var tiers))
-        {
-            TierSource = tiers.Value.Trim().ToLowerInvariant() switch
-            {
-                "configuration" => "configuration",
-                "configmap" => "configmap",
-                _ => throw new HostSettingsException($"invalid value \"{tiers.Value}\" for {tiers.Source}: use configuration or configmap"),
-            };
-        }
+        return TokenReview ? list : throw new HostSettingsException($"{audiences.Source} needs --token-review (or TOKEN_REVIEW=true)");
     }
 }

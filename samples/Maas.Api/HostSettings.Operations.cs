@@ -18,46 +18,25 @@ internal sealed partial class HostSettings
     /// <summary>Gets how long in-flight requests may take to finish after SIGTERM.</summary>
     public TimeSpan ShutdownTimeout { get; private set; } = TimeSpan.FromSeconds(25);
 
-    private void ApplyOperations(Dictionary<string, (string Value, string Source)> values)
+    private static int ParseMetricsPort(SettingValue value) =>
+        !int.TryParse(value.Value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535
+            ? throw new HostSettingsException($"invalid value \"{value.Value}\" for {value.Source}: expected a port from 0 (off) to 65535")
+            : port;
+
+    private static TimeSpan ParseShutdownTimeout(SettingValue value)
     {
-        if (values.TryGetValue("metrics-port", out var metricsPort))
+        TimeSpan timeout;
+        try
         {
-            if (!int.TryParse(metricsPort.Value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
-            {
-                throw new HostSettingsException($"invalid value \"{metricsPort.Value}\" for {metricsPort.Source}: expected a port from 0 (off) to 65535");
-            }
-
-            MetricsPort = port;
+            timeout = GoDuration.Parse(value.Value.Trim()).ToTimeSpan();
+        }
+        catch (FormatException)
+        {
+            throw new HostSettingsException($"invalid value \"{value.Value}\" for {value.Source}: expected a duration such as 25s");
         }
 
-        if (values.TryGetValue("log-format", out var logFormat))
-        {
-            LogFormat = logFormat.Value.Trim().ToLowerInvariant() switch
-            {
-                "text" => "text",
-                "json" => "json",
-                _ => throw new HostSettingsException($"invalid value \"{logFormat.Value}\" for {logFormat.Source}: use text or json"),
-            };
-        }
-
-        if (values.TryGetValue("shutdown-timeout", out var shutdown))
-        {
-            TimeSpan timeout;
-            try
-            {
-                timeout = GoDuration.Parse(shutdown.Value.Trim()).ToTimeSpan();
-            }
-            catch (FormatException)
-            {
-                throw new HostSettingsException($"invalid value \"{shutdown.Value}\" for {shutdown.Source}: expected a duration such as 25s");
-            }
-
-            if (timeout <= TimeSpan.Zero || timeout >= KubernetesGracePeriod)
-            {
-                throw new HostSettingsException($"invalid value \"{shutdown.Value}\" for {shutdown.Source}: must be above 0 and below Kubernetes' 30s grace period");
-            }
-
-            ShutdownTimeout = timeout;
-        }
+        return timeout <= TimeSpan.Zero || timeout >= KubernetesGracePeriod
+            ? throw new HostSettingsException($"invalid value \"{value.Value}\" for {value.Source}: must be above 0 and below Kubernetes' 30s grace period")
+            : timeout;
     }
 }

@@ -49,49 +49,56 @@ internal sealed partial class HostSettings
     /// <summary>Where the models come from: <c>configuration</c> (<c>Maas:Models</c>) or <c>kserve</c> (LLMInferenceServices on the cluster).</summary>
     public string ModelSource { get; private set; } = "configuration";
 
-    private static readonly Dictionary<string, (string? Variable, bool IsBool)> Flags = new(StringComparer.Ordinal)
-    {
-        ["storage"] = ("STORAGE_MODE", false),
-        ["data-path"] = ("DATA_PATH", false),
-        ["db-connection-url"] = ("DB_CONNECTION_URL", false),
-        ["address"] = ("ADDRESS", false),
-        ["secure"] = ("SECURE", true),
-        ["tls-cert"] = ("TLS_CERT", false),
-        ["tls-key"] = ("TLS_KEY", false),
-        ["tls-self-signed"] = ("TLS_SELF_SIGNED", true),
-        ["tls-min-version"] = ("TLS_MIN_VERSION", false),
-        ["debug"] = ("DEBUG_MODE", true),
-        ["name"] = ("INSTANCE_NAME", false),
-        ["namespace"] = ("NAMESPACE", false),
-        ["gateway-name"] = ("GATEWAY_NAME", false),
-        ["gateway-namespace"] = ("GATEWAY_NAMESPACE", false),
-        ["model-source"] = ("MODEL_SOURCE", false),
-        ["metrics-port"] = ("METRICS_PORT", false),
-        ["log-format"] = ("LOG_FORMAT", false),
-        ["shutdown-timeout"] = ("SHUTDOWN_TIMEOUT", false),
-        ["token-issuer"] = ("TOKEN_ISSUER", false),
-        ["token-review"] = ("TOKEN_REVIEW", true),
-        ["token-review-audiences"] = ("TOKEN_REVIEW_AUDIENCES", false),
-        ["tier-source"] = ("TIER_SOURCE", false),
-    };
+    /// <summary>
+    /// Every setting: its flag (none for the variables the Go service reads only from the environment), its
+    /// variable, and what its value sets. Each value is read on its own, in this order; the rules across
+    /// settings follow in <see cref="Apply"/>.
+    /// </summary>
+    private static readonly Setting[] Settings =
+    [
+        new("storage", "STORAGE_MODE", (s, v) => s.StorageMode = string.Equals(v.Value.Trim(), "memory", StringComparison.OrdinalIgnoreCase) ? "in-memory" : v.OneOf("in-memory", "disk", "external")),
+        new("data-path", "DATA_PATH", (s, v) => s.DataPath = v.NonEmpty()),
+        new("db-connection-url", "DB_CONNECTION_URL", (s, v) => s.DbConnectionUrl = v.NonEmpty()),
+        new(null, "DB_MAX_OPEN_CONNS", (s, v) => s.DbMaxOpenConnections = v.WholeNumber(allowZero: false)),
+        new(null, "DB_MAX_IDLE_CONNS", (s, v) => s.DbMaxIdleConnections = v.WholeNumber(allowZero: true)),
+        new(null, "DB_CONN_MAX_LIFETIME_SECONDS", (s, v) => s.DbConnectionMaxLifetimeSeconds = v.WholeNumber(allowZero: true)),
+        new("secure", "SECURE", (s, v) => s.Secure = v.Bool(), IsBool: true),
+        new("tls-self-signed", "TLS_SELF_SIGNED", (s, v) => s.TlsSelfSigned = v.Bool(), IsBool: true),
+        new("debug", "DEBUG_MODE", (s, v) => s.Debug = v.Bool(), IsBool: true),
+        new("tls-cert", "TLS_CERT", (s, v) => s.TlsCertificate = v.NonEmpty()),
+        new("tls-key", "TLS_KEY", (s, v) => s.TlsKey = v.NonEmpty()),
+        new("tls-min-version", "TLS_MIN_VERSION", (s, v) => s.TlsMinimumVersion = v.Value.Trim() switch
+        {
+            "1.2" or "VersionTLS12" or "TLS12" => SslProtocols.Tls12,
+            "1.3" or "VersionTLS13" or "TLS13" => SslProtocols.Tls13,
+            _ => throw new HostSettingsException($"invalid value \"{v.Value}\" for {v.Source}: use 1.2 or 1.3"),
+        }),
+        new("name", "INSTANCE_NAME", (s, v) => s.InstanceName = v.NonEmpty()),
+        new("namespace", "NAMESPACE", (s, v) => s.Namespace = v.NonEmpty()),
+        new("gateway-name", "GATEWAY_NAME", (s, v) => s.GatewayName = v.NonEmpty()),
+        new("gateway-namespace", "GATEWAY_NAMESPACE", (s, v) => s.GatewayNamespace = v.NonEmpty()),
+        new("model-source", "MODEL_SOURCE", (s, v) => s.ModelSource = v.OneOf("configuration", "kserve")),
+        new("metrics-port", "METRICS_PORT", (s, v) => s.MetricsPort = ParseMetricsPort(v)),
+        new("log-format", "LOG_FORMAT", (s, v) => s.LogFormat = v.OneOf("text", "json")),
+        new("shutdown-timeout", "SHUTDOWN_TIMEOUT", (s, v) => s.ShutdownTimeout = ParseShutdownTimeout(v)),
+        new("token-issuer", "TOKEN_ISSUER", (s, v) => s.TokenIssuer = v.OneOf("built-in", "service-account")),
+        new("token-review", "TOKEN_REVIEW", (s, v) => s.TokenReview = v.Bool(), IsBool: true),
+        new("token-review-audiences", "TOKEN_REVIEW_AUDIENCES", (s, v) => s.TokenReviewAudiences = s.ParseTokenReviewAudiences(v)),
+        new("tier-source", "TIER_SOURCE", (s, v) => s.TierSource = v.OneOf("configuration", "configmap")),
+        new("address", "ADDRESS", (s, v) => (s.AddressText, s.Address) = (v.Value, ParseAddress(v.Value, v.Source))),
+    ];
+
+    private static readonly Dictionary<string, Setting> Flags = Settings.Where(s => s.Flag is not null).ToDictionary(s => s.Flag!, StringComparer.Ordinal);
 
     /// <summary>Parses Go-style flags (<c>-flag value</c>, <c>--flag=value</c>, bare booleans) over the environment.</summary>
     public static HostSettings Parse(IReadOnlyList<string> args, Func<string, string?> environment, bool isDevelopment)
     {
-        var values = new Dictionary<string, (string Value, string Source)>(StringComparer.Ordinal);
-        foreach (var (flag, (variable, _)) in Flags)
+        var values = new Dictionary<Setting, SettingValue>();
+        foreach (var setting in Settings)
         {
-            if (variable is not null && environment(variable) is { Length: > 0 } fromEnvironment)
+            if (environment(setting.Variable) is { Length: > 0 } fromEnvironment)
             {
-                values[flag] = (fromEnvironment, variable);
-            }
-        }
-
-        foreach (var variable in new[] { "DB_MAX_OPEN_CONNS", "DB_MAX_IDLE_CONNS", "DB_CONN_MAX_LIFETIME_SECONDS" })
-        {
-            if (environment(variable) is { Length: > 0 } fromEnvironment)
-            {
-                values[variable] = (fromEnvironment, variable);
+                values[setting] = new(fromEnvironment, setting.Variable);
             }
         }
 
@@ -134,7 +141,7 @@ internal sealed partial class HostSettings
                 throw new HostSettingsException($"flag needs an argument: -{name}");
             }
 
-            values[name] = (value, "--" + name);
+            values[definition] = new(value, "--" + name);
         }
 
         var settings = new HostSettings();
@@ -142,27 +149,14 @@ internal sealed partial class HostSettings
         return settings;
     }
 
-    private void Apply(Dictionary<string, (string Value, string Source)> values, bool isDevelopment)
+    private void Apply(Dictionary<Setting, SettingValue> values, bool isDevelopment)
     {
-        if (values.TryGetValue("storage", out var storage))
+        foreach (var setting in Settings)
         {
-            StorageMode = storage.Value.Trim().ToLowerInvariant() switch
+            if (values.TryGetValue(setting, out var value))
             {
-                "in-memory" or "memory" => "in-memory",
-                "disk" => "disk",
-                "external" => "external",
-                _ => throw new HostSettingsException($"invalid value \"{storage.Value}\" for {storage.Source}: use in-memory, disk or external"),
-            };
-        }
-
-        if (values.TryGetValue("data-path", out var dataPath))
-        {
-            DataPath = NonEmpty(dataPath);
-        }
-
-        if (values.TryGetValue("db-connection-url", out var url))
-        {
-            DbConnectionUrl = NonEmpty(url);
+                setting.Apply(this, value);
+            }
         }
 
         if (StorageMode == "external" && DbConnectionUrl is null)
@@ -170,35 +164,9 @@ internal sealed partial class HostSettings
             throw new HostSettingsException("--db-connection-url (or DB_CONNECTION_URL) is required when --storage=external");
         }
 
-        DbMaxOpenConnections = PositiveInt(values, "DB_MAX_OPEN_CONNS", DbMaxOpenConnections, allowZero: false);
-        DbMaxIdleConnections = PositiveInt(values, "DB_MAX_IDLE_CONNS", DbMaxIdleConnections, allowZero: true);
-        DbConnectionMaxLifetimeSeconds = PositiveInt(values, "DB_CONN_MAX_LIFETIME_SECONDS", DbConnectionMaxLifetimeSeconds, allowZero: true);
         if (DbMaxIdleConnections > DbMaxOpenConnections)
         {
             throw new HostSettingsException($"DB_MAX_IDLE_CONNS ({DbMaxIdleConnections}) must not exceed DB_MAX_OPEN_CONNS ({DbMaxOpenConnections})");
-        }
-
-        Secure = Bool(values, "secure");
-        TlsSelfSigned = Bool(values, "tls-self-signed");
-        Debug = Bool(values, "debug");
-        if (values.TryGetValue("tls-cert", out var cert))
-        {
-            TlsCertificate = NonEmpty(cert);
-        }
-
-        if (values.TryGetValue("tls-key", out var key))
-        {
-            TlsKey = NonEmpty(key);
-        }
-
-        if (values.TryGetValue("tls-min-version", out var minVersion))
-        {
-            TlsMinimumVersion = minVersion.Value.Trim() switch
-            {
-                "1.2" or "VersionTLS12" or "TLS12" => SslProtocols.Tls12,
-                "1.3" or "VersionTLS13" or "TLS13" => SslProtocols.Tls13,
-                _ => throw new HostSettingsException($"invalid value \"{minVersion.Value}\" for {minVersion.Source}: use 1.2 or 1.3"),
-            };
         }
 
         if (Secure && !TlsSelfSigned && (TlsCertificate is null || TlsKey is null))
@@ -211,47 +179,10 @@ internal sealed partial class HostSettings
             throw new HostSettingsException("--tls-cert and --tls-key must be given together");
         }
 
-        if (values.TryGetValue("name", out var name))
-        {
-            InstanceName = NonEmpty(name);
-        }
-
-        if (values.TryGetValue("namespace", out var ns))
-        {
-            Namespace = NonEmpty(ns);
-        }
-
-        if (values.TryGetValue("gateway-name", out var gatewayName))
-        {
-            GatewayName = NonEmpty(gatewayName);
-        }
-
-        if (values.TryGetValue("gateway-namespace", out var gatewayNamespace))
-        {
-            GatewayNamespace = NonEmpty(gatewayNamespace);
-        }
-
-        if (values.TryGetValue("model-source", out var modelSource))
-        {
-            ModelSource = modelSource.Value.Trim().ToLowerInvariant() switch
-            {
-                "configuration" => "configuration",
-                "kserve" => "kserve",
-                _ => throw new HostSettingsException($"invalid value \"{modelSource.Value}\" for {modelSource.Source}: use configuration or kserve"),
-            };
-        }
-
-        ApplyOperations(values);
-        ApplyKubernetes(values);
-        var defaultPort = Secure ? 8443 : 8080;
-        if (values.TryGetValue("address", out var address))
-        {
-            AddressText = address.Value;
-            Address = ParseAddress(address.Value, address.Source);
-        }
-        else
+        if (Address is null)
         {
             // From a checkout (Development) stay on loopback; in a container listen on every interface.
+            var defaultPort = Secure ? 8443 : 8080;
             Address = new IPEndPoint(isDevelopment ? IPAddress.Loopback : IPAddress.Any, defaultPort);
             AddressText = (isDevelopment ? "127.0.0.1" : "") + ":" + defaultPort.ToString(CultureInfo.InvariantCulture);
         }
@@ -297,40 +228,38 @@ internal sealed partial class HostSettings
         return new IPEndPoint(ip, port);
     }
 
-    private static string NonEmpty((string Value, string Source) value) =>
-        string.IsNullOrWhiteSpace(value.Value)
-            ? throw new HostSettingsException($"{value.Source} must not be empty")
-            : value.Value.Trim();
+    /// <summary>A setting of the table: <paramref name="Flag"/> is null for a setting read only from its variable.</summary>
+    private sealed record Setting(string? Flag, string Variable, Action<HostSettings, SettingValue> Apply, bool IsBool = false);
 
-    private static bool Bool(Dictionary<string, (string Value, string Source)> values, string flag)
+    /// <summary>A setting's value and where it came from (<c>--flag</c> or the variable), which every error names.</summary>
+    private readonly record struct SettingValue(string Value, string Source)
     {
-        if (!values.TryGetValue(flag, out var value))
-        {
-            return false;
-        }
+        public string NonEmpty() =>
+            string.IsNullOrWhiteSpace(Value)
+                ? throw new HostSettingsException($"{Source} must not be empty")
+                : Value.Trim();
 
         // Go's strconv.ParseBool.
-        return value.Value.Trim() switch
+        public bool Bool() => Value.Trim() switch
         {
             "1" or "t" or "T" or "true" or "TRUE" or "True" => true,
             "0" or "f" or "F" or "false" or "FALSE" or "False" => false,
-            _ => throw new HostSettingsException($"invalid boolean value \"{value.Value}\" for {value.Source}"),
+            _ => throw new HostSettingsException($"invalid boolean value \"{Value}\" for {Source}"),
         };
-    }
 
-    private static int PositiveInt(Dictionary<string, (string Value, string Source)> values, string key, int fallback, bool allowZero)
-    {
-        if (!values.TryGetValue(key, out var value))
+        /// <summary>One of <paramref name="choices"/>, case-insensitive; the error lists them ("use a, b or c").</summary>
+        public string OneOf(params string[] choices)
         {
-            return fallback;
+            var choice = Value.Trim().ToLowerInvariant();
+            return choices.Contains(choice, StringComparer.Ordinal)
+                ? choice
+                : throw new HostSettingsException($"invalid value \"{Value}\" for {Source}: use {string.Join(", ", choices[..^1])} or {choices[^1]}");
         }
 
-        if (!int.TryParse(value.Value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var number) || (!allowZero && number == 0))
-        {
-            throw new HostSettingsException($"invalid value \"{value.Value}\" for {value.Source}: expected a {(allowZero ? "non-negative" : "positive")} whole number");
-        }
-
-        return number;
+        public int WholeNumber(bool allowZero) =>
+            !int.TryParse(Value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var number) || (!allowZero && number == 0)
+                ? throw new HostSettingsException($"invalid value \"{Value}\" for {Source}: expected a {(allowZero ? "non-negative" : "positive")} whole number")
+                : number;
     }
 }
 

@@ -1,7 +1,6 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Maas;
+using Maas.Hosting.Kestrel;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -31,12 +30,6 @@ internal static partial class MaasApiHost
             EnvironmentName = environmentName,
         });
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        });
 
         var settings = HostSettings.Parse(args, environment, builder.Environment.IsDevelopment());
         if (settings.Debug)
@@ -47,8 +40,11 @@ internal static partial class MaasApiHost
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
         if (settings.LogFormat == "json")
         {
-            builder.Logging.ClearProviders();
             builder.Logging.AddMaasJsonConsole();
+        }
+        else
+        {
+            builder.Logging.AddMaasTextConsole();
         }
 
         builder.Services.AddSingleton(settings);
@@ -56,18 +52,20 @@ internal static partial class MaasApiHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            BindKestrelSection(kestrel, builder.Configuration);
+            try
+            {
+                kestrel.BindMaasConfiguration(builder.Configuration.GetSection("Kestrel"));
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw new HostSettingsException(ex.Message);
+            }
+
             kestrel.Listen(settings.Address!, listen =>
             {
                 if (settings.Secure)
                 {
-                    listen.UseHttps(https =>
-                    {
-                        https.ServerCertificate = LoadCertificate(settings);
-                        https.SslProtocols = settings.TlsMinimumVersion == System.Security.Authentication.SslProtocols.Tls13
-                            ? System.Security.Authentication.SslProtocols.Tls13
-                            : System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13;
-                    });
+                    listen.UseMaasHttps(LoadCertificate(settings), settings.TlsMinimumVersion);
                 }
             });
             MaasApiTelemetry.Listen(kestrel, settings);
@@ -178,46 +176,21 @@ internal static partial class MaasApiHost
         return app;
     }
 
-    /// <summary>Operators tune any of Kestrel: <c>Kestrel:Limits:*</c> (<c>Kestrel__Limits__*</c> in the environment), <c>Kestrel:AddServerHeader</c>...</summary>
-    private static void BindKestrelSection(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, ConfigurationManager configuration)
-    {
-        try
-        {
-            configuration.GetSection("Kestrel").Bind(kestrel);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or System.Reflection.TargetInvocationException)
-        {
-            // "Failed to convert configuration value 'x' at 'Kestrel:Limits:...'", or a setter's range check.
-            var cause = ex is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : ex;
-            throw new HostSettingsException("invalid Kestrel configuration: " + cause.Message.ReplaceLineEndings(" "));
-        }
-    }
-
     private static X509Certificate2 LoadCertificate(HostSettings settings)
     {
-        if (settings.TlsCertificate is not null && settings.TlsKey is not null)
+        if (settings.TlsCertificate is null || settings.TlsKey is null)
         {
-            try
-            {
-                using var pem = X509Certificate2.CreateFromPemFile(settings.TlsCertificate, settings.TlsKey);
-                return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-            }
-            catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
-            {
-                throw new HostSettingsException($"--tls-cert/--tls-key could not be loaded ({settings.TlsCertificate}, {settings.TlsKey}): {ex.GetType().Name}");
-            }
+            return MaasServerCertificates.CreateSelfSigned(settings.InstanceName, TimeProvider.System);
         }
 
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=" + settings.InstanceName, key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName("localhost");
-        names.AddDnsName(settings.InstanceName);
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        var now = DateTimeOffset.FromUnixTimeSeconds(TimeProvider.System.GetUtcNow().ToUnixTimeSeconds());
-        using var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(365));
-        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+        try
+        {
+            return MaasServerCertificates.LoadPem(settings.TlsCertificate, settings.TlsKey);
+        }
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            throw new HostSettingsException($"--tls-cert/--tls-key could not be loaded ({settings.TlsCertificate}, {settings.TlsKey}): {ex.GetType().Name}");
+        }
     }
 
     /// <summary>

@@ -17,56 +17,35 @@ try
     await app.WaitForShutdownAsync();
     return 0;
 }
-catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException or System.Net.Sockets.SocketException)
+catch (Exception ex) when (StartupError(ex, storage) is { } line)
+{
+    await Console.Error.WriteLineAsync("maas-api: " + line);
+    return 2;
+}
+
+// The one line for each way start-up can fail, tried in order; any other exception is a crash with its stack trace.
+static string? StartupError(Exception ex, string storage) => ex switch
 {
     // Kestrel's message names the address and the cause ("address already in use").
-    await Console.Error.WriteLineAsync("maas-api: cannot listen: " + ex.Message);
-    return 2;
-}
-catch (HostSettingsException ex)
-{
-    await Console.Error.WriteLineAsync("maas-api: " + ex.Message);
-    return 2;
-}
-catch (InvalidOperationException ex) when (ex.InnerException is k8s.Autorest.HttpOperationException or HttpRequestException or k8s.Exceptions.KubernetesClientException or TimeoutException or TaskCanceledException)
-{
+    IOException { InnerException: Microsoft.AspNetCore.Connections.AddressInUseException or System.Net.Sockets.SocketException } => "cannot listen: " + ex.Message,
+    HostSettingsException => ex.Message,
+
     // A Kubernetes feature could not read what it needs at start: a watched cluster resource (ConfigMap tiers, KServe
     // models) could not be listed because the API server is wrong, unreachable or refuses ("Could not list ConfigMap ... (HTTP 403 Forbidden).").
-    await Console.Error.WriteLineAsync("maas-api: " + ex.Message.ReplaceLineEndings(" "));
-    return 2;
-}
-catch (StoreUnavailableException ex)
-{
-    await Console.Error.WriteLineAsync($"maas-api: --storage={storage}: {ex.Message.ReplaceLineEndings(" ")}");
-    return 2;
-}
-catch (Npgsql.NpgsqlException ex) when (storage == "external")
-{
+    InvalidOperationException { InnerException: k8s.Autorest.HttpOperationException or HttpRequestException or k8s.Exceptions.KubernetesClientException or TimeoutException or TaskCanceledException } =>
+        ex.Message.ReplaceLineEndings(" "),
+    StoreUnavailableException => $"--storage={storage}: {ex.Message.ReplaceLineEndings(" ")}",
+
     // What the store does not sort into an outage (StoreUnavailableException above) still says why in one line;
     // Npgsql's messages name hosts, never the password.
-    await Console.Error.WriteLineAsync($"maas-api: --storage=external: {ex.Message.ReplaceLineEndings(" ")}");
-    return 2;
-}
-catch (InvalidOperationException ex) when (ex.InnerException is FormatException or ArgumentException or OverflowException)
-{
+    Npgsql.NpgsqlException when storage == "external" => $"--storage=external: {ex.Message.ReplaceLineEndings(" ")}",
+
     // The configuration binder could not convert a value, and names the setting:
     // "Failed to convert configuration value 'lots' at 'Maas:Tokens:Maximum' to type 'Maas.Durations.GoDuration'."
-    await Console.Error.WriteLineAsync("maas-api: invalid configuration: " + ex.Message.ReplaceLineEndings(" "));
-    return 2;
-}
-catch (k8s.Exceptions.KubeConfigException ex)
-{
-    await Console.Error.WriteLineAsync("maas-api: no Kubernetes configuration (not in a pod, and no usable kubeconfig): " + ex.Message.ReplaceLineEndings(" "));
-    return 2;
-}
-catch (OptionsValidationException ex)
-{
-    await Console.Error.WriteLineAsync("maas-api: invalid configuration: " + string.Join(" ", ex.Failures));
-    return 2;
-}
-catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OptionsValidationException))
-{
-    var failures = ex.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures);
-    await Console.Error.WriteLineAsync("maas-api: invalid configuration: " + string.Join(" ", failures));
-    return 2;
-}
+    InvalidOperationException { InnerException: FormatException or ArgumentException or OverflowException } => "invalid configuration: " + ex.Message.ReplaceLineEndings(" "),
+    k8s.Exceptions.KubeConfigException => "no Kubernetes configuration (not in a pod, and no usable kubeconfig): " + ex.Message.ReplaceLineEndings(" "),
+    OptionsValidationException options => "invalid configuration: " + string.Join(" ", options.Failures),
+    AggregateException aggregate when aggregate.InnerExceptions.All(e => e is OptionsValidationException) =>
+        "invalid configuration: " + string.Join(" ", aggregate.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures)),
+    _ => null,
+};

@@ -2,6 +2,7 @@ using Maas.Hosting.Kestrel;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -35,5 +36,31 @@ public static class MaasKestrelWebHostBuilderExtensions
                 services.AddHostedService<MaasConnectionLimits.StartupLog>();
             })
             .ConfigureKestrel(kestrel => MaasConnectionLimits.Apply(kestrel.Limits, upstreamConnections));
+    }
+
+    /// <summary>
+    /// Binds <paramref name="section"/> (a host's <c>Kestrel</c> section: <c>Kestrel:Limits:*</c>,
+    /// <c>Kestrel__Limits__*</c> in the environment, <c>Kestrel:AddServerHeader</c>...) over Kestrel's options,
+    /// so operators tune any of Kestrel; bound after <see cref="UseMaasConnectionLimits"/>, it overrides its defaults.
+    /// </summary>
+    /// <param name="kestrel">Kestrel's options.</param>
+    /// <param name="section">The settings.</param>
+    /// <returns>Kestrel's options.</returns>
+    /// <exception cref="InvalidOperationException">A value cannot be converted or is out of range: the message says which, on one line.</exception>
+    public static KestrelServerOptions BindMaasConfiguration(this KestrelServerOptions kestrel, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(kestrel);
+        ArgumentNullException.ThrowIfNull(section);
+        try
+        {
+            section.Bind(kestrel);
+            return kestrel;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or System.Reflection.TargetInvocationException)
+        {
+            // "Failed to convert configuration value 'x' at 'Kestrel:Limits:...'", or a setter's range check.
+            var cause = ex is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : ex;
+            throw new InvalidOperationException("invalid Kestrel configuration: " + cause.Message.ReplaceLineEndings(" "), cause);
+        }
     }
 }

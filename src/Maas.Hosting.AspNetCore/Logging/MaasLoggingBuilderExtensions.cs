@@ -8,6 +8,22 @@ namespace Microsoft.Extensions.Logging;
 public static class MaasLoggingBuilderExtensions
 {
     /// <summary>
+    /// Logs to the console one line per event, its UTC timestamp first (<c>2026-01-01T00:00:00.000Z info: Category[1] message</c>):
+    /// the text lines of <c>maas-api</c>. Scopes, and so request paths, are not printed.
+    /// </summary>
+    /// <returns>The logging builder.</returns>
+    public static ILoggingBuilder AddMaasTextConsole(this ILoggingBuilder logging)
+    {
+        ArgumentNullException.ThrowIfNull(logging);
+        return logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+    }
+
+    /// <summary>
     /// Logs to the console as one JSON object per line (UTC timestamps, scopes included), every line
     /// carrying the trace and span id of the current activity. ASP.NET Core's request scope is printed
     /// with its <c>RequestPath</c> redacted (credential-shaped segments replaced, length bounded), so a
