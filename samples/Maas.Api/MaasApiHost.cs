@@ -187,7 +187,7 @@ internal static partial class MaasApiHost
         {
             return MaasServerCertificates.LoadPem(settings.TlsCertificate, settings.TlsKey);
         }
-        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
         {
             throw new HostSettingsException($"--tls-cert/--tls-key could not be loaded ({settings.TlsCertificate}, {settings.TlsKey}): {ex.GetType().Name}");
         }

@@ -65,4 +65,29 @@ public sealed class TlsTests
         Assert.Equal(2, exitCode);
         Assert.Contains("--secure needs --tls-cert and --tls-key, or --tls-self-signed", stderr, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("mismatched")]
+    [InlineData("missing")]
+    [InlineData("not PEM")]
+    public async Task A_certificate_and_key_that_cannot_serve_stop_start_up_with_one_line(string fault)
+    {
+        using var directory = new TemporaryDirectory();
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var certificate = new CertificateRequest("CN=pem-served", key, HashAlgorithmName.SHA256)
+            .CreateSelfSigned(new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2100, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var certPath = directory.Combine("tls.crt");
+        var keyPath = directory.Combine("tls.key");
+        await File.WriteAllTextAsync(certPath, fault == "not PEM" ? "not a certificate" : certificate.ExportCertificatePem());
+        if (fault != "missing")
+        {
+            await File.WriteAllTextAsync(keyPath, (fault == "mismatched" ? otherKey : key).ExportPkcs8PrivateKeyPem());
+        }
+
+        var (exitCode, _, stderr) = await StartupValidationTests.RunHostAsync(["--secure", "--tls-cert", certPath, "--tls-key", keyPath], []);
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--tls-cert/--tls-key could not be loaded", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
 }
