@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Maas.Hosting.AspNetCore.Tests.Kestrel;
 
@@ -17,7 +18,8 @@ public sealed class UseMaasHttpsTests
     [Fact]
     public async Task Self_signed_certificate_serves_https_for_localhost_and_the_host_name()
     {
-        using var certificate = MaasServerCertificates.CreateSelfSigned("maas-embedded", TimeProvider.System);
+        var issuedAt = new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+        using var certificate = MaasServerCertificates.CreateSelfSigned("maas-embedded", new FakeTimeProvider(issuedAt));
         await using var app = await StartAsync(certificate, SslProtocols.Tls12);
         var (status, seen) = await GetAsync(app, SslProtocols.Tls12);
 
@@ -26,7 +28,9 @@ public sealed class UseMaasHttpsTests
         var names = new X509SubjectAlternativeNameExtension(seen.Extensions["2.5.29.17"]!.RawData);
         Assert.Equal(new[] { "localhost", "maas-embedded" }, names.EnumerateDnsNames());
         Assert.Equal(new[] { IPAddress.Loopback }, names.EnumerateIPAddresses());
-        Assert.True(seen.NotBefore.ToUniversalTime() < DateTime.UtcNow && seen.NotAfter.ToUniversalTime() > DateTime.UtcNow.AddDays(364));
+        // Valid from five minutes before it was made, for a year (the clock given, not the machine's).
+        Assert.Equal(issuedAt.AddMinutes(-5).UtcDateTime, seen.NotBefore.ToUniversalTime());
+        Assert.Equal(issuedAt.AddDays(365).UtcDateTime, seen.NotAfter.ToUniversalTime());
         seen.Dispose();
     }
 
@@ -74,7 +78,8 @@ public sealed class UseMaasHttpsTests
     [Fact]
     public void Only_tls12_and_tls13_are_minimum_versions()
     {
-        using var certificate = MaasServerCertificates.CreateSelfSigned("maas-embedded", TimeProvider.System);
+        var issuedAt = new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+        using var certificate = MaasServerCertificates.CreateSelfSigned("maas-embedded", new FakeTimeProvider(issuedAt));
         Exception? error = null;
         new KestrelServerOptions().Listen(IPAddress.Loopback, 0, listen => error = Record.Exception(() => listen.UseMaasHttps(certificate, SslProtocols.None)));
         Assert.IsType<ArgumentOutOfRangeException>(error);
