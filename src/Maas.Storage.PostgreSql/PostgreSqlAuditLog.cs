@@ -12,7 +12,6 @@ namespace Maas.Storage.PostgreSql;
 /// </summary>
 internal sealed class PostgreSqlAuditLog(PostgreSqlDatabase database) : IAuditLog
 {
-    private const string Columns = "sequence, at, action, actor, subject, key_id, replaced_key_id, count, request_id, client_address";
 
     /// <inheritdoc />
     public async ValueTask AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
@@ -69,19 +68,7 @@ internal sealed class PostgreSqlAuditLog(PostgreSqlDatabase database) : IAuditLo
                 await using var readerScope = reader.ConfigureAwait(false);
                 while (await reader.ReadAsync(ct).ConfigureAwait(false))
                 {
-                    result.Add(new AuditEntry
-                    {
-                        Sequence = reader.GetInt64(0),
-                        At = reader.GetFieldValue<DateTimeOffset>(1),
-                        Action = AuditActionNames.Parse(reader.GetString(2)),
-                        Actor = reader.GetString(3),
-                        Subject = reader.GetString(4),
-                        KeyId = reader.IsDBNull(5) ? null : reader.GetString(5),
-                        ReplacedKeyId = reader.IsDBNull(6) ? null : reader.GetString(6),
-                        Count = reader.IsDBNull(7) ? null : reader.GetInt32(7),
-                        RequestId = reader.IsDBNull(8) ? null : reader.GetString(8),
-                        ClientAddress = reader.IsDBNull(9) ? null : reader.GetString(9),
-                    });
+                    result.Add(AuditLogRows.Read(reader, reader.GetFieldValue<DateTimeOffset>(1)));
                 }
 
                 return result;
@@ -149,7 +136,7 @@ internal sealed class PostgreSqlAuditLog(PostgreSqlDatabase database) : IAuditLo
 
         p.AddWithValue("limit", query.Limit + 1);
         var where = conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions);
-        command.CommandText = $"SELECT {Columns} FROM audit_log{where} ORDER BY at DESC, sequence DESC LIMIT @limit";
+        command.CommandText = $"SELECT {AuditLogRows.Columns} FROM audit_log{where} ORDER BY at DESC, sequence DESC LIMIT @limit";
         return command;
     }
 }

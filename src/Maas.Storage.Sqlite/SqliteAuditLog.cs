@@ -14,7 +14,6 @@ internal sealed class SqliteAuditLog(SqliteDatabase database, SqliteGroupCommit 
     private const string InsertSql =
         "INSERT INTO audit_log (at, action, actor, subject, key_id, replaced_key_id, count, request_id, client_address) " +
         "VALUES ($at, $action, $actor, $subject, $key_id, $replaced_key_id, $count, $request_id, $client_address)";
-    private const string Columns = "sequence, at, action, actor, subject, key_id, replaced_key_id, count, request_id, client_address";
 
     /// <remarks>
     /// Committed with the queued adds (<see cref="SqliteGroupCommit"/>): an entry on its own
@@ -62,19 +61,7 @@ internal sealed class SqliteAuditLog(SqliteDatabase database, SqliteGroupCommit 
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
                 {
-                    result.Add(new AuditEntry
-                    {
-                        Sequence = reader.GetInt64(0),
-                        At = UnixMicroseconds.To(reader.GetInt64(1)),
-                        Action = AuditActionNames.Parse(reader.GetString(2)),
-                        Actor = reader.GetString(3),
-                        Subject = reader.GetString(4),
-                        KeyId = reader.IsDBNull(5) ? null : reader.GetString(5),
-                        ReplacedKeyId = reader.IsDBNull(6) ? null : reader.GetString(6),
-                        Count = reader.IsDBNull(7) ? null : reader.GetInt32(7),
-                        RequestId = reader.IsDBNull(8) ? null : reader.GetString(8),
-                        ClientAddress = reader.IsDBNull(9) ? null : reader.GetString(9),
-                    });
+                    result.Add(AuditLogRows.Read(reader, UnixMicroseconds.To(reader.GetInt64(1))));
                 }
 
                 return result;
@@ -144,6 +131,6 @@ internal sealed class SqliteAuditLog(SqliteDatabase database, SqliteGroupCommit 
 
         parameters.Add(("$limit", query.Limit + 1));
         var where = conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions);
-        return ($"SELECT {Columns} FROM audit_log{where} ORDER BY at DESC, sequence DESC LIMIT $limit", parameters);
+        return ($"SELECT {AuditLogRows.Columns} FROM audit_log{where} ORDER BY at DESC, sequence DESC LIMIT $limit", parameters);
     }
 }
