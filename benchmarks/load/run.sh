@@ -122,11 +122,13 @@ if part embedding && [[ -n $before ]]; then
   dotnet build "$work/before-src/samples/Maas.Api/Maas.Api.csproj" -c Release --nologo -v quiet -o "$work/api-before" \
     >"$work/build-api-before.log" 2>&1 || { cat "$work/build-api-before.log" >&2; exit 1; }
 fi
-if part data-plane; then
+if part data-plane || [[ -n $before_label ]]; then
   build samples/Maas.ModelSimulator/Maas.ModelSimulator.csproj simulator
 fi
+# with_gateway DIR : whether the sample host built in DIR has the gateway (MapMaasGateway).
+with_gateway() { [[ -f $1/Maas.Gateway.dll ]] && grep -q MapMaasGateway "$1/maas-api.dll" 2>/dev/null; }
 has_gateway=""
-if [[ -f $work/api/Maas.Gateway.dll ]] && grep -q MapMaasGateway "$work/api/maas-api.dll" 2>/dev/null; then
+if with_gateway "$work/api"; then
   has_gateway=yes
   if part data-plane; then
     need_package redis-server redis-server
@@ -408,6 +410,80 @@ if part endpoints; then
   fi
 fi
 
+# --- gateway hosts -----------------------------------------------------------------------
+# The standalone zero-latency simulator and sample hosts forwarding one model to it through Maas's
+# gateway: the data-plane part's rows and the embedding part's head-to-head with LOAD_BEFORE.
+model_path="/llm/facebook-opt-125m-simulated"
+# The gateways run as an operator runs them, in Production (the bare proxy's environment too: no
+# developer exception page), with the data plane switched on and a gateway secret for the
+# identity headers that mint the load's credentials.
+gateway_secret="load-$(head -c 32 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c 32)"
+quiet=(Logging__LogLevel__Default=Warning OTEL_SDK_DISABLED=true)
+gateway_settings=()
+spid="" upstream=""
+# start_simulator : starts the standalone simulator once; sets spid and upstream, and gateway_settings:
+# the model at $model_path forwarded to it, the default tiers' names and groups with limits the run
+# cannot reach (counted on every call, never refused), the in-process simulator off.
+start_simulator() {
+  local i tier_groups
+  [[ -n $spid ]] && return 0
+  url_style=urls start simulator "$work/simulator/Maas.ModelSimulator.dll"
+  spid=$server_pid
+  [[ -n $server_port ]] || { say "the simulator did not start:"; cat "$work/simulator.log" >&2; exit 1; }
+  upstream="http://127.0.0.1:$server_port"
+  gateway_settings=(
+    Maas__DataPlane__Gateway=true Maas__DataPlane__Simulator=false
+    Maas__Models__0__Id=facebook/opt-125m Maas__Models__0__Url=$model_path Maas__Models__0__Upstream=$upstream
+  )
+  tier_groups=("free:system:authenticated" "premium:premium-group" "enterprise:enterprise-group")
+  for i in 0 1 2; do
+    gateway_settings+=(
+      "Maas__Tiers__${i}__Name=${tier_groups[$i]%%:*}" "Maas__Tiers__${i}__Level=$i" "Maas__Tiers__${i}__Groups__0=${tier_groups[$i]#*:}"
+      "Maas__Tiers__${i}__Limits__Requests=2000000000" "Maas__Tiers__${i}__Limits__Window=1m"
+      "Maas__Tiers__${i}__Limits__TokensPerMinute=1000000000000"
+    )
+  done
+}
+
+# start_gateway NAME DLL [SETTING=VALUE...] : starts the sample host DLL with the gateway settings (and
+# the extra ones) in Production on a free port; sets gateway_pid, and gateway_port when it became
+# healthy within 30 s (empty otherwise; log: $work/NAME.log). The host gets its own free
+# --metrics-port, or 0 when the settings turn the OpenTelemetry SDK off.
+gateway_pid="" gateway_port=""
+start_gateway() {
+  local name=$1 dll=$2 port metrics_port
+  shift 2
+  port=$(free_port)
+  metrics_port=$(free_port)
+  [[ " $* " == *" OTEL_SDK_DISABLED=true "* ]] && metrics_port=0
+  env "${gateway_settings[@]}" "$@" ASPNETCORE_ENVIRONMENT=Production "Maas__Gateway__SharedSecret=$gateway_secret" \
+    dotnet "$dll" --address "127.0.0.1:$port" --metrics-port "$metrics_port" --storage in-memory \
+    >"$work/$name.log" 2>&1 &
+  gateway_pid=$!
+  gateway_port=""
+  pids+=("$gateway_pid")
+  for _ in $(seq 1 150); do
+    kill -0 "$gateway_pid" 2>/dev/null || break
+    curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null && break
+    sleep 0.2
+  done
+  curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null && gateway_port=$port
+  return 0
+}
+
+# gateway_credential KIND PORT : a premium user's API key (KIND key) or token from the gateway host on PORT.
+gateway_credential() {
+  if [[ $1 == key ]]; then identity_secret=$gateway_secret new_key "$2"; else identity_secret=$gateway_secret new_token "$2"; fi
+}
+
+# probe_chat NAME PORT CREDENTIAL : one chat call through the gateway on PORT; prints the status
+# (answer and headers in $work/NAME-probe.txt and .headers).
+probe_chat() {
+  curl -s -o "$work/$1-probe.txt" -D "$work/$1-probe.headers" -w '%{http_code}' -H "Authorization: Bearer $3" \
+    -H 'Content-Type: application/json' -d '{"model":"facebook/opt-125m","messages":[{"role":"user","content":"probe"}]}' \
+    "http://127.0.0.1:$2$model_path/v1/chat/completions" || true
+}
+
 # --- embedding ---------------------------------------------------------------------------
 # The Maas pipeline (authentication, binding, issuance or validation, the answer) without what the
 # sample host adds around it: no request log line, no telemetry, no metrics port.
@@ -423,6 +499,34 @@ embedding_rows() {
   key=$(new_key "$port")
   target "POST /v1/introspect (API key, $label)" "$pid" "http://127.0.0.1:$port/v1/introspect" introspect.lua "" "$basic" "$key"
   pair embedding "POST /v1/introspect (API key, $label)" "ceiling: SHA-256 + lookup"
+}
+# head_to_head_gateway : the gateway pair of the head-to-head (chat with an API key through this
+# build's gateway against the LOAD_BEFORE build's), or a skipped row saying why.
+head_to_head_gateway() {
+  local row="chat: Maas gateway (API key, quiet host)" side label dir credential status
+  local before_row="$row"
+  before_row="${row%)}, $before_label)"
+  if [[ -z $has_gateway ]] || ! with_gateway "$work/api-before"; then
+    pair embedding "$row" "$before_row" "skipped: no gateway in one of the builds"
+    return
+  fi
+  start_simulator
+  for side in new before; do
+    if [[ $side == new ]]; then label=$row dir=api; else label=$before_row dir=api-before; fi
+    start_gateway "gateway-quiet-$side" "$work/$dir/maas-api.dll" "${quiet[@]}"
+    if [[ -z $gateway_port ]]; then
+      pair embedding "$row" "$before_row" "skipped: $(grep -m1 -i 'maas-api:' "$work/gateway-quiet-$side.log" || echo "the $side host did not start")"
+      return
+    fi
+    credential=$(gateway_credential key "$gateway_port")
+    status=$(probe_chat "gateway-quiet-$side" "$gateway_port" "$credential")
+    if [[ $status != 200 ]]; then
+      pair embedding "$row" "$before_row" "skipped: the $side gateway answered $status $(head -c 160 "$work/gateway-quiet-$side-probe.txt" | tr '\n|' '  ')"
+      return
+    fi
+    target "$label" "$gateway_pid" "http://127.0.0.1:$gateway_port$model_path/v1/chat/completions" chat.lua "Bearer $credential"
+  done
+  pair embedding "$row" "$before_row"
 }
 if part embedding; then
   if [[ -z ${bpid:-} ]]; then
@@ -440,7 +544,13 @@ if part embedding; then
     say "starting maas-api quiet at $before_commit..."
     quiet_start api-quiet-before "$work/api-before/maas-api.dll"
     embedding_rows "quiet host, $before_label" "$server_pid" "$server_port"
+    # Head to head, the same run: each hot path of this build against the same on the LOAD_BEFORE
+    # build (ratio new/old), in interleaved pairs as every row. The gateway pair is a chat call with
+    # an API key through each build's gateway (quiet, in Production, in-memory counters) to the
+    # standalone simulator, so both sides forward to the same upstream.
     pair embedding "POST /v1/tokens (quiet host)" "POST /v1/tokens (quiet host, $before_label)"
+    pair embedding "POST /v1/introspect (API key, quiet host)" "POST /v1/introspect (API key, quiet host, $before_label)"
+    head_to_head_gateway
   fi
   say "embedding: $rounds rounds of ${duration}s pairs after ${warmup}s warm-up per target:"
   run_pairs embedding "$rounds"
@@ -488,11 +598,7 @@ fi
 # show what those cost.
 if part data-plane; then
   say "starting the simulator, the bare proxy and the gateways..."
-  url_style=urls start simulator "$work/simulator/Maas.ModelSimulator.dll"
-  spid=$server_pid sport=$server_port
-  [[ -n $sport ]] || { say "the simulator did not start:"; cat "$work/simulator.log" >&2; exit 1; }
-  upstream="http://127.0.0.1:$sport"
-  model_path="/llm/facebook-opt-125m-simulated"
+  start_simulator
   # The direct and bare-proxy rows send a credential as long as a Maas API key (75 characters),
   # which nothing checks.
   unchecked="Bearer sk-maas-$(head -c 128 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c 67)"
@@ -502,52 +608,23 @@ if part data-plane; then
   target "chat: bare YARP proxy" "$server_pid" "http://127.0.0.1:$server_port$model_path/v1/chat/completions" chat.lua "$unchecked"
   pair data-plane "chat: bare YARP proxy" "chat: simulator directly"
 
-  gateway_settings=(
-    Maas__DataPlane__Gateway=true Maas__DataPlane__Simulator=false
-    Maas__Models__0__Id=facebook/opt-125m Maas__Models__0__Url=$model_path Maas__Models__0__Upstream=$upstream
-  )
-  tier_groups=("free:system:authenticated" "premium:premium-group" "enterprise:enterprise-group")
-  for i in 0 1 2; do
-    gateway_settings+=(
-      "Maas__Tiers__${i}__Name=${tier_groups[$i]%%:*}" "Maas__Tiers__${i}__Level=$i" "Maas__Tiers__${i}__Groups__0=${tier_groups[$i]#*:}"
-      "Maas__Tiers__${i}__Limits__Requests=2000000000" "Maas__Tiers__${i}__Limits__Window=1m"
-      "Maas__Tiers__${i}__Limits__TokensPerMinute=1000000000000"
-    )
-  done
-  quiet=(Logging__LogLevel__Default=Warning OTEL_SDK_DISABLED=true)
-  # The gateways run as an operator runs them, in Production (the bare proxy's environment too: no
-  # developer exception page), with the data plane switched on and a gateway secret for the
-  # identity headers that mint the load's credentials.
-  gateway_secret="load-$(head -c 32 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c 32)"
-
   # gateway NAME LABEL CREDENTIALS [SETTING=VALUE...] : starts the sample host with the gateway
   # settings (and the extra ones), checks one chat call, and adds a target and a pair against the
-  # bare proxy for each credential kind in CREDENTIALS ("key", "key token").
+  # bare proxy for each credential kind in CREDENTIALS ("key", "key token"); sets gateway_pid, or
+  # empties it when the host did not start.
   gateway() {
-    local name=$1 label=$2 kinds=$3 port pid kind credential status metrics_port
+    local name=$1 label=$2 kinds=$3 port pid kind credential status
     shift 3
-    port=$(free_port)
-    metrics_port=$(free_port)
-    [[ " $* " == *" OTEL_SDK_DISABLED=true "* ]] && metrics_port=0
-    env "${gateway_settings[@]}" "$@" ASPNETCORE_ENVIRONMENT=Production "Maas__Gateway__SharedSecret=$gateway_secret" \
-      dotnet "$work/api/maas-api.dll" --address "127.0.0.1:$port" --metrics-port "$metrics_port" --storage in-memory \
-      >"$work/$name.log" 2>&1 &
-    pid=$!
-    pids+=("$pid")
-    for _ in $(seq 1 150); do
-      kill -0 "$pid" 2>/dev/null || break
-      curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null && break
-      sleep 0.2
-    done
-    if ! curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null; then
+    start_gateway "$name" "$work/api/maas-api.dll" "$@"
+    pid=$gateway_pid port=$gateway_port
+    if [[ -z $port ]]; then
+      gateway_pid=""
       pair data-plane "chat: Maas gateway ($label, API key)" "chat: bare YARP proxy" "skipped: $(grep -m1 -i 'maas-api:' "$work/$name.log" || echo 'the host did not start')"
       return
     fi
     for kind in $kinds; do
-      if [[ $kind == key ]]; then credential=$(identity_secret=$gateway_secret new_key "$port"); else credential=$(identity_secret=$gateway_secret new_token "$port"); fi
-      status=$(curl -s -o "$work/$name-probe.txt" -D "$work/$name-probe.headers" -w '%{http_code}' -H "Authorization: Bearer $credential" \
-        -H 'Content-Type: application/json' -d '{"model":"facebook/opt-125m","messages":[{"role":"user","content":"probe"}]}' \
-        "http://127.0.0.1:$port$model_path/v1/chat/completions" || true)
+      credential=$(gateway_credential "$kind" "$port")
+      status=$(probe_chat "$name" "$port" "$credential")
       local row="chat: Maas gateway ($label, $([[ $kind == key ]] && echo 'API key' || echo token))"
       if [[ $status != 200 ]]; then
         pair data-plane "$row" "chat: bare YARP proxy" "skipped: the gateway answered $status $(head -c 160 "$work/$name-probe.txt" | tr '\n|' '  ')"
@@ -557,7 +634,6 @@ if part data-plane; then
       target "$row" "$pid" "http://127.0.0.1:$port$model_path/v1/chat/completions" chat.lua "Bearer $credential"
       pair data-plane "$row" "chat: bare YARP proxy"
     done
-    gateway_pid=$pid
   }
 
   if [[ -n $has_gateway ]]; then
@@ -611,12 +687,14 @@ whole() { awk -v v="$1" 'BEGIN { if (v != "") printf "%.0f", v }'; }
 
 table="$work/table.md"
 chart="$work/chart.tsv"
+# The head-to-head rows (this build against the LOAD_BEFORE build, same run), one "row: ratio" each.
+head_to_head=()
 : >"$table"
 : >"$chart"
 section_title() {
   case $1 in
     endpoints) echo "Endpoints against their ceilings (the sample host as shipped; the ceilings are bare endpoints of \`benchmarks/Maas.Load.Baseline\`)" ;;
-    embedding) echo "The Maas pipeline on a quiet host (no request log line, no telemetry) against the same ceilings${before_label:+, beside the build at ${before_commit}} (targets: tokens 0.90 or more of ES256 sign, key introspection 0.85 or more of the lookup)" ;;
+    embedding) echo "The Maas pipeline on a quiet host (no request log line, no telemetry) against the same ceilings${before_label:+, beside the build at ${before_commit} and head to head with it (ceiling: the same row on ${before_commit}; ratio new/old)} (targets: tokens 0.90 or more of ES256 sign, key introspection 0.85 or more of the lookup)" ;;
     telemetry) echo "Telemetry: \`POST /v1/tokens\` with metrics and traces on (ceiling: the same build with them off; target 0.95 or more)" ;;
     data-plane) echo "Data plane: chat completions to the zero-latency simulator (targets: gateway in memory 0.85 or more of the bare proxy, on Redis 0.70 or more; p50 at most +0.2 ms and p99 at most +1 ms over it, read on the rows at $latency_connections connection(s), where the added latency is the gateway's own work, not a queue)" ;;
   esac
@@ -635,6 +713,7 @@ for section in endpoints embedding telemetry data-plane; do
     name=${pair_endpoint[$i]} ceiling=${pair_ceiling[$i]} note=${pair_note[$i]}
     if [[ -n $note ]]; then
       echo "| $name |  |  |  |  | ${ceiling#ceiling: } |  |  |  |  |  |  |  | $note |" >>"$table"
+      [[ -n $before_label && $ceiling == *"$before_label"* ]] && head_to_head+=("$name: $note")
       continue
     fi
     e_rps=$(column_median "$i" e 4) e_p50=$(column_median "$i" e 5) e_p99=$(column_median "$i" e 6) e_cpu=$(column_median "$i" e 9)
@@ -653,6 +732,9 @@ for section in endpoints embedding telemetry data-plane; do
     [[ $failed -gt 0 ]] && note="${note:+$note; }$failed failed answers"
     echo "| $name | $(whole "$e_rps") | $(ms "$e_p50") | $(ms "$e_p99") | $(whole "$e_cpu") | ${ceiling#ceiling: } | $(whole "$c_rps") | $(ms "$c_p50") | $(ms "$c_p99") | $(whole "$c_cpu") | **$(awk -v v="$ratio" 'BEGIN { printf "%.2f", v }')** | $ratios | $(awk -v v="$cpu_ratio" 'BEGIN { if (v != "") printf "%.2f", v }') | $note |" >>"$table"
     printf '%s\t%.0f\t%.0f\t%s\n' "\"$name\"" "$e_rps" "$c_rps" "$ratio" >>"$chart"
+    if [[ -n $before_label && $ceiling == *"$before_label"* && $name != *"$before_label"* ]]; then
+      head_to_head+=("$name: **$(awk -v v="$ratio" 'BEGIN { printf "%.2f", v }')** (pair ratios $ratios)")
+    fi
   done
 done
 
@@ -679,6 +761,12 @@ command_line="benchmarks/load/run.sh"
   echo "($(uptime | sed -E 's/^ *//'))."
   echo "Other work on the machine lowers every absolute number; the ratios of interleaved pairs are what to compare."
   cat "$table"
+  if [[ ${#head_to_head[@]} -gt 0 ]]; then
+    echo
+    echo "Head to head with $before_commit (LOAD_BEFORE=$before), same run, new/old requests/s (median of the pair ratios):"
+    echo
+    printf -- '- %s\n' "${head_to_head[@]}"
+  fi
   for note in "${soak_notes[@]}"; do
     echo
     echo "$note"
@@ -691,6 +779,11 @@ command_line="benchmarks/load/run.sh"
 echo
 sed -n '/^| /p' "$table" | grep -v '^|---' | column -t -s'|' >&2 || true
 echo
+if [[ ${#head_to_head[@]} -gt 0 ]]; then
+  say "head to head with $before_commit (new/old requests/s, median of the pair ratios):"
+  printf '  %s\n' "${head_to_head[@]//\*\*/}" >&2
+  echo
+fi
 if ! part endpoints; then
   say "wrote $report"
   exit 0
