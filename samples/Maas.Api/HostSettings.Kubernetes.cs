@@ -1,3 +1,5 @@
+using Maas.Hosting.CommandLine;
+
 namespace Maas.Api;
 
 /// <summary>The switches that put the host on a Kubernetes cluster; any of them turns on the API client.</summary>
@@ -28,7 +30,7 @@ internal sealed partial class HostSettings
     }.Where(s => s is not null));
 
     /// <summary>Reads <c>--token-review-audiences</c>, which means nothing without <c>--token-review</c> (read before it).</summary>
-    private string[] ParseTokenReviewAudiences(SettingValue audiences)
+    private string[] ParseTokenReviewAudiences(GoFlagValue audiences)
     {
         var list = audiences.Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (list.Length == 0 && audiences.Value.Trim().Length > 0)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Maas.Durations;
+using Maas.Hosting.CommandLine;
 
 namespace Maas.Api;
 
@@ -18,12 +19,12 @@ internal sealed partial class HostSettings
     /// <summary>Gets how long in-flight requests may take to finish after SIGTERM.</summary>
     public TimeSpan ShutdownTimeout { get; private set; } = TimeSpan.FromSeconds(25);
 
-    private static int ParseMetricsPort(SettingValue value) =>
+    private static int ParseMetricsPort(GoFlagValue value) =>
         !int.TryParse(value.Value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535
             ? throw new HostSettingsException($"invalid value \"{value.Value}\" for {value.Source}: expected a port from 0 (off) to 65535")
             : port;
 
-    private static TimeSpan ParseShutdownTimeout(SettingValue value)
+    private static TimeSpan ParseShutdownTimeout(GoFlagValue value)
     {
         TimeSpan timeout;
         try

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Security.Authentication;
+using Maas.Hosting.CommandLine;
 
 namespace Maas.Api;
 
@@ -54,7 +55,7 @@ internal sealed partial class HostSettings
     /// variable, and what its value sets. Each value is read on its own, in this order; the rules across
     /// settings follow in <see cref="Apply"/>.
     /// </summary>
-    private static readonly Setting[] Settings =
+    private static readonly GoFlag<HostSettings>[] Settings =
     [
         new("storage", "STORAGE_MODE", (s, v) => s.StorageMode = string.Equals(v.Value.Trim(), "memory", StringComparison.OrdinalIgnoreCase) ? "in-memory" : v.OneOf("in-memory", "disk", "external")),
         new("data-path", "DATA_PATH", (s, v) => s.DataPath = v.NonEmpty()),
@@ -62,9 +63,9 @@ internal sealed partial class HostSettings
         new(null, "DB_MAX_OPEN_CONNS", (s, v) => s.DbMaxOpenConnections = v.WholeNumber(allowZero: false)),
         new(null, "DB_MAX_IDLE_CONNS", (s, v) => s.DbMaxIdleConnections = v.WholeNumber(allowZero: true)),
         new(null, "DB_CONN_MAX_LIFETIME_SECONDS", (s, v) => s.DbConnectionMaxLifetimeSeconds = v.WholeNumber(allowZero: true)),
-        new("secure", "SECURE", (s, v) => s.Secure = v.Bool(), IsBool: true),
-        new("tls-self-signed", "TLS_SELF_SIGNED", (s, v) => s.TlsSelfSigned = v.Bool(), IsBool: true),
-        new("debug", "DEBUG_MODE", (s, v) => s.Debug = v.Bool(), IsBool: true),
+        new("secure", "SECURE", (s, v) => s.Secure = v.Boolean(), isBoolean: true),
+        new("tls-self-signed", "TLS_SELF_SIGNED", (s, v) => s.TlsSelfSigned = v.Boolean(), isBoolean: true),
+        new("debug", "DEBUG_MODE", (s, v) => s.Debug = v.Boolean(), isBoolean: true),
         new("tls-cert", "TLS_CERT", (s, v) => s.TlsCertificate = v.NonEmpty()),
         new("tls-key", "TLS_KEY", (s, v) => s.TlsKey = v.NonEmpty()),
         new("tls-min-version", "TLS_MIN_VERSION", (s, v) => s.TlsMinimumVersion = v.Value.Trim() switch
@@ -82,83 +83,33 @@ internal sealed partial class HostSettings
         new("log-format", "LOG_FORMAT", (s, v) => s.LogFormat = v.OneOf("text", "json")),
         new("shutdown-timeout", "SHUTDOWN_TIMEOUT", (s, v) => s.ShutdownTimeout = ParseShutdownTimeout(v)),
         new("token-issuer", "TOKEN_ISSUER", (s, v) => s.TokenIssuer = v.OneOf("built-in", "service-account")),
-        new("token-review", "TOKEN_REVIEW", (s, v) => s.TokenReview = v.Bool(), IsBool: true),
+        new("token-review", "TOKEN_REVIEW", (s, v) => s.TokenReview = v.Boolean(), isBoolean: true),
         new("token-review-audiences", "TOKEN_REVIEW_AUDIENCES", (s, v) => s.TokenReviewAudiences = s.ParseTokenReviewAudiences(v)),
         new("tier-source", "TIER_SOURCE", (s, v) => s.TierSource = v.OneOf("configuration", "configmap")),
-        new("address", "ADDRESS", (s, v) => (s.AddressText, s.Address) = (v.Value, ParseAddress(v.Value, v.Source))),
+        new("address", "ADDRESS", (s, v) => (s.AddressText, s.Address) = (v.Value, v.ListenAddress())),
     ];
-
-    private static readonly Dictionary<string, Setting> Flags = Settings.Where(s => s.Flag is not null).ToDictionary(s => s.Flag!, StringComparer.Ordinal);
 
     /// <summary>Parses Go-style flags (<c>-flag value</c>, <c>--flag=value</c>, bare booleans) over the environment.</summary>
     public static HostSettings Parse(IReadOnlyList<string> args, Func<string, string?> environment, bool isDevelopment)
     {
-        var values = new Dictionary<Setting, SettingValue>();
-        foreach (var setting in Settings)
-        {
-            if (environment(setting.Variable) is { Length: > 0 } fromEnvironment)
-            {
-                values[setting] = new(fromEnvironment, setting.Variable);
-            }
-        }
-
-        for (var i = 0; i < args.Count; i++)
-        {
-            var arg = args[i];
-            if (arg == "--")
-            {
-                break;
-            }
-
-            if (!arg.StartsWith('-') || arg == "-")
-            {
-                throw new HostSettingsException($"unexpected argument \"{arg}\": flags look like --name=value");
-            }
-
-            var body = arg.TrimStart('-');
-            var equals = body.IndexOf('=', StringComparison.Ordinal);
-            var name = equals < 0 ? body : body[..equals];
-            if (!Flags.TryGetValue(name, out var definition))
-            {
-                throw new HostSettingsException($"flag provided but not defined: -{name}");
-            }
-
-            string value;
-            if (equals >= 0)
-            {
-                value = body[(equals + 1)..];
-            }
-            else if (definition.IsBool)
-            {
-                value = "true";
-            }
-            else if (i + 1 < args.Count)
-            {
-                value = args[++i];
-            }
-            else
-            {
-                throw new HostSettingsException($"flag needs an argument: -{name}");
-            }
-
-            values[definition] = new(value, "--" + name);
-        }
-
         var settings = new HostSettings();
-        settings.Apply(values, isDevelopment);
+        try
+        {
+            GoFlags.Apply(settings, Settings, args, environment);
+        }
+        catch (GoFlagException ex)
+        {
+            // Go's syntax and the values' own errors, as the host's one start-up line.
+            throw new HostSettingsException(ex.Message);
+        }
+
+        settings.Apply(isDevelopment);
         return settings;
     }
 
-    private void Apply(Dictionary<Setting, SettingValue> values, bool isDevelopment)
+    /// <summary>The rules across settings, and the defaults that depend on the environment.</summary>
+    private void Apply(bool isDevelopment)
     {
-        foreach (var setting in Settings)
-        {
-            if (values.TryGetValue(setting, out var value))
-            {
-                setting.Apply(this, value);
-            }
-        }
-
         if (StorageMode == "external" && DbConnectionUrl is null)
         {
             throw new HostSettingsException("--db-connection-url (or DB_CONNECTION_URL) is required when --storage=external");
@@ -186,80 +137,6 @@ internal sealed partial class HostSettings
             Address = new IPEndPoint(isDevelopment ? IPAddress.Loopback : IPAddress.Any, defaultPort);
             AddressText = (isDevelopment ? "127.0.0.1" : "") + ":" + defaultPort.ToString(CultureInfo.InvariantCulture);
         }
-    }
-
-    /// <summary>Parses Go's listen address forms: <c>:8080</c>, <c>127.0.0.1:8080</c>, <c>[::1]:8080</c>, <c>localhost:8080</c>.</summary>
-    internal static IPEndPoint ParseAddress(string text, string source)
-    {
-        var value = text.Trim();
-        var colon = value.LastIndexOf(':');
-        if (colon < 0)
-        {
-            throw new HostSettingsException($"invalid value \"{text}\" for {source}: expected host:port, for example :8080 or 127.0.0.1:8080");
-        }
-
-        var hostPart = value[..colon];
-        var portPart = value[(colon + 1)..];
-        if (!int.TryParse(portPart, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
-        {
-            throw new HostSettingsException($"invalid value \"{text}\" for {source}: port \"{portPart}\" is not a number from 0 to 65535");
-        }
-
-        if (hostPart.Length == 0)
-        {
-            return new IPEndPoint(IPAddress.Any, port);
-        }
-
-        if (hostPart.StartsWith('[') && hostPart.EndsWith(']'))
-        {
-            hostPart = hostPart[1..^1];
-        }
-
-        if (hostPart.Equals("localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            return new IPEndPoint(IPAddress.Loopback, port);
-        }
-
-        if (!IPAddress.TryParse(hostPart, out var ip) || (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !text.Contains('[', StringComparison.Ordinal)))
-        {
-            throw new HostSettingsException($"invalid value \"{text}\" for {source}: \"{hostPart}\" is not an IP address (use an address, [v6-address] or localhost)");
-        }
-
-        return new IPEndPoint(ip, port);
-    }
-
-    /// <summary>A setting of the table: <paramref name="Flag"/> is null for a setting read only from its variable.</summary>
-    private sealed record Setting(string? Flag, string Variable, Action<HostSettings, SettingValue> Apply, bool IsBool = false);
-
-    /// <summary>A setting's value and where it came from (<c>--flag</c> or the variable), which every error names.</summary>
-    private readonly record struct SettingValue(string Value, string Source)
-    {
-        public string NonEmpty() =>
-            string.IsNullOrWhiteSpace(Value)
-                ? throw new HostSettingsException($"{Source} must not be empty")
-                : Value.Trim();
-
-        // Go's strconv.ParseBool.
-        public bool Bool() => Value.Trim() switch
-        {
-            "1" or "t" or "T" or "true" or "TRUE" or "True" => true,
-            "0" or "f" or "F" or "false" or "FALSE" or "False" => false,
-            _ => throw new HostSettingsException($"invalid boolean value \"{Value}\" for {Source}"),
-        };
-
-        /// <summary>One of <paramref name="choices"/>, case-insensitive; the error lists them ("use a, b or c").</summary>
-        public string OneOf(params string[] choices)
-        {
-            var choice = Value.Trim().ToLowerInvariant();
-            return choices.Contains(choice, StringComparer.Ordinal)
-                ? choice
-                : throw new HostSettingsException($"invalid value \"{Value}\" for {Source}: use {string.Join(", ", choices[..^1])} or {choices[^1]}");
-        }
-
-        public int WholeNumber(bool allowZero) =>
-            !int.TryParse(Value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var number) || (!allowZero && number == 0)
-                ? throw new HostSettingsException($"invalid value \"{Value}\" for {Source}: expected a {(allowZero ? "non-negative" : "positive")} whole number")
-                : number;
     }
 }
 
