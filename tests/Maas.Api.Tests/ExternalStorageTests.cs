@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Maas.Testing;
+using static Maas.Testing.Polling;
 using Microsoft.Extensions.DependencyInjection;
 using Maas.Validation;
 
@@ -322,28 +322,5 @@ public sealed class ExternalStorageTests(PostgreSqlServer server)
         using var response = await client.PostAsync("/v1/tokens", MaasApiServer.Json("{}"));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
-    }
-
-    internal static async Task<bool> PollAsync(Func<Task<bool>> condition, TimeSpan within)
-    {
-        var clock = Stopwatch.StartNew();
-        do
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return true;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // The host may be between connections while the database comes back.
-            }
-
-            await Task.Delay(10);
-        }
-        while (clock.Elapsed < within);
-        return await condition();
     }
 }
