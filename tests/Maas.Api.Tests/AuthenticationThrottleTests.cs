@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
+using Maas.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -24,8 +25,8 @@ public sealed class AuthenticationThrottleTests
             configure: builder =>
             {
                 builder.Configuration["Maas:Gateway:SharedSecret"] = GatewaySecret;
-                builder.Configuration["Maas:Gateway:Clients:0:ClientId"] = IntrospectionTests.ClientId;
-                builder.Configuration["Maas:Gateway:Clients:0:SecretHash"] = IntrospectionTests.SecretHash(IntrospectionTests.ClientSecret);
+                builder.Configuration["Maas:Gateway:Clients:0:ClientId"] = IntrospectionRequests.ClientId;
+                builder.Configuration["Maas:Gateway:Clients:0:SecretHash"] = IntrospectionRequests.SecretHash(IntrospectionRequests.ClientSecret);
                 builder.Configuration["Maas:AuthenticationThrottle:FailureLimit"] = Limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 builder.Configuration["Maas:AuthenticationThrottle:Window"] = "00:01:00";
                 if (trustedProxy is not null)
@@ -84,20 +85,20 @@ public sealed class AuthenticationThrottleTests
         using var gateway = ClientFrom(server, "127.0.0.1");
         for (var i = 0; i < Limit; i++)
         {
-            using var wrong = await IntrospectionTests.PostAsync(attacker, "sk-maas-x", IntrospectionTests.Basic(IntrospectionTests.ClientId, "guess-" + i));
+            using var wrong = await IntrospectionRequests.PostAsync(attacker, "sk-maas-x", IntrospectionRequests.Basic(IntrospectionRequests.ClientId, "guess-" + i));
             Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         }
 
         // Throttled now, even with the right secret: a hit must look like every other answer.
-        using (var right = await IntrospectionTests.PostAsync(attacker, "sk-maas-x"))
+        using (var right = await IntrospectionRequests.PostAsync(attacker, "sk-maas-x"))
         {
             await AssertThrottledAsync(right);
         }
 
-        Assert.False((await IntrospectionTests.IntrospectAsync(gateway, "sk-maas-x")).GetProperty("active").GetBoolean());
+        Assert.False((await IntrospectionRequests.IntrospectAsync(gateway, "sk-maas-x")).GetProperty("active").GetBoolean());
 
         server.Clock.Advance(TimeSpan.FromMinutes(1));
-        Assert.False((await IntrospectionTests.IntrospectAsync(attacker, "sk-maas-x")).GetProperty("active").GetBoolean());
+        Assert.False((await IntrospectionRequests.IntrospectAsync(attacker, "sk-maas-x")).GetProperty("active").GetBoolean());
     }
 
     [Fact]
@@ -217,7 +218,7 @@ public sealed class AuthenticationThrottleTests
             request.Headers.Add("X-MaaS-Group", "[\"system:authenticated\"]");
             request.Headers.Add("X-MaaS-Gateway-Secret", secret);
             using var _ = await attacker.SendAsync(request);
-            using var basic = await IntrospectionTests.PostAsync(attacker, "sk-maas-token-" + secret, IntrospectionTests.Basic(IntrospectionTests.ClientId, secret));
+            using var basic = await IntrospectionRequests.PostAsync(attacker, "sk-maas-token-" + secret, IntrospectionRequests.Basic(IntrospectionRequests.ClientId, secret));
         }
 
         var records = server.Services.GetRequiredService<FakeLogCollector>().GetSnapshot()
@@ -227,7 +228,7 @@ public sealed class AuthenticationThrottleTests
         Assert.Contains($"Throttling 127.0.0.6: {Limit} failed authentications", records[1].Message, StringComparison.Ordinal);
 
         var everything = string.Join("\n", server.Services.GetRequiredService<FakeLogCollector>().GetSnapshot().Select(r => r.Message + " " + r.Exception));
-        foreach (var secret in presented.Append(GatewaySecret).Append(IntrospectionTests.ClientSecret))
+        foreach (var secret in presented.Append(GatewaySecret).Append(IntrospectionRequests.ClientSecret))
         {
             Assert.DoesNotContain(secret, everything, StringComparison.Ordinal);
         }

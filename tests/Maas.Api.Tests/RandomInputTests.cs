@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Maas.Testing;
 
 namespace Maas.Api.Tests;
 
@@ -54,8 +55,8 @@ public sealed class RandomInputTests
         await using var server = await MaasApiServer.StartAsync(
             configure: builder =>
             {
-                builder.Configuration["Maas:Gateway:Clients:0:ClientId"] = IntrospectionTests.ClientId;
-                builder.Configuration["Maas:Gateway:Clients:0:SecretHash"] = IntrospectionTests.SecretHash(IntrospectionTests.ClientSecret);
+                builder.Configuration["Maas:Gateway:Clients:0:ClientId"] = IntrospectionRequests.ClientId;
+                builder.Configuration["Maas:Gateway:Clients:0:SecretHash"] = IntrospectionRequests.SecretHash(IntrospectionRequests.ClientSecret);
                 builder.Configuration["Maas:TrustedProxies:0"] = "127.0.0.1";
                 builder.Configuration["Maas:AuthenticationThrottle:FailureLimit"] = "7";
             });
@@ -85,8 +86,8 @@ public sealed class RandomInputTests
                     request.Content = new ByteArrayContent(Mangle("token=sk-maas-abc&token_type_hint=api_key", random));
                     request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/x-www-form-urlencoded");
                     var basic = random.Next(2) == 0
-                        ? IntrospectionTests.Basic(IntrospectionTests.ClientId, IntrospectionTests.ClientSecret)
-                        : Printable(Encoding.Latin1.GetString(Mangle(IntrospectionTests.Basic(IntrospectionTests.ClientId, "guess"), random)));
+                        ? IntrospectionRequests.Basic(IntrospectionRequests.ClientId, IntrospectionRequests.ClientSecret)
+                        : Printable(Encoding.Latin1.GetString(Mangle(IntrospectionRequests.Basic(IntrospectionRequests.ClientId, "guess"), random)));
                     request.Headers.TryAddWithoutValidation("Authorization", "Basic " + basic);
                     break;
                 case 1:

@@ -20,8 +20,9 @@ namespace Maas.Testing;
 /// <c>MapMaasApi</c>), on a fake clock. Callers sign in as the gateway does, with its identity
 /// headers: in Development a loopback caller is trusted without the shared secret. When
 /// <c>Maas:TrustedProxies</c> is set, the package's trusted proxies and the forwarded-headers
-/// middleware come first, as in <c>maas-api</c>. No flags, no telemetry, no page, no data plane:
-/// a test of those belongs to the sample's tests.
+/// middleware come first, as in <c>maas-api</c>. It logs as a real host does, to nowhere
+/// (<see cref="DiscardingLoggerProvider"/>). No flags, no telemetry, no page, no data plane: a test
+/// of those belongs to the sample's tests.
 /// </summary>
 public sealed class MaasTestHost : IAsyncDisposable
 {
@@ -62,7 +63,7 @@ public sealed class MaasTestHost : IAsyncDisposable
             ContentRootPath = AppContext.BaseDirectory,
             EnvironmentName = environmentName,
         });
-        builder.Logging.ClearProviders();
+        builder.Logging.ClearProviders().AddProvider(new DiscardingLoggerProvider());
         builder.WebHost.UseKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
