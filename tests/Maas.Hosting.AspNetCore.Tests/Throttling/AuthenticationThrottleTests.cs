@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 
-namespace Maas.Api.Tests;
+namespace Maas.Hosting.AspNetCore.Tests.Throttling;
 
 /// <summary>
 /// Guessing at introspection client secrets, the gateway secret or bearer credentials is answered
@@ -19,8 +19,8 @@ public sealed class AuthenticationThrottleTests
     private const string GatewaySecret = "the-real-gateway-secret-0123456789";
     private const int Limit = 5;
 
-    private static Task<MaasApiServer> StartAsync(FakeLogCollectorOptions? logs = null, string? trustedProxy = null) =>
-        MaasApiServer.StartAsync(
+    private static Task<MaasTestHost> StartAsync(FakeLogCollectorOptions? logs = null, string? trustedProxy = null) =>
+        MaasTestHost.StartAsync(
             environmentName: "Production",
             configure: builder =>
             {
@@ -41,7 +41,7 @@ public sealed class AuthenticationThrottleTests
             });
 
     /// <summary>A client whose connections come from <paramref name="localAddress"/> (any 127/8 address reaches loopback on Linux).</summary>
-    private static HttpClient ClientFrom(MaasApiServer server, string localAddress)
+    private static HttpClient ClientFrom(MaasTestHost server, string localAddress)
     {
         var handler = new SocketsHttpHandler
         {
@@ -110,13 +110,13 @@ public sealed class AuthenticationThrottleTests
         attacker.DefaultRequestHeaders.Add("X-MaaS-Group", "[\"system:authenticated\"]");
         for (var i = 0; i < Limit; i++)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/tokens") { Content = MaasApiServer.Json("{}") };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/tokens") { Content = MaasTestHost.Json("{}") };
             request.Headers.Add("X-MaaS-Gateway-Secret", "guess-number-" + i + "-padding");
             using var wrong = await attacker.SendAsync(request);
             Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         }
 
-        using (var request = new HttpRequestMessage(HttpMethod.Post, "/v1/tokens") { Content = MaasApiServer.Json("{}") })
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/v1/tokens") { Content = MaasTestHost.Json("{}") })
         {
             request.Headers.Add("X-MaaS-Gateway-Secret", GatewaySecret);
             using var right = await attacker.SendAsync(request);
@@ -127,7 +127,7 @@ public sealed class AuthenticationThrottleTests
         gateway.DefaultRequestHeaders.Add("X-MaaS-Username", "alice");
         gateway.DefaultRequestHeaders.Add("X-MaaS-Group", "[\"system:authenticated\"]");
         gateway.DefaultRequestHeaders.Add("X-MaaS-Gateway-Secret", GatewaySecret);
-        using var issued = await gateway.PostAsync("/v1/tokens", MaasApiServer.Json("{}"));
+        using var issued = await gateway.PostAsync("/v1/tokens", MaasTestHost.Json("{}"));
         Assert.Equal(HttpStatusCode.Created, issued.StatusCode);
     }
 
@@ -213,7 +213,7 @@ public sealed class AuthenticationThrottleTests
         {
             var secret = $"presented-secret-{i:D4}-abcdef";
             presented.Add(secret);
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/tokens") { Content = MaasApiServer.Json("{}") };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/tokens") { Content = MaasTestHost.Json("{}") };
             request.Headers.Add("X-MaaS-Username", "admin");
             request.Headers.Add("X-MaaS-Group", "[\"system:authenticated\"]");
             request.Headers.Add("X-MaaS-Gateway-Secret", secret);
