@@ -43,7 +43,7 @@ public sealed class DocumentedMetricsTests
         await using var server = await MaasApiServer.StartAsync();
         using var alice = server.CreateClient("alice", "system:authenticated");
         Assert.Equal(HttpStatusCode.Created, (await alice.PostAsync("/v1/tokens", MaasApiServer.Json("{}"))).StatusCode);
-        var (key, id) = await IntrospectionTests.CreateKeyAsync(alice);
+        var (key, id) = await IntrospectionRequests.CreateKeyAsync(alice);
         var (modelUrl, modelName) = await DataPlaneFlowTests.FirstModelAsync(server, key);
         using var withKey = server.CreateBearerClient(key);
         using var completion = await withKey.PostAsync($"{modelUrl}/v1/chat/completions", MaasApiServer.Json($$"""{"model":"{{modelName}}","messages":[{"role":"user","content":"hi"}]}"""));

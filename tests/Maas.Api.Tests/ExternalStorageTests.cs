@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Maas.Testing;
+using static Maas.Testing.Polling;
 using Microsoft.Extensions.DependencyInjection;
 using Maas.Validation;
 
@@ -82,8 +82,8 @@ public sealed class ExternalStorageTests(PostgreSqlServer server)
         string[] args = ["--storage=external", "--db-connection-url", url];
         static void Clients(Microsoft.AspNetCore.Builder.WebApplicationBuilder builder)
         {
-            builder.Configuration["Maas:Gateway:Clients:0:ClientId"] = IntrospectionTests.ClientId;
-            builder.Configuration["Maas:Gateway:Clients:0:SecretHash"] = IntrospectionTests.SecretHash(IntrospectionTests.ClientSecret);
+            builder.Configuration["Maas:Gateway:Clients:0:ClientId"] = IntrospectionRequests.ClientId;
+            builder.Configuration["Maas:Gateway:Clients:0:SecretHash"] = IntrospectionRequests.SecretHash(IntrospectionRequests.ClientSecret);
         }
 
         await using var a = await MaasApiServer.StartAsync(args, Clients);
@@ -98,17 +98,17 @@ public sealed class ExternalStorageTests(PostgreSqlServer server)
         var token = await TokenAsync(aliceOnA);
 
         // Both answers are now cached on B.
-        Assert.True((await IntrospectionTests.IntrospectAsync(gatewayOnB, key)).GetProperty("active").GetBoolean());
-        Assert.True((await IntrospectionTests.IntrospectAsync(gatewayOnB, token)).GetProperty("active").GetBoolean());
-        Assert.True((await IntrospectionTests.IntrospectAsync(gatewayOnB, key)).GetProperty("active").GetBoolean());
+        Assert.True((await IntrospectionRequests.IntrospectAsync(gatewayOnB, key)).GetProperty("active").GetBoolean());
+        Assert.True((await IntrospectionRequests.IntrospectAsync(gatewayOnB, token)).GetProperty("active").GetBoolean());
+        Assert.True((await IntrospectionRequests.IntrospectAsync(gatewayOnB, key)).GetProperty("active").GetBoolean());
 
         Assert.Equal(HttpStatusCode.NoContent, (await aliceOnA.DeleteAsync($"/v1/api-keys/{id}")).StatusCode);
-        Assert.True(await PollAsync(async () => !(await IntrospectionTests.IntrospectAsync(gatewayOnB, key)).GetProperty("active").GetBoolean(), TimeSpan.FromSeconds(1)),
+        Assert.True(await PollAsync(async () => !(await IntrospectionRequests.IntrospectAsync(gatewayOnB, key)).GetProperty("active").GetBoolean(), TimeSpan.FromSeconds(1)),
             "host B still reported the key active 1 second after its revocation on host A");
 
         a.Clock.Advance(TimeSpan.FromMilliseconds(5));
         Assert.Equal(HttpStatusCode.NoContent, (await aliceOnA.DeleteAsync("/v1/tokens")).StatusCode);
-        Assert.True(await PollAsync(async () => !(await IntrospectionTests.IntrospectAsync(gatewayOnB, token)).GetProperty("active").GetBoolean(), TimeSpan.FromSeconds(1)),
+        Assert.True(await PollAsync(async () => !(await IntrospectionRequests.IntrospectAsync(gatewayOnB, token)).GetProperty("active").GetBoolean(), TimeSpan.FromSeconds(1)),
             "host B still reported the token active 1 second after DELETE /v1/tokens on host A");
     }
 
@@ -219,15 +219,15 @@ public sealed class ExternalStorageTests(PostgreSqlServer server)
     public async Task A_key_rotated_on_one_host_fails_as_expired_on_another_at_the_grace_end_and_the_audit_is_shared()
     {
         var url = await NewDatabaseUrlAsync();
-        await using var a = await MaasApiServer.StartAsync(["--storage=external", "--db-connection-url", url], AuditTests.Administrators);
-        await using var b = await MaasApiServer.StartAsync(["--storage=external", "--db-connection-url", url], AuditTests.Administrators);
+        await using var a = await MaasApiServer.StartAsync(["--storage=external", "--db-connection-url", url], AuditRequests.Administrators);
+        await using var b = await MaasApiServer.StartAsync(["--storage=external", "--db-connection-url", url], AuditRequests.Administrators);
         using var aliceOnA = a.CreateClient("alice", "system:authenticated");
-        var (oldKey, oldId) = await RotationTests.CreateKeyAsync(aliceOnA, "shared");
+        var (oldKey, oldId) = await RotationRequests.CreateKeyAsync(aliceOnA, "shared");
         var validatorOnB = b.Services.GetRequiredService<MaasService>();
 
         // B remembers the old key (valid for 30 days) before the rotation.
         Assert.True((await validatorOnB.ValidateAsync(oldKey)).IsValid);
-        var (newKey, _) = await RotationTests.RotateAsync(aliceOnA, oldId, "10m");
+        var (newKey, _) = await RotationRequests.RotateAsync(aliceOnA, oldId, "10m");
         Assert.True((await validatorOnB.ValidateAsync(newKey)).IsValid);
 
         a.Clock.Advance(TimeSpan.FromMinutes(10));
@@ -237,7 +237,7 @@ public sealed class ExternalStorageTests(PostgreSqlServer server)
         Assert.True((await validatorOnB.ValidateAsync(newKey)).IsValid);
 
         using var adminOnB = b.CreateClient("root", "system:authenticated", "maas-admins");
-        var entries = await AuditTests.ReadAllAsync(adminOnB, "");
+        var entries = await AuditRequests.ReadAllAsync(adminOnB, "");
         Assert.Equal(["rotate", "create"], entries.Select(e => e.GetProperty("action").GetString()));
     }
 
@@ -322,28 +322,5 @@ public sealed class ExternalStorageTests(PostgreSqlServer server)
         using var response = await client.PostAsync("/v1/tokens", MaasApiServer.Json("{}"));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
-    }
-
-    internal static async Task<bool> PollAsync(Func<Task<bool>> condition, TimeSpan within)
-    {
-        var clock = Stopwatch.StartNew();
-        do
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return true;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // The host may be between connections while the database comes back.
-            }
-
-            await Task.Delay(10);
-        }
-        while (clock.Elapsed < within);
-        return await condition();
     }
 }

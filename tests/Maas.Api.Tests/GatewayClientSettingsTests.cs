@@ -1,3 +1,5 @@
+using Maas.Testing;
+
 namespace Maas.Api.Tests;
 
 /// <summary>A gateway client with an unreadable secret hash stops maas-api at start with one clear line.</summary>
@@ -27,7 +29,7 @@ public sealed class GatewayClientSettingsTests
     [Fact]
     public async Task Duplicate_client_ids_stop_the_host()
     {
-        var hash = IntrospectionTests.SecretHash("0123456789abcdef0123456789abcdef");
+        var hash = IntrospectionRequests.SecretHash("0123456789abcdef0123456789abcdef");
         var (exitCode, _, stderr) = await StartupValidationTests.RunHostAsync(
             [],
             [

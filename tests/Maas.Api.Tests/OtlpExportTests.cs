@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Google.Protobuf;
+using Maas.Testing;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
 
@@ -47,8 +48,8 @@ public sealed class OtlpExportTests
             // A receiver starved of CPU must not make the exporter give up on a batch (default 10 s).
             ["OTEL_EXPORTER_OTLP_TIMEOUT"] = "60000",
             ["Maas__Gateway__SharedSecret"] = GatewaySecret,
-            ["Maas__Gateway__Clients__0__ClientId"] = IntrospectionTests.ClientId,
-            ["Maas__Gateway__Clients__0__SecretHash"] = IntrospectionTests.SecretHash(IntrospectionTests.ClientSecret),
+            ["Maas__Gateway__Clients__0__ClientId"] = IntrospectionRequests.ClientId,
+            ["Maas__Gateway__Clients__0__SecretHash"] = IntrospectionRequests.SecretHash(IntrospectionRequests.ClientSecret),
         });
 
         // Every path: issuance, the bearer and gateway routes, a model call through the data
@@ -60,7 +61,7 @@ public sealed class OtlpExportTests
         using var tokenAnswer = await alice.PostAsync("/v1/tokens", MaasApiServer.Json("{}"));
         Assert.Equal(HttpStatusCode.Created, tokenAnswer.StatusCode);
         var token = JsonDocument.Parse(await tokenAnswer.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
-        var (key, _) = await IntrospectionTests.CreateKeyAsync(alice, "exported");
+        var (key, _) = await IntrospectionRequests.CreateKeyAsync(alice, "exported");
         using var withKey = Traced(Bearer(host.BaseAddress, key), SampledTrace);
         using var withToken = Traced(Bearer(host.BaseAddress, token), SampledTrace);
         using var models = JsonDocument.Parse(await withKey.GetStringAsync("/v1/models"));
@@ -70,7 +71,7 @@ public sealed class OtlpExportTests
             MaasApiServer.Json($$"""{"model":"{{model.GetProperty("id").GetString()}}","messages":[{"role":"user","content":"hi"}]}"""));
         Assert.True(completion.StatusCode == HttpStatusCode.OK, await completion.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, (await withToken.GetAsync("/v1/usage")).StatusCode);
-        Assert.True((await IntrospectionTests.IntrospectAsync(withKey, key)).GetProperty("active").GetBoolean());
+        Assert.True((await IntrospectionRequests.IntrospectAsync(withKey, key)).GetProperty("active").GetBoolean());
         Assert.Equal(HttpStatusCode.OK, (await withKey.GetAsync("/healthz")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await withKey.GetAsync("/readyz")).StatusCode);
         using (var unsampled = Traced(Bearer(host.BaseAddress, key), UnsampledTrace))
@@ -127,7 +128,7 @@ public sealed class OtlpExportTests
         foreach (var text in traceAndMetricText.Concat(logText))
         {
             Assert.DoesNotContain(GatewaySecret, text, StringComparison.Ordinal);
-            Assert.DoesNotContain(IntrospectionTests.ClientSecret, text, StringComparison.Ordinal);
+            Assert.DoesNotContain(IntrospectionRequests.ClientSecret, text, StringComparison.Ordinal);
             Assert.DoesNotContain(keySecret, text, StringComparison.Ordinal);
             Assert.DoesNotContain(signature, text, StringComparison.Ordinal);
             Assert.DoesNotContain("Bearer ", text, StringComparison.Ordinal);

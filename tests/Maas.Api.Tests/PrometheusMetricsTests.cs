@@ -26,9 +26,9 @@ public sealed class PrometheusMetricsTests
             Assert.Equal(HttpStatusCode.Created, token.StatusCode);
         }
 
-        var (key, id) = await IntrospectionTests.CreateKeyAsync(alice, "one");
-        _ = await IntrospectionTests.CreateKeyAsync(alice, "two");
-        _ = await IntrospectionTests.CreateKeyAsync(alice, "three");
+        var (key, id) = await IntrospectionRequests.CreateKeyAsync(alice, "one");
+        _ = await IntrospectionRequests.CreateKeyAsync(alice, "two");
+        _ = await IntrospectionRequests.CreateKeyAsync(alice, "three");
         using var badName = await alice.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":""}"""));
         Assert.Equal(HttpStatusCode.BadRequest, badName.StatusCode);
         using (var withKey = host.CreateBearerClient(key))

@@ -32,7 +32,7 @@ public sealed class ReadinessTests(PostgreSqlServer server)
         }
 
         Assert.True(
-            await ExternalStorageTests.PollAsync(async () => (await probe.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30)),
+            await Polling.PollAsync(async () => (await probe.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30)),
             "/readyz did not turn 200 after PostgreSQL came back");
         Assert.Equal(HttpStatusCode.OK, (await probe.GetAsync("/healthz")).StatusCode);
     }

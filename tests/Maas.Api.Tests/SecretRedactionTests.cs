@@ -28,8 +28,8 @@ public sealed class SecretRedactionTests
             builder.Logging.SetMinimumLevel(LogLevel.Trace);
             builder.Logging.AddProvider(sink);
             builder.Configuration["Maas:Gateway:SharedSecret"] = GatewaySecret;
-            builder.Configuration["Maas:Gateway:Clients:0:ClientId"] = IntrospectionTests.ClientId;
-            builder.Configuration["Maas:Gateway:Clients:0:SecretHash"] = IntrospectionTests.SecretHash(IntrospectionTests.ClientSecret);
+            builder.Configuration["Maas:Gateway:Clients:0:ClientId"] = IntrospectionRequests.ClientId;
+            builder.Configuration["Maas:Gateway:Clients:0:SecretHash"] = IntrospectionRequests.SecretHash(IntrospectionRequests.ClientSecret);
         });
         using var gateway = server.CreateClient("alice", "system:authenticated");
         gateway.DefaultRequestHeaders.Add("X-MaaS-Gateway-Secret", GatewaySecret);
@@ -60,16 +60,16 @@ public sealed class SecretRedactionTests
         // Introspection (a key, a token, a wrong client secret), liveness and readiness with a
         // credential attached.
         using var anonymous = server.CreateClient();
-        Assert.True((await IntrospectionTests.IntrospectAsync(anonymous, key)).GetProperty("active").GetBoolean());
-        Assert.True((await IntrospectionTests.IntrospectAsync(anonymous, token)).GetProperty("active").GetBoolean());
-        Assert.Equal(HttpStatusCode.Unauthorized, (await IntrospectionTests.PostAsync(anonymous, key, IntrospectionTests.Basic(IntrospectionTests.ClientId, GatewaySecret))).StatusCode);
+        Assert.True((await IntrospectionRequests.IntrospectAsync(anonymous, key)).GetProperty("active").GetBoolean());
+        Assert.True((await IntrospectionRequests.IntrospectAsync(anonymous, token)).GetProperty("active").GetBoolean());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await IntrospectionRequests.PostAsync(anonymous, key, IntrospectionRequests.Basic(IntrospectionRequests.ClientId, GatewaySecret))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await withKey.GetAsync("/healthz")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await withToken.GetAsync("/readyz")).StatusCode);
 
         server.Clock.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal(HttpStatusCode.NoContent, (await gateway.DeleteAsync("/v1/tokens")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await withToken.GetAsync("/v1/models")).StatusCode);
-        Assert.False((await IntrospectionTests.IntrospectAsync(anonymous, token)).GetProperty("active").GetBoolean());
+        Assert.False((await IntrospectionRequests.IntrospectAsync(anonymous, token)).GetProperty("active").GetBoolean());
         using var forged = server.CreateClient("mallory", "admin-group");
         forged.DefaultRequestHeaders.Add("X-MaaS-Gateway-Secret", GatewaySecret + "-guess");
         Assert.Equal(HttpStatusCode.Unauthorized, (await forged.PostAsync("/v1/tokens", MaasApiServer.Json("{}"))).StatusCode);
@@ -88,7 +88,7 @@ public sealed class SecretRedactionTests
         foreach (var line in lines.Append(exposition))
         {
             Assert.DoesNotContain(GatewaySecret, line, StringComparison.Ordinal);
-            Assert.DoesNotContain(IntrospectionTests.ClientSecret, line, StringComparison.Ordinal);
+            Assert.DoesNotContain(IntrospectionRequests.ClientSecret, line, StringComparison.Ordinal);
             Assert.DoesNotContain(secret, line, StringComparison.Ordinal);
             Assert.DoesNotContain(signature, line, StringComparison.Ordinal);
             Assert.DoesNotContain("Bearer sk-", line, StringComparison.Ordinal);

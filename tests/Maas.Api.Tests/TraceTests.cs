@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Maas.Testing;
 
 namespace Maas.Api.Tests;
 
@@ -29,7 +30,7 @@ public sealed class TraceTests : IDisposable
     [Fact]
     public async Task Each_request_is_one_span_tree_with_cache_outcome_and_store_calls_and_no_secret()
     {
-        await using var server = await IntrospectionTests.StartAsync();
+        await using var server = await MaasApiServer.StartAsync(configure: IntrospectionRequests.ConfigureClient);
         using var alice = server.CreateClient("alice", "system:authenticated");
 
         var (createTrace, created) = await SendAsync(alice, HttpMethod.Post, "/v1/api-keys", """{"name":"traced"}""");

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Maas.Testing;
 using Microsoft.Playwright;
 using static Maas.Api.Tests.SelfService.SelfServicePageTests;
 
@@ -12,25 +13,30 @@ namespace Maas.Api.Tests.SelfService;
 /// </summary>
 public sealed class SelfServiceAdministrationTests(ChromiumBrowser chromium) : IClassFixture<ChromiumBrowser>
 {
-    private const string AdminGroup = ApiKeyAdministrationTests.AdminGroup;
+    private const string AdminGroup = "maas-admins";
+
+    private static Task<MaasApiServer> StartAsync() =>
+        MaasApiServer.StartAsync(configure: builder => builder.Configuration["Maas:Admins:Groups:0"] = AdminGroup);
+
+    private static HttpClient Admin(MaasApiServer server) => server.CreateClient("root", "system:authenticated", AdminGroup);
 
     [Fact]
     public async Task An_administrator_searches_anyones_keys_revokes_one_bulk_revokes_a_user_after_the_dry_run_count_and_reads_the_trail()
     {
-        await using var server = await ApiKeyAdministrationTests.StartAsync();
+        await using var server = await StartAsync();
         using var screenshots = new Screenshots();
         using var bob = server.CreateClient("bob", "system:authenticated");
         using var carol = server.CreateClient("carol", "system:authenticated");
-        using var root = ApiKeyAdministrationTests.Admin(server);
-        var (laptopId, _) = await ApiKeyAdministrationTests.CreateAsync(bob, """{"name":"laptop","description":"Jupyter","labels":{"team":"ml"}}""");
+        using var root = Admin(server);
+        var (laptopId, _) = await ApiKeyRequests.CreateAsync(bob, """{"name":"laptop","description":"Jupyter","labels":{"team":"ml"}}""");
         server.Clock.Advance(TimeSpan.FromMinutes(1));
-        await ApiKeyAdministrationTests.CreateAsync(bob, """{"name":"ci"}""");
+        await ApiKeyRequests.CreateAsync(bob, """{"name":"ci"}""");
         server.Clock.Advance(TimeSpan.FromMinutes(1));
-        var (oldId, _) = await ApiKeyAdministrationTests.CreateAsync(bob, """{"name":"old"}""");
+        var (oldId, _) = await ApiKeyRequests.CreateAsync(bob, """{"name":"old"}""");
         Assert.Equal(HttpStatusCode.NoContent, (await bob.DeleteAsync("/v1/api-keys/" + oldId)).StatusCode);
         server.Clock.Advance(TimeSpan.FromMinutes(1));
-        await ApiKeyAdministrationTests.CreateAsync(bob, """{"name":"notebook"}""");
-        var (carolsId, _) = await ApiKeyAdministrationTests.CreateAsync(carol, """{"name":"carol's"}""");
+        await ApiKeyRequests.CreateAsync(bob, """{"name":"notebook"}""");
+        var (carolsId, _) = await ApiKeyRequests.CreateAsync(carol, """{"name":"carol's"}""");
 
         await using var context = await NewContextAsync(chromium.Browser, server, "root", "system:authenticated", AdminGroup);
         var watch = await PageWatch.AttachAsync(context);
@@ -148,9 +154,9 @@ public sealed class SelfServiceAdministrationTests(ChromiumBrowser chromium) : I
     [Fact]
     public async Task Bad_filters_are_refused_with_400_next_to_their_fields_and_change_nothing()
     {
-        await using var server = await ApiKeyAdministrationTests.StartAsync();
+        await using var server = await StartAsync();
         using var bob = server.CreateClient("bob", "system:authenticated");
-        await ApiKeyAdministrationTests.CreateAsync(bob, """{"name":"kept"}""");
+        await ApiKeyRequests.CreateAsync(bob, """{"name":"kept"}""");
         await using var context = await NewContextAsync(chromium.Browser, server, "root", "system:authenticated", AdminGroup);
         var watch = await PageWatch.AttachAsync(context);
         var page = await context.NewPageAsync();
@@ -176,7 +182,7 @@ public sealed class SelfServiceAdministrationTests(ChromiumBrowser chromium) : I
         watch.AssertClean("status of 400");
 
         // What the browser's own checks keep from being sent: an empty username, a page size of 0.
-        using var root = ApiKeyAdministrationTests.Admin(server);
+        using var root = Admin(server);
         var antiforgery = await AntiforgeryAsync(root);
         using (var empty = await PostAsync(root, "BulkRevoke", antiforgery, ("username", " ")))
         {
@@ -203,9 +209,9 @@ public sealed class SelfServiceAdministrationTests(ChromiumBrowser chromium) : I
     [Fact]
     public async Task Someone_not_an_administrator_sees_no_administration_and_gets_403_from_each_of_its_handlers_changing_nothing()
     {
-        await using var server = await ApiKeyAdministrationTests.StartAsync();
+        await using var server = await StartAsync();
         using var bob = server.CreateClient("bob", "system:authenticated");
-        var (bobsId, _) = await ApiKeyAdministrationTests.CreateAsync(bob, """{"name":"bobs"}""");
+        var (bobsId, _) = await ApiKeyRequests.CreateAsync(bob, """{"name":"bobs"}""");
         using var alice = server.CreateClient("alice", "system:authenticated");
         var antiforgery = await AntiforgeryAsync(alice);
         Assert.DoesNotContain("Administration", await alice.GetStringAsync("/keys"), StringComparison.Ordinal);
@@ -239,7 +245,7 @@ public sealed class SelfServiceAdministrationTests(ChromiumBrowser chromium) : I
             Assert.Equal("active", only.GetProperty("status").GetString());
         }
 
-        using var root = ApiKeyAdministrationTests.Admin(server);
+        using var root = Admin(server);
         using (var trail = JsonDocument.Parse(await root.GetStringAsync("/v1/audit")))
         {
             Assert.Equal(["create"], trail.RootElement.GetProperty("data").EnumerateArray().Select(e => e.GetProperty("action").GetString()));
@@ -257,10 +263,10 @@ public sealed class SelfServiceAdministrationTests(ChromiumBrowser chromium) : I
     [Fact]
     public async Task A_rotation_search_or_bulk_revocation_posted_without_its_anti_forgery_token_changes_nothing()
     {
-        await using var server = await ApiKeyAdministrationTests.StartAsync();
+        await using var server = await StartAsync();
         using var bob = server.CreateClient("bob", "system:authenticated");
-        var (bobsId, _) = await ApiKeyAdministrationTests.CreateAsync(bob, """{"name":"kept"}""");
-        using var root = ApiKeyAdministrationTests.Admin(server);
+        var (bobsId, _) = await ApiKeyRequests.CreateAsync(bob, """{"name":"kept"}""");
+        using var root = Admin(server);
 
         using (var rotate = await PostAsync(bob, "Rotate", null, ("id", bobsId), ("grace", "0s")))
         {

@@ -6,82 +6,25 @@ using System.Text.Json;
 using Maas.ApiKeys;
 using Maas.Storage.InMemory;
 using Maas.Testing;
+using static Maas.Testing.IntrospectionRequests;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace Maas.Api.Tests;
+namespace Maas.Hosting.AspNetCore.Tests.Introspection;
 
 /// <summary>
 /// <c>POST /v1/introspect</c> driven exactly as RFC 7662 describes: a form body and HTTP Basic
-/// client authentication (RFC 6749 section 2.3.1 encoding), against the real host.
+/// client authentication (RFC 6749 section 2.3.1 encoding), against the minimal test host.
 /// </summary>
 public sealed class IntrospectionTests
 {
-    internal const string ClientId = "authorino";
-
-    // Characters that RFC 6749 form-encoding changes, to prove the decoding.
-    internal const string ClientSecret = "gw secret+with:odd/chars=0123456789";
-
-    internal static string SecretHash(string secret) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
-
-    internal static Task<MaasApiServer> StartAsync(Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null) =>
-        MaasApiServer.StartAsync(configure: builder =>
+    internal static Task<MaasTestHost> StartAsync(Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null) =>
+        MaasTestHost.StartAsync(configure: builder =>
         {
             builder.Configuration["Maas:Gateway:Clients:0:ClientId"] = ClientId;
             builder.Configuration["Maas:Gateway:Clients:0:SecretHash"] = SecretHash(ClientSecret);
             configure?.Invoke(builder);
         });
-
-    internal static string Basic(string id, string secret) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(WebUtility.UrlEncode(id) + ":" + WebUtility.UrlEncode(secret)));
-
-    internal static async Task<HttpResponseMessage> PostAsync(HttpClient client, string token, string? authorization = null, string? hint = null)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/introspect");
-        var form = new List<KeyValuePair<string, string>> { new("token", token) };
-        if (hint is not null)
-        {
-            form.Add(new("token_type_hint", hint));
-        }
-
-        request.Content = new FormUrlEncodedContent(form);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", authorization ?? Basic(ClientId, ClientSecret));
-        return await client.SendAsync(request);
-    }
-
-    internal static async Task<JsonElement> IntrospectAsync(HttpClient client, string token)
-    {
-        using var response = await PostAsync(client, token);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return body.RootElement.Clone();
-    }
-
-    internal static async Task AssertInactiveAsync(HttpClient client, string token)
-    {
-        using var response = await PostAsync(client, token);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
-        Assert.Equal("""{"active":false}""", await response.Content.ReadAsStringAsync());
-    }
-
-    internal static async Task<string> IssueTokenAsync(HttpClient user, string expiration = "4h")
-    {
-        using var response = await user.PostAsync("/v1/tokens", MaasApiServer.Json($$"""{"expiration":"{{expiration}}"}"""));
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return body.RootElement.GetProperty("token").GetString()!;
-    }
-
-    internal static async Task<(string Key, string Id)> CreateKeyAsync(HttpClient user, string name = "k", string expiration = "720h")
-    {
-        using var response = await user.PostAsync("/v1/api-keys", MaasApiServer.Json($$"""{"name":"{{name}}","expiration":"{{expiration}}"}"""));
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return (body.RootElement.GetProperty("token").GetString()!, body.RootElement.GetProperty("jti").GetString()!);
-    }
 
     [Fact]
     public async Task Active_token_answers_its_owner_groups_tier_lifetime_and_the_introspecting_client()
@@ -89,7 +32,7 @@ public sealed class IntrospectionTests
         await using var server = await StartAsync();
         using var alice = server.CreateClient("alice", "system:authenticated", "tier-premium-users");
         using var gateway = server.CreateClient();
-        using var issued = await alice.PostAsync("/v1/tokens", MaasApiServer.Json("""{"expiration":"2h"}"""));
+        using var issued = await alice.PostAsync("/v1/tokens", MaasTestHost.Json("""{"expiration":"2h"}"""));
         using var issuedBody = JsonDocument.Parse(await issued.Content.ReadAsStringAsync());
         var token = issuedBody.RootElement.GetProperty("token").GetString()!;
 
@@ -260,7 +203,7 @@ public sealed class IntrospectionTests
     public async Task Client_that_does_not_form_encode_its_credentials_is_accepted_like_Go_SetBasicAuth()
     {
         const string simpleSecret = "0123456789abcdef0123456789abcdef";
-        await using var server = await MaasApiServer.StartAsync(configure: builder =>
+        await using var server = await MaasTestHost.StartAsync(configure: builder =>
         {
             builder.Configuration["Maas:Gateway:Clients:0:ClientId"] = "envoy";
             builder.Configuration["Maas:Gateway:Clients:0:SecretHash"] = SecretHash(simpleSecret);
@@ -314,7 +257,7 @@ public sealed class IntrospectionTests
         using var twice = await gateway.PostAsync("/v1/introspect", new StringContent("token=a&token=b", Encoding.UTF8, "application/x-www-form-urlencoded"));
         await AssertOAuthErrorAsync(twice, HttpStatusCode.BadRequest, "invalid_request");
 
-        using var json = await gateway.PostAsync("/v1/introspect", MaasApiServer.Json("""{"token":"x"}"""));
+        using var json = await gateway.PostAsync("/v1/introspect", MaasTestHost.Json("""{"token":"x"}"""));
         await AssertOAuthErrorAsync(json, HttpStatusCode.UnsupportedMediaType, "invalid_request");
 
         // Expect: 100-continue lets the server refuse before the client sends the body, so the
@@ -335,7 +278,7 @@ public sealed class IntrospectionTests
     [Fact]
     public async Task Introspection_is_refused_to_everyone_when_no_gateway_client_is_configured()
     {
-        await using var server = await MaasApiServer.StartAsync();
+        await using var server = await MaasTestHost.StartAsync();
         using var alice = server.CreateClient("alice", "system:authenticated");
         var token = await IssueTokenAsync(alice);
         using var response = await PostAsync(server.CreateClient(), token);
@@ -347,7 +290,7 @@ public sealed class IntrospectionTests
     {
         var store = new CountingKeyStore(InMemoryStorage.CreateKeyStore());
         await using var server = await StartAsync(b => b.Services.Replace(ServiceDescriptor.Singleton<IKeyStore>(store)));
-        await using var elsewhere = await MaasApiServer.StartAsync();
+        await using var elsewhere = await MaasTestHost.StartAsync();
         using var gina = elsewhere.CreateClient("gina", "system:authenticated");
         var madeUp = new List<string>();
         for (var i = 0; i < 50; i++)

@@ -6,7 +6,7 @@ using Maas.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace Maas.Api.Tests;
+namespace Maas.Hosting.AspNetCore.Tests.ApiKeys;
 
 /// <summary><c>last_used_at</c> is recorded without a write per request and shown as <c>lastUsedDate</c>.</summary>
 public sealed class KeyUsageTests
@@ -15,22 +15,22 @@ public sealed class KeyUsageTests
     public async Task Many_uses_of_a_key_cost_one_store_write_per_flush_and_show_as_lastUsedDate()
     {
         var store = new CountingKeyStore(InMemoryStorage.CreateKeyStore());
-        await using var server = await IntrospectionTests.StartAsync(b => b.Services.Replace(ServiceDescriptor.Singleton<IKeyStore>(store)));
+        await using var server = await Introspection.IntrospectionTests.StartAsync(b => b.Services.Replace(ServiceDescriptor.Singleton<IKeyStore>(store)));
         using var alice = server.CreateClient("alice", "system:authenticated");
         using var gateway = server.CreateClient();
-        var (key, id) = await IntrospectionTests.CreateKeyAsync(alice);
+        var (key, id) = await IntrospectionRequests.CreateKeyAsync(alice);
         using var before = JsonDocument.Parse(await alice.GetStringAsync($"/v1/api-keys/{id}"));
         Assert.False(before.RootElement.TryGetProperty("lastUsedDate", out _));
 
         using var withKey = server.CreateBearerClient(key);
         for (var i = 0; i < 20; i++)
         {
-            Assert.True((await IntrospectionTests.IntrospectAsync(gateway, key)).GetProperty("active").GetBoolean());
+            Assert.True((await IntrospectionRequests.IntrospectAsync(gateway, key)).GetProperty("active").GetBoolean());
             Assert.Equal(HttpStatusCode.OK, (await withKey.GetAsync("/v1/models")).StatusCode);
         }
 
         server.Clock.Advance(TimeSpan.FromSeconds(3));
-        Assert.True((await IntrospectionTests.IntrospectAsync(gateway, key)).GetProperty("active").GetBoolean());
+        Assert.True((await IntrospectionRequests.IntrospectAsync(gateway, key)).GetProperty("active").GetBoolean());
         var lastUse = server.Clock.GetUtcNow();
         Assert.Equal(0, store.RecordUsageCalls);
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Maas.Testing;
 
-namespace Maas.Api.Tests;
+namespace Maas.Hosting.AspNetCore.Tests.Requests;
 
 /// <summary>
 /// Text PostgreSQL cannot store (NUL; unpaired surrogates have no UTF-8 form) is refused with the
@@ -19,13 +19,13 @@ public sealed class UnstorableTextTests(PostgreSqlServer server)
     public async Task Nul_and_lone_surrogates_in_descriptions_names_and_groups_get_the_same_400_on_every_store(string mode)
     {
         using var directory = new TemporaryDirectory();
-        string[] args = mode switch
+        var store = mode switch
         {
-            "disk" => ["--storage=disk", "--data-path", directory.Combine("maas.db")],
-            "external" => ["--storage=external", "--db-connection-url", await NewDatabaseUrlAsync()],
-            _ => [],
+            "disk" => MaasTestStore.Sqlite(directory.Combine("maas.db")),
+            "external" => MaasTestStore.PostgreSql(await NewDatabaseUrlAsync()),
+            _ => MaasTestStore.InMemory,
         };
-        await using var host = await MaasApiServer.StartAsync(args);
+        await using var host = await MaasTestHost.StartAsync(store);
         using var alice = host.CreateClient("alice", "system:authenticated");
 
         await AssertRefusedAsync(alice, """{"name":"k","description":"a\u0000b"}""", "description");
@@ -48,13 +48,13 @@ public sealed class UnstorableTextTests(PostgreSqlServer server)
         // Nothing was stored, and ordinary text (astral characters included) still is.
         using var list = await alice.GetAsync("/v1/api-keys");
         Assert.Equal("[]", await list.Content.ReadAsStringAsync());
-        using var created = await alice.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"ok 🙂","description":"tab\tand 🙂"}"""));
+        using var created = await alice.PostAsync("/v1/api-keys", MaasTestHost.Json("""{"name":"ok 🙂","description":"tab\tand 🙂"}"""));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
     }
 
     private static async Task AssertRefusedAsync(HttpClient client, string body, string field, string? message = "must not contain NUL")
     {
-        using var response = await client.PostAsync("/v1/api-keys", MaasApiServer.Json(body));
+        using var response = await client.PostAsync("/v1/api-keys", MaasTestHost.Json(body));
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} for {body}: {text}");
         using var problem = JsonDocument.Parse(text);

@@ -2,26 +2,23 @@ using System.Net;
 using System.Text.Json;
 using Maas.ApiKeys;
 using Maas.Testing;
-using Microsoft.AspNetCore.Builder;
+using static Maas.Testing.AuditRequests;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Maas.Api.Tests;
+namespace Maas.Hosting.AspNetCore.Tests.Auditing;
 
 /// <summary><c>GET /v1/audit</c> and what every key-management action records in it, on every store.</summary>
 [Collection(SharedPostgreSqlServer.Name)]
 public sealed class AuditTests(PostgreSqlServer postgres) : IDisposable
 {
-    private const string AdminGroup = "maas-admins";
     private readonly TemporaryDirectory _folder = new();
 
-    public static TheoryData<string> Stores => StoreArguments.All;
+    public static TheoryData<string> Stores => MaasTestStore.All;
 
     public void Dispose() => _folder.Dispose();
 
-    private async Task<MaasApiServer> StartAsync(string storage) =>
-        await MaasApiServer.StartAsync(await StoreArguments.ForAsync(storage, _folder, postgres), Administrators);
-
-    internal static void Administrators(WebApplicationBuilder builder) => builder.Configuration["Maas:Admins:Groups:0"] = AdminGroup;
+    private async Task<MaasTestHost> StartAsync(string storage) =>
+        await MaasTestHost.StartAsync(await MaasTestStore.ForAsync(storage, _folder, postgres), Administrators);
 
     [Theory]
     [MemberData(nameof(Stores))]
@@ -30,8 +27,8 @@ public sealed class AuditTests(PostgreSqlServer postgres) : IDisposable
         await using var server = await StartAsync(storage);
         using var alice = server.CreateClient("alice", "system:authenticated");
         using var admin = server.CreateClient("root", "system:authenticated", AdminGroup);
-        var (_, createdId) = await RotationTests.CreateKeyAsync(alice, "a");
-        var (_, rotatedId) = await RotationTests.RotateAsync(alice, createdId, "1m");
+        var (_, createdId) = await RotationRequests.CreateKeyAsync(alice, "a");
+        var (_, rotatedId) = await RotationRequests.RotateAsync(alice, createdId, "1m");
         Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync($"/v1/api-keys/{rotatedId}")).StatusCode);
         using (var traced = new HttpRequestMessage(HttpMethod.Delete, "/v1/tokens"))
         {
@@ -69,13 +66,13 @@ public sealed class AuditTests(PostgreSqlServer postgres) : IDisposable
         using var alice = server.CreateClient("alice", "system:authenticated");
         using var admin = server.CreateClient("root", "system:authenticated", AdminGroup);
         var secrets = new List<string>();
-        using (var token = await alice.PostAsync("/v1/tokens", MaasApiServer.Json("{}")))
+        using (var token = await alice.PostAsync("/v1/tokens", MaasTestHost.Json("{}")))
         {
             secrets.Add(JsonDocument.Parse(await token.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!);
         }
 
-        var (key, id) = await RotationTests.CreateKeyAsync(alice, "a");
-        var (rotatedKey, rotatedId) = await RotationTests.RotateAsync(alice, id, "0s");
+        var (key, id) = await RotationRequests.CreateKeyAsync(alice, "a");
+        var (rotatedKey, rotatedId) = await RotationRequests.RotateAsync(alice, id, "0s");
         await alice.DeleteAsync($"/v1/api-keys/{rotatedId}");
         await alice.DeleteAsync("/v1/tokens");
         var store = server.Services.GetRequiredService<IKeyStore>();
@@ -106,10 +103,10 @@ public sealed class AuditTests(PostgreSqlServer postgres) : IDisposable
     [Fact]
     public async Task Only_administrators_read_the_audit_trail()
     {
-        await using var server = await MaasApiServer.StartAsync(configure: Administrators);
+        await using var server = await MaasTestHost.StartAsync(configure: Administrators);
         using var alice = server.CreateClient("alice", "system:authenticated");
         using var anonymous = server.CreateClient();
-        await RotationTests.CreateKeyAsync(alice, "a");
+        await RotationRequests.CreateKeyAsync(alice, "a");
 
         using var refused = await alice.GetAsync("/v1/audit?limit=nonsense");
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
@@ -129,7 +126,7 @@ public sealed class AuditTests(PostgreSqlServer postgres) : IDisposable
         var ids = new List<string>();
         for (var i = 0; i < 12; i++)
         {
-            ids.Add((await RotationTests.CreateKeyAsync(i % 3 == 0 ? bob : alice, $"k{i}")).Id);
+            ids.Add((await RotationRequests.CreateKeyAsync(i % 3 == 0 ? bob : alice, $"k{i}")).Id);
             server.Clock.Advance(TimeSpan.FromSeconds(1));
         }
 
@@ -170,7 +167,7 @@ public sealed class AuditTests(PostgreSqlServer postgres) : IDisposable
     [InlineData("subject=", "subject")]
     public async Task A_bad_filter_or_cursor_is_a_400_naming_it(string query, string field)
     {
-        await using var server = await MaasApiServer.StartAsync(configure: Administrators);
+        await using var server = await MaasTestHost.StartAsync(configure: Administrators);
         using var admin = server.CreateClient("root", "system:authenticated", AdminGroup);
 
         using var response = await admin.GetAsync("/v1/audit?" + query);
@@ -178,31 +175,5 @@ public sealed class AuditTests(PostgreSqlServer postgres) : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Contains(field, body.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
-    }
-
-    /// <summary>Follows <c>next_cursor</c> from the first page to the last, checking each page's envelope.</summary>
-    internal static async Task<List<JsonElement>> ReadAllAsync(HttpClient admin, string filters)
-    {
-        var entries = new List<JsonElement>();
-        string? cursor = null;
-        for (var pages = 0; pages < 100; pages++)
-        {
-            var url = "/v1/audit?" + (cursor is null ? "" : "cursor=" + Uri.EscapeDataString(cursor)) + filters;
-            using var response = await admin.GetAsync(url.Replace("?&", "?", StringComparison.Ordinal));
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-            var root = body.RootElement;
-            Assert.Equal("list", root.GetProperty("object").GetString());
-            entries.AddRange(root.GetProperty("data").EnumerateArray().Select(e => e.Clone()));
-            if (!root.GetProperty("has_more").GetBoolean())
-            {
-                Assert.Equal(JsonValueKind.Null, root.GetProperty("next_cursor").ValueKind);
-                return entries;
-            }
-
-            cursor = root.GetProperty("next_cursor").GetString();
-        }
-
-        throw new InvalidOperationException("More than 100 pages.");
     }
 }

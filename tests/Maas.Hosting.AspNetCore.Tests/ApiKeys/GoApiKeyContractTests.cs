@@ -1,7 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Maas.Testing;
 
-namespace Maas.Api.Tests;
+namespace Maas.Hosting.AspNetCore.Tests.ApiKeys;
 
 /// <summary>
 /// Our answers checked against the Go service's published API description (maas-api/openapi3.yaml
@@ -36,8 +37,8 @@ public sealed class GoApiKeyContractTests
     {
         await using var server = await ApiKeyAdministrationTests.StartAsync();
         using var alice = server.CreateClient("alice", "system:authenticated");
-        var (_, key) = await ApiKeyAdministrationTests.CreateAsync(alice, """{"name":"a","description":"d","labels":{"env":"prod"}}""");
-        await ApiKeyAdministrationTests.CreateAsync(alice, """{"name":"b"}""");
+        var (_, key) = await ApiKeyRequests.CreateAsync(alice, """{"name":"a","description":"d","labels":{"env":"prod"}}""");
+        await ApiKeyRequests.CreateAsync(alice, """{"name":"b"}""");
         using (var withKey = server.CreateBearerClient(key))
         {
             Assert.Equal(HttpStatusCode.OK, (await withKey.GetAsync("/v1/models")).StatusCode);
@@ -46,7 +47,7 @@ public sealed class GoApiKeyContractTests
         server.Clock.Advance(TimeSpan.FromSeconds(10));
 
         // The Go description's own example body.
-        using var list = await ApiKeyAdministrationTests.SearchAsync(alice,
+        using var list = await ApiKeyRequests.SearchAsync(alice,
             """{"filters":{"status":["active"]},"sort":{"by":"created_at","order":"desc"},"pagination":{"limit":1,"offset":0}}""");
         var root = list.RootElement;
         AssertProperties(root, ListRequired, [.. ListRequired, .. OurListAdditions]);
@@ -55,7 +56,7 @@ public sealed class GoApiKeyContractTests
         Assert.Equal(JsonValueKind.True, root.GetProperty("has_more").ValueKind);
         Assert.Equal(JsonValueKind.String, root.GetProperty("next_cursor").ValueKind);
 
-        using var all = await ApiKeyAdministrationTests.SearchAsync(alice, "{}");
+        using var all = await ApiKeyRequests.SearchAsync(alice, "{}");
         foreach (var item in all.RootElement.GetProperty("data").EnumerateArray())
         {
             AssertProperties(item, ApiKeyRequired, ApiKeyProperties);
@@ -82,14 +83,14 @@ public sealed class GoApiKeyContractTests
         using var alice = server.CreateClient("alice", "system:authenticated");
 
         // 200, 400 (invalid search parameters), 401, and 403 for another user's username.
-        Assert.Equal(HttpStatusCode.OK, (await alice.PostAsync("/v1/api-keys/search", MaasApiServer.Json("{}"))).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await alice.PostAsync("/v1/api-keys/search", MaasApiServer.Json("""{"sort":{"by":"id"}}"""))).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await server.CreateClient().PostAsync("/v1/api-keys/search", MaasApiServer.Json("{}"))).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await alice.PostAsync("/v1/api-keys/search", MaasApiServer.Json("""{"filters":{"username":"bob"}}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await alice.PostAsync("/v1/api-keys/search", MaasTestHost.Json("{}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await alice.PostAsync("/v1/api-keys/search", MaasTestHost.Json("""{"sort":{"by":"id"}}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await server.CreateClient().PostAsync("/v1/api-keys/search", MaasTestHost.Json("{}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await alice.PostAsync("/v1/api-keys/search", MaasTestHost.Json("""{"filters":{"username":"bob"}}"""))).StatusCode);
 
         // limit larger than 100 is capped, not refused; below 1 is refused.
-        Assert.Equal(HttpStatusCode.OK, (await alice.PostAsync("/v1/api-keys/search", MaasApiServer.Json("""{"pagination":{"limit":1000}}"""))).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await alice.PostAsync("/v1/api-keys/search", MaasApiServer.Json("""{"pagination":{"limit":0}}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await alice.PostAsync("/v1/api-keys/search", MaasTestHost.Json("""{"pagination":{"limit":1000}}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await alice.PostAsync("/v1/api-keys/search", MaasTestHost.Json("""{"pagination":{"limit":0}}"""))).StatusCode);
     }
 
     [Fact]
@@ -97,11 +98,11 @@ public sealed class GoApiKeyContractTests
     {
         await using var server = await ApiKeyAdministrationTests.StartAsync();
         using var alice = server.CreateClient("alice", "system:authenticated");
-        await ApiKeyAdministrationTests.CreateAsync(alice, """{"name":"a"}""");
+        await ApiKeyRequests.CreateAsync(alice, """{"name":"a"}""");
 
         foreach (var body in new[] { """{"username":"alice","dryRun":true}""", """{"username":"alice"}""" })
         {
-            using var response = await alice.PostAsync("/v1/api-keys/bulk-revoke", MaasApiServer.Json(body));
+            using var response = await alice.PostAsync("/v1/api-keys/bulk-revoke", MaasTestHost.Json(body));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             using var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             AssertProperties(answer.RootElement, ["revokedCount", "message"], BulkRevokeProperties);
@@ -111,9 +112,9 @@ public sealed class GoApiKeyContractTests
         }
 
         // 400: at least one of username or subscription; 403: another user's keys; 401: no identity.
-        Assert.Equal(HttpStatusCode.BadRequest, (await alice.PostAsync("/v1/api-keys/bulk-revoke", MaasApiServer.Json("{}"))).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await alice.PostAsync("/v1/api-keys/bulk-revoke", MaasApiServer.Json("""{"username":"bob"}"""))).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await server.CreateClient().PostAsync("/v1/api-keys/bulk-revoke", MaasApiServer.Json("""{"username":"alice"}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await alice.PostAsync("/v1/api-keys/bulk-revoke", MaasTestHost.Json("{}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await alice.PostAsync("/v1/api-keys/bulk-revoke", MaasTestHost.Json("""{"username":"bob"}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await server.CreateClient().PostAsync("/v1/api-keys/bulk-revoke", MaasTestHost.Json("""{"username":"alice"}"""))).StatusCode);
     }
 
     [Fact]
@@ -136,7 +137,7 @@ public sealed class GoApiKeyContractTests
         await using var server = await ApiKeyAdministrationTests.StartAsync();
         using var alice = server.CreateClient("alice", "system:authenticated");
         using var bob = server.CreateClient("bob", "system:authenticated");
-        var (id, _) = await ApiKeyAdministrationTests.CreateAsync(alice, """{"name":"a","labels":{"env":"prod"}}""");
+        var (id, _) = await ApiKeyRequests.CreateAsync(alice, """{"name":"a","labels":{"env":"prod"}}""");
 
         Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync($"/v1/api-keys/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await bob.DeleteAsync($"/v1/api-keys/{id}")).StatusCode);

@@ -1,10 +1,12 @@
 using System.Net;
 using System.Text.Json;
 using Maas.Testing;
+using Maas.Hosting.AspNetCore.Tests.Introspection;
+using static Maas.Testing.RotationRequests;
 using Maas.Validation;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Maas.Api.Tests;
+namespace Maas.Hosting.AspNetCore.Tests.ApiKeys;
 
 /// <summary><c>POST /v1/api-keys/{id}/rotate</c> on the in-memory, disk and PostgreSQL stores, on the host's fake clock.</summary>
 [Collection(SharedPostgreSqlServer.Name)]
@@ -14,15 +16,15 @@ public sealed class RotationTests(PostgreSqlServer postgres) : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    public static TheoryData<string> Stores => StoreArguments.All;
+    public static TheoryData<string> Stores => MaasTestStore.All;
 
-    private async Task<MaasApiServer> StartAsync(string storage) =>
-        await MaasApiServer.StartAsync(
-            await StoreArguments.ForAsync(storage, _folder, postgres),
+    private async Task<MaasTestHost> StartAsync(string storage) =>
+        await MaasTestHost.StartAsync(
+            await MaasTestStore.ForAsync(storage, _folder, postgres),
             builder =>
             {
-                builder.Configuration["Maas:Gateway:Clients:0:ClientId"] = IntrospectionTests.ClientId;
-                builder.Configuration["Maas:Gateway:Clients:0:SecretHash"] = IntrospectionTests.SecretHash(IntrospectionTests.ClientSecret);
+                builder.Configuration["Maas:Gateway:Clients:0:ClientId"] = IntrospectionRequests.ClientId;
+                builder.Configuration["Maas:Gateway:Clients:0:SecretHash"] = IntrospectionRequests.SecretHash(IntrospectionRequests.ClientSecret);
             });
 
     [Theory]
@@ -34,7 +36,7 @@ public sealed class RotationTests(PostgreSqlServer postgres) : IDisposable
         using var gateway = server.CreateClient();
         var (oldKey, oldId) = await CreateKeyAsync(alice, "ci", "deploys");
 
-        using var rotated = await alice.PostAsync($"/v1/api-keys/{oldId}/rotate", MaasApiServer.Json("""{"grace":"10m"}"""));
+        using var rotated = await alice.PostAsync($"/v1/api-keys/{oldId}/rotate", MaasTestHost.Json("""{"grace":"10m"}"""));
 
         Assert.Equal(HttpStatusCode.Created, rotated.StatusCode);
         using var body = JsonDocument.Parse(await rotated.Content.ReadAsStringAsync());
@@ -50,14 +52,14 @@ public sealed class RotationTests(PostgreSqlServer postgres) : IDisposable
         Assert.Equal(graceEnd.ToUnixTimeSeconds(), answer.GetProperty("rotatedFromExpiresAt").GetInt64());
 
         server.Clock.Advance(TimeSpan.FromMinutes(10) - TimeSpan.FromSeconds(1));
-        Assert.True((await IntrospectionTests.IntrospectAsync(gateway, oldKey)).GetProperty("active").GetBoolean());
-        Assert.True((await IntrospectionTests.IntrospectAsync(gateway, newKey)).GetProperty("active").GetBoolean());
+        Assert.True((await IntrospectionRequests.IntrospectAsync(gateway, oldKey)).GetProperty("active").GetBoolean());
+        Assert.True((await IntrospectionRequests.IntrospectAsync(gateway, newKey)).GetProperty("active").GetBoolean());
 
         server.Clock.Advance(TimeSpan.FromSeconds(1));
-        await IntrospectionTests.AssertInactiveAsync(gateway, oldKey);
+        await IntrospectionRequests.AssertInactiveAsync(gateway, oldKey);
         var validation = await server.Services.GetRequiredService<MaasService>().ValidateAsync(oldKey);
         Assert.Equal(ValidationFailure.Expired, validation.Failure);
-        Assert.True((await IntrospectionTests.IntrospectAsync(gateway, newKey)).GetProperty("active").GetBoolean());
+        Assert.True((await IntrospectionRequests.IntrospectAsync(gateway, newKey)).GetProperty("active").GetBoolean());
         using var oldMetadata = JsonDocument.Parse(await alice.GetStringAsync($"/v1/api-keys/{oldId}"));
         Assert.Equal("expired", oldMetadata.RootElement.GetProperty("status").GetString());
     }
@@ -73,7 +75,7 @@ public sealed class RotationTests(PostgreSqlServer postgres) : IDisposable
         var (secondKey, secondId) = await RotateAsync(alice, firstId, "1h");
         server.Clock.Advance(TimeSpan.FromMinutes(5));
 
-        using var again = await alice.PostAsync($"/v1/api-keys/{firstId}/rotate", MaasApiServer.Json("""{"grace":"0s"}"""));
+        using var again = await alice.PostAsync($"/v1/api-keys/{firstId}/rotate", MaasTestHost.Json("""{"grace":"0s"}"""));
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         Assert.Contains(secondId, await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
@@ -81,12 +83,12 @@ public sealed class RotationTests(PostgreSqlServer postgres) : IDisposable
 
         // The first key keeps its own grace end (1 h after the first rotation), the second gets 10 min.
         server.Clock.Advance(TimeSpan.FromMinutes(10));
-        await IntrospectionTests.AssertInactiveAsync(gateway, secondKey);
-        Assert.True((await IntrospectionTests.IntrospectAsync(gateway, firstKey)).GetProperty("active").GetBoolean());
-        Assert.True((await IntrospectionTests.IntrospectAsync(gateway, thirdKey)).GetProperty("active").GetBoolean());
+        await IntrospectionRequests.AssertInactiveAsync(gateway, secondKey);
+        Assert.True((await IntrospectionRequests.IntrospectAsync(gateway, firstKey)).GetProperty("active").GetBoolean());
+        Assert.True((await IntrospectionRequests.IntrospectAsync(gateway, thirdKey)).GetProperty("active").GetBoolean());
         server.Clock.Advance(TimeSpan.FromMinutes(45));
-        await IntrospectionTests.AssertInactiveAsync(gateway, firstKey);
-        Assert.True((await IntrospectionTests.IntrospectAsync(gateway, thirdKey)).GetProperty("active").GetBoolean());
+        await IntrospectionRequests.AssertInactiveAsync(gateway, firstKey);
+        Assert.True((await IntrospectionRequests.IntrospectAsync(gateway, thirdKey)).GetProperty("active").GetBoolean());
     }
 
     [Fact]
@@ -99,7 +101,7 @@ public sealed class RotationTests(PostgreSqlServer postgres) : IDisposable
         var (_, otherId) = await CreateKeyAsync(alice, "b");
 
         await RotateAsync(alice, oldId, "0s");
-        await IntrospectionTests.AssertInactiveAsync(gateway, oldKey);
+        await IntrospectionRequests.AssertInactiveAsync(gateway, oldKey);
 
         using var defaulted = await alice.PostAsync($"/v1/api-keys/{otherId}/rotate", null);
         Assert.Equal(HttpStatusCode.Created, defaulted.StatusCode);
@@ -118,11 +120,11 @@ public sealed class RotationTests(PostgreSqlServer postgres) : IDisposable
         using var alice = server.CreateClient("alice", "system:authenticated");
         var (key, id) = await CreateKeyAsync(alice, "a");
 
-        using var response = await alice.PostAsync($"/v1/api-keys/{id}/rotate", MaasApiServer.Json(json));
+        using var response = await alice.PostAsync($"/v1/api-keys/{id}/rotate", MaasTestHost.Json(json));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(message, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.True((await IntrospectionTests.IntrospectAsync(server.CreateClient(), key)).GetProperty("active").GetBoolean());
+        Assert.True((await IntrospectionRequests.IntrospectAsync(server.CreateClient(), key)).GetProperty("active").GetBoolean());
     }
 
     [Fact]
@@ -133,7 +135,7 @@ public sealed class RotationTests(PostgreSqlServer postgres) : IDisposable
         using var bob = server.CreateClient("bob", "system:authenticated");
         var (_, revokedId) = await CreateKeyAsync(alice, "revoked");
         Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync($"/v1/api-keys/{revokedId}")).StatusCode);
-        using var shortLived = await alice.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"short","expiration":"10m"}"""));
+        using var shortLived = await alice.PostAsync("/v1/api-keys", MaasTestHost.Json("""{"name":"short","expiration":"10m"}"""));
         var shortId = JsonDocument.Parse(await shortLived.Content.ReadAsStringAsync()).RootElement.GetProperty("jti").GetString()!;
         var (_, alicesId) = await CreateKeyAsync(alice, "mine");
 
@@ -161,22 +163,5 @@ public sealed class RotationTests(PostgreSqlServer postgres) : IDisposable
         using var bearer = server.CreateBearerClient(key);
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await bearer.PostAsync($"/v1/api-keys/{id}/rotate", null)).StatusCode);
-    }
-
-    internal static async Task<(string Key, string Id)> CreateKeyAsync(HttpClient client, string name, string? description = null)
-    {
-        var json = description is null ? $$"""{"name":"{{name}}"}""" : $$"""{"name":"{{name}}","description":"{{description}}"}""";
-        using var response = await client.PostAsync("/v1/api-keys", MaasApiServer.Json(json));
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return (body.RootElement.GetProperty("token").GetString()!, body.RootElement.GetProperty("jti").GetString()!);
-    }
-
-    internal static async Task<(string Key, string Id)> RotateAsync(HttpClient client, string id, string grace)
-    {
-        using var response = await client.PostAsync($"/v1/api-keys/{id}/rotate", MaasApiServer.Json($$"""{"grace":"{{grace}}"}"""));
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return (body.RootElement.GetProperty("token").GetString()!, body.RootElement.GetProperty("jti").GetString()!);
     }
 }

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Maas.Testing;
 
-namespace Maas.Api.Tests;
+namespace Maas.Hosting.AspNetCore.Tests.ApiKeys;
 
 /// <summary>A user never sees, reads or revokes another user's keys.</summary>
 public sealed class OwnerIsolationTests
@@ -9,10 +10,10 @@ public sealed class OwnerIsolationTests
     [Fact]
     public async Task Another_user_never_sees_reads_or_revokes_the_first_users_keys()
     {
-        await using var server = await MaasApiServer.StartAsync();
+        await using var server = await MaasTestHost.StartAsync();
         using var alice = server.CreateClient("alice", "system:authenticated");
         using var mallory = server.CreateClient("mallory", "system:authenticated");
-        using var created = await alice.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"alice-key"}"""));
+        using var created = await alice.PostAsync("/v1/api-keys", MaasTestHost.Json("""{"name":"alice-key"}"""));
         using var body = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
         var id = body.RootElement.GetProperty("jti").GetString()!;
         var key = body.RootElement.GetProperty("token").GetString()!;
@@ -34,8 +35,8 @@ public sealed class OwnerIsolationTests
         // A bearer credential reads only its owner's keys, and can never mint or revoke.
         using var listedByKey = JsonDocument.Parse(await withKey.GetStringAsync("/v1/api-keys"));
         Assert.Equal(id, Assert.Single(listedByKey.RootElement.EnumerateArray()).GetProperty("id").GetString());
-        Assert.Equal(HttpStatusCode.Unauthorized, (await withKey.PostAsync("/v1/tokens", MaasApiServer.Json("{}"))).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await withKey.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"x"}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await withKey.PostAsync("/v1/tokens", MaasTestHost.Json("{}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await withKey.PostAsync("/v1/api-keys", MaasTestHost.Json("""{"name":"x"}"""))).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await withKey.DeleteAsync($"/v1/api-keys/{id}")).StatusCode);
 
         // The owner revokes one key: 204, then it is listed revoked and rejected.
@@ -48,11 +49,11 @@ public sealed class OwnerIsolationTests
     [Fact]
     public async Task Keys_are_listed_newest_first()
     {
-        await using var server = await MaasApiServer.StartAsync();
+        await using var server = await MaasTestHost.StartAsync();
         using var alice = server.CreateClient("alice", "system:authenticated");
         foreach (var name in new[] { "first", "second", "third" })
         {
-            using var response = await alice.PostAsync("/v1/api-keys", MaasApiServer.Json($$"""{"name":"{{name}}","description":"key {{name}}"}"""));
+            using var response = await alice.PostAsync("/v1/api-keys", MaasTestHost.Json($$"""{"name":"{{name}}","description":"key {{name}}"}"""));
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
             server.Clock.Advance(TimeSpan.FromSeconds(1));
         }

@@ -2,11 +2,12 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
+using Maas.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 
-namespace Maas.Api.Tests;
+namespace Maas.Hosting.AspNetCore.Tests.Throttling;
 
 /// <summary>
 /// Guessing at introspection client secrets, the gateway secret or bearer credentials is answered
@@ -18,14 +19,14 @@ public sealed class AuthenticationThrottleTests
     private const string GatewaySecret = "the-real-gateway-secret-0123456789";
     private const int Limit = 5;
 
-    private static Task<MaasApiServer> StartAsync(FakeLogCollectorOptions? logs = null, string? trustedProxy = null) =>
-        MaasApiServer.StartAsync(
+    private static Task<MaasTestHost> StartAsync(FakeLogCollectorOptions? logs = null, string? trustedProxy = null) =>
+        MaasTestHost.StartAsync(
             environmentName: "Production",
             configure: builder =>
             {
                 builder.Configuration["Maas:Gateway:SharedSecret"] = GatewaySecret;
-                builder.Configuration["Maas:Gateway:Clients:0:ClientId"] = IntrospectionTests.ClientId;
-                builder.Configuration["Maas:Gateway:Clients:0:SecretHash"] = IntrospectionTests.SecretHash(IntrospectionTests.ClientSecret);
+                builder.Configuration["Maas:Gateway:Clients:0:ClientId"] = IntrospectionRequests.ClientId;
+                builder.Configuration["Maas:Gateway:Clients:0:SecretHash"] = IntrospectionRequests.SecretHash(IntrospectionRequests.ClientSecret);
                 builder.Configuration["Maas:AuthenticationThrottle:FailureLimit"] = Limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 builder.Configuration["Maas:AuthenticationThrottle:Window"] = "00:01:00";
                 if (trustedProxy is not null)
@@ -40,7 +41,7 @@ public sealed class AuthenticationThrottleTests
             });
 
     /// <summary>A client whose connections come from <paramref name="localAddress"/> (any 127/8 address reaches loopback on Linux).</summary>
-    private static HttpClient ClientFrom(MaasApiServer server, string localAddress)
+    private static HttpClient ClientFrom(MaasTestHost server, string localAddress)
     {
         var handler = new SocketsHttpHandler
         {
@@ -84,20 +85,20 @@ public sealed class AuthenticationThrottleTests
         using var gateway = ClientFrom(server, "127.0.0.1");
         for (var i = 0; i < Limit; i++)
         {
-            using var wrong = await IntrospectionTests.PostAsync(attacker, "sk-maas-x", IntrospectionTests.Basic(IntrospectionTests.ClientId, "guess-" + i));
+            using var wrong = await IntrospectionRequests.PostAsync(attacker, "sk-maas-x", IntrospectionRequests.Basic(IntrospectionRequests.ClientId, "guess-" + i));
             Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         }
 
         // Throttled now, even with the right secret: a hit must look like every other answer.
-        using (var right = await IntrospectionTests.PostAsync(attacker, "sk-maas-x"))
+        using (var right = await IntrospectionRequests.PostAsync(attacker, "sk-maas-x"))
         {
             await AssertThrottledAsync(right);
         }
 
-        Assert.False((await IntrospectionTests.IntrospectAsync(gateway, "sk-maas-x")).GetProperty("active").GetBoolean());
+        Assert.False((await IntrospectionRequests.IntrospectAsync(gateway, "sk-maas-x")).GetProperty("active").GetBoolean());
 
         server.Clock.Advance(TimeSpan.FromMinutes(1));
-        Assert.False((await IntrospectionTests.IntrospectAsync(attacker, "sk-maas-x")).GetProperty("active").GetBoolean());
+        Assert.False((await IntrospectionRequests.IntrospectAsync(attacker, "sk-maas-x")).GetProperty("active").GetBoolean());
     }
 
     [Fact]
@@ -109,13 +110,13 @@ public sealed class AuthenticationThrottleTests
         attacker.DefaultRequestHeaders.Add("X-MaaS-Group", "[\"system:authenticated\"]");
         for (var i = 0; i < Limit; i++)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/tokens") { Content = MaasApiServer.Json("{}") };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/tokens") { Content = MaasTestHost.Json("{}") };
             request.Headers.Add("X-MaaS-Gateway-Secret", "guess-number-" + i + "-padding");
             using var wrong = await attacker.SendAsync(request);
             Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         }
 
-        using (var request = new HttpRequestMessage(HttpMethod.Post, "/v1/tokens") { Content = MaasApiServer.Json("{}") })
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/v1/tokens") { Content = MaasTestHost.Json("{}") })
         {
             request.Headers.Add("X-MaaS-Gateway-Secret", GatewaySecret);
             using var right = await attacker.SendAsync(request);
@@ -126,7 +127,7 @@ public sealed class AuthenticationThrottleTests
         gateway.DefaultRequestHeaders.Add("X-MaaS-Username", "alice");
         gateway.DefaultRequestHeaders.Add("X-MaaS-Group", "[\"system:authenticated\"]");
         gateway.DefaultRequestHeaders.Add("X-MaaS-Gateway-Secret", GatewaySecret);
-        using var issued = await gateway.PostAsync("/v1/tokens", MaasApiServer.Json("{}"));
+        using var issued = await gateway.PostAsync("/v1/tokens", MaasTestHost.Json("{}"));
         Assert.Equal(HttpStatusCode.Created, issued.StatusCode);
     }
 
@@ -212,12 +213,12 @@ public sealed class AuthenticationThrottleTests
         {
             var secret = $"presented-secret-{i:D4}-abcdef";
             presented.Add(secret);
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/tokens") { Content = MaasApiServer.Json("{}") };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/tokens") { Content = MaasTestHost.Json("{}") };
             request.Headers.Add("X-MaaS-Username", "admin");
             request.Headers.Add("X-MaaS-Group", "[\"system:authenticated\"]");
             request.Headers.Add("X-MaaS-Gateway-Secret", secret);
             using var _ = await attacker.SendAsync(request);
-            using var basic = await IntrospectionTests.PostAsync(attacker, "sk-maas-token-" + secret, IntrospectionTests.Basic(IntrospectionTests.ClientId, secret));
+            using var basic = await IntrospectionRequests.PostAsync(attacker, "sk-maas-token-" + secret, IntrospectionRequests.Basic(IntrospectionRequests.ClientId, secret));
         }
 
         var records = server.Services.GetRequiredService<FakeLogCollector>().GetSnapshot()
@@ -227,7 +228,7 @@ public sealed class AuthenticationThrottleTests
         Assert.Contains($"Throttling 127.0.0.6: {Limit} failed authentications", records[1].Message, StringComparison.Ordinal);
 
         var everything = string.Join("\n", server.Services.GetRequiredService<FakeLogCollector>().GetSnapshot().Select(r => r.Message + " " + r.Exception));
-        foreach (var secret in presented.Append(GatewaySecret).Append(IntrospectionTests.ClientSecret))
+        foreach (var secret in presented.Append(GatewaySecret).Append(IntrospectionRequests.ClientSecret))
         {
             Assert.DoesNotContain(secret, everything, StringComparison.Ordinal);
         }

@@ -1,10 +1,12 @@
 using System.Net;
 using System.Text.Json;
+using Maas.Testing;
+using static Maas.Testing.ApiKeyRequests;
 
-namespace Maas.Api.Tests;
+namespace Maas.Hosting.AspNetCore.Tests.ApiKeys;
 
 /// <summary>
-/// Issue 12's key endpoints on the in-memory store through the real host: search (owner isolation,
+/// Issue 12's key endpoints on the in-memory store through the minimal test host: search (owner isolation,
 /// admin rules, every filter and sort, pagination boundaries, cursor), labels, admin reads and
 /// revokes, bulk revoke and the config.
 /// </summary>
@@ -12,31 +14,10 @@ public sealed class ApiKeyAdministrationTests
 {
     internal const string AdminGroup = "maas-admins";
 
-    internal static Task<MaasApiServer> StartAsync(string[]? args = null) =>
-        MaasApiServer.StartAsync(args, builder => builder.Configuration["Maas:Admins:Groups:0"] = AdminGroup);
+    internal static Task<MaasTestHost> StartAsync(MaasTestStore? store = null) =>
+        MaasTestHost.StartAsync(store, builder => builder.Configuration["Maas:Admins:Groups:0"] = AdminGroup);
 
-    internal static HttpClient Admin(MaasApiServer server) => server.CreateClient("root", "system:authenticated", AdminGroup);
-
-    internal static async Task<(string Id, string Key)> CreateAsync(HttpClient client, string json)
-    {
-        using var response = await client.PostAsync("/v1/api-keys", MaasApiServer.Json(json));
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
-        using var body = JsonDocument.Parse(text);
-        return (body.RootElement.GetProperty("jti").GetString()!, body.RootElement.GetProperty("token").GetString()!);
-    }
-
-    internal static async Task<JsonDocument> SearchAsync(HttpClient client, string json, HttpStatusCode expected = HttpStatusCode.OK)
-    {
-        using var response = await client.PostAsync("/v1/api-keys/search", MaasApiServer.Json(json));
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"{(int)response.StatusCode} {text}");
-        return JsonDocument.Parse(text);
-    }
-
-    internal static string[] Names(JsonDocument list) => [.. list.RootElement.GetProperty("data").EnumerateArray().Select(k => k.GetProperty("name").GetString()!)];
-
-    internal static string[] Ids(JsonDocument list) => [.. list.RootElement.GetProperty("data").EnumerateArray().Select(k => k.GetProperty("id").GetString()!)];
+    internal static HttpClient Admin(MaasTestHost server) => server.CreateClient("root", "system:authenticated", AdminGroup);
 
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? field)
     {
@@ -69,7 +50,7 @@ public sealed class ApiKeyAdministrationTests
         using var empty = await SearchAsync(alice, """{"filters":{"username":""}}""");
         Assert.Equal(2, Names(empty).Length);
 
-        using var other = await alice.PostAsync("/v1/api-keys/search", MaasApiServer.Json("""{"filters":{"username":"bob"}}"""));
+        using var other = await alice.PostAsync("/v1/api-keys/search", MaasTestHost.Json("""{"filters":{"username":"bob"}}"""));
         await AssertProblemAsync(other, HttpStatusCode.Forbidden, null);
 
         // An empty body is the default search; a key (read policy) searches its owner's keys too.
@@ -79,7 +60,7 @@ public sealed class ApiKeyAdministrationTests
         using var byKey = await SearchAsync(withKey, "{}");
         Assert.Equal(["alice-1", "alice-2"], Names(byKey).Order());
         using var anonymous = server.CreateClient();
-        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/v1/api-keys/search", MaasApiServer.Json("{}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/v1/api-keys/search", MaasTestHost.Json("{}"))).StatusCode);
     }
 
     [Fact]
@@ -125,7 +106,7 @@ public sealed class ApiKeyAdministrationTests
 
         // The key's groups (maas-admins) were fixed when root created it; root may have left the group since.
         using var withKey = server.CreateBearerClient(rootKey);
-        await AssertLiveSignInNeededAsync(await withKey.PostAsync("/v1/api-keys/search", MaasApiServer.Json("""{"filters":{"username":"bob"}}""")));
+        await AssertLiveSignInNeededAsync(await withKey.PostAsync("/v1/api-keys/search", MaasTestHost.Json("""{"filters":{"username":"bob"}}""")));
         await AssertLiveSignInNeededAsync(await withKey.GetAsync($"/v1/api-keys/{bobId}"));
         await AssertLiveSignInNeededAsync(await withKey.GetAsync("/v1/audit"));
         using (var own = await SearchAsync(withKey, "{}"))
@@ -137,7 +118,7 @@ public sealed class ApiKeyAdministrationTests
 
         // Signed in live (the gateway's headers) or with a Maas token (groups at most its lifetime old), root administers.
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/v1/audit")).StatusCode);
-        using var issued = await admin.PostAsync("/v1/tokens", MaasApiServer.Json("""{"expiration":"1h"}"""));
+        using var issued = await admin.PostAsync("/v1/tokens", MaasTestHost.Json("""{"expiration":"1h"}"""));
         using var token = JsonDocument.Parse(await issued.Content.ReadAsStringAsync());
         using var withToken = server.CreateBearerClient(token.RootElement.GetProperty("token").GetString()!);
         Assert.Equal(HttpStatusCode.OK, (await withToken.GetAsync("/v1/audit")).StatusCode);
@@ -234,9 +215,9 @@ public sealed class ApiKeyAdministrationTests
             server.Clock.Advance(TimeSpan.FromSeconds(1));
         }
 
-        using var zero = await alice.PostAsync("/v1/api-keys/search", MaasApiServer.Json("""{"pagination":{"limit":0}}"""));
+        using var zero = await alice.PostAsync("/v1/api-keys/search", MaasTestHost.Json("""{"pagination":{"limit":0}}"""));
         await AssertProblemAsync(zero, HttpStatusCode.BadRequest, "pagination.limit");
-        using var negative = await alice.PostAsync("/v1/api-keys/search", MaasApiServer.Json("""{"pagination":{"offset":-1}}"""));
+        using var negative = await alice.PostAsync("/v1/api-keys/search", MaasTestHost.Json("""{"pagination":{"offset":-1}}"""));
         await AssertProblemAsync(negative, HttpStatusCode.BadRequest, "pagination.offset");
 
         using var one = await SearchAsync(alice, """{"pagination":{"limit":1}}""");
@@ -331,7 +312,7 @@ public sealed class ApiKeyAdministrationTests
     {
         await using var server = await StartAsync();
         using var admin = Admin(server);
-        using var response = await admin.PostAsync("/v1/api-keys/search", MaasApiServer.Json(json));
+        using var response = await admin.PostAsync("/v1/api-keys/search", MaasTestHost.Json(json));
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
     }
 
@@ -345,11 +326,11 @@ public sealed class ApiKeyAdministrationTests
         using var first = await SearchAsync(alice, """{"pagination":{"limit":1}}""");
         var cursor = first.RootElement.GetProperty("next_cursor").GetString();
 
-        using var otherSort = await alice.PostAsync("/v1/api-keys/search", MaasApiServer.Json($$$$"""{"sort":{"by":"name"},"pagination":{"limit":1,"cursor":"{{{{cursor}}}}"}}"""));
+        using var otherSort = await alice.PostAsync("/v1/api-keys/search", MaasTestHost.Json($$$$"""{"sort":{"by":"name"},"pagination":{"limit":1,"cursor":"{{{{cursor}}}}"}}"""));
         await AssertProblemAsync(otherSort, HttpStatusCode.BadRequest, "pagination.cursor");
-        using var otherOrder = await alice.PostAsync("/v1/api-keys/search", MaasApiServer.Json($$$$"""{"sort":{"order":"asc"},"pagination":{"limit":1,"cursor":"{{{{cursor}}}}"}}"""));
+        using var otherOrder = await alice.PostAsync("/v1/api-keys/search", MaasTestHost.Json($$$$"""{"sort":{"order":"asc"},"pagination":{"limit":1,"cursor":"{{{{cursor}}}}"}}"""));
         await AssertProblemAsync(otherOrder, HttpStatusCode.BadRequest, "pagination.cursor");
-        using var withOffset = await alice.PostAsync("/v1/api-keys/search", MaasApiServer.Json($$$$"""{"pagination":{"limit":1,"offset":1,"cursor":"{{{{cursor}}}}"}}"""));
+        using var withOffset = await alice.PostAsync("/v1/api-keys/search", MaasTestHost.Json($$$$"""{"pagination":{"limit":1,"offset":1,"cursor":"{{{{cursor}}}}"}}"""));
         await AssertProblemAsync(withOffset, HttpStatusCode.BadRequest, "pagination.offset");
         using var second = await SearchAsync(alice, $$$$"""{"pagination":{"limit":1,"cursor":"{{{{cursor}}}}"}}""");
         // Both keys may share their creation instant (ties go by id), so the cursor's page is "the other one".
@@ -361,7 +342,7 @@ public sealed class ApiKeyAdministrationTests
     {
         await using var server = await StartAsync();
         using var alice = server.CreateClient("alice", "system:authenticated");
-        using var created = await alice.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"labelled","labels":{"env":"prod","example.com/team":"ml ✓"}}"""));
+        using var created = await alice.PostAsync("/v1/api-keys", MaasTestHost.Json("""{"name":"labelled","labels":{"env":"prod","example.com/team":"ml ✓"}}"""));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         using var body = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
         Assert.Equal("ml ✓", body.RootElement.GetProperty("labels").GetProperty("example.com/team").GetString());
@@ -401,7 +382,7 @@ public sealed class ApiKeyAdministrationTests
     {
         await using var server = await StartAsync();
         using var alice = server.CreateClient("alice", "system:authenticated");
-        using var response = await alice.PostAsync("/v1/api-keys", MaasApiServer.Json($$"""{"name":"x","labels":{{labels}}}"""));
+        using var response = await alice.PostAsync("/v1/api-keys", MaasTestHost.Json($$"""{"name":"x","labels":{{labels}}}"""));
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
         Assert.Equal("[]", await alice.GetStringAsync("/v1/api-keys"));
     }
@@ -433,12 +414,12 @@ public sealed class ApiKeyAdministrationTests
         Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync($"/v1/api-keys/{revokedId}")).StatusCode);
         await CreateAsync(alice, """{"name":"expired","expiration":"10m"}""");
         var (_, bobKey) = await CreateAsync(bob, """{"name":"bobs"}""");
-        using var tokenResponse = await alice.PostAsync("/v1/tokens", MaasApiServer.Json("{}"));
+        using var tokenResponse = await alice.PostAsync("/v1/tokens", MaasTestHost.Json("{}"));
         using var tokenBody = JsonDocument.Parse(await tokenResponse.Content.ReadAsStringAsync());
         using var withToken = server.CreateBearerClient(tokenBody.RootElement.GetProperty("token").GetString()!);
         server.Clock.Advance(TimeSpan.FromMinutes(11));
 
-        using var dry = JsonDocument.Parse(await (await alice.PostAsync("/v1/api-keys/bulk-revoke", MaasApiServer.Json("""{"username":"alice","dryRun":true}"""))).Content.ReadAsStringAsync());
+        using var dry = JsonDocument.Parse(await (await alice.PostAsync("/v1/api-keys/bulk-revoke", MaasTestHost.Json("""{"username":"alice","dryRun":true}"""))).Content.ReadAsStringAsync());
         Assert.Equal(3, dry.RootElement.GetProperty("revokedCount").GetInt32());
         Assert.True(dry.RootElement.GetProperty("dryRun").GetBoolean());
         Assert.Equal("Dry run: 3 active key(s) would be revoked for user alice", dry.RootElement.GetProperty("message").GetString());
@@ -448,7 +429,7 @@ public sealed class ApiKeyAdministrationTests
             Assert.Equal(HttpStatusCode.OK, (await withKey.GetAsync("/v1/models")).StatusCode);
         }
 
-        using var real = await alice.PostAsync("/v1/api-keys/bulk-revoke", MaasApiServer.Json("""{"username":"alice"}"""));
+        using var real = await alice.PostAsync("/v1/api-keys/bulk-revoke", MaasTestHost.Json("""{"username":"alice"}"""));
         Assert.Equal(HttpStatusCode.OK, real.StatusCode);
         using var realBody = JsonDocument.Parse(await real.Content.ReadAsStringAsync());
         Assert.Equal(dry.RootElement.GetProperty("revokedCount").GetInt32(), realBody.RootElement.GetProperty("revokedCount").GetInt32());
@@ -464,7 +445,7 @@ public sealed class ApiKeyAdministrationTests
         Assert.Equal(HttpStatusCode.OK, (await withToken.GetAsync("/v1/models")).StatusCode);
         using var withBobKey = server.CreateBearerClient(bobKey);
         Assert.Equal(HttpStatusCode.OK, (await withBobKey.GetAsync("/v1/models")).StatusCode);
-        using var again = JsonDocument.Parse(await (await alice.PostAsync("/v1/api-keys/bulk-revoke", MaasApiServer.Json("""{"username":"alice","dryRun":true}"""))).Content.ReadAsStringAsync());
+        using var again = JsonDocument.Parse(await (await alice.PostAsync("/v1/api-keys/bulk-revoke", MaasTestHost.Json("""{"username":"alice","dryRun":true}"""))).Content.ReadAsStringAsync());
         Assert.Equal(0, again.RootElement.GetProperty("revokedCount").GetInt32());
     }
 
@@ -477,21 +458,21 @@ public sealed class ApiKeyAdministrationTests
         using var admin = Admin(server);
         var (bobId, bobKey) = await CreateAsync(bob, """{"name":"bobs"}""");
 
-        using var forbidden = await alice.PostAsync("/v1/api-keys/bulk-revoke", MaasApiServer.Json("""{"username":"bob"}"""));
+        using var forbidden = await alice.PostAsync("/v1/api-keys/bulk-revoke", MaasTestHost.Json("""{"username":"bob"}"""));
         await AssertProblemAsync(forbidden, HttpStatusCode.Forbidden, null);
-        using var missing = await alice.PostAsync("/v1/api-keys/bulk-revoke", MaasApiServer.Json("""{"dryRun":true}"""));
+        using var missing = await alice.PostAsync("/v1/api-keys/bulk-revoke", MaasTestHost.Json("""{"dryRun":true}"""));
         await AssertProblemAsync(missing, HttpStatusCode.BadRequest, "username");
-        using var blank = await admin.PostAsync("/v1/api-keys/bulk-revoke", MaasApiServer.Json("""{"username":"  "}"""));
+        using var blank = await admin.PostAsync("/v1/api-keys/bulk-revoke", MaasTestHost.Json("""{"username":"  "}"""));
         await AssertProblemAsync(blank, HttpStatusCode.BadRequest, "username");
-        using var subscription = await admin.PostAsync("/v1/api-keys/bulk-revoke", MaasApiServer.Json("""{"subscription":"premium"}"""));
+        using var subscription = await admin.PostAsync("/v1/api-keys/bulk-revoke", MaasTestHost.Json("""{"subscription":"premium"}"""));
         await AssertProblemAsync(subscription, HttpStatusCode.BadRequest, "subscription");
         using var noBody = await admin.PostAsync("/v1/api-keys/bulk-revoke", null);
         await AssertProblemAsync(noBody, HttpStatusCode.BadRequest, null);
         using var withKey = server.CreateBearerClient(bobKey);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await withKey.PostAsync("/v1/api-keys/bulk-revoke", MaasApiServer.Json("""{"username":"bob"}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await withKey.PostAsync("/v1/api-keys/bulk-revoke", MaasTestHost.Json("""{"username":"bob"}"""))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await withKey.GetAsync("/v1/models")).StatusCode);
 
-        using var done = JsonDocument.Parse(await (await admin.PostAsync("/v1/api-keys/bulk-revoke", MaasApiServer.Json("""{"username":"bob"}"""))).Content.ReadAsStringAsync());
+        using var done = JsonDocument.Parse(await (await admin.PostAsync("/v1/api-keys/bulk-revoke", MaasTestHost.Json("""{"username":"bob"}"""))).Content.ReadAsStringAsync());
         Assert.Equal(1, done.RootElement.GetProperty("revokedCount").GetInt32());
         Assert.Equal(HttpStatusCode.Unauthorized, (await withKey.GetAsync("/v1/models")).StatusCode);
         using var seen = JsonDocument.Parse(await bob.GetStringAsync($"/v1/api-keys/{bobId}"));
@@ -510,7 +491,7 @@ public sealed class ApiKeyAdministrationTests
             Assert.Equal(HttpStatusCode.Unauthorized, (await server.CreateClient().GetAsync("/v1/api-keys/config")).StatusCode);
         }
 
-        await using var configured = await MaasApiServer.StartAsync(configure: builder =>
+        await using var configured = await MaasTestHost.StartAsync(configure: builder =>
         {
             builder.Configuration["Maas:ApiKeys:Maximum"] = "2171h";
             builder.Configuration["Maas:Tokens:Maximum"] = "1h";
@@ -529,7 +510,7 @@ public sealed class ApiKeyAdministrationTests
         using var alice = server.CreateClient("alice", "system:authenticated");
         var (id, _) = await CreateAsync(alice, """{"name":"ci","labels":{"team":"search","env":"prod"}}""");
 
-        using var rotated = await alice.PostAsync($"/v1/api-keys/{id}/rotate", MaasApiServer.Json("{}"));
+        using var rotated = await alice.PostAsync($"/v1/api-keys/{id}/rotate", MaasTestHost.Json("{}"));
         Assert.Equal(HttpStatusCode.Created, rotated.StatusCode);
         using var answer = JsonDocument.Parse(await rotated.Content.ReadAsStringAsync());
         var labels = answer.RootElement.GetProperty("labels");

@@ -2,10 +2,10 @@ using System.Net;
 using System.Text.Json;
 using Maas.Testing;
 
-namespace Maas.Api.Tests;
+namespace Maas.Hosting.AspNetCore.Tests.ApiKeys;
 
 /// <summary>
-/// Labels, search with a cursor, admin reads and bulk revoke through the real host on the durable
+/// Labels, search with a cursor, admin reads and bulk revoke through the minimal test host on the durable
 /// stores: a SQLite file that survives a restart, and two replicas sharing one PostgreSQL database.
 /// </summary>
 [Collection(SharedPostgreSqlServer.Name)]
@@ -15,42 +15,42 @@ public sealed class DurableKeyAdministrationTests(PostgreSqlServer server)
     public async Task On_disk_labels_search_and_bulk_revoke_work_and_survive_a_restart()
     {
         using var directory = new TemporaryDirectory();
-        string[] args = ["--storage", "disk", "--data-path", Path.Combine(directory.Path, "maas-api.db")];
+        var store = MaasTestStore.Sqlite(Path.Combine(directory.Path, "maas-api.db"));
         string[] expected;
-        await using (var first = await ApiKeyAdministrationTests.StartAsync(args))
+        await using (var first = await ApiKeyAdministrationTests.StartAsync(store))
         {
             using var alice = first.CreateClient("alice", "system:authenticated");
             for (var i = 0; i < 7; i++)
             {
-                await ApiKeyAdministrationTests.CreateAsync(alice, $$$"""{"name":"k{{{(i * 3) % 7}}}","labels":{"env":"{{{(i % 2 == 0 ? "prod" : "dev")}}}"}}""");
+                await ApiKeyRequests.CreateAsync(alice, $$$"""{"name":"k{{{(i * 3) % 7}}}","labels":{"env":"{{{(i % 2 == 0 ? "prod" : "dev")}}}"}}""");
             }
 
-            using var prod = await ApiKeyAdministrationTests.SearchAsync(alice, """{"filters":{"labelsContain":{"env":"prod"}},"sort":{"by":"name","order":"asc"}}""");
-            expected = ApiKeyAdministrationTests.Names(prod);
+            using var prod = await ApiKeyRequests.SearchAsync(alice, """{"filters":{"labelsContain":{"env":"prod"}},"sort":{"by":"name","order":"asc"}}""");
+            expected = ApiKeyRequests.Names(prod);
             Assert.Equal(["k0", "k4", "k5", "k6"], expected);
 
-            using var dry = JsonDocument.Parse(await (await alice.PostAsync("/v1/api-keys/bulk-revoke", MaasApiServer.Json("""{"username":"alice","dryRun":true}"""))).Content.ReadAsStringAsync());
+            using var dry = JsonDocument.Parse(await (await alice.PostAsync("/v1/api-keys/bulk-revoke", MaasTestHost.Json("""{"username":"alice","dryRun":true}"""))).Content.ReadAsStringAsync());
             Assert.Equal(7, dry.RootElement.GetProperty("revokedCount").GetInt32());
         }
 
-        await using var second = await ApiKeyAdministrationTests.StartAsync(args);
+        await using var second = await ApiKeyAdministrationTests.StartAsync(store);
         using var aliceAgain = second.CreateClient("alice", "system:authenticated");
         var walked = new List<string>();
         string? cursor = null;
         do
         {
             var pagination = cursor is null ? """{"limit":3}""" : $$$"""{"limit":3,"cursor":"{{{cursor}}}"}""";
-            using var page = await ApiKeyAdministrationTests.SearchAsync(aliceAgain, $$$"""{"filters":{"labelsContain":{"env":"prod"}},"sort":{"by":"name","order":"asc"},"pagination":{{{pagination}}}}""");
-            walked.AddRange(ApiKeyAdministrationTests.Names(page));
+            using var page = await ApiKeyRequests.SearchAsync(aliceAgain, $$$"""{"filters":{"labelsContain":{"env":"prod"}},"sort":{"by":"name","order":"asc"},"pagination":{{{pagination}}}}""");
+            walked.AddRange(ApiKeyRequests.Names(page));
             cursor = page.RootElement.TryGetProperty("next_cursor", out var next) ? next.GetString() : null;
         }
         while (cursor is not null);
         Assert.Equal(expected, walked);
 
-        using var real = JsonDocument.Parse(await (await aliceAgain.PostAsync("/v1/api-keys/bulk-revoke", MaasApiServer.Json("""{"username":"alice"}"""))).Content.ReadAsStringAsync());
+        using var real = JsonDocument.Parse(await (await aliceAgain.PostAsync("/v1/api-keys/bulk-revoke", MaasTestHost.Json("""{"username":"alice"}"""))).Content.ReadAsStringAsync());
         Assert.Equal(7, real.RootElement.GetProperty("revokedCount").GetInt32());
-        using var revoked = await ApiKeyAdministrationTests.SearchAsync(aliceAgain, """{"filters":{"status":["revoked"]},"pagination":{"limit":100}}""");
-        Assert.Equal(7, ApiKeyAdministrationTests.Names(revoked).Length);
+        using var revoked = await ApiKeyRequests.SearchAsync(aliceAgain, """{"filters":{"status":["revoked"]},"pagination":{"limit":100}}""");
+        Assert.Equal(7, ApiKeyRequests.Names(revoked).Length);
     }
 
     [Fact]
@@ -58,16 +58,16 @@ public sealed class DurableKeyAdministrationTests(PostgreSqlServer server)
     {
         var connectionString = await server.CreateDatabaseAsync();
         var url = server.ConnectionUrl(new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database!);
-        string[] args = ["--storage=external", "--db-connection-url", url];
-        await using var a = await ApiKeyAdministrationTests.StartAsync(args);
-        await using var b = await ApiKeyAdministrationTests.StartAsync(args);
+        var store = MaasTestStore.PostgreSql(url);
+        await using var a = await ApiKeyAdministrationTests.StartAsync(store);
+        await using var b = await ApiKeyAdministrationTests.StartAsync(store);
         using var aliceOnA = a.CreateClient("alice", "system:authenticated");
         using var adminOnA = ApiKeyAdministrationTests.Admin(a);
         using var adminOnB = ApiKeyAdministrationTests.Admin(b);
         var keys = new List<string>();
         for (var i = 0; i < 4; i++)
         {
-            keys.Add((await ApiKeyAdministrationTests.CreateAsync(aliceOnA, $$$"""{"name":"k{{{i}}}","labels":{"team":"ml"}}""")).Key);
+            keys.Add((await ApiKeyRequests.CreateAsync(aliceOnA, $$$"""{"name":"k{{{i}}}","labels":{"team":"ml"}}""")).Key);
         }
 
         // Every key validated (and cached) on B.
@@ -79,20 +79,20 @@ public sealed class DurableKeyAdministrationTests(PostgreSqlServer server)
                 Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/models")).StatusCode);
             }
 
-            using var dry = JsonDocument.Parse(await (await adminOnA.PostAsync("/v1/api-keys/bulk-revoke", MaasApiServer.Json("""{"username":"alice","dryRun":true}"""))).Content.ReadAsStringAsync());
-            using var real = JsonDocument.Parse(await (await adminOnA.PostAsync("/v1/api-keys/bulk-revoke", MaasApiServer.Json("""{"username":"alice"}"""))).Content.ReadAsStringAsync());
+            using var dry = JsonDocument.Parse(await (await adminOnA.PostAsync("/v1/api-keys/bulk-revoke", MaasTestHost.Json("""{"username":"alice","dryRun":true}"""))).Content.ReadAsStringAsync());
+            using var real = JsonDocument.Parse(await (await adminOnA.PostAsync("/v1/api-keys/bulk-revoke", MaasTestHost.Json("""{"username":"alice"}"""))).Content.ReadAsStringAsync());
             Assert.Equal(4, dry.RootElement.GetProperty("revokedCount").GetInt32());
             Assert.Equal(4, real.RootElement.GetProperty("revokedCount").GetInt32());
 
             foreach (var client in onB)
             {
-                Assert.True(await ExternalStorageTests.PollAsync(async () => (await client.GetAsync("/v1/models")).StatusCode == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(1)),
+                Assert.True(await Polling.PollAsync(async () => (await client.GetAsync("/v1/models")).StatusCode == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(1)),
                     "host B still accepted a key 1 second after the bulk revoke on host A");
             }
 
-            using var seenOnB = await ApiKeyAdministrationTests.SearchAsync(adminOnB, """{"filters":{"username":"alice","status":["revoked"],"labelsContain":{"team":"ml"}},"sort":{"by":"name","order":"asc"}}""");
-            Assert.Equal(["k0", "k1", "k2", "k3"], ApiKeyAdministrationTests.Names(seenOnB));
-            var id = ApiKeyAdministrationTests.Ids(seenOnB)[0];
+            using var seenOnB = await ApiKeyRequests.SearchAsync(adminOnB, """{"filters":{"username":"alice","status":["revoked"],"labelsContain":{"team":"ml"}},"sort":{"by":"name","order":"asc"}}""");
+            Assert.Equal(["k0", "k1", "k2", "k3"], ApiKeyRequests.Names(seenOnB));
+            var id = ApiKeyRequests.Ids(seenOnB)[0];
             using var read = JsonDocument.Parse(await adminOnB.GetStringAsync($"/v1/api-keys/{id}"));
             Assert.Equal("revoked", read.RootElement.GetProperty("status").GetString());
             Assert.Equal("ml", read.RootElement.GetProperty("labels").GetProperty("team").GetString());

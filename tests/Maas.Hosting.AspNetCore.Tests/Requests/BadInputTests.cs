@@ -1,15 +1,16 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Maas.Testing;
 
-namespace Maas.Api.Tests;
+namespace Maas.Hosting.AspNetCore.Tests.Requests;
 
 /// <summary>Every client mistake gets a 4xx naming the problem; none is a 500 and nothing is created.</summary>
 public sealed class BadInputTests : IAsyncLifetime
 {
-    private MaasApiServer _server = null!;
+    private MaasTestHost _server = null!;
 
-    public async Task InitializeAsync() => _server = await MaasApiServer.StartAsync();
+    public async Task InitializeAsync() => _server = await MaasTestHost.StartAsync();
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
@@ -33,7 +34,7 @@ public sealed class BadInputTests : IAsyncLifetime
     public async Task Bad_token_requests_get_400_naming_the_problem(string body, string expected)
     {
         using var client = _server.CreateClient("carol", "system:authenticated");
-        using var response = await client.PostAsync("/v1/tokens", MaasApiServer.Json(body));
+        using var response = await client.PostAsync("/v1/tokens", MaasTestHost.Json(body));
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, expected);
     }
 
@@ -61,7 +62,7 @@ public sealed class BadInputTests : IAsyncLifetime
     public async Task Bad_key_requests_get_400_naming_the_problem_and_create_nothing(string body, string expected)
     {
         using var client = _server.CreateClient("dave", "system:authenticated");
-        using var response = await client.PostAsync("/v1/api-keys", MaasApiServer.Json(body));
+        using var response = await client.PostAsync("/v1/api-keys", MaasTestHost.Json(body));
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, expected);
         Assert.Equal("[]", await client.GetStringAsync("/v1/api-keys"));
     }
@@ -70,7 +71,7 @@ public sealed class BadInputTests : IAsyncLifetime
     public async Task Key_names_with_format_characters_are_refused_naming_the_field()
     {
         using var client = _server.CreateClient("erin", "system:authenticated");
-        using var response = await client.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"report\u202Egnp.exe"}"""));
+        using var response = await client.PostAsync("/v1/api-keys", MaasTestHost.Json("""{"name":"report\u202Egnp.exe"}"""));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("name", problem.RootElement.GetProperty("field").GetString());
@@ -83,14 +84,14 @@ public sealed class BadInputTests : IAsyncLifetime
         // 200 groups of a real-looking length make a ~12.6 KB token, over the 8 KiB a bearer credential may be.
         var groups = Enumerable.Range(0, 200).Select(i => $"system:serviceaccounts:team-{i:D3}-inference-workloads").Append("system:authenticated").ToArray();
         using var client = _server.CreateClient("grace", groups);
-        using var token = await client.PostAsync("/v1/tokens", MaasApiServer.Json("{}"));
+        using var token = await client.PostAsync("/v1/tokens", MaasTestHost.Json("{}"));
         await AssertProblemAsync(token, HttpStatusCode.BadRequest, "create an API key instead");
         using (var problem = JsonDocument.Parse(await token.Content.ReadAsStringAsync()))
         {
             Assert.Equal("groups", problem.RootElement.GetProperty("field").GetString());
         }
 
-        using var key = await client.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"many-groups"}"""));
+        using var key = await client.PostAsync("/v1/api-keys", MaasTestHost.Json("""{"name":"many-groups"}"""));
         Assert.Equal(HttpStatusCode.Created, key.StatusCode);
         using var created = JsonDocument.Parse(await key.Content.ReadAsStringAsync());
         using var bearer = _server.CreateBearerClient(created.RootElement.GetProperty("token").GetString()!);
@@ -99,7 +100,7 @@ public sealed class BadInputTests : IAsyncLifetime
 
         // A user with a few groups still gets a token.
         using var few = _server.CreateClient("grace", [.. groups.Take(20), "system:authenticated"]);
-        using var small = await few.PostAsync("/v1/tokens", MaasApiServer.Json("{}"));
+        using var small = await few.PostAsync("/v1/tokens", MaasTestHost.Json("{}"));
         Assert.Equal(HttpStatusCode.Created, small.StatusCode);
     }
 
@@ -107,11 +108,11 @@ public sealed class BadInputTests : IAsyncLifetime
     public async Task Names_longer_than_128_characters_are_refused_and_128_is_accepted()
     {
         using var client = _server.CreateClient("erin", "system:authenticated");
-        using var tooLong = await client.PostAsync("/v1/api-keys", MaasApiServer.Json($$"""{"name":"{{new string('n', 10_000)}}"}"""));
+        using var tooLong = await client.PostAsync("/v1/api-keys", MaasTestHost.Json($$"""{"name":"{{new string('n', 10_000)}}"}"""));
         await AssertProblemAsync(tooLong, HttpStatusCode.BadRequest, "at most 128 characters");
-        using var longest = await client.PostAsync("/v1/api-keys", MaasApiServer.Json($$"""{"name":"  {{new string('n', 128)}}  "}"""));
+        using var longest = await client.PostAsync("/v1/api-keys", MaasTestHost.Json($$"""{"name":"  {{new string('n', 128)}}  "}"""));
         Assert.Equal(HttpStatusCode.Created, longest.StatusCode);
-        using var tooLongDescription = await client.PostAsync("/v1/api-keys", MaasApiServer.Json($$"""{"name":"x","description":"{{new string('d', 1001)}}"}"""));
+        using var tooLongDescription = await client.PostAsync("/v1/api-keys", MaasTestHost.Json($$"""{"name":"x","description":"{{new string('d', 1001)}}"}"""));
         await AssertProblemAsync(tooLongDescription, HttpStatusCode.BadRequest, "description");
     }
 
@@ -121,7 +122,7 @@ public sealed class BadInputTests : IAsyncLifetime
         using var client = _server.CreateClient();
         foreach (var (method, path) in new[] { ("POST", "/v1/tokens"), ("DELETE", "/v1/tokens"), ("POST", "/v1/api-keys"), ("GET", "/v1/api-keys"), ("GET", "/v1/api-keys/x"), ("DELETE", "/v1/api-keys/x") })
         {
-            using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = method == "POST" ? MaasApiServer.Json("{}") : null };
+            using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = method == "POST" ? MaasTestHost.Json("{}") : null };
             using var response = await client.SendAsync(request);
             await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "identity");
         }
@@ -143,7 +144,7 @@ public sealed class BadInputTests : IAsyncLifetime
         using var client = _server.CreateClient();
         client.DefaultRequestHeaders.Add("X-MaaS-Username", "frank");
         client.DefaultRequestHeaders.TryAddWithoutValidation("X-MaaS-Group", groups);
-        using var response = await client.PostAsync("/v1/tokens", MaasApiServer.Json("{}"));
+        using var response = await client.PostAsync("/v1/tokens", MaasTestHost.Json("{}"));
         await AssertProblemAsync(response, HttpStatusCode.Unauthorized, expected);
     }
 
@@ -152,7 +153,7 @@ public sealed class BadInputTests : IAsyncLifetime
     {
         using var client = _server.CreateClient();
         client.DefaultRequestHeaders.Add("X-MaaS-Username", "frank");
-        using var response = await client.PostAsync("/v1/tokens", MaasApiServer.Json("{}"));
+        using var response = await client.PostAsync("/v1/tokens", MaasTestHost.Json("{}"));
         await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "X-MaaS-Group");
     }
 
@@ -162,7 +163,7 @@ public sealed class BadInputTests : IAsyncLifetime
         using var client = _server.CreateClient();
         client.DefaultRequestHeaders.Add("X-MaaS-Username", "grace");
         client.DefaultRequestHeaders.TryAddWithoutValidation("X-MaaS-Group", "[system:authenticated tier-enterprise-users]");
-        using var response = await client.PostAsync("/v1/tokens", MaasApiServer.Json("{}"));
+        using var response = await client.PostAsync("/v1/tokens", MaasTestHost.Json("{}"));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var token = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
         var payload = JsonDocument.Parse(Base64UrlDecode(token.Split('.')[1]));
@@ -173,7 +174,7 @@ public sealed class BadInputTests : IAsyncLifetime
     public async Task User_in_no_tier_gets_403_with_a_clear_message()
     {
         using var client = _server.CreateClient("heidi", "nobody-group");
-        using var response = await client.PostAsync("/v1/tokens", MaasApiServer.Json("{}"));
+        using var response = await client.PostAsync("/v1/tokens", MaasTestHost.Json("{}"));
         await AssertProblemAsync(response, HttpStatusCode.Forbidden, "no tier");
     }
 
@@ -206,7 +207,7 @@ public sealed class BadInputTests : IAsyncLifetime
         // Like curl for large bodies, wait for the server's verdict before uploading: the server
         // may answer 413 and close the connection while a client is still sending.
         client.DefaultRequestHeaders.ExpectContinue = true;
-        using var response = await client.PostAsync("/v1/api-keys", MaasApiServer.Json(big));
+        using var response = await client.PostAsync("/v1/api-keys", MaasTestHost.Json(big));
         await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "1 MiB");
 
         using var chunked = new HttpRequestMessage(HttpMethod.Post, "/v1/tokens")
@@ -257,7 +258,7 @@ public sealed class BadInputTests : IAsyncLifetime
     public async Task Expiration_as_a_number_is_seconds()
     {
         using var client = _server.CreateClient("judy", "system:authenticated");
-        using var response = await client.PostAsync("/v1/tokens", MaasApiServer.Json("""{"expiration":9000}"""));
+        using var response = await client.PostAsync("/v1/tokens", MaasTestHost.Json("""{"expiration":9000}"""));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("2h30m0s", body.RootElement.GetProperty("expiration").GetString());
