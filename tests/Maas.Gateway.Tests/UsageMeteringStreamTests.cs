@@ -125,11 +125,11 @@ public sealed class UsageMeteringStreamTests
         var bytes = Encoding.UTF8.GetBytes(sse);
         using var client = new MemoryStream();
         var reported = new List<Reported>();
-        await using var metering = new UsageMeteringStream(client, isEventStream: true, dropUsageChunk, usage =>
+        await using var metering = new UsageMeteringStream(client, isEventStream: true, dropUsageChunk, new UsageObserver(usage =>
         {
             reported.Add(new Reported(usage, Encoding.UTF8.GetString(client.ToArray())));
             return ValueTask.CompletedTask;
-        });
+        }));
         var at = 0;
         foreach (var piece in pieces)
         {
