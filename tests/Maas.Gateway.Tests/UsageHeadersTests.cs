@@ -280,6 +280,31 @@ public sealed partial class UsageHeadersTests(RedisServer redis)
     }
 
     [Fact]
+    public async Task An_upstream_silent_in_the_middle_of_a_held_answer_gets_the_client_a_502_not_a_cut_answer()
+    {
+        await using var upstream = await ScriptedUpstream.StartAsync();
+        upstream.Answer = async context =>
+        {
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength = 1000;
+            await context.Response.WriteAsync("""{"id":"c","choices":[{"index":0,"message":{"content":" tok""", context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await Task.Delay(Timeout.Infinite, context.RequestAborted);
+        };
+        var limits = new TierLimits { Requests = 0, Window = GoDuration.FromMinutes(1), TokensPerMinute = 10_000 };
+        await using var gateway = await StartAsync(upstream.BaseAddress, limits, onRedis: false, timeout: TimeSpan.FromSeconds(1));
+        using var client = await ClientAsync(gateway);
+
+        using var response = await client.PostAsync(ChatPath, Json(SayHi));
+
+        await BadInputTests.AssertOpenAiErrorAsync(response, 502, "upstream_unavailable");
+        Assert.Null(Header(response, Total));
+        // Charged as a 2xx answer cut before its usage was: its reservation.
+        var (reservation, actual) = Assert.Single(gateway.Counter.Settled);
+        Assert.Equal(reservation.Reserved, actual);
+    }
+
+    [Fact]
     public async Task Holding_is_bounded_by_configuration_and_0_turns_it_off()
     {
         await using var upstream = await ScriptedUpstream.StartAsync();
@@ -333,11 +358,15 @@ public sealed partial class UsageHeadersTests(RedisServer redis)
         return json.RootElement.GetProperty("tokens").GetProperty("remaining").GetInt64();
     }
 
-    private Task<GatewayServer> StartAsync(Uri upstream, TierLimits limits, bool onRedis, int? maxHeld = null) =>
+    private Task<GatewayServer> StartAsync(Uri upstream, TierLimits limits, bool onRedis, int? maxHeld = null, TimeSpan? timeout = null) =>
         GatewayServer.StartAsync(
             upstream,
             o => o.Tiers.Add(new Tier { Name = "metered", Groups = ["system:authenticated"], Limits = limits }),
-            forwarding: maxHeld is { } held ? f => f.MaxHeldAnswerBytes = held : null,
+            forwarding: f =>
+            {
+                f.MaxHeldAnswerBytes = maxHeld ?? f.MaxHeldAnswerBytes;
+                f.UpstreamTimeout = timeout ?? f.UpstreamTimeout;
+            },
             builderConfigure: b => b.Services.Configure<GatewayLimitOptions>(o =>
             {
                 if (onRedis)
