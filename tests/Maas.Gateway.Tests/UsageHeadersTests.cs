@@ -214,6 +214,27 @@ public sealed partial class UsageHeadersTests(RedisServer redis)
 
     [Theory]
     [MemberData(nameof(Counters))]
+    public async Task A_saturated_token_count_stays_saturated_in_the_headers_as_in_the_counters(bool onRedis)
+    {
+        // A tier above the counters' ceiling (2^50), so that calls go on once a hostile upstream saturated the count.
+        await using var upstream = await ScriptedUpstream.StartAsync();
+        const long limit = 1L << 52;
+        var limits = new TierLimits { Requests = 0, Window = GoDuration.FromMinutes(1), TokensPerMinute = limit };
+        await using var gateway = await StartAsync(upstream.BaseAddress, limits, onRedis);
+        using var client = await ClientAsync(gateway);
+
+        foreach (var answer in new[] { """{"usage":{"prompt_tokens":1e30,"completion_tokens":1,"total_tokens":1e30}}""", Answer18 })
+        {
+            upstream.Answer = ScriptedUpstream.Json(answer);
+            using var response = await client.PostAsync(ChatPath, Json(SayHi));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(limit - LimitWindows.MaxCount, TokensLeft(response));
+            Assert.Equal(limit - LimitWindows.MaxCount, await UsageLeftAsync(client));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Counters))]
     public async Task A_failed_answer_carries_the_usage_it_showed_and_the_tokens_it_gave_back(bool onRedis)
     {
         await using var upstream = await ScriptedUpstream.StartAsync();
