@@ -41,6 +41,19 @@ public sealed class GatewayForwardingOptions
     /// <value>The default is 1,048,576 (2^20).</value>
     public int MaxTokens { get; set; } = DefaultMaxTokensBound;
 
+    /// <summary>
+    /// Gets or sets the largest non-streamed answer the gateway holds until it ends, so that its
+    /// headers carry the call's usage (<c>x-odhu-usage-input-tokens</c>, <c>-output-tokens</c>,
+    /// <c>-total-tokens</c>) and the <c>RateLimit</c> left after it was settled. A larger answer
+    /// (announced larger, or growing past it) goes on as it comes, with the <c>RateLimit</c> of its
+    /// reservation and without the <c>x-odhu-usage-*</c> headers; 0 holds none. At most 4 MiB.
+    /// </summary>
+    /// <value>The default is 1 MiB (1,048,576 bytes).</value>
+    public int MaxHeldAnswerBytes { get; set; } = DefaultMaxHeldAnswerBytes;
+
     /// <summary>The default of <see cref="MaxTokens"/>.</summary>
     internal const int DefaultMaxTokensBound = 1 << 20;
+
+    /// <summary>The default of <see cref="MaxHeldAnswerBytes"/>.</summary>
+    internal const int DefaultMaxHeldAnswerBytes = 1 << 20;
 }

@@ -116,6 +116,63 @@ public sealed class UsageMeteringStreamTests
         Assert.Equal(new TokenUsage(2, 1, 3), run.Usage);
     }
 
+    [Fact]
+    public async Task A_held_answer_reaches_the_client_only_after_the_call_heard_its_end_and_a_cut_one_never()
+    {
+        const string answer = """{"id":"c","choices":[],"usage":{"prompt_tokens":7,"completion_tokens":11,"total_tokens":18}}""";
+        var bytes = Encoding.UTF8.GetBytes(answer);
+        using var client = new MemoryStream();
+        var observer = new UsageObserver();
+        var probe = new HeldEndProbe(client, observer);
+        await using (var metering = new UsageMeteringStream(client, isEventStream: false, dropUsageChunk: false, probe))
+        {
+            metering.HoldUpTo(1024);
+            await metering.WriteAsync(bytes.AsMemory(0, 40));
+            await metering.FlushAsync();
+            await metering.WriteAsync(bytes.AsMemory(40));
+            Assert.Equal(0, client.Length);
+            await metering.CompleteAsync(CancellationToken.None);
+        }
+
+        // The call heard the end (and settled) before the client got a byte; then it got the answer whole.
+        Assert.Equal(0, probe.ClientBytesAtEnd);
+        Assert.Equal(new TokenUsage(7, 11, 18), Assert.Single(observer.HeldEnds));
+        Assert.Equal(0, observer.Releases);
+        Assert.Equal(answer, Encoding.UTF8.GetString(client.ToArray()));
+
+        // Cut (the client left) after its usage passed: the usage is reported, nothing is written.
+        var reported = new List<TokenUsage>();
+        using var gone = new MemoryStream();
+        var cutObserver = new UsageObserver(usage =>
+        {
+            reported.Add(usage);
+            return ValueTask.CompletedTask;
+        });
+        await using var cut = new UsageMeteringStream(gone, isEventStream: false, dropUsageChunk: false, cutObserver);
+        cut.HoldUpTo(1024);
+        await cut.WriteAsync(Encoding.UTF8.GetBytes("""{"usage":{"prompt_tokens":7,"completion_tokens":11,"total_tokens":18},"choices":[{"text":" tok"""));
+        await cut.AbandonAsync();
+        Assert.Equal(new TokenUsage(7, 11, 18), Assert.Single(reported));
+        Assert.Empty(cutObserver.HeldEnds);
+        Assert.Equal(0, gone.Length);
+    }
+
+    /// <summary>Records how much the client had received when the held answer's end was heard.</summary>
+    private sealed class HeldEndProbe(MemoryStream client, UsageObserver inner) : IUsageObserver
+    {
+        public long ClientBytesAtEnd { get; private set; } = -1;
+
+        public ValueTask OnUsageAsync(TokenUsage usage) => inner.OnUsageAsync(usage);
+
+        public ValueTask OnHeldAnswerEndedAsync(TokenUsage? usage)
+        {
+            ClientBytesAtEnd = client.Length;
+            return inner.OnHeldAnswerEndedAsync(usage);
+        }
+
+        public void OnHeldAnswerReleased() => inner.OnHeldAnswerReleased();
+    }
+
     private sealed record Reported(TokenUsage Usage, string ClientSawSoFar);
 
     private sealed record Run(string Output, IReadOnlyList<Reported> Reported, TokenUsage? Usage, long StreamedCompletionTokens);
@@ -125,11 +182,11 @@ public sealed class UsageMeteringStreamTests
         var bytes = Encoding.UTF8.GetBytes(sse);
         using var client = new MemoryStream();
         var reported = new List<Reported>();
-        await using var metering = new UsageMeteringStream(client, isEventStream: true, dropUsageChunk, usage =>
+        await using var metering = new UsageMeteringStream(client, isEventStream: true, dropUsageChunk, new UsageObserver(usage =>
         {
             reported.Add(new Reported(usage, Encoding.UTF8.GetString(client.ToArray())));
             return ValueTask.CompletedTask;
-        });
+        }));
         var at = 0;
         foreach (var piece in pieces)
         {

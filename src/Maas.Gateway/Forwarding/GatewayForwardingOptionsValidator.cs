@@ -30,6 +30,11 @@ internal sealed class GatewayForwardingOptionsValidator : IValidateOptions<Gatew
             failures.Add($"{GatewayForwardingOptions.SectionName}:MaxTokens must be positive (got {options.MaxTokens}).");
         }
 
+        if (options.MaxHeldAnswerBytes is < 0 or > Responses.UsageMeteringStream.MaxCapturedBytes)
+        {
+            failures.Add($"{GatewayForwardingOptions.SectionName}:MaxHeldAnswerBytes must be 0 (hold no answer) to {Responses.UsageMeteringStream.MaxCapturedBytes} (4 MiB) (got {options.MaxHeldAnswerBytes}).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -13,18 +13,23 @@ namespace Maas.Gateway.Forwarding;
 /// YARP's default header copy, then what the model must and must not see: no <c>Authorization</c>,
 /// no identity headers the caller may have forged, no header or query value carrying the caller's
 /// credential; the user and tier in the configured headers; the model's upstream path. On the way
-/// back, the <c>RateLimit</c> headers and the gateway's <c>x-request-id</c> in place of the upstream's.
+/// back, the gateway's <c>x-request-id</c> in place of the upstream's, and the <c>RateLimit</c>
+/// headers: of the reservation on a stream, or on a JSON answer held until it ends (up to
+/// <see cref="GatewayForwardingOptions.MaxHeldAnswerBytes"/>) of the settled call, with the
+/// <c>x-odhu-usage-*</c> headers (<see cref="UsageHeaders"/>).
 /// </summary>
 internal sealed class UpstreamTransformer : HttpTransformer
 {
     private readonly string _userHeader;
     private readonly string _tierHeader;
     private readonly string[] _dropped;
+    private readonly int _maxHeldAnswerBytes;
 
     public UpstreamTransformer(IOptions<GatewayForwardingOptions> options, IOptions<TrustedGatewayOptions> identity)
     {
         _userHeader = options.Value.UserHeader;
         _tierHeader = options.Value.TierHeader;
+        _maxHeldAnswerBytes = options.Value.MaxHeldAnswerBytes;
         _dropped =
         [
             "Authorization", "Proxy-Authorization", "Expect", _userHeader, _tierHeader,
@@ -73,18 +78,30 @@ internal sealed class UpstreamTransformer : HttpTransformer
         var result = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
         RequestIdHeader.Write(httpContext);
         var call = httpContext.Features.Get<GatewayCallContext>();
+        var held = false;
         if (call is not null && proxyResponse is not null)
         {
             call.UpstreamStatus = (int)proxyResponse.StatusCode;
-
-            // Metered as what the upstream sends, not what the request seemed to ask for.
-            if (call.Metering is { } metering && proxyResponse.Content.Headers.ContentType?.MediaType is { } mediaType)
+            if (call.Metering is { } metering)
             {
-                metering.IsEventStream = string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+                // Metered as what the upstream sends, not what the request seemed to ask for.
+                var content = proxyResponse.Content.Headers;
+                if (content.ContentType?.MediaType is { } mediaType)
+                {
+                    metering.IsEventStream = string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+                }
+
+                // A JSON answer announced larger than the bound is not held at all.
+                if (content.ContentLength is not { } length || length <= _maxHeldAnswerBytes)
+                {
+                    metering.HoldUpTo(_maxHeldAnswerBytes);
+                    held = metering.IsHeld;
+                }
             }
         }
 
-        if (call?.Decision is { } decision)
+        // A held answer's RateLimit headers are written when it ends (settled) or is let go (as they stand now).
+        if (!held && call?.Decision is { } decision)
         {
             RateLimitHeaders.Write(httpContext.Response.Headers, decision);
         }

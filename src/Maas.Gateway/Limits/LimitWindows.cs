@@ -28,6 +28,14 @@ internal static class LimitWindows
     /// <summary>Returns <paramref name="tokens"/> saturated to 0..<see cref="MaxCount"/>.</summary>
     public static long Saturate(long tokens) => Math.Clamp(tokens, 0, MaxCount);
 
+    /// <summary>
+    /// Returns a token count of <paramref name="used"/> once a reservation of <paramref name="reserved"/>
+    /// is settled with <paramref name="actual"/>, as both counters settle (in the same open window):
+    /// exact within 0..<see cref="MaxCount"/>, and a saturated count stays saturated.
+    /// </summary>
+    public static long Settled(long used, long reserved, long actual) =>
+        used >= MaxCount ? MaxCount : Saturate(Saturate(used) + Saturate(actual) - Saturate(reserved));
+
     /// <summary>Returns the request limit's window, the tier's <see cref="TierLimits.Window"/>.</summary>
     public static TimeSpan RequestWindow(TierLimits limits) => limits.Window.ToTimeSpan();
 

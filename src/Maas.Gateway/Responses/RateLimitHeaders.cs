@@ -34,10 +34,22 @@ internal static class RateLimitHeaders
     // OpenAI's reset texts for 0 to 60 seconds, the span of the common one-minute token window.
     private static readonly string[] s_shortResets = [.. Enumerable.Range(0, 60).Select(s => s.ToString(CultureInfo.InvariantCulture) + "s"), "1m0s"];
 
-    public static void Write(IHeaderDictionary headers, LimitDecision decision)
+    public static void Write(IHeaderDictionary headers, LimitDecision decision) => Write(headers, decision.Requests, decision.Tokens);
+
+    /// <summary>
+    /// Writes the headers of a settled call: its decision's state with the token count the counters
+    /// hold once <paramref name="actualTokens"/> replaced the call's reservation, by their arithmetic
+    /// (<see cref="LimitWindows.Settled"/>). Other calls settled since the acquire are not seen: for a
+    /// caller whose calls follow one another it is what <c>GET /v1/usage</c> answers right after.
+    /// </summary>
+    public static void WriteSettled(IHeaderDictionary headers, LimitDecision decision, TokenReservation reservation, long actualTokens)
     {
-        var requests = decision.Requests;
         var tokens = decision.Tokens;
+        Write(headers, decision.Requests, tokens with { Used = LimitWindows.Settled(tokens.Used, reservation.Reserved, actualTokens) });
+    }
+
+    private static void Write(IHeaderDictionary headers, LimitState requests, LimitState tokens)
+    {
         if (requests.Limit <= 0 && tokens.Limit <= 0)
         {
             return;

@@ -4,9 +4,12 @@ namespace Maas.Gateway.Responses;
 
 /// <summary>
 /// Wraps the client's response body while YARP copies the upstream answer into it, to learn the
-/// call's <see cref="TokenUsage"/> without buffering what the client receives. A JSON answer is
-/// passed through as it comes and a copy kept (up to <see cref="MaxCapturedBytes"/>) to read its
-/// <c>usage</c> at the end. A stream (SSE) is passed through event by event, each written (and so
+/// call's <see cref="TokenUsage"/>. A JSON answer is held whole when the call asks for it
+/// (<see cref="HoldUpTo"/>): nothing reaches the client until it ends, then its usage is read, the
+/// call settled and its headers written (<see cref="IUsageObserver.OnHeldAnswerEndedAsync"/>), then
+/// its bytes go in one write; one that outgrows the bound is let go as it stands and passed through
+/// from there on. An answer not held is passed through as it comes and a copy kept (up to
+/// <see cref="MaxCapturedBytes"/>) to read its <c>usage</c> at the end. A stream (SSE) is passed through event by event, each written (and so
 /// flushed by Kestrel) as soon as it is complete; every usage a chunk carries is read (vLLM's
 /// <c>continuous_usage_stats</c> puts a running one in each chunk, each superseding the one before),
 /// the usage chunk is dropped when the client did not ask for it, and the completion text that
@@ -15,13 +18,14 @@ namespace Maas.Gateway.Responses;
 /// events per chunk copies nothing. Chunks are scanned, not parsed: only a usage object is read.
 /// </summary>
 /// <remarks>
-/// <paramref name="onUsage"/> runs at most once, with the answer's final usage, when the answer ends:
-/// a JSON answer once its usage is read, a stream on <c>data: [DONE]</c> (before that event reaches
+/// <paramref name="observer"/> hears the answer's final usage at most once, when the answer ends:
+/// a held answer when it ends (<see cref="IUsageObserver.OnHeldAnswerEndedAsync"/>, with or without
+/// usage), another JSON answer once its usage is read, a stream on <c>data: [DONE]</c> (before that event reaches
 /// the client, so the call is settled before its caller can send the next one) or, without it, at
 /// <see cref="CompleteAsync"/>. A stream that never ends that way (client gone, upstream silent or
 /// reset) never reports: its caller settles it from <see cref="Usage"/> and <see cref="StreamedCompletionTokens"/>.
 /// </remarks>
-internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool dropUsageChunk, Func<TokenUsage, ValueTask> onUsage) : Stream
+internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool dropUsageChunk, IUsageObserver observer) : Stream
 {
     /// <summary>The largest JSON answer whose usage is read; a larger one settles with its reservation.</summary>
     public const int MaxCapturedBytes = 4 * 1024 * 1024;
@@ -31,6 +35,7 @@ internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool
 
     private byte[]? _buffer;
     private int _length;
+    private int _holdLimit;
     private bool _overflowed;
     private bool _reported;
     private bool _ended;
@@ -51,6 +56,9 @@ internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool
     /// </summary>
     public long StreamedCompletionTokens { get; private set; }
 
+    /// <summary>Gets whether the answer is still held: nothing of it has reached the client yet.</summary>
+    public bool IsHeld => _holdLimit > 0;
+
     public override bool CanRead => false;
 
     public override bool CanSeek => false;
@@ -65,10 +73,40 @@ internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool
         set => throw new NotSupportedException();
     }
 
+    /// <summary>
+    /// Holds the answer, when it is not a stream, until it ends or outgrows <paramref name="maxBytes"/>
+    /// (at most <see cref="MaxCapturedBytes"/>), so that its headers can carry its settled usage.
+    /// Called before the body flows; a held answer's bytes are pooled, never more than the bound.
+    /// </summary>
+    public void HoldUpTo(int maxBytes)
+    {
+        if (!IsEventStream && maxBytes > 0)
+        {
+            _holdLimit = Math.Min(maxBytes, MaxCapturedBytes);
+        }
+    }
+
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (!IsEventStream)
         {
+            if (_holdLimit > 0)
+            {
+                if (buffer.Length <= _holdLimit - _length)
+                {
+                    Hold(buffer.Span);
+                    return;
+                }
+
+                // Too large to hold: what was held goes with the headers as they stand, the rest as it comes.
+                _holdLimit = 0;
+                observer.OnHeldAnswerReleased();
+                if (_length > 0)
+                {
+                    await inner.WriteAsync(_buffer.AsMemory(0, _length), cancellationToken).ConfigureAwait(false);
+                }
+            }
+
             Capture(buffer.Span);
             if (!_reported && !_overflowed && buffer.Span.TrimEnd(" \t\r\n"u8).EndsWith("}"u8)
                 && TokenUsage.TryRead(_buffer.AsSpan(0, _length), out var usage, out _))
@@ -106,17 +144,45 @@ internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool
     public override void Write(byte[] buffer, int offset, int count) =>
         WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
-    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+    // A held answer is not flushed: that would send its headers before its usage is known.
+    public override Task FlushAsync(CancellationToken cancellationToken) => _holdLimit > 0 ? Task.CompletedTask : inner.FlushAsync(cancellationToken);
 
-    public override void Flush() => inner.Flush();
+    public override void Flush()
+    {
+        if (_holdLimit == 0)
+        {
+            inner.Flush();
+        }
+    }
 
     /// <summary>
     /// Ends the answer the upstream ended: a stream's unterminated last event is inspected, the last
-    /// usage seen reported, then the event written; a JSON answer's usage is read and reported.
-    /// Not for an answer that was cut: its last usage seen is not its final one.
+    /// usage seen reported, then the event written; a held answer's usage is read, the observer told
+    /// (it settles the call and writes the headers), then the answer written; another JSON answer's
+    /// usage is read and reported. Not for an answer that was cut: its last usage seen is not its
+    /// final one (see <see cref="AbandonAsync"/>).
     /// </summary>
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
+        if (_holdLimit > 0)
+        {
+            _holdLimit = 0;
+            TokenUsage? usage = null;
+            if (_length > 0 && TokenUsage.TryRead(_buffer.AsSpan(0, _length), out var read, out _))
+            {
+                Usage = usage = read;
+            }
+
+            _reported = true;
+            await observer.OnHeldAnswerEndedAsync(usage).ConfigureAwait(false);
+            if (_length > 0)
+            {
+                await inner.WriteAsync(_buffer.AsMemory(0, _length), cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         if (IsEventStream)
         {
             var last = _buffer.AsMemory(0, _length);
@@ -131,11 +197,17 @@ internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool
             return;
         }
 
-        if (!_reported && !_overflowed && _length > 0 && TokenUsage.TryRead(_buffer.AsSpan(0, _length), out var usage, out _))
-        {
-            Usage = usage;
-            await ReportAsync().ConfigureAwait(false);
-        }
+        await ReadJsonUsageAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Ends a JSON answer that was cut (the client left): a usage it showed before (a held answer's
+    /// included) is read and reported; nothing more is written, and a held answer never goes.
+    /// </summary>
+    public ValueTask AbandonAsync()
+    {
+        _holdLimit = 0;
+        return IsEventStream ? ValueTask.CompletedTask : ReadJsonUsageAsync();
     }
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
@@ -206,7 +278,18 @@ internal sealed class UsageMeteringStream(Stream inner, bool isEventStream, bool
         }
 
         _reported = true;
-        return onUsage(usage);
+        return observer.OnUsageAsync(usage);
+    }
+
+    private ValueTask ReadJsonUsageAsync()
+    {
+        if (!_reported && !_overflowed && _length > 0 && TokenUsage.TryRead(_buffer.AsSpan(0, _length), out var usage, out _))
+        {
+            Usage = usage;
+            return ReportAsync();
+        }
+
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>

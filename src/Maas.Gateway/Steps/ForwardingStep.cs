@@ -17,8 +17,9 @@ namespace Maas.Gateway.Steps;
 /// <summary>
 /// The last step: the call forwarded by YARP to the model's upstream, with the body read whole (as
 /// JSON, asking for a stream's usage when the client did not), without the caller's credential
-/// (<see cref="UpstreamTransformer"/>); the answer through the metering stream; a 502 or 504 when
-/// the upstream could not be reached or did not answer in time.
+/// (<see cref="UpstreamTransformer"/>); the answer through the metering stream (a JSON answer held
+/// until it ends, so its headers carry its settled usage); a 502 or 504 when the upstream could not
+/// be reached or did not answer in time, or broke off a held answer.
 /// </summary>
 /// <remarks>
 /// YARP's direct forwarding (<see cref="IHttpForwarder"/>) rather than config-provider routes: the
@@ -110,11 +111,9 @@ internal sealed class ForwardingStep(
             else
             {
                 context.ClientGone = true;
-                if (!metering.IsEventStream)
-                {
-                    // A JSON answer's usage may have passed before the client left; a cut stream's last usage is not final.
-                    await CompleteQuietlyAsync(metering, CancellationToken.None).ConfigureAwait(false);
-                }
+
+                // A JSON answer's usage may have passed before the client left; a cut stream's last usage is not final.
+                await metering.AbandonAsync().ConfigureAwait(false);
             }
         }
         finally

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Maas.Gateway.Diagnostics;
 using Maas.Gateway.Forwarding;
 using Maas.Gateway.Limits;
@@ -17,7 +18,7 @@ namespace Maas.Gateway.Steps;
 /// earlier steps found out, read-only, and the way to end the call with an OpenAI-shaped error.
 /// One per call; the steps fill it in order.
 /// </summary>
-public sealed class GatewayCallContext
+public sealed class GatewayCallContext : IUsageObserver
 {
     private readonly GatewayMetrics _metrics;
     private MaasUser? _user;
@@ -97,6 +98,9 @@ public sealed class GatewayCallContext
     /// <summary>The settlement step that settles this call's reservation, once it took the call.</summary>
     internal SettlementStep? Settlement { get; set; }
 
+    /// <summary>The tokens the call's reservation was settled with; <see langword="null"/> until (or unless) it was.</summary>
+    internal long? SettledTokens { get; set; }
+
     /// <summary>The tier tag of the call's metrics: the tier, or <c>none</c> before the credential was checked.</summary>
     internal string TierTag => _tier?.Name ?? GatewayMetrics.NoTier;
 
@@ -159,5 +163,52 @@ public sealed class GatewayCallContext
     internal bool TrySettle() => Interlocked.Exchange(ref _settled, 1) == 0;
 
     /// <summary>The answer's final usage, from the metering stream: settles the call.</summary>
-    internal ValueTask OnUsage(TokenUsage usage) => Settlement!.SettleAsync(this, usage);
+    ValueTask IUsageObserver.OnUsageAsync(TokenUsage usage) => Settlement!.SettleAsync(this, usage);
+
+    /// <summary>A held answer ended: the call settled, then its usage and the limits left after it in the answer's headers.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    async ValueTask IUsageObserver.OnHeldAnswerEndedAsync(TokenUsage? usage)
+    {
+        var settlement = Settlement!;
+        if (usage is { } shown)
+        {
+            await settlement.SettleAsync(this, shown).ConfigureAwait(false);
+        }
+        else
+        {
+            await settlement.SettleWithoutUsageAsync(this, stream: false, lastUsage: null, promptEstimate: 0, streamedCompletionTokens: 0).ConfigureAwait(false);
+        }
+
+        var response = HttpContext.Response;
+        if (response.HasStarted)
+        {
+            return;
+        }
+
+        if (usage is { } counted)
+        {
+            UsageHeaders.Write(response.Headers, counted);
+        }
+
+        if (Decision is { } decision)
+        {
+            if (decision.Reservation is { } reservation && SettledTokens is { } actual)
+            {
+                RateLimitHeaders.WriteSettled(response.Headers, decision, reservation, actual);
+            }
+            else
+            {
+                RateLimitHeaders.Write(response.Headers, decision);
+            }
+        }
+    }
+
+    /// <summary>A held answer was let go before it ended: the limits' headers of its reservation, as a stream's.</summary>
+    void IUsageObserver.OnHeldAnswerReleased()
+    {
+        if (Decision is { } decision && !HttpContext.Response.HasStarted)
+        {
+            RateLimitHeaders.Write(HttpContext.Response.Headers, decision);
+        }
+    }
 }

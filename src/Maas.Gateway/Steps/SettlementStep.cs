@@ -19,7 +19,7 @@ internal sealed class SettlementStep(ILimitCounter counter, GatewayMetrics metri
     public async ValueTask InvokeAsync(GatewayCallContext context, GatewayCallHandler proceed)
     {
         context.Settlement = this;
-        var metering = new UsageMeteringStream(context.HttpContext.Response.Body, context.Request.Stream, context.DropUsageChunk, context.OnUsage);
+        var metering = new UsageMeteringStream(context.HttpContext.Response.Body, context.Request.Stream, context.DropUsageChunk, context);
         context.Metering = metering;
         try
         {
@@ -86,6 +86,7 @@ internal sealed class SettlementStep(ILimitCounter counter, GatewayMetrics metri
             return;
         }
 
+        context.SettledTokens = actual;
         try
         {
             await counter.SettleAsync(reservation, actual, CancellationToken.None).ConfigureAwait(false);

@@ -46,7 +46,7 @@ public sealed class ForwardingStepTests
     {
         var call = StepCalls.New(gateway, credential, """{"model":"test/model","messages":[]}""");
         Assert.True(await StepCalls.RunAsync(call, [.. StepCalls.Checks(gateway), StepCalls.Step<LimitAcquisitionStep>(gateway)]));
-        call.Metering = new Responses.UsageMeteringStream(call.HttpContext.Response.Body, isEventStream: false, dropUsageChunk: false, _ => ValueTask.CompletedTask);
+        call.Metering = new Responses.UsageMeteringStream(call.HttpContext.Response.Body, isEventStream: false, dropUsageChunk: false, new UsageObserver());
         return call;
     }
 }
