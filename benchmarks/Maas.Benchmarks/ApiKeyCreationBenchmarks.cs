@@ -96,13 +96,13 @@ public class ApiKeyCreationBenchmarks
 
     /// <summary>What <c>POST /v1/api-keys</c> calls on <c>--storage in-memory</c>: validation, tier, generation, the store write.</summary>
     [Benchmark]
-    public ValueTask<CreatedApiKey> CreateApiKey_InMemory() => _inMemory.Service.CreateApiKeyAsync(MaasSubjects.User, Request);
+    public ValueTask<CreatedApiKey> CreateApiKey_InMemory() => _inMemory.ApiKeys.CreateAsync(MaasSubjects.User, Request);
 
     /// <summary>The same on <c>--storage disk</c>: one SQLite transaction fsynced before it returns.</summary>
     [Benchmark]
-    public ValueTask<CreatedApiKey> CreateApiKey_Disk() => _disk.Service.CreateApiKeyAsync(MaasSubjects.User, Request);
+    public ValueTask<CreatedApiKey> CreateApiKey_Disk() => _disk.ApiKeys.CreateAsync(MaasSubjects.User, Request);
 
     /// <summary>The same on <c>--storage external</c>: one INSERT committed (WAL flushed) on a local PostgreSQL.</summary>
     [Benchmark]
-    public ValueTask<CreatedApiKey> CreateApiKey_PostgreSql() => _external!.Service.CreateApiKeyAsync(MaasSubjects.User, Request);
+    public ValueTask<CreatedApiKey> CreateApiKey_PostgreSql() => _external!.ApiKeys.CreateAsync(MaasSubjects.User, Request);
 }

@@ -65,7 +65,7 @@ public class GatewayCallBenchmarks
         builder.Services.AddSingleton<IHttpForwarder>(_forwarder);
         _app = builder.Build();
         _app.MapMaasGateway();
-        var key = await _app.Services.GetRequiredService<MaasService>().CreateApiKeyAsync(new MaasUser("alice", ["system:authenticated"]), new ApiKeyRequest { Name = "bench" });
+        var key = await _app.Services.GetRequiredService<ApiKeyService>().CreateAsync(new MaasUser("alice", ["system:authenticated"]), new ApiKeyRequest { Name = "bench" });
         _authorization = "Bearer " + key.Key;
         _call = ((IEndpointRouteBuilder)_app).DataSources
             .SelectMany(source => source.Endpoints)

@@ -63,11 +63,11 @@ public class KeyListingBenchmarks
 
     /// <summary>The in-memory store through the service.</summary>
     [Benchmark]
-    public ValueTask<IReadOnlyList<ApiKeyRecord>> ListApiKeys_InMemory() => _inMemory.Service.ListApiKeysAsync(MaasSubjects.User);
+    public ValueTask<IReadOnlyList<ApiKeyRecord>> ListApiKeys_InMemory() => _inMemory.ApiKeys.ListAsync(MaasSubjects.User);
 
     /// <summary>The SQLite store through the service: one indexed query.</summary>
     [Benchmark]
-    public ValueTask<IReadOnlyList<ApiKeyRecord>> ListApiKeys_Disk() => _disk.Service.ListApiKeysAsync(MaasSubjects.User);
+    public ValueTask<IReadOnlyList<ApiKeyRecord>> ListApiKeys_Disk() => _disk.ApiKeys.ListAsync(MaasSubjects.User);
 
     // One fsynced transaction a key would make the 1,000-key setup slow; run them in parallel
     // batches so the store's writer can commit them back to back.

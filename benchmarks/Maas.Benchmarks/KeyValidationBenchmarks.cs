@@ -63,7 +63,7 @@ public class KeyValidationBenchmarks
         var request = new ApiKeyRequest { Name = "benchmark key" };
         for (var i = 0; i < 100; i++)
         {
-            _validDiskKey = (await _disk.Service.CreateApiKeyAsync(MaasSubjects.User, request)).Key;
+            _validDiskKey = (await _disk.ApiKeys.CreateAsync(MaasSubjects.User, request)).Key;
         }
 
         // Same shape, one digit changed: the checksum no longer matches.

@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
+using Maas.Administration;
 using Maas.ApiKeys;
 using Maas.Models;
 using Maas.Revocation;
 using Maas.Storage.Sqlite;
+using Maas.Telemetry;
 using Maas.Tiers;
 using Maas.Tokens;
 using Maas.Users;
@@ -36,17 +38,14 @@ internal sealed class MaasSubjects : IDisposable
         Issuer = new JwtTokenIssuer(Keys, Options, TimeProvider.System);
         Reader = new JwtTokenReader(Keys, Options, TimeProvider.System);
         Validator = new CredentialValidator(Reader, store, Tiers, TimeProvider.System);
-        Service = new MaasService(
-            Options,
-            Tiers,
-            Issuer,
-            store,
-            (IKeyAdministrationStore)store,
-            new ConfiguredModelCatalog(Options),
-            new RevocationSignal(),
-            Validator,
-            TimeProvider.System,
-            store as Maas.Auditing.IAuditLog ?? (Maas.Auditing.IAuditLog)Maas.Storage.InMemory.InMemoryStorage.CreateKeyStore());
+        var metrics = new MaasMetrics(null);
+        var revocations = new RevocationSignal();
+        var audit = store as Maas.Auditing.IAuditLog ?? (Maas.Auditing.IAuditLog)Maas.Storage.InMemory.InMemoryStorage.CreateKeyStore();
+        var administrators = new Administrators(Options.Value.Admins);
+        Tokens = new TokenService(Options, Tiers, Issuer, metrics);
+        ApiKeys = new ApiKeyService(Options, Tiers, store, (IKeyAdministrationStore)store, administrators, Validator, revocations, audit, TimeProvider.System, metrics);
+        Administration = new KeyAdministrationService((IKeyAdministrationStore)store, administrators, revocations, audit, TimeProvider.System, metrics);
+        Credentials = new CredentialValidationService(Validator);
     }
 
     public IOptions<MaasOptions> Options { get; }
@@ -63,7 +62,13 @@ internal sealed class MaasSubjects : IDisposable
 
     public CredentialValidator Validator { get; }
 
-    public MaasService Service { get; }
+    public TokenService Tokens { get; }
+
+    public ApiKeyService ApiKeys { get; }
+
+    public KeyAdministrationService Administration { get; }
+
+    public CredentialValidationService Credentials { get; }
 
     /// <summary>The tier <see cref="User"/> resolves to.</summary>
     public Tier UserTier => Tiers.Resolve(User.Groups)!;

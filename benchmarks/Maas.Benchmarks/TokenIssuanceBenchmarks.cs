@@ -44,5 +44,5 @@ public class TokenIssuanceBenchmarks
 
     /// <summary>What <c>POST /v1/tokens</c> calls: tier resolution, lifetime policy, then the issuer.</summary>
     [Benchmark]
-    public ValueTask<IssuedToken> MaasService_IssueToken() => _maas.Service.IssueTokenAsync(MaasSubjects.User, GoDuration.FromHours(4));
+    public ValueTask<IssuedToken> TokenService_Issue() => _maas.Tokens.IssueAsync(MaasSubjects.User, GoDuration.FromHours(4));
 }

@@ -11,7 +11,7 @@ public static class MaasSelfServiceDefaults
 
     /// <summary>
     /// The policy of the administrators' screens (search, bulk revocation, audit trail): a Maas user
-    /// whom <c>MaasService.IsAdministrator</c> counts as an administrator (a member of one of
+    /// whom <c>Administrators.Includes</c> counts as an administrator (a member of one of
     /// <c>Maas:Admins:Groups</c>, never signed in with an API key).
     /// </summary>
     public const string AdministratorPolicy = "Maas.SelfService.Administrator";

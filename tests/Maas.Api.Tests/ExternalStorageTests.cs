@@ -223,7 +223,7 @@ public sealed class ExternalStorageTests(PostgreSqlServer server)
         await using var b = await MaasApiServer.StartAsync(["--storage=external", "--db-connection-url", url], AuditRequests.Administrators);
         using var aliceOnA = a.CreateClient("alice", "system:authenticated");
         var (oldKey, oldId) = await RotationRequests.CreateKeyAsync(aliceOnA, "shared");
-        var validatorOnB = b.Services.GetRequiredService<MaasService>();
+        var validatorOnB = b.Services.GetRequiredService<CredentialValidationService>();
 
         // B remembers the old key (valid for 30 days) before the rotation.
         Assert.True((await validatorOnB.ValidateAsync(oldKey)).IsValid);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Maas.ApiKeys;
 using Maas.Storage.InMemory;
 using Maas.Testing;
+using Maas.Validation;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -21,7 +22,7 @@ public sealed class MadeUpKeyFloodTests
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         using var body = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
         var real = body.RootElement.GetProperty("token").GetString()!;
-        var service = server.Services.GetRequiredService<MaasService>();
+        var service = server.Services.GetRequiredService<CredentialValidationService>();
         Assert.True((await service.ValidateAsync(real)).IsValid);
         var realLookups = store.FindByHashCalls;
         Assert.InRange(realLookups, 1, 1);

@@ -128,14 +128,14 @@ public sealed class BadInputTests
         await using var upstream = await RecordingUpstream.StartAsync();
         await using var gateway = await GatewayServer.StartAsync(upstream.BaseAddress);
         var user = new MaasUser("bob", ["system:authenticated"]);
-        var created = await gateway.Maas.CreateApiKeyAsync(user, new ApiKeys.ApiKeyRequest { Name = "k" });
-        var token = (await gateway.Maas.IssueTokenAsync(user, Durations.GoDuration.FromMinutes(10))).Token;
+        var created = await gateway.ApiKeys.CreateAsync(user, new ApiKeys.ApiKeyRequest { Name = "k" });
+        var token = (await gateway.Tokens.IssueAsync(user, Durations.GoDuration.FromMinutes(10))).Token;
         using (var before = gateway.Client(created.Key))
         {
             Assert.Equal(HttpStatusCode.OK, (await before.PostAsync("/v1/chat/completions", new StringContent(ChatBody))).StatusCode);
         }
 
-        Assert.True(await gateway.Maas.RevokeApiKeyAsync(user, created.Record.Id));
+        Assert.True(await gateway.ApiKeys.RevokeAsync(user, created.Record.Id));
         gateway.Clock.Advance(TimeSpan.FromMinutes(11));
         foreach (var credential in new[] { created.Key, token })
         {

@@ -1,7 +1,10 @@
 using System.Net.Http.Headers;
+using Maas.ApiKeys;
 using Maas.Gateway.Limits;
 using Maas.Hosting.Authentication;
 using Maas.Models;
+using Maas.Tiers;
+using Maas.Tokens;
 using Maas.Users;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -77,15 +80,19 @@ internal sealed class GatewayServer : IAsyncDisposable
         return new GatewayServer(app, clock);
     }
 
-    public MaasService Maas => _app.Services.GetRequiredService<MaasService>();
+    public TokenService Tokens => _app.Services.GetRequiredService<TokenService>();
+
+    public ApiKeyService ApiKeys => _app.Services.GetRequiredService<ApiKeyService>();
+
+    public ITierResolver Tiers => _app.Services.GetRequiredService<ITierResolver>();
 
     /// <summary>Issues a token for a user of <paramref name="groups"/> (free tier: system:authenticated).</summary>
     public async Task<string> TokenAsync(string user = "alice", params string[] groups) =>
-        (await Maas.IssueTokenAsync(new MaasUser(user, groups.Length == 0 ? ["system:authenticated"] : groups), null)).Token;
+        (await Tokens.IssueAsync(new MaasUser(user, groups.Length == 0 ? ["system:authenticated"] : groups), null)).Token;
 
     /// <summary>Creates an API key for a user of <paramref name="groups"/>.</summary>
     public async Task<string> KeyAsync(string user = "alice", params string[] groups) =>
-        (await Maas.CreateApiKeyAsync(new MaasUser(user, groups.Length == 0 ? ["system:authenticated"] : groups), new ApiKeys.ApiKeyRequest { Name = "k" })).Key;
+        (await ApiKeys.CreateAsync(new MaasUser(user, groups.Length == 0 ? ["system:authenticated"] : groups), new ApiKeyRequest { Name = "k" })).Key;
 
     public HttpClient Client(string? credential = null)
     {

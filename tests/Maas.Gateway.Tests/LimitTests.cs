@@ -148,7 +148,7 @@ public sealed class LimitTests
         // A host's own page reads the same numbers for a caller signed in without a Maas credential.
         var reader = gateway.Services.GetRequiredService<Usage.UsageReader>();
         var dave = new Users.MaasUser("dave", ["system:authenticated"]);
-        var tier = gateway.Maas.GetTier(dave);
+        var tier = gateway.Tiers.GetTier(dave);
         Assert.True(reader.PerModel);
         await Assert.ThrowsAsync<ArgumentException>(() => reader.ReadAsync(dave, tier, null).AsTask());
         var report = await reader.ReadAsync(dave, tier, "test/model");

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 
 namespace Maas.SelfService.Tests;
 
-/// <summary>The page's two policies decide by Core's rules (MaasUserMapper, MaasService.IsAdministrator), whatever scheme signed the principal in.</summary>
+/// <summary>The page's two policies decide by Core's rules (MaasUserMapper, Administrators.Includes), whatever scheme signed the principal in.</summary>
 public sealed class SelfServicePolicyTests
 {
     private const string AdminGroup = "maas-admins";

@@ -74,7 +74,7 @@ internal static class ScaleRun
         const int Warmup = 20;
         foreach (var key in shuffled[..Warmup])
         {
-            Require((await subjects.Service.ValidateAsync(key.Key)).IsValid, "a loaded key did not validate");
+            Require((await subjects.Credentials.ValidateAsync(key.Key)).IsValid, "a loaded key did not validate");
         }
 
         shuffled = shuffled[Warmup..];
@@ -86,7 +86,7 @@ internal static class ScaleRun
         await statements.StartAsync(validation, @"FROM api_keys WHERE hash = \$1");
         foreach (var key in shuffled[..half])
         {
-            var result = await validation.TimeAsync(() => subjects.Service.ValidateAsync(key.Key).AsTask());
+            var result = await validation.TimeAsync(() => subjects.Credentials.ValidateAsync(key.Key).AsTask());
             Require(result.IsValid, "a loaded key did not validate");
         }
 
@@ -161,7 +161,7 @@ internal static class ScaleRun
         for (var i = 0; i < 2_000; i++)
         {
             var owner = new MaasUser($"user-{random.NextInt64(KeyTableLoader.HeavyOwnerKeys / KeyTableLoader.KeysPerOwner, keys / KeyTableLoader.KeysPerOwner)}@example.com", ["system:authenticated"]);
-            var page = await firstPage.TimeAsync(() => subjects.Service.SearchApiKeysAsync(owner, new ApiKeySearchRequest { Limit = 50 }).AsTask());
+            var page = await firstPage.TimeAsync(() => subjects.Administration.SearchAsync(owner, new ApiKeySearchRequest { Limit = 50 }).AsTask());
             Require(page.Keys.Count > 0, "an owner's first page was empty");
             await SelectOneAsync(dataSource, searchFloor);
         }
@@ -177,7 +177,7 @@ internal static class ScaleRun
         do
         {
             var request = new ApiKeySearchRequest { Limit = 50, Cursor = cursor };
-            var page = await deepPage.TimeAsync(() => subjects.Service.SearchApiKeysAsync(heavy, request).AsTask());
+            var page = await deepPage.TimeAsync(() => subjects.Administration.SearchAsync(heavy, request).AsTask());
             walked += page.Keys.Count;
             cursor = page.NextCursor;
             await SelectOneAsync(dataSource, deepFloor);
@@ -252,7 +252,7 @@ internal static class ScaleRun
             int i;
             while ((i = Interlocked.Increment(ref next)) < keys.Length)
             {
-                var result = await validations.TimeAsync(() => subjects.Service.ValidateAsync(keys[i].Key).AsTask());
+                var result = await validations.TimeAsync(() => subjects.Credentials.ValidateAsync(keys[i].Key).AsTask());
                 Require(result.IsValid, "a loaded key did not validate under load");
                 await SelectOneAsync(dataSource, floor);
             }

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Maas;
+using Maas.Administration;
 using Maas.ApiKeys;
 using Maas.Auditing;
 using Maas.Models;
@@ -14,7 +15,12 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers Maas.Core: options, tiers, the built-in token issuer, validation and <see cref="MaasService"/>.</summary>
+/// <summary>
+/// Registers Maas.Core: options, tiers, the built-in token issuer, validation and the services by
+/// aggregate (<see cref="TokenService"/>, <see cref="ApiKeyService"/>, <see cref="KeyAdministrationService"/>,
+/// <see cref="RevocationService"/>, <see cref="AuditTrail"/>, <see cref="CredentialValidationService"/>,
+/// <see cref="Administrators"/>).
+/// </summary>
 public static class MaasCoreServiceCollectionExtensions
 {
     /// <summary>
@@ -100,21 +106,47 @@ public static class MaasCoreServiceCollectionExtensions
             return ActivatorUtilities.CreateInstance<CredentialValidator>(sp, (IKeyStore)store, (IKeyUsageStore)store);
         });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, KeyFilterStartup>());
-        services.TryAddSingleton(sp => new MaasService(
+        services.TryAddSingleton(sp => new Administrators(sp.GetRequiredService<IOptions<MaasOptions>>().Value.Admins));
+
+        // The services by aggregate, each with only what it needs; every store call goes through the instrumented store.
+        services.TryAddSingleton(sp => new CredentialValidationService(sp.GetRequiredService<CredentialValidator>()));
+        services.TryAddSingleton(sp => new TokenService(
             sp.GetRequiredService<IOptions<MaasOptions>>(),
             sp.GetRequiredService<ITierResolver>(),
             sp.GetRequiredService<ITokenIssuer>(),
-            sp.GetRequiredService<InstrumentedKeyStore>(),
-            sp.GetRequiredService<InstrumentedKeyStore>(),
-            sp.GetRequiredService<IModelCatalog>(),
-            sp.GetRequiredService<RevocationSignal>(),
-            sp.GetRequiredService<CredentialValidator>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<IAuditLog>() ?? throw new InvalidOperationException(
-                "Maas needs an audit trail (IAuditLog): UseInMemoryStorage, UseSqliteStorage and UsePostgreSqlStorage register one with their key store."),
             sp.GetRequiredService<MaasMetrics>()));
+        services.TryAddSingleton(sp => new ApiKeyService(
+            sp.GetRequiredService<IOptions<MaasOptions>>(),
+            sp.GetRequiredService<ITierResolver>(),
+            sp.GetRequiredService<InstrumentedKeyStore>(),
+            sp.GetRequiredService<InstrumentedKeyStore>(),
+            sp.GetRequiredService<Administrators>(),
+            sp.GetRequiredService<CredentialValidator>(),
+            sp.GetRequiredService<RevocationSignal>(),
+            AuditLog(sp),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<MaasMetrics>()));
+        services.TryAddSingleton(sp => new KeyAdministrationService(
+            sp.GetRequiredService<InstrumentedKeyStore>(),
+            sp.GetRequiredService<Administrators>(),
+            sp.GetRequiredService<RevocationSignal>(),
+            AuditLog(sp),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<MaasMetrics>()));
+        services.TryAddSingleton(sp => new RevocationService(
+            sp.GetRequiredService<InstrumentedKeyStore>(),
+            sp.GetRequiredService<ITokenIssuer>(),
+            sp.GetRequiredService<RevocationSignal>(),
+            AuditLog(sp),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<MaasMetrics>()));
+        services.TryAddSingleton(sp => new AuditTrail(sp.GetRequiredService<Administrators>(), AuditLog(sp)));
         return new MaasBuilder(services, configuration);
     }
+
+    private static IAuditLog AuditLog(IServiceProvider services) =>
+        services.GetService<IAuditLog>() ?? throw new InvalidOperationException(
+            "Maas needs an audit trail (IAuditLog): UseInMemoryStorage, UseSqliteStorage and UsePostgreSqlStorage register one with their key store.");
 
     private static TCapability Capability<TCapability>(IKeyStore store)
         where TCapability : class =>

@@ -8,7 +8,7 @@ public sealed class AdministratorRequiredException : Exception
 {
     /// <summary>
     /// Why a caller established from an API key (<see cref="Users.MaasUser.FromApiKey"/>) is refused an
-    /// administrator action whatever its groups. <see cref="MaasService"/> ends such a refusal with it;
+    /// administrator action whatever its groups. The services end such a refusal with it;
     /// a host that refuses before calling the service may too.
     /// </summary>
     public const string ApiKeyReason =

@@ -92,6 +92,18 @@ internal sealed class MaasMetrics : IDisposable
         _ => "error",
     };
 
+    /// <summary>
+    /// Counts a failed issuance or creation with <paramref name="count"/> and marks its span (when
+    /// something listens) with the same fixed word.
+    /// </summary>
+    public static void Failed(Activity? activity, Exception exception, Action<string> count)
+    {
+        var result = FailureResult(exception);
+        count(result);
+        activity?.SetTag("maas.result", result);
+        activity?.SetStatus(ActivityStatusCode.Error, result);
+    }
+
     public void Dispose()
     {
         if (_ownsMeter)

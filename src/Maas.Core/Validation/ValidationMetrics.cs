@@ -93,7 +93,7 @@ internal sealed class ValidationMetrics : IDisposable
     /// <summary>The fixed word for a validation outcome (metric tag and span attribute).</summary>
     public static string OutcomeTag(ValidationFailure outcome) => s_outcomes[(int)outcome];
 
-    // The validator runs inside MaasService's maas.validate span; tag that span, never another.
+    // The validator runs inside CredentialValidationService's maas.validate span; tag that span, never another.
     private static Activity? ValidationActivity() =>
         Activity.Current is { OperationName: "maas.validate" } activity && activity.Source.Name == MeterName ? activity : null;
 

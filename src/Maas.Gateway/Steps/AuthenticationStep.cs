@@ -19,7 +19,7 @@ namespace Maas.Gateway.Steps;
 /// and their tier go on in the call. <c>GET /v1/usage</c> and <c>GET /v1/models/{id}</c> check
 /// their caller the same way (<see cref="AuthenticateAsync"/>).
 /// </summary>
-internal sealed class AuthenticationStep(MaasService service, ILogger<AuthenticationStep> logger) : IGatewayStep
+internal sealed class AuthenticationStep(CredentialValidationService credentials, ILogger<AuthenticationStep> logger) : IGatewayStep
 {
     private const string BearerPrefix = "Bearer ";
 
@@ -51,7 +51,7 @@ internal sealed class AuthenticationStep(MaasService service, ILogger<Authentica
         var credential = value.AsSpan(BearerPrefix.Length).Trim().ToString();
         try
         {
-            var validation = await service.ValidateAsync(credential, context.RequestAborted).ConfigureAwait(false);
+            var validation = await credentials.ValidateAsync(credential, context.RequestAborted).ConfigureAwait(false);
             if (validation.IsValid)
             {
                 // The caller for whatever reads the request after the gateway, such as a host's request log line.

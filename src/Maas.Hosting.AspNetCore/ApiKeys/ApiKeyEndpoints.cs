@@ -1,4 +1,5 @@
 using System.Globalization;
+using Maas.Administration;
 using Maas.ApiKeys;
 using Maas.Errors;
 using Maas.Hosting.Auditing;
@@ -15,10 +16,10 @@ namespace Maas.Hosting.ApiKeys;
 internal static class ApiKeyEndpoints
 {
     public static async Task<JsonHttpResult<ApiKeyCreatedResponse>> CreateAsync(
-        MaasCaller caller, JsonRequest<ApiKeyCreateRequest> body, MaasService service, HttpContext context, CancellationToken cancellationToken)
+        MaasCaller caller, JsonRequest<ApiKeyCreateRequest> body, ApiKeyService keys, HttpContext context, CancellationToken cancellationToken)
     {
         var request = body.Value!;
-        var created = await service.CreateApiKeyAsync(
+        var created = await keys.CreateAsync(
             caller.User,
             new ApiKeyRequest
             {
@@ -43,60 +44,40 @@ internal static class ApiKeyEndpoints
         return TypedResults.Json(response, MaasJsonContext.Default.ApiKeyCreatedResponse, statusCode: StatusCodes.Status201Created);
     }
 
-    public static async Task<JsonHttpResult<IReadOnlyList<ApiKeyMetadata>>> ListAsync(MaasCaller caller, MaasService service, CancellationToken cancellationToken)
+    public static async Task<JsonHttpResult<IReadOnlyList<ApiKeyMetadata>>> ListAsync(MaasCaller caller, ApiKeyService keys, TimeProvider time, CancellationToken cancellationToken)
     {
-        var keys = await service.ListApiKeysAsync(caller.User, cancellationToken).ConfigureAwait(false);
-        var now = service.Now;
-        var list = new ApiKeyMetadata[keys.Count];
-        for (var i = 0; i < keys.Count; i++)
+        var found = await keys.ListAsync(caller.User, cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        var list = new ApiKeyMetadata[found.Count];
+        for (var i = 0; i < found.Count; i++)
         {
-            list[i] = ToMetadata(keys[i], now);
+            list[i] = ToMetadata(found[i], now);
         }
 
         return TypedResults.Json<IReadOnlyList<ApiKeyMetadata>>(list, MaasJsonContext.Default.IReadOnlyListApiKeyMetadata);
     }
 
     public static async Task<Results<JsonHttpResult<ApiKeyMetadata>, MaasError>> GetAsync(
-        string id, MaasCaller caller, MaasService service, CancellationToken cancellationToken)
+        string id, MaasCaller caller, ApiKeyService keys, TimeProvider time, CancellationToken cancellationToken)
     {
-        var key = await service.GetApiKeyAsync(caller.User, id, cancellationToken).ConfigureAwait(false);
+        var key = await keys.GetAsync(caller.User, id, cancellationToken).ConfigureAwait(false);
         return key is null
             ? NotFound(id)
-            : TypedResults.Json(ToMetadata(key, service.Now), MaasJsonContext.Default.ApiKeyMetadata);
+            : TypedResults.Json(ToMetadata(key, time.GetUtcNow()), MaasJsonContext.Default.ApiKeyMetadata);
     }
 
     public static async Task<Results<NoContent, MaasError>> RevokeAsync(
-        string id, MaasCaller caller, MaasService service, HttpContext context, CancellationToken cancellationToken)
+        string id, MaasCaller caller, ApiKeyService keys, HttpContext context, CancellationToken cancellationToken)
     {
-        var revoked = await service.RevokeApiKeyAsync(caller.User, id, RequestContexts.From(context), cancellationToken).ConfigureAwait(false);
+        var revoked = await keys.RevokeAsync(caller.User, id, RequestContexts.From(context), cancellationToken).ConfigureAwait(false);
         return revoked ? TypedResults.NoContent() : NotFound(id);
     }
 
     public static async Task<JsonHttpResult<ApiKeySearchResponse>> SearchAsync(
-        MaasCaller caller, JsonRequest<ApiKeySearchBody> body, MaasService service, CancellationToken cancellationToken)
+        MaasCaller caller, JsonRequest<ApiKeySearchBody> body, KeyAdministrationService administration, TimeProvider time, CancellationToken cancellationToken)
     {
-        var request = body.Value;
-        var filters = request?.Filters;
-        if (!string.IsNullOrEmpty(filters?.Subscription))
-        {
-            throw new InvalidRequestException("filters.subscription", "filters.subscription is not supported: keys here belong to the owner's tier, not to a subscription.");
-        }
-
-        var result = await service.SearchApiKeysAsync(
-            caller.User,
-            new ApiKeySearchRequest
-            {
-                Username = filters?.Username,
-                Statuses = filters?.Status,
-                LabelsContain = filters?.LabelsContain,
-                SortBy = request?.Sort?.By,
-                SortOrder = request?.Sort?.Order,
-                Limit = request?.Pagination?.Limit,
-                Offset = request?.Pagination?.Offset,
-                Cursor = request?.Pagination?.Cursor,
-            },
-            cancellationToken).ConfigureAwait(false);
-        var now = service.Now;
+        var result = await administration.SearchAsync(caller.User, body.Value.ToSearchRequest(), cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
         var data = new ApiKeyView[result.Keys.Count];
         for (var i = 0; i < data.Length; i++)
         {
@@ -109,7 +90,7 @@ internal static class ApiKeyEndpoints
     }
 
     public static async Task<JsonHttpResult<BulkRevokeResponse>> BulkRevokeAsync(
-        MaasCaller caller, JsonRequest<BulkRevokeBody> body, MaasService service, HttpContext context, CancellationToken cancellationToken)
+        MaasCaller caller, JsonRequest<BulkRevokeBody> body, KeyAdministrationService administration, HttpContext context, CancellationToken cancellationToken)
     {
         var request = body.Value!;
         if (!string.IsNullOrWhiteSpace(request.Subscription))
@@ -122,7 +103,7 @@ internal static class ApiKeyEndpoints
             throw new InvalidRequestException("username", "at least one of username or subscription is required (subscriptions do not exist here: name the username).");
         }
 
-        var revocation = await service.BulkRevokeApiKeysAsync(caller.User, request.Username, request.DryRun, RequestContexts.From(context), cancellationToken).ConfigureAwait(false);
+        var revocation = await administration.BulkRevokeAsync(caller.User, request.Username, request.DryRun, RequestContexts.From(context), cancellationToken).ConfigureAwait(false);
         var message = revocation.DryRun
             ? $"Dry run: {revocation.RevokedCount} active key(s) would be revoked for user {revocation.Username}"
             : $"Successfully revoked {revocation.RevokedCount} active API key(s) for user {revocation.Username}";

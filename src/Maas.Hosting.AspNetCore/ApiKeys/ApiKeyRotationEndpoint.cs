@@ -1,3 +1,4 @@
+using Maas.ApiKeys;
 using Maas.Hosting.Auditing;
 using Maas.Hosting.Authentication;
 using Maas.Hosting.Errors;
@@ -11,10 +12,10 @@ namespace Maas.Hosting.ApiKeys;
 internal static class ApiKeyRotationEndpoint
 {
     public static async Task<Results<JsonHttpResult<ApiKeyRotatedResponse>, MaasError>> RotateAsync(
-        string id, MaasCaller caller, JsonRequest<ApiKeyRotateRequest> body, MaasService service, HttpContext context, CancellationToken cancellationToken)
+        string id, MaasCaller caller, JsonRequest<ApiKeyRotateRequest> body, ApiKeyService keys, HttpContext context, CancellationToken cancellationToken)
     {
         var grace = ExpirationField.Read(body.Value?.Grace, "grace");
-        var rotated = await service.RotateApiKeyAsync(caller.User, id, grace, RequestContexts.From(context), cancellationToken).ConfigureAwait(false);
+        var rotated = await keys.RotateAsync(caller.User, id, grace, RequestContexts.From(context), cancellationToken).ConfigureAwait(false);
         if (rotated is null)
         {
             return ApiKeyEndpoints.NotFound(id);

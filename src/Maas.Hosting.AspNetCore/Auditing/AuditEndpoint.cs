@@ -1,3 +1,4 @@
+using Maas.Administration;
 using System.Globalization;
 using Maas.Auditing;
 using Maas.Errors;
@@ -12,17 +13,17 @@ namespace Maas.Hosting.Auditing;
 internal static class AuditEndpoint
 {
     public static async Task<Results<JsonHttpResult<AuditEntryList>, MaasError>> ListAsync(
-        MaasCaller caller, MaasService service, HttpRequest request, CancellationToken cancellationToken)
+        MaasCaller caller, Administrators administrators, AuditTrail audit, HttpRequest request, CancellationToken cancellationToken)
     {
         // Asked first, so someone who may not read the trail learns nothing from how a filter is judged.
-        if (!service.IsAdministrator(caller.User))
+        if (!administrators.Includes(caller.User))
         {
             const string message = "Only administrators may read the audit trail.";
             return MaasError.Create(StatusCodes.Status403Forbidden, caller.User.FromApiKey ? message + " " + AdministratorRequiredException.ApiKeyReason : message);
         }
 
         var query = AuditQueryReader.Read(request.Query);
-        var page = await service.ReadAuditAsync(caller.User, query, cancellationToken).ConfigureAwait(false);
+        var page = await audit.ReadAsync(caller.User, query, cancellationToken).ConfigureAwait(false);
         var data = new AuditEntryResponse[page.Entries.Count];
         for (var i = 0; i < data.Length; i++)
         {

@@ -19,7 +19,7 @@ public static partial class AuditQueryReader
 
     /// <summary>Reads the filters, page size and cursor; throws <see cref="InvalidRequestException"/> naming the parameter for anything it refuses.</summary>
     /// <param name="query">The query string, or form fields under the same names.</param>
-    /// <returns>The query to pass to <see cref="MaasService.ReadAuditAsync"/>.</returns>
+    /// <returns>The query to pass to <see cref="AuditTrail.ReadAsync"/>.</returns>
     public static AuditQuery Read(IQueryCollection query)
     {
         ArgumentNullException.ThrowIfNull(query);

@@ -3,7 +3,7 @@ using Maas.Hosting.Auditing;
 
 namespace Microsoft.AspNetCore.Http;
 
-/// <summary>Reads what the audit trail records about a request, for a host's own pages and endpoints that call <see cref="Maas.MaasService"/>.</summary>
+/// <summary>Reads what the audit trail records about a request, for a host's own pages and endpoints that call the Maas services (such as <see cref="Maas.ApiKeys.ApiKeyService"/>).</summary>
 public static class MaasHttpContextExtensions
 {
     /// <summary>

@@ -26,7 +26,7 @@ internal sealed class MaasAuthenticationHandler(
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
     GatewayIdentityReader gateway,
-    MaasService service,
+    CredentialValidationService credentials,
     FailedAuthenticationThrottle throttle,
     IOptionsMonitor<MaasClaimsOptions> claims)
     : AuthenticationHandler<MaasAuthenticationSchemeOptions>(schemeOptions, loggerFactory, encoder)
@@ -103,7 +103,7 @@ internal sealed class MaasAuthenticationHandler(
         CredentialValidation validation;
         try
         {
-            validation = await service.ValidateAsync(credential, Context.RequestAborted).ConfigureAwait(false);
+            validation = await credentials.ValidateAsync(credential, Context.RequestAborted).ConfigureAwait(false);
         }
         catch (StoreUnavailableException ex)
         {

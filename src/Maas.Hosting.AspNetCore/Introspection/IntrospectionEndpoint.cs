@@ -27,7 +27,7 @@ internal static class IntrospectionEndpoint
     private const string FormContentType = "application/x-www-form-urlencoded";
 
     public static async Task<Results<JsonHttpResult<IntrospectionResponse>, MaasError>> IntrospectAsync(
-        HttpContext context, GatewayClientAuthenticator clients, MaasService service, IOptions<MaasOptions> options, FailedAuthenticationThrottle throttle)
+        HttpContext context, GatewayClientAuthenticator clients, CredentialValidationService credentials, IOptions<MaasOptions> options, FailedAuthenticationThrottle throttle)
     {
         var request = context.Request;
         var response = context.Response;
@@ -90,7 +90,7 @@ internal static class IntrospectionEndpoint
             return Error(StatusCodes.Status400BadRequest, "invalid_request", "The 'token_type_hint' parameter may appear once.");
         }
 
-        var validation = await service.ValidateAsync(form.Token, context.RequestAborted).ConfigureAwait(false);
+        var validation = await credentials.ValidateAsync(form.Token, context.RequestAborted).ConfigureAwait(false);
         if (!validation.IsValid)
         {
             return Answer(IntrospectionResponse.Inactive);

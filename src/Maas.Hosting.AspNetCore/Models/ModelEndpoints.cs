@@ -1,4 +1,6 @@
 using Maas.Hosting.Authentication;
+using Maas.Models;
+using Maas.Tiers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -7,9 +9,9 @@ namespace Maas.Hosting.Models;
 /// <summary><c>GET /v1/models</c>: the models of the caller's tier, in OpenAI's list shape.</summary>
 internal static class ModelEndpoints
 {
-    public static async Task<JsonHttpResult<ModelList>> ListAsync(MaasCaller caller, HttpRequest request, MaasService service, CancellationToken cancellationToken)
+    public static async Task<JsonHttpResult<ModelList>> ListAsync(MaasCaller caller, HttpRequest request, ITierResolver tiers, IModelCatalog catalog, CancellationToken cancellationToken)
     {
-        var models = await service.ListModelsAsync(caller.User, cancellationToken).ConfigureAwait(false);
+        var models = await catalog.ListAsync(tiers.GetTier(caller.User), cancellationToken).ConfigureAwait(false);
         var data = new ModelEntry[models.Count];
         for (var i = 0; i < models.Count; i++)
         {

@@ -1,5 +1,6 @@
 using Maas.Hosting.Errors;
 using Maas.Hosting.Requests;
+using Maas.Tiers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -8,7 +9,7 @@ namespace Maas.Hosting.Tiers;
 /// <summary><c>POST /v1/tiers/lookup</c>: which tier a set of groups maps to (called by the gateway).</summary>
 internal static class TierEndpoints
 {
-    public static Results<JsonHttpResult<TierLookupResponse>, MaasError> Lookup(JsonRequest<TierLookupRequest> body, MaasService service)
+    public static Results<JsonHttpResult<TierLookupResponse>, MaasError> Lookup(JsonRequest<TierLookupRequest> body, ITierResolver tiers)
     {
         if (body.Value!.Groups is not { Count: > 0 } groups)
         {
@@ -23,7 +24,7 @@ internal static class TierEndpoints
             }
         }
 
-        var tier = service.LookupTier(groups);
+        var tier = tiers.Resolve(groups);
         if (tier is null)
         {
             return MaasError.Create(StatusCodes.Status404NotFound, "No tier matches any of the given groups.", code: "not_found");

@@ -1,6 +1,8 @@
 using Maas.Hosting.Auditing;
 using Maas.Hosting.Authentication;
 using Maas.Hosting.Requests;
+using Maas.Revocation;
+using Maas.Tokens;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -10,10 +12,10 @@ namespace Maas.Hosting.Tokens;
 internal static class TokenEndpoints
 {
     public static async Task<JsonHttpResult<TokenResponse>> IssueAsync(
-        MaasCaller caller, JsonRequest<TokenRequest> body, MaasService service, CancellationToken cancellationToken)
+        MaasCaller caller, JsonRequest<TokenRequest> body, TokenService tokens, CancellationToken cancellationToken)
     {
         var expiration = ExpirationField.Read(body.Value?.Expiration);
-        var issued = await service.IssueTokenAsync(caller.User, expiration, cancellationToken).ConfigureAwait(false);
+        var issued = await tokens.IssueAsync(caller.User, expiration, cancellationToken).ConfigureAwait(false);
         var lifetime = Durations.GoDuration.FromTimeSpan(issued.ExpiresAt - issued.IssuedAt);
         var response = new TokenResponse
         {
@@ -26,9 +28,9 @@ internal static class TokenEndpoints
         return TypedResults.Json(response, MaasJsonContext.Default.TokenResponse, statusCode: StatusCodes.Status201Created);
     }
 
-    public static async Task<NoContent> RevokeAllAsync(MaasCaller caller, MaasService service, HttpContext context, CancellationToken cancellationToken)
+    public static async Task<NoContent> RevokeAllAsync(MaasCaller caller, RevocationService revocation, HttpContext context, CancellationToken cancellationToken)
     {
-        await service.RevokeAllAsync(caller.User, RequestContexts.From(context), cancellationToken).ConfigureAwait(false);
+        await revocation.RevokeAllAsync(caller.User, RequestContexts.From(context), cancellationToken).ConfigureAwait(false);
         return TypedResults.NoContent();
     }
 

@@ -1,3 +1,4 @@
+using Maas.Administration;
 using Maas.Hosting.Authentication;
 using Microsoft.AspNetCore.Authorization;
 
@@ -5,11 +6,11 @@ namespace Maas.SelfService.Authorization;
 
 /// <summary>
 /// Decides both policies of the page by the rules the REST API uses: the principal is a Maas user
-/// when <see cref="MaasUserMapper"/> maps it, and an administrator when <see cref="MaasService.IsAdministrator"/>
+/// when <see cref="MaasUserMapper"/> maps it, and an administrator when <see cref="Administrators.Includes"/>
 /// says so (a member of <c>Maas:Admins:Groups</c>; a principal signed in with an API key never is).
 /// Whatever scheme signed the principal in (the gateway's headers, a cookie, OpenID Connect) is the host's choice.
 /// </summary>
-internal sealed class MaasUserAuthorizationHandler(MaasUserMapper users, MaasService service) : IAuthorizationHandler
+internal sealed class MaasUserAuthorizationHandler(MaasUserMapper users, Administrators administrators) : IAuthorizationHandler
 {
     public Task HandleAsync(AuthorizationHandlerContext context)
     {
@@ -21,7 +22,7 @@ internal sealed class MaasUserAuthorizationHandler(MaasUserMapper users, MaasSer
 
         foreach (var requirement in context.PendingRequirements.ToList())
         {
-            if (requirement is MaasUserRequirement || (requirement is MaasAdministratorRequirement && service.IsAdministrator(user)))
+            if (requirement is MaasUserRequirement || (requirement is MaasAdministratorRequirement && administrators.Includes(user)))
             {
                 context.Succeed(requirement);
             }

@@ -1,6 +1,7 @@
 using Maas.ApiKeys;
 using Maas.Errors;
 using Maas.Gateway.Usage;
+using Maas.Models;
 using Maas.Tiers;
 using Maas.Users;
 
@@ -60,28 +61,27 @@ internal sealed class KeyListView
 
     public static async Task<KeyListView> ReadAsync(SelfServicePageServices services, MaasUser caller, bool isAdministrator, CancellationToken cancellationToken)
     {
-        var service = services.Service;
         var reader = services.Usage;
-        var view = new KeyListView(caller, isAdministrator, service.Now, reader is not null);
+        var view = new KeyListView(caller, isAdministrator, services.Now, reader is not null);
         try
         {
-            view.Tier = service.GetTier(caller);
+            view.Tier = services.Tiers.GetTier(caller);
         }
         catch (NoTierException ex)
         {
             view.TierFailure = ex.Message;
         }
 
-        view.Keys = await service.ListApiKeysAsync(caller, cancellationToken).ConfigureAwait(false);
+        view.Keys = await services.ApiKeys.ListAsync(caller, cancellationToken).ConfigureAwait(false);
         if (view.Tier is { } tier && reader is not null)
         {
-            await view.ReadUsageAsync(service, reader, tier, cancellationToken).ConfigureAwait(false);
+            await view.ReadUsageAsync(services.Models, reader, tier, cancellationToken).ConfigureAwait(false);
         }
 
         return view;
     }
 
-    private async Task ReadUsageAsync(MaasService service, UsageReader reader, Tier tier, CancellationToken cancellationToken)
+    private async Task ReadUsageAsync(IModelCatalog models, UsageReader reader, Tier tier, CancellationToken cancellationToken)
     {
         try
         {
@@ -92,7 +92,7 @@ internal sealed class KeyListView
             }
 
             var reports = new List<UsageReport>();
-            foreach (var model in await service.ListModelsAsync(Caller, cancellationToken).ConfigureAwait(false))
+            foreach (var model in await models.ListAsync(tier, cancellationToken).ConfigureAwait(false))
             {
                 reports.Add(await reader.ReadAsync(Caller, tier, model.Id, cancellationToken).ConfigureAwait(false));
             }

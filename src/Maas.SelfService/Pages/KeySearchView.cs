@@ -29,9 +29,9 @@ internal sealed class KeySearchView
     /// Searches as <c>POST /v1/api-keys/search</c> does, with the same call: an empty username is
     /// everyone's keys (administrators only); a refused field is named in <see cref="Refusal"/>.
     /// </summary>
-    public static async Task<KeySearchView> SearchAsync(MaasService service, MaasUser caller, KeySearchForm search, CancellationToken cancellationToken)
+    public static async Task<KeySearchView> SearchAsync(SelfServicePageServices services, MaasUser caller, KeySearchForm search, CancellationToken cancellationToken)
     {
-        var view = new KeySearchView(search, service.Now);
+        var view = new KeySearchView(search, services.Now);
         var limit = KeySearchForm.DefaultLimit;
         if (!string.IsNullOrWhiteSpace(search.Limit)
             && (!int.TryParse(search.Limit.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 100))
@@ -54,17 +54,22 @@ internal sealed class KeySearchView
             labels = new Dictionary<string, string>(StringComparer.Ordinal) { [label[..equals].Trim()] = label[(equals + 1)..].Trim() };
         }
 
+        if (!TryRead(search, view.Refusal, out var statuses, out var sortBy, out var order))
+        {
+            return view;
+        }
+
         try
         {
-            view.Found = await service.SearchApiKeysAsync(
+            view.Found = await services.Administration.SearchAsync(
                 caller,
                 new ApiKeySearchRequest
                 {
                     Username = string.IsNullOrWhiteSpace(search.Username) ? null : search.Username.Trim(),
-                    Statuses = search.Status,
+                    Statuses = statuses,
                     LabelsContain = labels,
-                    SortBy = string.IsNullOrEmpty(search.SortBy) ? null : search.SortBy,
-                    SortOrder = string.IsNullOrEmpty(search.Order) ? null : search.Order,
+                    SortBy = sortBy,
+                    SortOrder = order,
                     Limit = limit,
                     Cursor = string.IsNullOrEmpty(search.Cursor) ? null : search.Cursor,
                 },
@@ -76,6 +81,48 @@ internal sealed class KeySearchView
         }
 
         return view;
+    }
+
+    // The form's words are the REST API's (the select boxes offer nothing else); anything else is refused as the API refuses it.
+    private static bool TryRead(KeySearchForm search, FormRefusal refusal, out ApiKeyStatus[] statuses, out ApiKeySortField sortBy, out ApiKeySortOrder order)
+    {
+        statuses = new ApiKeyStatus[search.Status.Count];
+        sortBy = ApiKeySortField.CreatedAt;
+        order = ApiKeySortOrder.Descending;
+        for (var i = 0; i < statuses.Length; i++)
+        {
+            switch (search.Status[i]?.Trim())
+            {
+                case "active": statuses[i] = ApiKeyStatus.Active; break;
+                case "revoked": statuses[i] = ApiKeyStatus.Revoked; break;
+                case "expired": statuses[i] = ApiKeyStatus.Expired; break;
+                default:
+                    refusal.Refuse("status", "filters.status may hold only active, revoked and expired.");
+                    return false;
+            }
+        }
+
+        switch (search.SortBy)
+        {
+            case null or "" or "created_at": break;
+            case "expires_at": sortBy = ApiKeySortField.ExpiresAt; break;
+            case "last_used_at": sortBy = ApiKeySortField.LastUsedAt; break;
+            case "name": sortBy = ApiKeySortField.Name; break;
+            default:
+                refusal.Refuse("sort", "sort.by must be one of: created_at, expires_at, last_used_at, name.");
+                return false;
+        }
+
+        switch (search.Order?.Trim().ToUpperInvariant())
+        {
+            case null or "" or "DESC": break;
+            case "ASC": order = ApiKeySortOrder.Ascending; break;
+            default:
+                refusal.Refuse("order", "sort.order must be asc or desc.");
+                return false;
+        }
+
+        return true;
     }
 
     private static string Field(string field) => field switch

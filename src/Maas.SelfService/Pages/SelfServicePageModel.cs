@@ -17,14 +17,12 @@ namespace Maas.SelfService.Pages;
 /// What every screen of <c>/keys</c> shares: who the caller is and whether they administer keys (by the
 /// page's policies), and the three screens that answer instead of the one asked for, before any handler
 /// runs: 401 (not signed in), 403 (an administrators' screen asked for by someone else), and 503 when what
-/// the page reads or writes is down. Every action goes through the same <see cref="MaasService"/> call as its
+/// the page reads or writes is down. Every action goes through the same Maas service call as its
 /// REST endpoint, with the request's audit context, so the trail records page actions as it records API calls.
 /// </summary>
 internal abstract class SelfServicePageModel(SelfServicePageServices services) : PageModel
 {
     protected SelfServicePageServices Services { get; } = services;
-
-    protected MaasService Service => Services.Service;
 
     /// <summary>The signed-in caller; set before any handler runs.</summary>
     public MaasUser? Caller { get; private set; }

@@ -1,14 +1,24 @@
+using Maas.Administration;
+using Maas.ApiKeys;
+using Maas.Auditing;
 using Maas.Gateway.Usage;
 using Maas.Hosting.Authentication;
+using Maas.Models;
+using Maas.Tiers;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Maas.SelfService.Pages;
 
-/// <summary>What every screen reads: the Maas service, the user mapping, the policies and the options (one per request).</summary>
+/// <summary>What every screen reads: the Maas services, the user mapping, the policies and the options (one per request).</summary>
 internal sealed class SelfServicePageServices(
-    MaasService service,
+    ApiKeyService apiKeys,
+    KeyAdministrationService administration,
+    AuditTrail audit,
+    ITierResolver tiers,
+    IModelCatalog models,
+    TimeProvider time,
     MaasUserMapper users,
     IAuthorizationService authorization,
     IOptions<MaasOptions> maas,
@@ -16,7 +26,18 @@ internal sealed class SelfServicePageServices(
     IOptionsMonitor<TrustedGatewayOptions> gateway,
     IServiceProvider services)
 {
-    public MaasService Service { get; } = service;
+    public ApiKeyService ApiKeys { get; } = apiKeys;
+
+    public KeyAdministrationService Administration { get; } = administration;
+
+    public AuditTrail Audit { get; } = audit;
+
+    public ITierResolver Tiers { get; } = tiers;
+
+    public IModelCatalog Models { get; } = models;
+
+    /// <summary>The instant key statuses are shown at.</summary>
+    public DateTimeOffset Now => time.GetUtcNow();
 
     public MaasUserMapper Users { get; } = users;
 

@@ -27,7 +27,7 @@ public sealed class KeyStoreCapabilityTests
     {
         using var services = Build(new NarrowKeyStore(InMemoryStorage.CreateKeyStore()));
 
-        var error = Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<MaasService>());
+        var error = Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<ApiKeyService>());
 
         Assert.Contains(nameof(IKeyAdministrationStore), error.Message, StringComparison.Ordinal);
         Assert.Contains(nameof(NarrowKeyStore), error.Message, StringComparison.Ordinal);

@@ -6,7 +6,7 @@ namespace Maas.Core.Tests.Service;
 
 public sealed class AdministratorTests
 {
-    private static MaasService ServiceWithAdmins(params string[] groups)
+    private static MaasServices ServiceWithAdmins(params string[] groups)
     {
         var services = new ServiceCollection().AddLogging();
         services.AddMaasCore(o =>
@@ -16,15 +16,15 @@ public sealed class AdministratorTests
                 o.Admins.Groups.Add(group);
             }
         }).UseInMemoryStorage();
-        return services.BuildServiceProvider().GetRequiredService<MaasService>();
+        return MaasServices.From(services.BuildServiceProvider());
     }
 
     [Fact]
     public void A_member_of_a_configured_admin_group_is_an_administrator()
     {
         var maas = ServiceWithAdmins("maas-admins", "platform-team");
-        Assert.True(maas.IsAdministrator(new MaasUser("root", ["system:authenticated", "platform-team"])));
-        Assert.False(maas.IsAdministrator(new MaasUser("alice", ["system:authenticated"])));
+        Assert.True(maas.Administrators.Includes(new MaasUser("root", ["system:authenticated", "platform-team"])));
+        Assert.False(maas.Administrators.Includes(new MaasUser("alice", ["system:authenticated"])));
     }
 
     [Fact]
@@ -32,8 +32,8 @@ public sealed class AdministratorTests
     {
         var maas = ServiceWithAdmins("maas-admins");
 
-        Assert.False(maas.IsAdministrator(new MaasUser("root", ["maas-admins"]) { FromApiKey = true }));
-        Assert.True(maas.IsAdministrator(new MaasUser("root", ["maas-admins"])));
+        Assert.False(maas.Administrators.Includes(new MaasUser("root", ["maas-admins"]) { FromApiKey = true }));
+        Assert.True(maas.Administrators.Includes(new MaasUser("root", ["maas-admins"])));
     }
 
     [Fact]
@@ -41,25 +41,25 @@ public sealed class AdministratorTests
     {
         var maas = ServiceWithAdmins("maas-admins");
         var root = new MaasUser("root", ["system:authenticated", "maas-admins"]);
-        var key = await maas.CreateApiKeyAsync(root, new ApiKeyRequest { Name = "k" });
-        var token = await maas.IssueTokenAsync(root, null);
+        var key = await maas.ApiKeys.CreateAsync(root, new ApiKeyRequest { Name = "k" });
+        var token = await maas.Tokens.IssueAsync(root, null);
 
-        var byKey = await maas.ValidateAsync(key.Key);
-        var byToken = await maas.ValidateAsync(token.Token);
+        var byKey = await maas.Credentials.ValidateAsync(key.Key);
+        var byToken = await maas.Credentials.ValidateAsync(token.Token);
 
         Assert.True(byKey.IsValid);
         Assert.True(byKey.User.FromApiKey);
-        Assert.False(maas.IsAdministrator(byKey.User));
+        Assert.False(maas.Administrators.Includes(byKey.User));
         Assert.True(byToken.IsValid);
         Assert.False(byToken.User.FromApiKey);
-        Assert.True(maas.IsAdministrator(byToken.User));
+        Assert.True(maas.Administrators.Includes(byToken.User));
     }
 
     [Fact]
     public void Admin_groups_match_exactly_and_nobody_administers_by_default()
     {
-        Assert.False(ServiceWithAdmins("maas-admins").IsAdministrator(new MaasUser("eve", ["Maas-Admins", "maas-admins "])));
-        Assert.False(ServiceWithAdmins().IsAdministrator(new MaasUser("root", ["system:masters", "maas-admins"])));
-        Assert.False(ServiceWithAdmins(" ").IsAdministrator(new MaasUser("blank", [" "])));
+        Assert.False(ServiceWithAdmins("maas-admins").Administrators.Includes(new MaasUser("eve", ["Maas-Admins", "maas-admins "])));
+        Assert.False(ServiceWithAdmins().Administrators.Includes(new MaasUser("root", ["system:masters", "maas-admins"])));
+        Assert.False(ServiceWithAdmins(" ").Administrators.Includes(new MaasUser("blank", [" "])));
     }
 }

@@ -20,7 +20,7 @@ public sealed class AuditFailureTests : IDisposable
     private readonly CountingKeyStore _store = new(InMemoryStorage.CreateKeyStore());
     private readonly FailingAuditLog _audit;
     private readonly ServiceProvider _services;
-    private readonly MaasService _maas;
+    private readonly MaasServices _maas;
 
     public AuditFailureTests()
     {
@@ -30,7 +30,7 @@ public sealed class AuditFailureTests : IDisposable
         services.AddMaasCore();
         services.Replace(ServiceDescriptor.Singleton<TimeProvider>(new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero))));
         _services = services.BuildServiceProvider();
-        _maas = _services.GetRequiredService<MaasService>();
+        _maas = MaasServices.From(_services);
     }
 
     public void Dispose() => _services.Dispose();
@@ -41,7 +41,7 @@ public sealed class AuditFailureTests : IDisposable
         // Appending on its own would fail: creation never does, it hands the store both.
         _audit.Failing = true;
 
-        var created = await _maas.CreateApiKeyAsync(Alice, new ApiKeyRequest { Name = "k" }, new MaasRequestContext { RequestId = "req-1", ClientAddress = "192.0.2.1" });
+        var created = await _maas.ApiKeys.CreateAsync(Alice, new ApiKeyRequest { Name = "k" }, new MaasRequestContext { RequestId = "req-1", ClientAddress = "192.0.2.1" });
 
         var entry = Assert.Single((await _store.QueryAsync(new AuditQuery())).Entries);
         Assert.Equal((AuditAction.Create, "alice", "alice", created.Record.Id, "req-1", "192.0.2.1"),
@@ -54,23 +54,23 @@ public sealed class AuditFailureTests : IDisposable
     {
         _store.FailAdd = new StoreUnavailableException("The key store is unavailable.");
 
-        await Assert.ThrowsAsync<StoreUnavailableException>(async () => await _maas.CreateApiKeyAsync(Alice, new ApiKeyRequest { Name = "k" }));
+        await Assert.ThrowsAsync<StoreUnavailableException>(async () => await _maas.ApiKeys.CreateAsync(Alice, new ApiKeyRequest { Name = "k" }));
 
-        Assert.Empty(await _maas.ListApiKeysAsync(Alice));
+        Assert.Empty(await _maas.ApiKeys.ListAsync(Alice));
         Assert.Empty((await _store.QueryAsync(new AuditQuery())).Entries);
     }
 
     [Fact]
     public async Task A_revocation_that_cannot_be_recorded_stands_and_its_retry_records_it()
     {
-        var created = await _maas.CreateApiKeyAsync(Alice, new ApiKeyRequest { Name = "k" });
+        var created = await _maas.ApiKeys.CreateAsync(Alice, new ApiKeyRequest { Name = "k" });
         _audit.Failing = true;
 
-        await Assert.ThrowsAsync<StoreUnavailableException>(async () => await _maas.RevokeApiKeyAsync(Alice, created.Record.Id));
-        Assert.Equal(ApiKeyStatus.Revoked, (await _maas.GetApiKeyAsync(Alice, created.Record.Id))!.StatusAt(_maas.Now));
+        await Assert.ThrowsAsync<StoreUnavailableException>(async () => await _maas.ApiKeys.RevokeAsync(Alice, created.Record.Id));
+        Assert.Equal(ApiKeyStatus.Revoked, (await _maas.ApiKeys.GetAsync(Alice, created.Record.Id))!.StatusAt(_maas.Now));
 
         _audit.Failing = false;
-        Assert.True(await _maas.RevokeApiKeyAsync(Alice, created.Record.Id));
+        Assert.True(await _maas.ApiKeys.RevokeAsync(Alice, created.Record.Id));
         var page = await _store.QueryAsync(new AuditQuery());
         Assert.Equal([AuditAction.Revoke, AuditAction.Create], page.Entries.Select(e => e.Action));
     }
@@ -78,16 +78,16 @@ public sealed class AuditFailureTests : IDisposable
     [Fact]
     public async Task A_revoke_all_that_cannot_be_recorded_stands_and_its_retry_records_it()
     {
-        await _maas.CreateApiKeyAsync(Alice, new ApiKeyRequest { Name = "k" });
+        await _maas.ApiKeys.CreateAsync(Alice, new ApiKeyRequest { Name = "k" });
         _audit.Failing = true;
 
-        await Assert.ThrowsAsync<StoreUnavailableException>(async () => await _maas.RevokeAllAsync(Alice));
+        await Assert.ThrowsAsync<StoreUnavailableException>(async () => await _maas.Revocation.RevokeAllAsync(Alice));
 
         _audit.Failing = false;
-        Assert.Equal(0, await _maas.RevokeAllAsync(Alice));
+        Assert.Equal(0, await _maas.Revocation.RevokeAllAsync(Alice));
         var entries = (await _store.QueryAsync(new AuditQuery())).Entries;
         Assert.Equal(AuditAction.RevokeAll, entries[0].Action);
-        Assert.Equal(ApiKeyStatus.Revoked, Assert.Single(await _maas.ListApiKeysAsync(Alice)).StatusAt(_maas.Now));
+        Assert.Equal(ApiKeyStatus.Revoked, Assert.Single(await _maas.ApiKeys.ListAsync(Alice)).StatusAt(_maas.Now));
     }
 
     private sealed class FailingAuditLog(IAuditLog inner) : IAuditLog

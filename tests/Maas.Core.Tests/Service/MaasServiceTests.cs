@@ -15,7 +15,7 @@ public sealed class MaasServiceTests : IDisposable
     private static readonly MaasUser Bob = new("bob", ["premium-group"]);
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
     private readonly ServiceProvider _services;
-    private readonly MaasService _maas;
+    private readonly MaasServices _maas;
 
     public MaasServiceTests()
     {
@@ -23,7 +23,7 @@ public sealed class MaasServiceTests : IDisposable
         services.AddMaasCore().UseInMemoryStorage();
         services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_clock));
         _services = services.BuildServiceProvider();
-        _maas = _services.GetRequiredService<MaasService>();
+        _maas = MaasServices.From(_services);
     }
 
     public void Dispose() => _services.Dispose();
@@ -40,12 +40,12 @@ public sealed class MaasServiceTests : IDisposable
         var requested = GoDuration.Parse(expiration);
         if (accepted)
         {
-            var token = await _maas.IssueTokenAsync(Alice, requested);
+            var token = await _maas.Tokens.IssueAsync(Alice, requested);
             Assert.Equal(requested.ToTimeSpan(), token.ExpiresAt - token.IssuedAt);
         }
         else
         {
-            var error = await Assert.ThrowsAsync<InvalidRequestException>(async () => await _maas.IssueTokenAsync(Alice, requested));
+            var error = await Assert.ThrowsAsync<InvalidRequestException>(async () => await _maas.Tokens.IssueAsync(Alice, requested));
             Assert.Equal("expiration", error.Field);
         }
     }
@@ -53,9 +53,9 @@ public sealed class MaasServiceTests : IDisposable
     [Fact]
     public async Task No_lifetime_means_the_default_of_4_hours_for_tokens_and_720_hours_for_keys()
     {
-        var token = await _maas.IssueTokenAsync(Alice, null);
+        var token = await _maas.Tokens.IssueAsync(Alice, null);
         Assert.Equal(TimeSpan.FromHours(4), token.ExpiresAt - token.IssuedAt);
-        var key = await _maas.CreateApiKeyAsync(Alice, new ApiKeyRequest { Name = "k" });
+        var key = await _maas.ApiKeys.CreateAsync(Alice, new ApiKeyRequest { Name = "k" });
         Assert.Equal(TimeSpan.FromHours(720), key.Record.ExpiresAt - key.Record.CreatedAt);
         Assert.Equal("720h0m0s", key.Lifetime.ToString());
     }
@@ -63,88 +63,88 @@ public sealed class MaasServiceTests : IDisposable
     [Fact]
     public async Task Key_names_are_trimmed_and_checked()
     {
-        var key = await _maas.CreateApiKeyAsync(Alice, new ApiKeyRequest { Name = "  spaced name \t" });
+        var key = await _maas.ApiKeys.CreateAsync(Alice, new ApiKeyRequest { Name = "  spaced name \t" });
         Assert.Equal("spaced name", key.Record.Name);
-        Assert.Equal("name", (await Assert.ThrowsAsync<InvalidRequestException>(async () => await _maas.CreateApiKeyAsync(Alice, new ApiKeyRequest { Name = " \n " }))).Field);
-        Assert.Equal("name", (await Assert.ThrowsAsync<InvalidRequestException>(async () => await _maas.CreateApiKeyAsync(Alice, new ApiKeyRequest { Name = "a\u0000b" }))).Field);
-        Assert.Equal("name", (await Assert.ThrowsAsync<InvalidRequestException>(async () => await _maas.CreateApiKeyAsync(Alice, new ApiKeyRequest { Name = new string('x', 129) }))).Field);
-        Assert.Equal("description", (await Assert.ThrowsAsync<InvalidRequestException>(async () => await _maas.CreateApiKeyAsync(Alice, new ApiKeyRequest { Name = "x", Description = new string('d', 1001) }))).Field);
-        Assert.Single(await _maas.ListApiKeysAsync(Alice));
+        Assert.Equal("name", (await Assert.ThrowsAsync<InvalidRequestException>(async () => await _maas.ApiKeys.CreateAsync(Alice, new ApiKeyRequest { Name = " \n " }))).Field);
+        Assert.Equal("name", (await Assert.ThrowsAsync<InvalidRequestException>(async () => await _maas.ApiKeys.CreateAsync(Alice, new ApiKeyRequest { Name = "a\u0000b" }))).Field);
+        Assert.Equal("name", (await Assert.ThrowsAsync<InvalidRequestException>(async () => await _maas.ApiKeys.CreateAsync(Alice, new ApiKeyRequest { Name = new string('x', 129) }))).Field);
+        Assert.Equal("description", (await Assert.ThrowsAsync<InvalidRequestException>(async () => await _maas.ApiKeys.CreateAsync(Alice, new ApiKeyRequest { Name = "x", Description = new string('d', 1001) }))).Field);
+        Assert.Single(await _maas.ApiKeys.ListAsync(Alice));
     }
 
     [Fact]
     public async Task A_user_in_no_tier_gets_neither_tokens_nor_keys()
     {
         var stranger = new MaasUser("eve", ["nobody"]);
-        await Assert.ThrowsAsync<NoTierException>(async () => await _maas.IssueTokenAsync(stranger, null));
-        await Assert.ThrowsAsync<NoTierException>(async () => await _maas.CreateApiKeyAsync(stranger, new ApiKeyRequest { Name = "k" }));
-        Assert.Empty(await _maas.ListApiKeysAsync(stranger));
+        await Assert.ThrowsAsync<NoTierException>(async () => await _maas.Tokens.IssueAsync(stranger, null));
+        await Assert.ThrowsAsync<NoTierException>(async () => await _maas.ApiKeys.CreateAsync(stranger, new ApiKeyRequest { Name = "k" }));
+        Assert.Empty(await _maas.ApiKeys.ListAsync(stranger));
     }
 
     [Fact]
     public async Task Validation_reports_user_tier_and_why_a_credential_is_refused()
     {
-        var token = await _maas.IssueTokenAsync(Bob, GoDuration.FromHours(1));
-        var key = await _maas.CreateApiKeyAsync(Bob, new ApiKeyRequest { Name = "k", Expiration = GoDuration.FromHours(2) });
+        var token = await _maas.Tokens.IssueAsync(Bob, GoDuration.FromHours(1));
+        var key = await _maas.ApiKeys.CreateAsync(Bob, new ApiKeyRequest { Name = "k", Expiration = GoDuration.FromHours(2) });
 
-        var fromToken = await _maas.ValidateAsync(token.Token);
+        var fromToken = await _maas.Credentials.ValidateAsync(token.Token);
         Assert.True(fromToken.IsValid);
         Assert.Equal(CredentialKind.Token, fromToken.Kind);
         Assert.Equal("bob", fromToken.User.Name);
         Assert.Equal("premium", fromToken.Tier.Name);
         Assert.Equal(token.Id, fromToken.Id);
 
-        var fromKey = await _maas.ValidateAsync(key.Key);
+        var fromKey = await _maas.Credentials.ValidateAsync(key.Key);
         Assert.True(fromKey.IsValid);
         Assert.Equal(CredentialKind.ApiKey, fromKey.Kind);
         Assert.Equal(key.Record.Id, fromKey.Id);
         Assert.Equal(["premium-group"], fromKey.User.Groups);
 
-        Assert.Equal(ValidationFailure.Malformed, (await _maas.ValidateAsync("not a credential")).Failure);
-        Assert.Equal(ValidationFailure.Malformed, (await _maas.ValidateAsync(key.Key[..^1] + (key.Key[^1] == 'a' ? 'b' : 'a'))).Failure);
+        Assert.Equal(ValidationFailure.Malformed, (await _maas.Credentials.ValidateAsync("not a credential")).Failure);
+        Assert.Equal(ValidationFailure.Malformed, (await _maas.Credentials.ValidateAsync(key.Key[..^1] + (key.Key[^1] == 'a' ? 'b' : 'a'))).Failure);
         var parts = token.Token.Split('.');
         var forged = parts[0] + "." + parts[1] + "." + new string('A', parts[2].Length);
-        Assert.Equal(ValidationFailure.BadSignature, (await _maas.ValidateAsync(forged)).Failure);
+        Assert.Equal(ValidationFailure.BadSignature, (await _maas.Credentials.ValidateAsync(forged)).Failure);
 
         _clock.Advance(TimeSpan.FromHours(1));
-        Assert.Equal(ValidationFailure.Expired, (await _maas.ValidateAsync(token.Token)).Failure);
-        Assert.True((await _maas.ValidateAsync(key.Key)).IsValid);
+        Assert.Equal(ValidationFailure.Expired, (await _maas.Credentials.ValidateAsync(token.Token)).Failure);
+        Assert.True((await _maas.Credentials.ValidateAsync(key.Key)).IsValid);
         _clock.Advance(TimeSpan.FromHours(1));
-        Assert.Equal(ValidationFailure.Expired, (await _maas.ValidateAsync(key.Key)).Failure);
+        Assert.Equal(ValidationFailure.Expired, (await _maas.Credentials.ValidateAsync(key.Key)).Failure);
     }
 
     [Fact]
     public async Task Revoke_all_ends_what_was_issued_before_and_spares_what_comes_after()
     {
-        var token = await _maas.IssueTokenAsync(Alice, null);
-        var key = await _maas.CreateApiKeyAsync(Alice, new ApiKeyRequest { Name = "before" });
-        var bobsKey = await _maas.CreateApiKeyAsync(Bob, new ApiKeyRequest { Name = "bob's" });
+        var token = await _maas.Tokens.IssueAsync(Alice, null);
+        var key = await _maas.ApiKeys.CreateAsync(Alice, new ApiKeyRequest { Name = "before" });
+        var bobsKey = await _maas.ApiKeys.CreateAsync(Bob, new ApiKeyRequest { Name = "bob's" });
         _clock.Advance(TimeSpan.FromMilliseconds(3));
 
-        Assert.Equal(1, await _maas.RevokeAllAsync(Alice));
-        Assert.Equal(ValidationFailure.Revoked, (await _maas.ValidateAsync(token.Token)).Failure);
-        Assert.Equal(ValidationFailure.Revoked, (await _maas.ValidateAsync(key.Key)).Failure);
-        Assert.True((await _maas.ValidateAsync(bobsKey.Key)).IsValid);
+        Assert.Equal(1, await _maas.Revocation.RevokeAllAsync(Alice));
+        Assert.Equal(ValidationFailure.Revoked, (await _maas.Credentials.ValidateAsync(token.Token)).Failure);
+        Assert.Equal(ValidationFailure.Revoked, (await _maas.Credentials.ValidateAsync(key.Key)).Failure);
+        Assert.True((await _maas.Credentials.ValidateAsync(bobsKey.Key)).IsValid);
 
         _clock.Advance(TimeSpan.FromTicks(3000));
-        var after = await _maas.IssueTokenAsync(Alice, null);
-        var keyAfter = await _maas.CreateApiKeyAsync(Alice, new ApiKeyRequest { Name = "after" });
+        var after = await _maas.Tokens.IssueAsync(Alice, null);
+        var keyAfter = await _maas.ApiKeys.CreateAsync(Alice, new ApiKeyRequest { Name = "after" });
         Assert.Equal(token.IssuedAt.ToUnixTimeSeconds(), after.IssuedAt.ToUnixTimeSeconds());
-        Assert.True((await _maas.ValidateAsync(after.Token)).IsValid);
-        Assert.True((await _maas.ValidateAsync(keyAfter.Key)).IsValid);
-        var statuses = (await _maas.ListApiKeysAsync(Alice)).Select(k => (k.Name, k.StatusAt(_maas.Now)));
+        Assert.True((await _maas.Credentials.ValidateAsync(after.Token)).IsValid);
+        Assert.True((await _maas.Credentials.ValidateAsync(keyAfter.Key)).IsValid);
+        var statuses = (await _maas.ApiKeys.ListAsync(Alice)).Select(k => (k.Name, k.StatusAt(_maas.Now)));
         Assert.Equal([("after", ApiKeyStatus.Active), ("before", ApiKeyStatus.Revoked)], statuses);
     }
 
     [Fact]
     public async Task Revoking_one_key_leaves_the_others_and_foreign_ids_are_not_found()
     {
-        var first = await _maas.CreateApiKeyAsync(Alice, new ApiKeyRequest { Name = "first" });
-        var second = await _maas.CreateApiKeyAsync(Alice, new ApiKeyRequest { Name = "second" });
-        Assert.False(await _maas.RevokeApiKeyAsync(Bob, first.Record.Id));
-        Assert.Null(await _maas.GetApiKeyAsync(Bob, first.Record.Id));
-        Assert.True(await _maas.RevokeApiKeyAsync(Alice, first.Record.Id));
-        Assert.Equal(ValidationFailure.Revoked, (await _maas.ValidateAsync(first.Key)).Failure);
-        Assert.True((await _maas.ValidateAsync(second.Key)).IsValid);
+        var first = await _maas.ApiKeys.CreateAsync(Alice, new ApiKeyRequest { Name = "first" });
+        var second = await _maas.ApiKeys.CreateAsync(Alice, new ApiKeyRequest { Name = "second" });
+        Assert.False(await _maas.ApiKeys.RevokeAsync(Bob, first.Record.Id));
+        Assert.Null(await _maas.ApiKeys.GetAsync(Bob, first.Record.Id));
+        Assert.True(await _maas.ApiKeys.RevokeAsync(Alice, first.Record.Id));
+        Assert.Equal(ValidationFailure.Revoked, (await _maas.Credentials.ValidateAsync(first.Key)).Failure);
+        Assert.True((await _maas.Credentials.ValidateAsync(second.Key)).IsValid);
     }
 }

@@ -84,7 +84,7 @@ public sealed class CredentialCacheTests
         Assert.True((await context.ValidateAsync(other)).IsValid);
         Assert.True((await context.ValidateAsync(key)).IsValid);
 
-        Assert.True(await context.Service.RevokeApiKeyAsync(ValidationTestContext.Alice, id));
+        Assert.True(await context.Service.ApiKeys.RevokeAsync(ValidationTestContext.Alice, id));
 
         Assert.Equal(ValidationFailure.Revoked, (await context.ValidateAsync(key)).Failure);
         Assert.True((await context.ValidateAsync(other)).IsValid);
@@ -103,7 +103,7 @@ public sealed class CredentialCacheTests
         }
 
         context.Time.Advance(TimeSpan.FromMilliseconds(5));
-        await context.Service.RevokeAllAsync(ValidationTestContext.Alice);
+        await context.Service.Revocation.RevokeAllAsync(ValidationTestContext.Alice);
 
         Assert.Equal(ValidationFailure.Revoked, (await context.ValidateAsync(token)).Failure);
         Assert.Equal(ValidationFailure.Revoked, (await context.ValidateAsync(key)).Failure);
@@ -125,7 +125,7 @@ public sealed class CredentialCacheTests
         var inFlight = context.ValidateAsync(key).AsTask();
         await context.Store.ReadStarted.Task;
         context.Store.Gate = null;
-        Assert.True(await context.Service.RevokeApiKeyAsync(ValidationTestContext.Alice, id));
+        Assert.True(await context.Service.ApiKeys.RevokeAsync(ValidationTestContext.Alice, id));
         gate.SetResult();
         Assert.True((await inFlight).IsValid); // it started before the revocation
 
@@ -144,7 +144,7 @@ public sealed class CredentialCacheTests
         var inFlight = context.ValidateAsync(token).AsTask();
         await context.Store.ReadStarted.Task;
         context.Store.Gate = null;
-        await context.Service.RevokeAllAsync(ValidationTestContext.Alice);
+        await context.Service.Revocation.RevokeAllAsync(ValidationTestContext.Alice);
         gate.SetResult();
         Assert.True((await inFlight).IsValid);
 

@@ -73,7 +73,7 @@ public sealed class KeyUsageRecorderTests
     {
         using var context = new ValidationTestContext();
         var (key, id) = await context.CreateKeyAsync();
-        await context.Service.RevokeApiKeyAsync(ValidationTestContext.Alice, id);
+        await context.Service.ApiKeys.RevokeAsync(ValidationTestContext.Alice, id);
         await context.ValidateAsync(key);
         await context.ValidateAsync(ApiKeyFormat.Generate().Key);
         Assert.Equal(0, context.Usage.PendingCount);

@@ -17,7 +17,7 @@ public sealed class SecurityCheckTests
         var (other, _) = await context.CreateKeyAsync();
         Assert.True((await context.ValidateAsync(revoked)).IsValid);
 
-        Assert.True(await context.Service.RevokeApiKeyAsync(ValidationTestContext.Alice, revokedId));
+        Assert.True(await context.Service.ApiKeys.RevokeAsync(ValidationTestContext.Alice, revokedId));
 
         // The owner's state is reloaded with a new version by the other key's check; the revoked
         // key's cache entry still says "not revoked" but carries the old version.
@@ -32,7 +32,7 @@ public sealed class SecurityCheckTests
         using var context = new ValidationTestContext();
         var (key, _) = await context.CreateKeyAsync();
         context.Time.Advance(TimeSpan.FromSeconds(1));
-        await context.Service.RevokeAllAsync(ValidationTestContext.Alice);
+        await context.Service.Revocation.RevokeAllAsync(ValidationTestContext.Alice);
 
         // The store lost the marking (the add raced the revoke-all): only the instant refuses it.
         context.Store.AlterFound = record => record with { RevokedAt = null };

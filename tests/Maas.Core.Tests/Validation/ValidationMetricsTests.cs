@@ -26,7 +26,7 @@ public sealed class ValidationMetricsTests
         await context.ValidateAsync(token);                                 // token valid (hit)
         await context.ValidateAsync("not-a-jwt");                           // token malformed
         await context.ValidateAsync(token[..^2] + (token[^2] == 'A' ? "BA" : "AA")); // token bad_signature
-        await context.Service.RevokeApiKeyAsync(ValidationTestContext.Alice, id);
+        await context.Service.ApiKeys.RevokeAsync(ValidationTestContext.Alice, id);
         await context.ValidateAsync(key);                                   // api_key revoked
         context.Time.Advance(TimeSpan.FromMinutes(10));
         await context.ValidateAsync(token);                                 // token expired

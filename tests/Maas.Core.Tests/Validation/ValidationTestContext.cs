@@ -1,8 +1,12 @@
 using System.Diagnostics.Metrics;
+using Maas.Administration;
 using Maas.ApiKeys;
+using Maas.Auditing;
+using Maas.Core.Tests.Service;
 using Maas.Models;
 using Maas.Revocation;
 using Maas.Storage.InMemory;
+using Maas.Telemetry;
 using Maas.Testing;
 using Maas.Tiers;
 using Maas.Tokens;
@@ -14,7 +18,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Maas.Core.Tests.Validation;
 
-/// <summary>A <see cref="MaasService"/> and its validator over an in-memory store that counts calls, on a fake clock.</summary>
+/// <summary>The Maas services and their validator over an in-memory store that counts calls, on a fake clock.</summary>
 internal sealed class ValidationTestContext : IDisposable
 {
     public static readonly DateTimeOffset Start = new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero).AddTicks(4_321);
@@ -39,7 +43,19 @@ internal sealed class ValidationTestContext : IDisposable
         Metrics = new ValidationMetrics(Meters);
         Usage = new KeyUsageRecorder(Store, Time, Options, NullLogger<KeyUsageRecorder>.Instance);
         Validator = new CredentialValidator(Reader, Store, Store, Tiers, Time, Signal, Options, Metrics, Usage, Creations);
-        Service = new MaasService(Options, Tiers, issuer, Store, Store, new ConfiguredModelCatalog(Options), Signal, Validator, Time, Store);
+        var metrics = new MaasMetrics(null);
+        var administrators = new Administrators(Options.Value.Admins);
+        Service = new MaasServices
+        {
+            Tokens = new TokenService(Options, Tiers, issuer, metrics),
+            ApiKeys = new ApiKeyService(Options, Tiers, Store, Store, administrators, Validator, Signal, Store, Time, metrics),
+            Administration = new KeyAdministrationService(Store, administrators, Signal, Store, Time, metrics),
+            Revocation = new RevocationService(Store, issuer, Signal, Store, Time, metrics),
+            Audit = new AuditTrail(administrators, Store),
+            Credentials = new CredentialValidationService(Validator),
+            Administrators = administrators,
+            Time = Time,
+        };
     }
 
     public FakeTimeProvider Time { get; } = new(Start);
@@ -66,13 +82,13 @@ internal sealed class ValidationTestContext : IDisposable
 
     public CredentialValidator Validator { get; }
 
-    public MaasService Service { get; }
+    public MaasServices Service { get; }
 
     public ValueTask<CredentialValidation> ValidateAsync(string credential) => Validator.ValidateAsync(credential, CancellationToken.None);
 
     public async Task<(string Key, string Id)> CreateKeyAsync(MaasUser? user = null, TimeSpan? lifetime = null)
     {
-        var created = await Service.CreateApiKeyAsync(user ?? Alice, new ApiKeyRequest
+        var created = await Service.ApiKeys.CreateAsync(user ?? Alice, new ApiKeyRequest
         {
             Name = "test",
             Expiration = lifetime is { } l ? Maas.Durations.GoDuration.FromTimeSpan(l) : null,
@@ -81,7 +97,7 @@ internal sealed class ValidationTestContext : IDisposable
     }
 
     public async Task<IssuedToken> IssueTokenAsync(MaasUser? user = null, TimeSpan? lifetime = null) =>
-        await Service.IssueTokenAsync(user ?? Alice, lifetime is { } l ? Maas.Durations.GoDuration.FromTimeSpan(l) : null);
+        await Service.Tokens.IssueAsync(user ?? Alice, lifetime is { } l ? Maas.Durations.GoDuration.FromTimeSpan(l) : null);
 
     public void Dispose()
     {

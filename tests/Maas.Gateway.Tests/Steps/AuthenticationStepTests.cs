@@ -49,8 +49,8 @@ public sealed class AuthenticationStepTests
         await using var upstream = await RecordingUpstream.StartAsync();
         await using var gateway = await GatewayServer.StartAsync(upstream.BaseAddress);
         var alice = new Users.MaasUser("alice", ["system:authenticated"]);
-        var created = await gateway.Maas.CreateApiKeyAsync(alice, new ApiKeys.ApiKeyRequest { Name = "k" });
-        await gateway.Maas.RevokeApiKeyAsync(alice, created.Record.Id);
+        var created = await gateway.ApiKeys.CreateAsync(alice, new ApiKeys.ApiKeyRequest { Name = "k" });
+        await gateway.ApiKeys.RevokeAsync(alice, created.Record.Id);
         var call = StepCalls.New(gateway, created.Key, Json);
 
         var proceeded = await StepCalls.RunAsync(call, StepCalls.Step<AuthenticationStep>(gateway));

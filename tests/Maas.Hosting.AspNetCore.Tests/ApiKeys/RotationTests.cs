@@ -57,7 +57,7 @@ public sealed class RotationTests(PostgreSqlServer postgres) : IDisposable
 
         server.Clock.Advance(TimeSpan.FromSeconds(1));
         await IntrospectionRequests.AssertInactiveAsync(gateway, oldKey);
-        var validation = await server.Services.GetRequiredService<MaasService>().ValidateAsync(oldKey);
+        var validation = await server.Services.GetRequiredService<CredentialValidationService>().ValidateAsync(oldKey);
         Assert.Equal(ValidationFailure.Expired, validation.Failure);
         Assert.True((await IntrospectionRequests.IntrospectAsync(gateway, newKey)).GetProperty("active").GetBoolean());
         using var oldMetadata = JsonDocument.Parse(await alice.GetStringAsync($"/v1/api-keys/{oldId}"));

@@ -190,7 +190,7 @@ public sealed class HostSignInTests
         }, app => app.MapMaasApi("Jwt", "Jwt"));
         maasKeys.AddRange(app.Services.GetRequiredService<IJsonWebKeySource>().GetPublicKeys()
             .Select(k => new JsonWebKey { Kty = k.Kty, Crv = k.Crv, X = k.X, Y = k.Y, Kid = k.Kid, Alg = k.Alg, Use = k.Use }));
-        var issued = await app.Services.GetRequiredService<MaasService>().IssueTokenAsync(new Users.MaasUser("mallory", ["system:authenticated"]), null);
+        var issued = await app.Services.GetRequiredService<Maas.Tokens.TokenService>().IssueAsync(new Users.MaasUser("mallory", ["system:authenticated"]), null);
 
         using var client = Client(app);
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", issued.Token);

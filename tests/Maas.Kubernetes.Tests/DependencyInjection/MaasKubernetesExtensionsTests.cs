@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Maas.Kubernetes.Authentication;
 using Maas.Testing.Kubernetes;
+using Maas.Revocation;
+using Maas.Tiers;
 using Maas.Tokens;
 using Maas.Users;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,7 +10,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace Maas.Kubernetes.Tests.DependencyInjection;
 
-/// <summary>The original's flow through <see cref="MaasService"/>, wired the way a host wires it.</summary>
+/// <summary>The original's flow through the Maas services, wired the way a host wires it.</summary>
 public sealed class MaasKubernetesExtensionsTests : IAsyncLifetime
 {
     private readonly KubernetesTestCluster _cluster = new();
@@ -42,20 +44,20 @@ public sealed class MaasKubernetesExtensionsTests : IAsyncLifetime
 
         try
         {
-            var maas = provider.GetRequiredService<MaasService>();
+            var tokens = provider.GetRequiredService<TokenService>();
             var reviewer = provider.GetRequiredService<KubernetesTokenReviewer>();
             var alice = new MaasUser("alice@example.com", ["premium-users", "system:authenticated"]);
             Assert.IsType<Maas.Kubernetes.Tokens.ServiceAccountTokenIssuer>(provider.GetRequiredService<ITokenIssuer>());
 
-            var issued = await maas.IssueTokenAsync(alice, null);
+            var issued = await tokens.IssueAsync(alice, null);
 
             var signedIn = await reviewer.ReviewAsync(issued.Token);
             Assert.NotNull(signedIn);
             Assert.Equal("system:serviceaccount:maas-api-tier-premium:alice-example-com-ff8d9819", signedIn.Name);
-            Assert.Equal("premium", maas.LookupTier(signedIn.Groups)?.Name);
+            Assert.Equal("premium", provider.GetRequiredService<ITierResolver>().Resolve(signedIn.Groups)?.Name);
             Assert.Equal(TimeSpan.FromHours(4), issued.ExpiresAt - issued.IssuedAt);
 
-            await maas.RevokeAllAsync(alice);
+            await provider.GetRequiredService<RevocationService>().RevokeAllAsync(alice);
             _cluster.Time.Advance(TimeSpan.FromSeconds(11));
 
             Assert.Null(await reviewer.ReviewAsync(issued.Token));

@@ -5,6 +5,9 @@ using Maas.Hosting.Authentication;
 using k8s;
 using Maas.Kubernetes.Models;
 using Maas.ModelSimulator;
+using Maas.Models;
+using Maas.Tiers;
+using Maas.Tokens;
 using Maas.Users;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -58,10 +61,10 @@ public sealed class KServeGatewayRoutingTests : IAsyncLifetime
     public async Task A_model_applied_with_kubectl_is_routed_on_its_path_and_by_its_id_then_moves_and_goes_without_a_restart()
     {
         var catalog = _app.Services.GetRequiredService<LLMInferenceServiceCatalog>();
-        var maas = _app.Services.GetRequiredService<MaasService>();
+        var tokens = _app.Services.GetRequiredService<TokenService>();
         var alice = new MaasUser("alice", ["system:authenticated"]);
         using var client = new HttpClient { BaseAddress = _baseAddress };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await maas.IssueTokenAsync(alice, null)).Token);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await tokens.IssueAsync(alice, null)).Token);
 
         Assert.Equal(HttpStatusCode.NotFound, await ChatAsync(client, "/llm/opt/v1/chat/completions"));
         Assert.Equal(HttpStatusCode.NotFound, await ChatAsync(client, "/v1/chat/completions"));
@@ -75,7 +78,7 @@ public sealed class KServeGatewayRoutingTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, models.StatusCode);
         }
 
-        var listed = Assert.Single(await maas.ListModelsAsync(alice));
+        var listed = Assert.Single(await _app.Services.GetRequiredService<IModelCatalog>().ListAsync(_app.Services.GetRequiredService<ITierResolver>().GetTier(alice)));
         Assert.Equal(("facebook/opt-125m", new Uri("http://gateway.example/llm/opt")), (listed.Id, listed.Url));
 
         // The public URL moves: the route follows it.

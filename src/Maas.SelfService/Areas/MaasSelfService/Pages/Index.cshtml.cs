@@ -41,7 +41,7 @@ internal sealed class KeyListModel(SelfServicePageServices services) : SelfServi
         CreatedApiKey created;
         try
         {
-            created = await Service.CreateApiKeyAsync(
+            created = await Services.ApiKeys.CreateAsync(
                 SignedIn,
                 new ApiKeyRequest { Name = Create.Name ?? "", Description = string.IsNullOrWhiteSpace(Create.Description) ? null : Create.Description, Expiration = expiration },
                 RequestContext,

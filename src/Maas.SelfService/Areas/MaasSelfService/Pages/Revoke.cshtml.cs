@@ -21,7 +21,7 @@ internal sealed class RevokeModel(SelfServicePageServices services) : SelfServic
 
     public async Task<IActionResult> OnPostConfirmAsync(string? id, CancellationToken cancellationToken)
     {
-        Confirming = id is null ? null : await Service.GetApiKeyAsync(SignedIn, id, cancellationToken).ConfigureAwait(false);
+        Confirming = id is null ? null : await Services.ApiKeys.GetAsync(SignedIn, id, cancellationToken).ConfigureAwait(false);
         if (Confirming is null)
         {
             List = await KeyNotFoundAsync(cancellationToken).ConfigureAwait(false);
@@ -32,19 +32,19 @@ internal sealed class RevokeModel(SelfServicePageServices services) : SelfServic
 
     public async Task<IActionResult> OnPostAsync(string? id, CancellationToken cancellationToken)
     {
-        var key = id is null ? null : await Service.GetApiKeyAsync(SignedIn, id, cancellationToken).ConfigureAwait(false);
+        var key = id is null ? null : await Services.ApiKeys.GetAsync(SignedIn, id, cancellationToken).ConfigureAwait(false);
         if (key is null)
         {
             List = await KeyNotFoundAsync(cancellationToken).ConfigureAwait(false);
             return Page();
         }
 
-        var notice = await Service.RevokeApiKeyAsync(SignedIn, key.Id, RequestContext, cancellationToken).ConfigureAwait(false)
+        var notice = await Services.ApiKeys.RevokeAsync(SignedIn, key.Id, RequestContext, cancellationToken).ConfigureAwait(false)
             ? $"The key “{key.Name}” is revoked: it no longer works anywhere."
             : $"The key “{key.Name}” was already revoked.";
         if (!string.Equals(key.Owner, SignedIn.Name, StringComparison.Ordinal))
         {
-            Found = await KeySearchView.SearchAsync(Service, SignedIn, new KeySearchForm { Username = key.Owner }, cancellationToken).ConfigureAwait(false);
+            Found = await KeySearchView.SearchAsync(Services, SignedIn, new KeySearchForm { Username = key.Owner }, cancellationToken).ConfigureAwait(false);
             Found.Notice = notice;
             return Page();
         }

@@ -51,7 +51,7 @@ internal sealed class RotateModel(SelfServicePageServices services) : SelfServic
         RotatedApiKey? rotated;
         try
         {
-            rotated = id is null ? null : await Service.RotateApiKeyAsync(SignedIn, id, parsed, RequestContext, cancellationToken).ConfigureAwait(false);
+            rotated = id is null ? null : await Services.ApiKeys.RotateAsync(SignedIn, id, parsed, RequestContext, cancellationToken).ConfigureAwait(false);
         }
         catch (InvalidRequestException ex)
         {
@@ -79,7 +79,7 @@ internal sealed class RotateModel(SelfServicePageServices services) : SelfServic
 
     private async Task<IActionResult> ConfirmAsync(string? id, CancellationToken cancellationToken)
     {
-        Confirming = id is null ? null : await Service.GetApiKeyAsync(SignedIn, id, cancellationToken).ConfigureAwait(false);
+        Confirming = id is null ? null : await Services.ApiKeys.GetAsync(SignedIn, id, cancellationToken).ConfigureAwait(false);
         if (Confirming is null || !string.Equals(Confirming.Owner, SignedIn.Name, StringComparison.Ordinal))
         {
             Confirming = null;

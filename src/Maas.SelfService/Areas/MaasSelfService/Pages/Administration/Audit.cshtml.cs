@@ -33,7 +33,7 @@ internal sealed class AuditModel(SelfServicePageServices services) : Administrat
         {
             // The same reader as GET /v1/audit: both accept and refuse the same filters and cursors.
             var query = AuditQueryReader.Read(new QueryCollection(fields));
-            var page = await Service.ReadAuditAsync(SignedIn, query, cancellationToken).ConfigureAwait(false);
+            var page = await Services.Audit.ReadAsync(SignedIn, query, cancellationToken).ConfigureAwait(false);
             Entries = page.Entries;
             NextCursor = page.Next is { } next ? AuditCursor.Write(next) : null;
         }

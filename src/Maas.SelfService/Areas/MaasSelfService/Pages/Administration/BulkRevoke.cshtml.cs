@@ -35,7 +35,7 @@ internal sealed class BulkRevokeModel(SelfServicePageServices services) : Admini
         Username = username?.Trim();
         try
         {
-            var revocation = await Service.BulkRevokeApiKeysAsync(SignedIn, username, dryRun, RequestContext, cancellationToken).ConfigureAwait(false);
+            var revocation = await Services.Administration.BulkRevokeAsync(SignedIn, username, dryRun, RequestContext, cancellationToken).ConfigureAwait(false);
             Username = revocation.Username;
             Count = revocation.RevokedCount;
             Confirming = dryRun;

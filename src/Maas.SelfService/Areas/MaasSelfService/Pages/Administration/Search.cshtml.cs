@@ -14,7 +14,7 @@ internal sealed class SearchModel(SelfServicePageServices services) : Administra
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
-        Found = await KeySearchView.SearchAsync(Service, SignedIn, Search, cancellationToken).ConfigureAwait(false);
+        Found = await KeySearchView.SearchAsync(Services, SignedIn, Search, cancellationToken).ConfigureAwait(false);
         if (Found.Refusal.IsRefused)
         {
             Response.StatusCode = StatusCodes.Status400BadRequest;

@@ -1,4 +1,3 @@
-using Maas.Administration;
 using Maas.ApiKeys;
 using Maas.Auditing;
 using Maas.Errors;
@@ -6,11 +5,37 @@ using Maas.Revocation;
 using Maas.Telemetry;
 using Maas.Users;
 
-namespace Maas;
+namespace Maas.Administration;
 
-/// <summary>Key search and bulk revoke: who may reach whose keys is decided here, never in a host.</summary>
-public sealed partial class MaasService
+/// <summary>
+/// Key search and bulk revoke: the caller's own keys, or, for an administrator, anyone's. Who may
+/// reach whose keys is decided here, never in a host. Registered by <c>AddMaasCore</c> as a singleton.
+/// </summary>
+public sealed class KeyAdministrationService
 {
+    private readonly IKeyAdministrationStore _administration;
+    private readonly Administrators _administrators;
+    private readonly RevocationSignal _revocations;
+    private readonly IAuditLog _audit;
+    private readonly TimeProvider _time;
+    private readonly MaasMetrics _metrics;
+
+    internal KeyAdministrationService(
+        IKeyAdministrationStore administration,
+        Administrators administrators,
+        RevocationSignal revocations,
+        IAuditLog audit,
+        TimeProvider time,
+        MaasMetrics metrics)
+    {
+        _administration = administration;
+        _administrators = administrators;
+        _revocations = revocations;
+        _audit = audit;
+        _time = time;
+        _metrics = metrics;
+    }
+
     /// <summary>The default page size of a key search, as the Go service's.</summary>
     internal const int DefaultSearchLimit = 50;
 
@@ -22,16 +47,27 @@ public sealed partial class MaasService
     /// username) everyone's. Throws <see cref="AdministratorRequiredException"/> when someone else
     /// names another user, and <see cref="InvalidRequestException"/> naming the bad field.
     /// </summary>
-    public async ValueTask<ApiKeySearchResult> SearchApiKeysAsync(MaasUser user, ApiKeySearchRequest request, CancellationToken cancellationToken = default)
+    public async ValueTask<ApiKeySearchResult> SearchAsync(MaasUser user, ApiKeySearchRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(request);
         StorableText.Require(user);
         var owner = SearchOwner(user, request.Username);
-        var statuses = ParseStatuses(request.Statuses);
+        var statuses = Statuses(request.Statuses);
         var labels = ApiKeyLabels.Normalize("filters.labelsContain", request.LabelsContain);
-        var sortBy = ParseSortBy(request.SortBy);
-        var descending = ParseDescending(request.SortOrder);
+        var sortBy = request.SortBy;
+        if (!Enum.IsDefined(sortBy))
+        {
+            throw new InvalidRequestException("sort.by", "sort.by must be one of: created_at, expires_at, last_used_at, name.");
+        }
+
+        var descending = request.SortOrder switch
+        {
+            ApiKeySortOrder.Descending => true,
+            ApiKeySortOrder.Ascending => false,
+            _ => throw new InvalidRequestException("sort.order", "sort.order must be asc or desc."),
+        };
+
         var limit = request.Limit ?? DefaultSearchLimit;
         if (limit < 1)
         {
@@ -77,7 +113,7 @@ public sealed partial class MaasService
 
     /// <summary>
     /// Revokes every active API key of <paramref name="username"/> (tokens are untouched:
-    /// <see cref="RevokeAllAsync"/> revokes those), or with <paramref name="dryRun"/> only counts
+    /// <see cref="RevocationService.RevokeAllAsync"/> revokes those), or with <paramref name="dryRun"/> only counts
     /// them. A user may target themselves; anyone else needs to be an administrator
     /// (<see cref="AdministratorRequiredException"/>). Every revoked key is announced like a
     /// single revocation, so every replica's caches drop it. A real run is recorded in the audit
@@ -85,7 +121,7 @@ public sealed partial class MaasService
     /// cannot be written, <see cref="StoreUnavailableException"/> is thrown after the revocation,
     /// and a retry (which revokes nothing more) records it.
     /// </summary>
-    public async ValueTask<BulkRevocation> BulkRevokeApiKeysAsync(MaasUser user, string? username, bool dryRun, MaasRequestContext? context = null, CancellationToken cancellationToken = default)
+    public async ValueTask<BulkRevocation> BulkRevokeAsync(MaasUser user, string? username, bool dryRun, MaasRequestContext? context = null, CancellationToken cancellationToken = default)
     {
         context ??= MaasRequestContext.None;
         ArgumentNullException.ThrowIfNull(user);
@@ -97,7 +133,7 @@ public sealed partial class MaasService
         }
 
         StorableText.Require("username", target);
-        if (!string.Equals(target, user.Name, StringComparison.Ordinal) && !IsAdministrator(user))
+        if (!string.Equals(target, user.Name, StringComparison.Ordinal) && !_administrators.Includes(user))
         {
             throw Administrators.Refusal(user, "Only an administrator may bulk revoke another user's keys.");
         }
@@ -114,28 +150,19 @@ public sealed partial class MaasService
                 _revocations.Publish(new RevocationEvent { Owner = target, KeyId = id });
             }
 
-            await AuditAsync(user, AuditAction.BulkRevoke, target, null, ids.Count, now, context, cancellationToken).ConfigureAwait(false);
+            await _audit.RecordAsync(user, AuditAction.BulkRevoke, target, null, ids.Count, now, context, cancellationToken).ConfigureAwait(false);
         }
 
         activity?.SetTag("maas.revoked_keys", ids.Count);
         return new BulkRevocation(target, ids.Count, dryRun);
     }
 
-    /// <summary>
-    /// The key <paramref name="id"/> when it is <paramref name="user"/>'s own, for a user from an API key
-    /// whose groups name an administrator group (one an administrator created): any other id is 403
-    /// saying why, whether or not such a key exists, so a former administrator learns nothing of others' keys.
-    /// </summary>
-    private async ValueTask<ApiKeyRecord?> OwnKeyOrRefusalAsync(MaasUser user, string id, string action, CancellationToken cancellationToken) =>
-        await _store.GetAsync(user.Name, id, cancellationToken).ConfigureAwait(false)
-            ?? throw Administrators.Refusal(user, $"{user.Name} has no key with this id, and only an administrator may {action} another user's key.");
-
     private string? SearchOwner(MaasUser user, string? username)
     {
         if (string.IsNullOrEmpty(username))
         {
             // An administrator naming nobody searches everyone's keys, as in the Go service.
-            return IsAdministrator(user) ? null : user.Name;
+            return _administrators.Includes(user) ? null : user.Name;
         }
 
         if (string.Equals(username, user.Name, StringComparison.Ordinal))
@@ -143,7 +170,7 @@ public sealed partial class MaasService
             return user.Name;
         }
 
-        if (!IsAdministrator(user))
+        if (!_administrators.Includes(user))
         {
             throw Administrators.Refusal(user, "Only an administrator may search another user's keys (filters.username).");
         }
@@ -152,41 +179,25 @@ public sealed partial class MaasService
         return username;
     }
 
-    private static ApiKeyStatus[] ParseStatuses(IReadOnlyList<string>? statuses)
+    // Any of the statuses, each once; a value outside the enum is refused as a bad wire word was.
+    private static ApiKeyStatus[] Statuses(IReadOnlyCollection<ApiKeyStatus>? statuses)
     {
-        if (statuses is null)
+        if (statuses is null || statuses.Count == 0)
         {
             return [];
         }
 
-        var parsed = new HashSet<ApiKeyStatus>();
+        var distinct = new HashSet<ApiKeyStatus>();
         foreach (var status in statuses)
         {
-            parsed.Add(status?.Trim() switch
+            if (!Enum.IsDefined(status))
             {
-                "active" => ApiKeyStatus.Active,
-                "revoked" => ApiKeyStatus.Revoked,
-                "expired" => ApiKeyStatus.Expired,
-                _ => throw new InvalidRequestException("filters.status", "filters.status may hold only active, revoked and expired."),
-            });
+                throw new InvalidRequestException("filters.status", "filters.status may hold only active, revoked and expired.");
+            }
+
+            distinct.Add(status);
         }
 
-        return [.. parsed];
+        return [.. distinct];
     }
-
-    private static ApiKeySortField ParseSortBy(string? sortBy) => sortBy switch
-    {
-        null or "" or "created_at" => ApiKeySortField.CreatedAt,
-        "expires_at" => ApiKeySortField.ExpiresAt,
-        "last_used_at" => ApiKeySortField.LastUsedAt,
-        "name" => ApiKeySortField.Name,
-        _ => throw new InvalidRequestException("sort.by", "sort.by must be one of: created_at, expires_at, last_used_at, name."),
-    };
-
-    private static bool ParseDescending(string? order) => order?.Trim().ToUpperInvariant() switch
-    {
-        null or "" or "DESC" => true,
-        "ASC" => false,
-        _ => throw new InvalidRequestException("sort.order", "sort.order must be asc or desc."),
-    };
 }
