@@ -1,5 +1,7 @@
 using Maas.Gateway.Usage;
 using Maas.Hosting.Authentication;
+using Maas.SelfService.DevelopmentSignIn;
+using Maas.SelfService.OneTimeForms;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -14,6 +16,8 @@ internal sealed class SelfServicePageServices(
     IOptions<MaasOptions> maas,
     IOptions<MaasSelfServiceOptions> options,
     IOptionsMonitor<TrustedGatewayOptions> gateway,
+    DevelopmentSignInGate developmentSignIn,
+    OneTimeFormTokens formTokens,
     IServiceProvider services)
 {
     public MaasService Service { get; } = service;
@@ -27,6 +31,12 @@ internal sealed class SelfServicePageServices(
     public MaasSelfServiceOptions Options => options.Value;
 
     public TrustedGatewayOptions Gateway => gateway.CurrentValue;
+
+    /// <summary>Whether the development sign-in is on, and whom it admits.</summary>
+    public DevelopmentSignInGate DevelopmentSignIn { get; } = developmentSignIn;
+
+    /// <summary>The create form's one-time tokens.</summary>
+    public OneTimeFormTokens FormTokens { get; } = formTokens;
 
     /// <summary>The gateway's usage counters, when the gateway runs in this host.</summary>
     public UsageReader? Usage { get; } = services.GetService<UsageReader>();
