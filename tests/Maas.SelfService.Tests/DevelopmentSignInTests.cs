@@ -1,5 +1,7 @@
 using System.Net;
 using Maas.Hosting.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -35,6 +37,8 @@ public sealed class DevelopmentSignInTests
         await using var on = await SelfServiceEndpointTests.StartAsync(services => services.Configure<MaasSelfServiceOptions>(o => o.DevelopmentSignIn = true));
         foreach (var app in new[] { production, off })
         {
+            // Not routed at all (the 404 below would come from the loopback check too, were it routed).
+            Assert.False(Routes(app).Contains("keys/sign-in"), string.Join(", ", Routes(app)));
             using var client = SelfServiceEndpointTests.Client(app);
             Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/keys/sign-in")).StatusCode);
             using var post = await client.PostAsync("/keys/sign-in", new FormUrlEncodedContent([new("UserName", "root"), new("Groups", "maas-admins")]));
@@ -42,8 +46,12 @@ public sealed class DevelopmentSignInTests
             Assert.DoesNotContain("sign-in", await (await client.GetAsync("/keys")).Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
+        Assert.Contains("keys/sign-in", Routes(on));
         using var local = SelfServiceEndpointTests.Client(on);
         Assert.Equal(HttpStatusCode.OK, (await local.GetAsync("/keys/sign-in")).StatusCode);
         Assert.Contains("/keys/sign-in", await (await local.GetAsync("/keys")).Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    private static HashSet<string?> Routes(WebApplication app) =>
+        [.. app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().Select(e => e.RoutePattern.RawText?.TrimStart('/'))];
 }
