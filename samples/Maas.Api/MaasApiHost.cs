@@ -94,11 +94,13 @@ internal static partial class MaasApiHost
         configure?.Invoke(builder);
         MaasApiDataPlane.AddServices(builder, maas);
         // The self-service page at /keys, signed in by the gateway's identity headers as the REST API is:
-        // a caller without them gets the page's 401 screen (nothing here can start a sign-in).
+        // a caller without them gets the page's 401 screen; in Development it links to /keys/sign-in, a form
+        // for loopback callers that signs a plain browser in as anyone (the page's, never the REST API's).
         builder.Services.AddMaasSelfService(o =>
         {
             o.AuthenticationScheme = Maas.Hosting.Authentication.MaasAuthenticationDefaults.GatewayScheme;
             o.ChallengeAnonymousCallers = false;
+            o.DevelopmentSignIn = builder.Environment.IsDevelopment();
         });
         // The gateway and other proxies whose X-Forwarded-For names the real client (failed sign-ins are throttled per client).
         var trustedProxies = builder.Configuration.GetSection("Maas:TrustedProxies");

@@ -23,4 +23,15 @@ public sealed class MaasSelfServiceOptions
     /// names the gateway's identity headers (with the <c>MaasGateway</c> or <c>Maas</c> scheme) or asks to sign in.
     /// </summary>
     public string? NotSignedInMessage { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether the page offers a sign-in form for development at <c>/keys/sign-in</c>: a user
+    /// name and groups, typed in, become a cookie (protected by ASP.NET Core Data Protection, HttpOnly,
+    /// SameSite=Strict) that the page's policies accept beside <see cref="AuthenticationScheme"/>, so a plain
+    /// browser can use the page without whatever normally signs people in (for <c>maas-api</c>, a gateway
+    /// adding identity headers). Off by default. Only in the Development environment: set anywhere else,
+    /// the host refuses to start; and even in Development the form and the cookie answer loopback callers
+    /// only (the form is a 404 to anyone else and the cookie signs nobody in).
+    /// </summary>
+    public bool DevelopmentSignIn { get; set; }
 }

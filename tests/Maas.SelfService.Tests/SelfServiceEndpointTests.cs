@@ -97,9 +97,9 @@ public sealed partial class SelfServiceEndpointTests
         }
     }
 
-    private static async Task<WebApplication> StartAsync(Action<IServiceCollection>? configure = null)
+    internal static async Task<WebApplication> StartAsync(Action<IServiceCollection>? configure = null, string environment = "Development")
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Services.AddMaas(o => o.Admins.Groups.Add(AdminGroup)).UseInMemoryStorage();
@@ -119,13 +119,13 @@ public sealed partial class SelfServiceEndpointTests
         return app;
     }
 
-    private static HttpClient Client(WebApplication app) =>
+    internal static HttpClient Client(WebApplication app) =>
         new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false })
         {
             BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()),
         };
 
-    private static async Task<(string Cookie, string Token)> AntiforgeryAsync(HttpClient client)
+    internal static async Task<(string Cookie, string Token)> AntiforgeryAsync(HttpClient client)
     {
         using var page = await client.GetAsync("/keys");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);

@@ -1,8 +1,14 @@
 using Maas.SelfService;
 using Maas.SelfService.Authorization;
+using Maas.SelfService.DevelopmentSignIn;
+using Maas.SelfService.OneTimeForms;
 using Maas.SelfService.Pages;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Mvc.ApplicationParts;
+using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -37,6 +43,10 @@ public static class MaasSelfServiceServiceCollectionExtensions
             options.Configure(configure);
         }
 
+        // The development sign-in cannot be carried into another environment: such a host does not start.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MaasSelfServiceOptions>, DevelopmentSignInOptionsValidator>());
+        options.ValidateOnStart();
+
         var assembly = typeof(MaasSelfServiceDefaults).Assembly;
         services.AddRazorPages(pages =>
         {
@@ -47,6 +57,8 @@ public static class MaasSelfServiceServiceCollectionExtensions
                 model.EndpointMetadata.Add(SelfServiceEndpoint.Instance);
                 model.Filters.Add(new SelfServiceHeaders());
             });
+            pages.Conventions.AllowAnonymousToAreaPage(Area, "/SignIn");
+            pages.Conventions.AddAreaPageApplicationModelConvention(Area, "/SignIn", model => model.Filters.Add(new DevelopmentSignInAdmission()));
         }).ConfigureApplicationPartManager(parts =>
         {
             // The host's own assembly names this one as a part when it references it; a host that
@@ -61,11 +73,16 @@ public static class MaasSelfServiceServiceCollectionExtensions
             }
         });
 
+        services.TryAddSingleton<DevelopmentSignInGate>();
+        AddDevelopmentSignIn(services);
+
         services.AddAuthorization();
-        services.AddOptions<AuthorizationOptions>().Configure<IOptions<MaasSelfServiceOptions>>((authorization, selfService) =>
+        services.AddOptions<AuthorizationOptions>().Configure<IOptions<MaasSelfServiceOptions>, DevelopmentSignInGate>((authorization, selfService, developmentSignIn) =>
         {
-            // The scheme is the host's choice, known once its options are: both policies authenticate with it.
-            var schemes = selfService.Value.AuthenticationScheme is { } scheme ? new[] { scheme } : [];
+            // The scheme is the host's choice, known once its options are: both policies authenticate with it
+            // (and with the development sign-in's cookie, when that is on).
+            string[] schemes = [.. selfService.Value.AuthenticationScheme is { } scheme ? [scheme] : Array.Empty<string>(),
+                .. developmentSignIn.IsOn ? [DevelopmentSignInDefaults.Scheme] : Array.Empty<string>()];
             authorization.AddPolicy(MaasSelfServiceDefaults.UserPolicy, policy => policy
                 .AddAuthenticationSchemes(schemes)
                 .AddRequirements(MaasUserRequirement.Instance));
@@ -76,6 +93,38 @@ public static class MaasSelfServiceServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Scoped<IAuthorizationHandler, MaasUserAuthorizationHandler>());
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, SelfServiceAuthorizationResultHandler>();
         services.TryAddScoped<SelfServicePageServices>();
+        services.TryAddSingleton(provider => new OneTimeFormTokens(
+            provider.GetRequiredService<IDataProtectionProvider>(),
+            provider.GetService<TimeProvider>() ?? TimeProvider.System));
         return services;
+    }
+
+    /// <summary>
+    /// The development sign-in (<see cref="MaasSelfServiceOptions.DevelopmentSignIn"/>): its cookie scheme is
+    /// registered, and its form routed, only when <see cref="DevelopmentSignInGate.IsOn"/>; otherwise the host has
+    /// neither (its own default scheme stays as it was, and <c>/keys/sign-in</c> is a 404).
+    /// </summary>
+    private static void AddDevelopmentSignIn(IServiceCollection services)
+    {
+        services.AddAuthentication();
+        services.AddOptions<AuthenticationOptions>().Configure<DevelopmentSignInGate>((authentication, gate) =>
+        {
+            if (gate.IsOn && !authentication.Schemes.Any(s => s.Name == DevelopmentSignInDefaults.Scheme))
+            {
+                authentication.AddScheme<CookieAuthenticationHandler>(DevelopmentSignInDefaults.Scheme, displayName: null);
+            }
+        });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CookieAuthenticationOptions>, DevelopmentSignInCookie>());
+        // What AddCookie() adds: the ticket format protected by Data Protection, the chunking cookie manager.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<CookieAuthenticationOptions>, PostConfigureCookieAuthenticationOptions>());
+        services.AddOptions<RazorPagesOptions>().Configure<DevelopmentSignInGate>((pages, gate) =>
+            pages.Conventions.AddAreaPageRouteModelConvention(Area, "/SignIn", model =>
+            {
+                if (!gate.IsOn)
+                {
+                    // No selector, no endpoint: the form does not exist in this host.
+                    model.Selectors.Clear();
+                }
+            }));
     }
 }

@@ -8,4 +8,7 @@ internal sealed class CreateKeyForm
     public string? Description { get; set; }
 
     public string? Expiration { get; set; }
+
+    /// <summary>The one-time token the form was shown with: a second submission of the same form makes no second key.</summary>
+    public string? FormToken { get; set; }
 }

@@ -48,6 +48,12 @@ internal sealed class KeyListView
     /// <summary>The key just rotated: its replacement, shown in this one answer, and the old key's new expiry.</summary>
     public RotatedApiKey? Rotated { get; set; }
 
+    /// <summary>The models the caller's tier may use, with their base URLs: shown with a new key.</summary>
+    public IReadOnlyList<ModelEndpoint> Models { get; private set; } = [];
+
+    /// <summary>The create form's one-time token (<see cref="OneTimeForms.OneTimeFormTokens"/>): a second submission makes no second key.</summary>
+    public string CreateFormToken { get; private set; } = "";
+
     /// <summary>What the last action did, announced to screen readers.</summary>
     public string? Notice { get; set; }
 
@@ -73,12 +79,27 @@ internal sealed class KeyListView
         }
 
         view.Keys = await services.ApiKeys.ListAsync(caller, cancellationToken).ConfigureAwait(false);
+        view.CreateFormToken = services.FormTokens.Issue(caller.Name);
         if (view.Tier is { } tier && reader is not null)
         {
             await view.ReadUsageAsync(services.Models, reader, tier, cancellationToken).ConfigureAwait(false);
         }
 
         return view;
+    }
+
+    /// <summary>Reads the models the caller may call with a new key, and where (<paramref name="request"/>'s scheme and host for path-only URLs).</summary>
+    public async Task ReadModelsAsync(SelfServicePageServices services, Microsoft.AspNetCore.Http.HttpRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Models = ModelEndpoint.From(await services.Models.ListAsync(services.Tiers.GetTier(Caller), cancellationToken).ConfigureAwait(false), request);
+        }
+        catch (StoreUnavailableException)
+        {
+            // The key is made and shown; only the examples go without a model.
+            Models = [];
+        }
     }
 
     private async Task ReadUsageAsync(IModelCatalog models, UsageReader reader, Tier tier, CancellationToken cancellationToken)

@@ -37,6 +37,13 @@ internal abstract class SelfServicePageModel(SelfServicePageServices services) :
 
     public string? SignInAdvice { get; private set; }
 
+    /// <summary>Gets whether the 401 screen links to the development sign-in (on, and the caller on loopback).</summary>
+    public bool OffersDevelopmentSignIn => Services.DevelopmentSignIn.Admits(HttpContext);
+
+    /// <summary>Gets whether the caller was signed in by the development sign-in's cookie (the header offers to sign out).</summary>
+    public bool SignedInForDevelopment =>
+        User.Identities.Any(i => i.IsAuthenticated && string.Equals(i.AuthenticationType, DevelopmentSignIn.DevelopmentSignInDefaults.Scheme, StringComparison.Ordinal));
+
     /// <summary>What is down, on the 503 screen (the key store, the audit trail, the limit counters).</summary>
     public string? UnavailableService { get; private set; }
 

@@ -4,6 +4,8 @@ using Maas.Auditing;
 using Maas.Gateway.Usage;
 using Maas.Hosting.Authentication;
 using Maas.Models;
+using Maas.SelfService.DevelopmentSignIn;
+using Maas.SelfService.OneTimeForms;
 using Maas.Tiers;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,6 +26,8 @@ internal sealed class SelfServicePageServices(
     IOptions<MaasOptions> maas,
     IOptions<MaasSelfServiceOptions> options,
     IOptionsMonitor<TrustedGatewayOptions> gateway,
+    DevelopmentSignInGate developmentSignIn,
+    OneTimeFormTokens formTokens,
     IServiceProvider services)
 {
     public ApiKeyService ApiKeys { get; } = apiKeys;
@@ -48,6 +52,12 @@ internal sealed class SelfServicePageServices(
     public MaasSelfServiceOptions Options => options.Value;
 
     public TrustedGatewayOptions Gateway => gateway.CurrentValue;
+
+    /// <summary>Whether the development sign-in is on, and whom it admits.</summary>
+    public DevelopmentSignInGate DevelopmentSignIn { get; } = developmentSignIn;
+
+    /// <summary>The create form's one-time tokens.</summary>
+    public OneTimeFormTokens FormTokens { get; } = formTokens;
 
     /// <summary>The gateway's usage counters, when the gateway runs in this host.</summary>
     public UsageReader? Usage { get; } = services.GetService<UsageReader>();

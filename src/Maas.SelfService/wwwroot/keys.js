@@ -1,5 +1,6 @@
-// The copy button of /keys: shown only when this script runs (without it the key stays selectable
-// in its read-only field), writes the key to the clipboard and says so to screen readers.
+// The copy buttons of /keys: shown only when this script runs (without it the key stays selectable
+// in its read-only field, the examples in their blocks), write the key or an example to the clipboard
+// and say so to screen readers.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
   for (const button of document.querySelectorAll("button[data-copy-target]")) {
@@ -11,12 +12,17 @@ document.addEventListener("DOMContentLoaded", () => {
     button.hidden = false;
     button.addEventListener("click", async () => {
       try {
-        await navigator.clipboard.writeText(field.value);
+        // The key's read-only field, or an example's <pre>.
+        await navigator.clipboard.writeText("value" in field ? field.value : field.textContent);
         status.textContent = "Copied to the clipboard.";
       } catch {
         field.focus();
-        field.select();
-        status.textContent = "The browser did not allow copying: the key is selected, press Ctrl+C (⌘C on a Mac).";
+        if ("select" in field) {
+          field.select();
+        } else {
+          window.getSelection().selectAllChildren(field);
+        }
+        status.textContent = "The browser did not allow copying: the text is selected, press Ctrl+C (⌘C on a Mac).";
       }
     });
   }

@@ -23,8 +23,9 @@ public sealed class SelfServiceOutageTests
             })));
         using var alice = server.CreateClient("alice", "system:authenticated");
         var antiforgery = await AntiforgeryAsync(alice);
+        var formToken = await CreateFormTokenAsync(alice);
 
-        using var create = await PostAsync(alice, "Create", antiforgery, ("Create.Name", "during the outage"), ("Create.Lifetime", "1h"));
+        using var create = await PostAsync(alice, "Create", antiforgery, ("Create.Name", "during the outage"), ("Create.Lifetime", "1h"), ("Create.FormToken", formToken));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, create.StatusCode);
         Assert.Equal("1", create.Headers.RetryAfter?.ToString());

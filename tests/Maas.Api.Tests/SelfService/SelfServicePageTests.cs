@@ -415,6 +415,14 @@ public sealed class SelfServicePageTests(ChromiumBrowser chromium) : IClassFixtu
         return (cookie, token);
     }
 
+    /// <summary>The one-time token of the create form a GET of the page shows <paramref name="client"/>'s user.</summary>
+    internal static async Task<string> CreateFormTokenAsync(HttpClient client)
+    {
+        var token = System.Text.RegularExpressions.Regex.Match(await client.GetStringAsync("/keys"), "name=\"Create.FormToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.NotEmpty(token);
+        return token;
+    }
+
     /// <summary>Where each form of the page posts, by the name of what it does.</summary>
     private static readonly Dictionary<string, string> HandlerPaths = new(StringComparer.Ordinal)
     {

@@ -74,6 +74,7 @@ internal sealed class RotateModel(SelfServicePageServices services) : SelfServic
 
         List = await ReadKeyListAsync(cancellationToken).ConfigureAwait(false);
         List.Rotated = rotated;
+        await List.ReadModelsAsync(Services, Request, cancellationToken).ConfigureAwait(false);
         return Page();
     }
 
