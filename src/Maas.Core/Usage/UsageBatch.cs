@@ -12,6 +12,6 @@ public sealed class UsageBatch
     /// <summary>Gets the batch's identity, new for each batch and kept when the same batch is sent again.</summary>
     public required Guid Id { get; init; }
 
-    /// <summary>Gets the increments, at most <see cref="MaxIncrements"/>.</summary>
+    /// <summary>Gets the increments, 1 to <see cref="MaxIncrements"/>.</summary>
     public required IReadOnlyList<UsageIncrement> Increments { get; init; }
 }

@@ -17,6 +17,7 @@ internal sealed class InMemoryUsageLedger : IUsageLedger
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(batch.Increments);
+        ArgumentOutOfRangeException.ThrowIfZero(batch.Increments.Count);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(batch.Increments.Count, UsageBatch.MaxIncrements);
         foreach (var increment in batch.Increments)
         {
@@ -49,7 +50,7 @@ internal sealed class InMemoryUsageLedger : IUsageLedger
             }
 
             // Kept as long as the batch's oldest hour, so the retention sweep forgets both together.
-            _batches.Add(batch.Id, earliest == DateTimeOffset.MaxValue ? DateTimeOffset.MinValue : earliest);
+            _batches.Add(batch.Id, earliest);
         }
 
         return ValueTask.FromResult(true);
