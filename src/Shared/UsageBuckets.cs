@@ -57,7 +57,8 @@ internal sealed class UsageBuckets(UsageQuery query)
             }),
     ];
 
-    public static long SaturatingAdd(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
+    /// <summary>Adds a count of at least 0, saturating; a negative <paramref name="b"/> (never stored) is added as is, so a corrupt row shows.</summary>
+    public static long SaturatingAdd(long a, long b) => b > 0 && a > long.MaxValue - b ? long.MaxValue : a + b;
 
     private sealed class Sums
     {
