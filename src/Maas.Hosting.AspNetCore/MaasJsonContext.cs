@@ -8,6 +8,7 @@ using Maas.Hosting.Introspection;
 using Maas.Hosting.Models;
 using Maas.Hosting.Tiers;
 using Maas.Hosting.Tokens;
+using Maas.Hosting.Usage;
 
 namespace Maas.Hosting;
 
@@ -39,4 +40,5 @@ namespace Maas.Hosting;
 [JsonSerializable(typeof(ApiKeyRotateRequest))]
 [JsonSerializable(typeof(ApiKeyRotatedResponse))]
 [JsonSerializable(typeof(AuditEntryList))]
+[JsonSerializable(typeof(UsageHistoryResponse))]
 internal sealed partial class MaasJsonContext : JsonSerializerContext;

@@ -5,6 +5,7 @@ using Maas.Revocation;
 using Maas.Storage.Migrations;
 using Maas.Storage.PostgreSql.Migrations;
 using Maas.Storage.PostgreSql.Revocation;
+using Maas.Usage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -27,9 +28,10 @@ namespace Maas.Storage.PostgreSql;
 /// fresh one). Reads are retried once on a fresh connection when a pooled one turns out dead;
 /// deadlocks are retried (<see cref="PostgreSqlDatabase"/>). The audit trail (<see cref="IAuditLog"/>,
 /// <see cref="PostgreSqlAuditLog"/>) is the <c>audit_log</c> table, append-only by triggers; a
-/// created key and a rotation write their entries in their own transaction.
+/// created key and a rotation write their entries in their own transaction. The usage ledger
+/// (<see cref="IUsageLedger"/>, <see cref="PostgreSqlUsageLedger"/>) is <c>usage_ledger</c>.
 /// </remarks>
-internal sealed partial class PostgreSqlKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog
+internal sealed partial class PostgreSqlKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog, IUsageLedger
 {
     private const string Columns = PostgreSqlKeyRows.Columns;
 
@@ -46,6 +48,7 @@ internal sealed partial class PostgreSqlKeyStore : IKeyStore, IKeyAdministration
     private readonly ILogger _logger;
     private readonly PostgreSqlDatabase _database;
     private readonly PostgreSqlAuditLog _auditLog;
+    private readonly PostgreSqlUsageLedger _ledger;
 
     /// <summary>Creates the store on a data source the caller owns.</summary>
     public PostgreSqlKeyStore(NpgsqlDataSource dataSource, TimeProvider? timeProvider = null, ILogger<PostgreSqlKeyStore>? logger = null)
@@ -56,6 +59,7 @@ internal sealed partial class PostgreSqlKeyStore : IKeyStore, IKeyAdministration
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _database = new PostgreSqlDatabase(dataSource, _timeProvider, _logger);
         _auditLog = new PostgreSqlAuditLog(_database);
+        _ledger = new PostgreSqlUsageLedger(_database);
     }
 
     /// <summary>
@@ -203,6 +207,15 @@ internal sealed partial class PostgreSqlKeyStore : IKeyStore, IKeyAdministration
 
     /// <inheritdoc />
     public ValueTask<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default) => _auditLog.QueryAsync(query, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<bool> AppendAsync(UsageBatch batch, CancellationToken cancellationToken = default) => _ledger.AppendAsync(batch, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<UsageBucket>> QueryAsync(UsageQuery query, CancellationToken cancellationToken = default) => _ledger.QueryAsync(query, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<long> DeleteBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken = default) => _ledger.DeleteBeforeAsync(before, cancellationToken);
 
     /// <inheritdoc />
     public async IAsyncEnumerable<ApiKeyRecord> ListAsync(string owner, [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Maas.ApiKeys;
 using Maas.Auditing;
+using Maas.Usage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -16,8 +17,9 @@ namespace Maas.Storage.Sqlite;
 /// <remarks>
 /// The audit trail (<see cref="IAuditLog"/>, <see cref="SqliteAuditLog"/>) lives in the same file, in
 /// <c>audit_log</c>; a created key and a rotation write their entries in their own transaction.
+/// The usage ledger (<see cref="IUsageLedger"/>, <see cref="SqliteUsageLedger"/>) too, in <c>usage_ledger</c>.
 /// </remarks>
-internal sealed class SqliteKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog, IAsyncDisposable, IDisposable
+internal sealed class SqliteKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog, IUsageLedger, IAsyncDisposable, IDisposable
 {
     private const string ListSql = "SELECT " + SqliteKeyRows.Columns + " FROM api_keys WHERE owner = $owner ORDER BY created_at DESC, id DESC";
     private const string GetSql = "SELECT " + SqliteKeyRows.Columns + " FROM api_keys WHERE id = $id AND owner = $owner";
@@ -43,6 +45,7 @@ internal sealed class SqliteKeyStore : IKeyStore, IKeyAdministrationStore, IKeyU
     private readonly SqliteDatabase _database;
     private readonly SqliteGroupCommit _groupCommit;
     private readonly SqliteAuditLog _auditLog;
+    private readonly SqliteUsageLedger _ledger;
 
     public SqliteKeyStore(SqliteKeyStoreOptions options, ILogger? logger = null, TimeProvider? timeProvider = null)
     {
@@ -51,6 +54,7 @@ internal sealed class SqliteKeyStore : IKeyStore, IKeyAdministrationStore, IKeyU
         _database = new SqliteDatabase(options, logger ?? NullLogger.Instance, timeProvider ?? TimeProvider.System);
         _groupCommit = new SqliteGroupCommit(_database);
         _auditLog = new SqliteAuditLog(_database, _groupCommit);
+        _ledger = new SqliteUsageLedger(_database);
     }
 
     /// <summary>Gets the absolute path of the database file.</summary>
@@ -125,6 +129,12 @@ internal sealed class SqliteKeyStore : IKeyStore, IKeyAdministrationStore, IKeyU
     public ValueTask AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) => _auditLog.AppendAsync(entry, cancellationToken);
 
     public ValueTask<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default) => _auditLog.QueryAsync(query, cancellationToken);
+
+    public ValueTask<bool> AppendAsync(UsageBatch batch, CancellationToken cancellationToken = default) => _ledger.AppendAsync(batch, cancellationToken);
+
+    public ValueTask<IReadOnlyList<UsageBucket>> QueryAsync(UsageQuery query, CancellationToken cancellationToken = default) => _ledger.QueryAsync(query, cancellationToken);
+
+    public ValueTask<long> DeleteBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken = default) => _ledger.DeleteBeforeAsync(before, cancellationToken);
 
     public async IAsyncEnumerable<ApiKeyRecord> ListAsync(string owner, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

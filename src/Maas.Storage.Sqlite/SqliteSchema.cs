@@ -78,6 +78,29 @@ internal static class SqliteSchema
             WHEN NEW.sequence < 1
             BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: sequences start at 1'); END;
             """),
+        new(5, "the usage ledger: hourly counts per user, credential, tier, model and outcome, and the batches applied", """
+            CREATE TABLE usage_ledger (
+                user_name         TEXT    NOT NULL,
+                hour              INTEGER NOT NULL, -- Unix microseconds, UTC, a whole hour
+                credential        TEXT    NOT NULL, -- the API key's id, or 'token'
+                tier              TEXT    NOT NULL,
+                model             TEXT    NOT NULL,
+                outcome           INTEGER NOT NULL, -- 0 allowed, 1 limited, 2 upstream error
+                labels            TEXT    NOT NULL DEFAULT '{}', -- the key's labels, a JSON object of strings
+                requests          INTEGER NOT NULL,
+                prompt_tokens     INTEGER NOT NULL,
+                completion_tokens INTEGER NOT NULL,
+                -- A user's range is a seek on the primary key (no rowid: the key is the row's place).
+                PRIMARY KEY (user_name, hour, credential, tier, model, outcome)
+            ) STRICT, WITHOUT ROWID;
+            -- The retention sweep removes by hour.
+            CREATE INDEX ix_usage_ledger_hour ON usage_ledger (hour);
+            CREATE TABLE usage_ledger_batches (
+                id   TEXT    NOT NULL PRIMARY KEY, -- the batch's id: a batch sent again is not added twice
+                hour INTEGER NOT NULL -- its earliest hour, so the sweep forgets it with its rows
+            ) STRICT, WITHOUT ROWID;
+            CREATE INDEX ix_usage_ledger_batches_hour ON usage_ledger_batches (hour);
+            """),
     ];
 
     public static SchemaMigrator CreateMigrator(TimeProvider? timeProvider, Microsoft.Extensions.Logging.ILogger? logger) =>

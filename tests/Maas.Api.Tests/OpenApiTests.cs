@@ -18,7 +18,7 @@ public sealed class OpenApiTests
             ("/v1/api-keys/{id}", "get"), ("/v1/api-keys/{id}", "delete"), ("/v1/models", "get"), ("/v1/tiers/lookup", "post"),
             ("/v1/introspect", "post"), ("/.well-known/jwks.json", "get"), ("/.well-known/openid-configuration", "get"),
             ("/v1/api-keys/search", "post"), ("/v1/api-keys/bulk-revoke", "post"), ("/v1/api-keys/config", "get"),
-            ("/v1/api-keys/{id}/rotate", "post"), ("/v1/audit", "get"),
+            ("/v1/api-keys/{id}/rotate", "post"), ("/v1/audit", "get"), ("/v1/usage/history", "get"),
         })
         {
             Assert.True(paths.TryGetProperty(path, out var item), $"{path} missing");

@@ -8,6 +8,7 @@ using Maas.Revocation;
 using Maas.Telemetry;
 using Maas.Tiers;
 using Maas.Tokens;
+using Maas.Usage;
 using Maas.Validation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -91,6 +92,7 @@ public static class MaasCoreServiceCollectionExtensions
         // A store registered once as IKeyStore serves the capabilities it implements, as the same instance.
         services.TryAddSingleton(sp => Capability<IKeyAdministrationStore>(sp.GetRequiredService<IKeyStore>()));
         services.TryAddSingleton(sp => Capability<IKeyUsageStore>(sp.GetRequiredService<IKeyStore>()));
+        services.TryAddSingleton(sp => Capability<IUsageLedger>(sp.GetRequiredService<IKeyStore>()));
 
         // Every Maas part talks to the store through one wrapper that times and traces each call.
         services.TryAddSingleton(sp => new InstrumentedKeyStore(

@@ -26,6 +26,9 @@ public sealed class CredentialValidation
     /// <summary>Gets the token's <c>jti</c> or the key's id, when valid.</summary>
     public string? Id { get; init; }
 
+    /// <summary>Gets the API key's labels, when valid (none for a token): what usage is grouped by for showback (<c>team=search</c>).</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = ApiKeys.ApiKeyLabels.None;
+
     /// <summary>Gets when the credential was issued, when valid.</summary>
     public DateTimeOffset IssuedAt { get; init; }
 

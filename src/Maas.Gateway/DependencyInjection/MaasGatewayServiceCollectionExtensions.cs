@@ -32,6 +32,7 @@ public static class MaasGatewayServiceCollectionExtensions
         {
             services.AddOptions<GatewayForwardingOptions>().Bind(builder.Configuration.GetSection("Gateway:Forwarding"));
             services.AddOptions<GatewayLimitOptions>().Bind(builder.Configuration.GetSection("Gateway:Limits"));
+            services.AddOptions<GatewayLedgerOptions>().Bind(builder.Configuration.GetSection("Gateway:Ledger"));
         }
 
         if (configure is not null)
@@ -69,6 +70,11 @@ public static class MaasGatewayServiceCollectionExtensions
             services.GetRequiredService<IOptions<GatewayLimitOptions>>(),
             services.GetRequiredService<TimeProvider>()));
         services.AddSingleton<UsageEndpoint>();
+        services.AddOptions<GatewayLedgerOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayLedgerOptions>, GatewayLedgerOptionsValidator>());
+        services.AddSingleton<UsageLedgerRecorder>();
+        services.AddSingleton<UsageLedgerWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<UsageLedgerWriter>());
         services.AddSingleton<ModelRetrieval>();
         return builder;
     }

@@ -33,7 +33,7 @@ internal sealed class AuthenticationStep(CredentialValidationService credentials
             return;
         }
 
-        context.Authenticated(credential, validation.User!, validation.Tier!);
+        context.Authenticated(credential, validation);
         await proceed(context).ConfigureAwait(false);
     }
 

@@ -9,6 +9,7 @@ using Maas.Hosting.Requests;
 using Maas.Models;
 using Maas.Tiers;
 using Maas.Users;
+using Maas.Validation;
 using Microsoft.AspNetCore.Http;
 
 namespace Maas.Gateway.Steps;
@@ -61,6 +62,9 @@ public sealed class GatewayCallContext : IUsageObserver
 
     /// <summary>Whether the route takes a body (a POST call) to read and check.</summary>
     internal bool HasBody { get; }
+
+    /// <summary>The credential's validation (its kind, the key's id and labels), once the credential step ran.</summary>
+    internal CredentialValidation? Validation { get; private set; }
 
     /// <summary>The credential the caller presented, so that no copy of it reaches the upstream.</summary>
     internal string Credential { get; private set; } = "";
@@ -129,9 +133,12 @@ public sealed class GatewayCallContext : IUsageObserver
     }
 
     /// <summary>Records the caller the credential step authenticated.</summary>
-    internal void Authenticated(string credential, MaasUser user, Tier tier)
+    internal void Authenticated(string credential, CredentialValidation validation)
     {
+        var user = validation.User!;
+        var tier = validation.Tier!;
         Credential = credential;
+        Validation = validation;
         _user = user;
         _tier = tier;
     }

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Maas.Gateway.Diagnostics;
 using Maas.Gateway.Limits;
 using Maas.Gateway.Responses;
+using Maas.Gateway.Usage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,7 @@ internal sealed class LimitAcquisitionStep(
     ILimitCounter counter,
     IOptions<GatewayForwardingOptions> options,
     IOptions<GatewayLimitOptions> limitOptions,
+    UsageLedgerRecorder ledger,
     ILogger<LimitAcquisitionStep> logger) : IGatewayStep
 {
     private readonly int _defaultMaxTokens = options.Value.DefaultMaxTokens;
@@ -52,6 +54,11 @@ internal sealed class LimitAcquisitionStep(
 
         if (!decision.Allowed)
         {
+            if (!decision.CountersUnavailable)
+            {
+                ledger.Record(context, Maas.Usage.UsageOutcome.Limited, null);
+            }
+
             await RefuseAsync(context, decision).ConfigureAwait(false);
             return;
         }

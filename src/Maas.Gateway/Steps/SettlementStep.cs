@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Maas.Gateway.Diagnostics;
 using Maas.Gateway.Limits;
 using Maas.Gateway.Responses;
+using Maas.Gateway.Usage;
 using Microsoft.Extensions.Logging;
 using Log = Maas.Gateway.Forwarding.Log;
 
@@ -13,7 +14,7 @@ namespace Maas.Gateway.Steps;
 /// metering stream this step puts around the response), or else when the call ends, by
 /// <see cref="SettleWithoutUsageAsync"/>. Then counts the call's outcome.
 /// </summary>
-internal sealed class SettlementStep(ILimitCounter counter, GatewayMetrics metrics, ILogger<SettlementStep> logger) : IGatewayStep
+internal sealed class SettlementStep(ILimitCounter counter, GatewayMetrics metrics, UsageLedgerRecorder ledger, ILogger<SettlementStep> logger) : IGatewayStep
 {
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask InvokeAsync(GatewayCallContext context, GatewayCallHandler proceed)
@@ -32,6 +33,7 @@ internal sealed class SettlementStep(ILimitCounter counter, GatewayMetrics metri
             await SettleWithoutUsageAsync(context, metering.IsEventStream, metering.Usage, promptEstimate, metering.StreamedCompletionTokens).ConfigureAwait(false);
             await metering.DisposeAsync().ConfigureAwait(false);
             context.Count(context.Outcome);
+            ledger.Record(context, metering.Usage);
         }
     }
 

@@ -106,6 +106,32 @@ internal static class PostgreSqlSchema
             ALTER TABLE audit_log ENABLE ALWAYS TRIGGER audit_log_append_only;
             ALTER TABLE audit_log ENABLE ALWAYS TRIGGER audit_log_no_truncate;
             """),
+        new SchemaMigration(
+            6,
+            "The usage ledger: hourly counts per user, credential, tier, model and outcome, and the batches applied",
+            """
+            CREATE TABLE usage_ledger (
+                user_name          text COLLATE "C" NOT NULL,
+                hour               timestamptz      NOT NULL, -- a whole hour
+                credential         text COLLATE "C" NOT NULL, -- the API key's id, or 'token'
+                tier               text COLLATE "C" NOT NULL,
+                model              text COLLATE "C" NOT NULL,
+                outcome            smallint         NOT NULL, -- 0 allowed, 1 limited, 2 upstream error
+                labels             jsonb            NOT NULL DEFAULT '{}'::jsonb, -- the key's labels
+                requests           bigint           NOT NULL,
+                prompt_tokens      bigint           NOT NULL,
+                completion_tokens  bigint           NOT NULL,
+                -- A user's range is a range scan of the key's prefix (user_name, hour).
+                PRIMARY KEY (user_name, hour, credential, tier, model, outcome)
+            );
+            -- The retention sweep removes by hour.
+            CREATE INDEX usage_ledger_hour_idx ON usage_ledger (hour);
+            CREATE TABLE usage_ledger_batches (
+                id    uuid        NOT NULL PRIMARY KEY, -- a batch sent again is not added twice
+                hour  timestamptz NOT NULL -- its earliest hour, so the sweep forgets it with its rows
+            );
+            CREATE INDEX usage_ledger_batches_hour_idx ON usage_ledger_batches (hour);
+            """),
     ];
 
     /// <summary>Creates the migrator for this schema.</summary>

@@ -1,6 +1,7 @@
 using System.Collections.ObjectModel;
 using Maas.ApiKeys;
 using Maas.Auditing;
+using Maas.Usage;
 
 namespace Maas.Storage.InMemory;
 
@@ -12,7 +13,7 @@ namespace Maas.Storage.InMemory;
 /// under the same lock), so a key and its creation entry, or a rotation and its entry, happen
 /// under the one lock.
 /// </summary>
-internal sealed class InMemoryKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog
+internal sealed class InMemoryKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog, IUsageLedger
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ApiKeyRecord> _byId = new(StringComparer.Ordinal);
@@ -22,6 +23,7 @@ internal sealed class InMemoryKeyStore : IKeyStore, IKeyAdministrationStore, IKe
     private readonly Dictionary<string, DateTimeOffset> _revokedBefore = new(StringComparer.Ordinal);
 
     private readonly InMemoryAuditLog _audit;
+    private readonly InMemoryUsageLedger _ledger = new();
 
     public InMemoryKeyStore()
     {
@@ -116,6 +118,12 @@ internal sealed class InMemoryKeyStore : IKeyStore, IKeyAdministrationStore, IKe
     public ValueTask AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) => _audit.AppendAsync(entry, cancellationToken);
 
     public ValueTask<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default) => _audit.QueryAsync(query, cancellationToken);
+
+    public ValueTask<bool> AppendAsync(UsageBatch batch, CancellationToken cancellationToken = default) => _ledger.AppendAsync(batch, cancellationToken);
+
+    public ValueTask<IReadOnlyList<UsageBucket>> QueryAsync(UsageQuery query, CancellationToken cancellationToken = default) => _ledger.QueryAsync(query, cancellationToken);
+
+    public ValueTask<long> DeleteBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken = default) => _ledger.DeleteBeforeAsync(before, cancellationToken);
 
     public IAsyncEnumerable<ApiKeyRecord> ListAsync(string owner, CancellationToken cancellationToken = default)
     {

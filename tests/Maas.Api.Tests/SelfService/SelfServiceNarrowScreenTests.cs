@@ -1,3 +1,4 @@
+using Maas.Testing;
 using Microsoft.Playwright;
 using static Maas.Api.Tests.SelfService.SelfServicePageTests;
 
@@ -6,22 +7,24 @@ namespace Maas.Api.Tests.SelfService;
 /// <summary>The page on a phone (390 px wide): no screen scrolls sideways; wide tables and examples scroll in their own box.</summary>
 public sealed class SelfServiceNarrowScreenTests(ChromiumBrowser chromium) : IClassFixture<ChromiumBrowser>
 {
+    private const string AdminGroup = "maas-admins";
+
     private static readonly ViewportSize Phone = new() { Width = 390, Height = 844 };
 
     [Fact]
     public async Task At_390_px_no_screen_scrolls_the_page_sideways_and_every_screen_passes_axe()
     {
-        await using var server = await ApiKeyAdministrationTests.StartAsync();
+        await using var server = await MaasApiServer.StartAsync(configure: builder => builder.Configuration["Maas:Admins:Groups:0"] = AdminGroup);
         using (var bob = server.CreateClient("bob", "system:authenticated"))
         {
-            await ApiKeyAdministrationTests.CreateAsync(bob, """{"name":"a-rather-long-key-name-for-the-nightly-batch-jobs","description":"Runs every night on the cluster","labels":{"team":"ml"}}""");
+            await ApiKeyRequests.CreateAsync(bob, """{"name":"a-rather-long-key-name-for-the-nightly-batch-jobs","description":"Runs every night on the cluster","labels":{"team":"ml"}}""");
         }
 
         await using var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = server.BaseAddress.ToString(),
             ViewportSize = Phone,
-            ExtraHTTPHeaders = Identity("root", "system:authenticated", ApiKeyAdministrationTests.AdminGroup),
+            ExtraHTTPHeaders = Identity("root", "system:authenticated", AdminGroup),
         });
         var watch = await PageWatch.AttachAsync(context);
         var page = await context.NewPageAsync();

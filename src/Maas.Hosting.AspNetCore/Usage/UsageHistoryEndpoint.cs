@@ -1,0 +1,64 @@
+using System.Globalization;
+using Maas.Hosting.Authentication;
+using Maas.Hosting.Errors;
+using Maas.Usage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Maas.Hosting.Usage;
+
+/// <summary>
+/// <c>GET /v1/usage/history</c>: the caller's own usage from the ledger (<see cref="IUsageLedger"/>),
+/// summed per hour, day or month and per model, key or label. Read-only and the caller's only.
+/// </summary>
+internal static class UsageHistoryEndpoint
+{
+    public static async Task<Results<JsonHttpResult<UsageHistoryResponse>, MaasError>> GetAsync(
+        MaasCaller caller, IUsageLedger ledger, TimeProvider time, HttpRequest request, CancellationToken cancellationToken)
+    {
+        var query = UsageHistoryQueryReader.Read(request.Query, caller.User.Name, time.GetUtcNow());
+        var buckets = await ledger.QueryAsync(query, cancellationToken).ConfigureAwait(false);
+        var data = new UsageHistoryEntry[buckets.Count];
+        for (var i = 0; i < data.Length; i++)
+        {
+            var bucket = buckets[i];
+            data[i] = new UsageHistoryEntry
+            {
+                Start = Instant(bucket.Start),
+                Group = bucket.Group,
+                Requests = bucket.Requests,
+                LimitedRequests = bucket.LimitedRequests,
+                FailedRequests = bucket.FailedRequests,
+                PromptTokens = bucket.PromptTokens,
+                CompletionTokens = bucket.CompletionTokens,
+                TotalTokens = bucket.TotalTokens,
+            };
+        }
+
+        request.HttpContext.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Json(
+            new UsageHistoryResponse
+            {
+                User = query.User,
+                From = Instant(query.From),
+                To = Instant(query.To),
+                Granularity = query.Granularity switch
+                {
+                    UsageGranularity.Hour => "hour",
+                    UsageGranularity.Day => "day",
+                    _ => "month",
+                },
+                GroupBy = query.GroupBy switch
+                {
+                    UsageGrouping.Model => "model",
+                    UsageGrouping.Key => "key",
+                    _ => "label:" + query.Label,
+                },
+                Data = data,
+            },
+            MaasJsonContext.Default.UsageHistoryResponse);
+    }
+
+    private static string Instant(DateTimeOffset instant) =>
+        instant.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'Z'", CultureInfo.InvariantCulture);
+}
