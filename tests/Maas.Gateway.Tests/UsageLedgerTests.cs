@@ -40,7 +40,7 @@ public sealed class UsageLedgerTests
         await client.PostAsync("/v1/chat/completions", new StringContent("""{"model":"test/model","messages":[{"role":"user","content":"hi"}],"max_tokens":8}"""));
 
     private static async Task<CreatedApiKey> KeyAsync(GatewayServer gateway, string team) =>
-        await gateway.Maas.CreateApiKeyAsync(new MaasUser("alice", ["system:authenticated"]), new ApiKeyRequest { Name = "k-" + team, Labels = new Dictionary<string, string> { ["team"] = team } });
+        await gateway.ApiKeys.CreateAsync(new MaasUser("alice", ["system:authenticated"]), new ApiKeyRequest { Name = "k-" + team, Labels = new Dictionary<string, string> { ["team"] = team } });
 
     [Fact]
     public async Task Calls_end_up_in_the_ledger_with_the_upstreams_usage_per_credential_label_and_outcome()

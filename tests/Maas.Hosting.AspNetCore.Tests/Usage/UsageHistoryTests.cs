@@ -4,7 +4,7 @@ using Maas.Testing;
 using Maas.Usage;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Maas.Api.Tests;
+namespace Maas.Hosting.AspNetCore.Tests.Usage;
 
 /// <summary><c>GET /v1/usage/history</c>: the caller's own usage from the ledger, on every store, and a 400 for every bad parameter.</summary>
 [Collection(SharedPostgreSqlServer.Name)]
@@ -13,7 +13,7 @@ public sealed class UsageHistoryTests(PostgreSqlServer postgres) : IDisposable
     private static readonly DateTimeOffset Day = new(2026, 11, 25, 0, 0, 0, TimeSpan.Zero);
     private readonly TemporaryDirectory _folder = new();
 
-    public static TheoryData<string> Stores => StoreArguments.All;
+    public static TheoryData<string> Stores => MaasTestStore.All;
 
     public void Dispose() => _folder.Dispose();
 
@@ -35,7 +35,7 @@ public sealed class UsageHistoryTests(PostgreSqlServer postgres) : IDisposable
     [MemberData(nameof(Stores))]
     public async Task The_callers_history_sums_their_own_ledger_rows_per_day_and_group(string storage)
     {
-        await using var server = await MaasApiServer.StartAsync(await StoreArguments.ForAsync(storage, _folder, postgres));
+        await using var server = await MaasTestHost.StartAsync(await MaasTestStore.ForAsync(storage, _folder, postgres));
         var search = new Dictionary<string, string> { ["team"] = "search" };
         await server.Services.GetRequiredService<IUsageLedger>().AppendAsync(new UsageBatch
         {
@@ -76,7 +76,7 @@ public sealed class UsageHistoryTests(PostgreSqlServer postgres) : IDisposable
     [InlineData("to=2026-11-26T00:00:00Z&to=2026-11-27T00:00:00Z", "to")]
     public async Task A_bad_parameter_is_a_400_problem_naming_it(string query, string parameter)
     {
-        await using var server = await MaasApiServer.StartAsync();
+        await using var server = await MaasTestHost.StartAsync();
         using var alice = server.CreateClient("alice", "system:authenticated");
 
         using var response = await alice.GetAsync("/v1/usage/history?" + query);
@@ -89,7 +89,7 @@ public sealed class UsageHistoryTests(PostgreSqlServer postgres) : IDisposable
     [Fact]
     public async Task Without_a_caller_the_history_is_refused()
     {
-        await using var server = await MaasApiServer.StartAsync();
+        await using var server = await MaasTestHost.StartAsync();
         using var anonymous = server.CreateClient();
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/v1/usage/history")).StatusCode);
