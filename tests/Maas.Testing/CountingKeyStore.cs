@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
 using Maas.ApiKeys;
 using Maas.Auditing;
+using Maas.Usage;
 
 namespace Maas.Testing;
 
 /// <summary>Wraps a store: counts calls per hash and per owner, and can hold a read back until released.</summary>
-public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog
+public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog, IUsageLedger
 {
     private int _findByHash;
     private int _revokedBefore;
@@ -36,6 +37,8 @@ public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore, IKeyAdministr
     private IKeyAdministrationStore Administration => (IKeyAdministrationStore)inner;
 
     private IKeyUsageStore Usage => (IKeyUsageStore)inner;
+
+    private IUsageLedger Ledger => (IUsageLedger)inner;
 
     /// <summary>When set, every add fails with it and stores nothing (a store whose transaction cannot commit).</summary>
     public Exception? FailAdd { get; set; }
@@ -124,4 +127,13 @@ public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore, IKeyAdministr
             await gate;
         }
     }
+
+    public ValueTask<bool> AppendAsync(UsageBatch batch, CancellationToken cancellationToken = default) =>
+        Ledger.AppendAsync(batch, cancellationToken);
+
+    public ValueTask<IReadOnlyList<UsageBucket>> QueryAsync(UsageQuery query, CancellationToken cancellationToken = default) =>
+        Ledger.QueryAsync(query, cancellationToken);
+
+    public ValueTask<long> DeleteBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken = default) =>
+        Ledger.DeleteBeforeAsync(before, cancellationToken);
 }
