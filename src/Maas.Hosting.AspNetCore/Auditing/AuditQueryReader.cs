@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Maas.Auditing;
 using Maas.Errors;
+using Maas.Hosting.Requests;
 using Microsoft.AspNetCore.Http;
 
 namespace Maas.Hosting.Auditing;
@@ -13,7 +13,7 @@ namespace Maas.Hosting.Auditing;
 /// 400 naming the parameter, so a typo never silently widens the answer.
 /// Public so that another front end of the trail (the self-service page) accepts and refuses exactly what the endpoint does.
 /// </summary>
-public static partial class AuditQueryReader
+public static class AuditQueryReader
 {
     private static readonly string[] s_known = ["actor", "subject", "key_id", "action", "since", "until", "limit", "cursor"];
 
@@ -23,18 +23,7 @@ public static partial class AuditQueryReader
     public static AuditQuery Read(IQueryCollection query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        foreach (var (name, values) in query)
-        {
-            if (!s_known.Contains(name, StringComparer.Ordinal))
-            {
-                throw new InvalidRequestException(name, $"Unknown query parameter '{Printable(name)}'; the audit trail is filtered by {string.Join(", ", s_known)}.");
-            }
-
-            if (values.Count != 1)
-            {
-                throw new InvalidRequestException(name, $"{name} may be given once.");
-            }
-        }
+        QueryParameters.RefuseUnknownAndRepeated(query, s_known, "the audit trail is filtered by");
 
         var since = Instant(query, "since");
         var until = Instant(query, "until");
@@ -71,46 +60,7 @@ public static partial class AuditQueryReader
         };
     }
 
-    private static string? Text(IQueryCollection query, string name)
-    {
-        if (!query.TryGetValue(name, out var values))
-        {
-            return null;
-        }
+    private static string? Text(IQueryCollection query, string name) => QueryParameters.Text(query, name, 1024);
 
-        var value = values[0];
-        if (string.IsNullOrEmpty(value))
-        {
-            throw new InvalidRequestException(name, $"{name} must not be empty.");
-        }
-
-        if (value.Length > 1024)
-        {
-            throw new InvalidRequestException(name, $"{name} is longer than 1,024 characters.");
-        }
-
-        return value;
-    }
-
-    private static DateTimeOffset? Instant(IQueryCollection query, string name)
-    {
-        if (Text(query, name) is not { } text)
-        {
-            return null;
-        }
-
-        if (Rfc3339().IsMatch(text)
-            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant))
-        {
-            return instant.ToUniversalTime();
-        }
-
-        throw new InvalidRequestException(name, $"{name} must be an RFC 3339 instant such as 2026-01-31T12:00:00Z.");
-    }
-
-    private static string Printable(string name) =>
-        name.Length <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') ? name : "(unprintable)";
-
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,7})?([Zz]|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
-    private static partial Regex Rfc3339();
+    private static DateTimeOffset? Instant(IQueryCollection query, string name) => QueryParameters.Instant(query, name, 1024);
 }

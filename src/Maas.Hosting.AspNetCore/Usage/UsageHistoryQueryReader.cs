@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Maas.Errors;
 using Maas.Usage;
+using Maas.Hosting.Requests;
 using Microsoft.AspNetCore.Http;
 
 namespace Maas.Hosting.Usage;
@@ -13,7 +13,7 @@ namespace Maas.Hosting.Usage;
 /// <c>group_by</c> <c>model</c> (the default), <c>key</c> or <c>label:&lt;name&gt;</c>. Anything unknown,
 /// repeated or malformed is a 400 naming the parameter.
 /// </summary>
-internal static partial class UsageHistoryQueryReader
+internal static class UsageHistoryQueryReader
 {
     public static readonly TimeSpan DefaultRange = TimeSpan.FromDays(30);
     public static readonly TimeSpan MaxHourlyRange = TimeSpan.FromDays(31);
@@ -22,18 +22,7 @@ internal static partial class UsageHistoryQueryReader
 
     public static UsageQuery Read(IQueryCollection query, string user, DateTimeOffset now)
     {
-        foreach (var (name, values) in query)
-        {
-            if (!s_known.Contains(name, StringComparer.Ordinal))
-            {
-                throw new InvalidRequestException(name, $"Unknown query parameter '{Printable(name)}'; usage history takes {string.Join(", ", s_known)}.");
-            }
-
-            if (values.Count != 1)
-            {
-                throw new InvalidRequestException(name, $"{name} may be given once.");
-            }
-        }
+        QueryParameters.RefuseUnknownAndRepeated(query, s_known, "usage history takes");
 
         var to = Instant(query, "to") ?? now;
         var from = Instant(query, "from") ?? to - DefaultRange;
@@ -77,46 +66,7 @@ internal static partial class UsageHistoryQueryReader
     private static readonly System.Buffers.SearchValues<char> LabelCharacters =
         System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/");
 
-    private static string? Text(IQueryCollection query, string name)
-    {
-        if (!query.TryGetValue(name, out var values))
-        {
-            return null;
-        }
+    private static string? Text(IQueryCollection query, string name) => QueryParameters.Text(query, name, 256);
 
-        var value = values[0];
-        if (string.IsNullOrEmpty(value))
-        {
-            throw new InvalidRequestException(name, $"{name} must not be empty.");
-        }
-
-        if (value.Length > 256)
-        {
-            throw new InvalidRequestException(name, $"{name} is longer than 256 characters.");
-        }
-
-        return value;
-    }
-
-    private static DateTimeOffset? Instant(IQueryCollection query, string name)
-    {
-        if (Text(query, name) is not { } text)
-        {
-            return null;
-        }
-
-        if (Rfc3339().IsMatch(text)
-            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant))
-        {
-            return instant.ToUniversalTime();
-        }
-
-        throw new InvalidRequestException(name, $"{name} must be an RFC 3339 instant such as 2026-01-31T12:00:00Z.");
-    }
-
-    private static string Printable(string name) =>
-        name.Length <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') ? name : "(unprintable)";
-
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,7})?([Zz]|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
-    private static partial Regex Rfc3339();
+    private static DateTimeOffset? Instant(IQueryCollection query, string name) => QueryParameters.Instant(query, name, 256);
 }
