@@ -44,6 +44,8 @@ internal sealed class MaasOptionsValidator : IValidateOptions<MaasOptions>
             {
                 failures.Add($"Maas:Tiers:{i}:Limits of tier '{tier.Name}' must be non-negative with a positive Window.");
             }
+
+            CheckBudgets(i, tier, failures);
         }
 
         var modelIds = new HashSet<string>(StringComparer.Ordinal);
@@ -74,6 +76,41 @@ internal sealed class MaasOptionsValidator : IValidateOptions<MaasOptions>
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckBudgets(int index, Tier tier, List<string> failures)
+    {
+        var periods = new HashSet<BudgetPeriod>();
+        for (var j = 0; j < tier.Limits.Budgets.Count; j++)
+        {
+            var key = $"Maas:Tiers:{index}:Limits:Budgets:{j}";
+            var budget = tier.Limits.Budgets[j];
+            if (budget is null)
+            {
+                failures.Add($"{key} of tier '{tier.Name}' must not be empty.");
+                continue;
+            }
+
+            if (!BudgetPeriod.TryParse(budget.Period, out var period, out var error))
+            {
+                failures.Add($"{key}:Period of tier '{tier.Name}': {error}.");
+            }
+            else if (!periods.Add(period))
+            {
+                failures.Add($"{key}:Period of tier '{tier.Name}' repeats '{period}'; a tier has at most one budget per period (set Tokens and Requests in the same one).");
+            }
+
+            CheckAmount(key + ":Tokens", tier.Name, budget.Tokens, failures);
+            CheckAmount(key + ":Requests", tier.Name, budget.Requests, failures);
+        }
+
+        static void CheckAmount(string key, string tierName, long amount, List<string> failures)
+        {
+            if (amount is < 0 or > TierBudget.MaxAmount)
+            {
+                failures.Add($"{key} of tier '{tierName}' must lie between 0 (no budget) and {TierBudget.MaxAmount} (got {amount}).");
+            }
+        }
     }
 
     private static void CheckKeyFiles(IList<string> files, List<string> failures)

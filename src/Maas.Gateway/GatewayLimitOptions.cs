@@ -34,4 +34,12 @@ public sealed class GatewayLimitOptions
     /// </summary>
     /// <value>The default is <see langword="false"/>.</value>
     public bool PerModel { get; set; }
+
+    /// <summary>
+    /// Gets or sets the time zone, an IANA id such as <c>Europe/Berlin</c>, whose calendar the tiers'
+    /// <c>day</c>, <c>week</c> and <c>month</c> budgets follow (<see cref="Maas.Tiers.TierLimits.Budgets"/>):
+    /// they start at its midnight, so a day is 23 or 25 hours long when its clocks change.
+    /// </summary>
+    /// <value>The default is <c>UTC</c>.</value>
+    public string TimeZone { get; set; } = "UTC";
 }

@@ -31,6 +31,6 @@ internal sealed class RecordingLimitCounter(ILimitCounter inner) : ILimitCounter
         SettledSignal.TrySetResult();
     }
 
-    public ValueTask<(LimitState Requests, LimitState Tokens)> ReadAsync(LimitPartition partition, TierLimits limits, CancellationToken cancellationToken) =>
+    public ValueTask<LimitReading> ReadAsync(LimitPartition partition, TierLimits limits, CancellationToken cancellationToken) =>
         inner.ReadAsync(partition, limits, cancellationToken);
 }

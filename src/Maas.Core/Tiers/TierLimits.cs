@@ -14,4 +14,11 @@ public sealed class TierLimits
 
     /// <summary>Gets or sets how many LLM tokens per minute the tier may consume.</summary>
     public long TokensPerMinute { get; set; }
+
+    /// <summary>
+    /// Gets the tier's budgets over long periods (a day, a week, a month or a Go duration), at most
+    /// one per period, enforced beside <see cref="Requests"/> and <see cref="TokensPerMinute"/>.
+    /// </summary>
+    /// <value>The default is none.</value>
+    public IList<TierBudget> Budgets { get; init; } = [];
 }

@@ -31,6 +31,29 @@ internal sealed class GatewayLimitOptionsValidator : IValidateOptions<GatewayLim
             }
         }
 
+        if (FindTimeZone(options.TimeZone) is null)
+        {
+            failures.Add($"{GatewayLimitOptions.SectionName}:TimeZone '{options.TimeZone}' is not a time zone this system knows; expected an IANA id such as 'UTC' or 'Europe/Berlin'.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>Returns the time zone named <paramref name="id"/> (an IANA or Windows id), or <see langword="null"/> when there is none by that name.</summary>
+    internal static TimeZoneInfo? FindTimeZone(string? id)
+    {
+        if (string.IsNullOrWhiteSpace(id) || id.Length > 128 || id.Any(char.IsControl))
+        {
+            return null;
+        }
+
+        try
+        {
+            return TimeZoneInfo.FindSystemTimeZoneById(id);
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException or System.Security.SecurityException)
+        {
+            return null;
+        }
     }
 }

@@ -3,13 +3,15 @@ using Maas.Tiers;
 namespace Maas.Gateway.Limits;
 
 /// <summary>
-/// Counts the two limits of a tier per <see cref="LimitPartition"/>: requests per window and LLM
-/// tokens per minute. One instance serves every call of a process; the in-memory counter keeps
+/// Counts the limits of a tier per <see cref="LimitPartition"/>: requests per window, LLM tokens
+/// per minute, and the tier's budgets over long periods (<see cref="Maas.Tiers.TierLimits.Budgets"/>,
+/// as <see cref="LimitBudgets"/> rules). One instance serves every call of a process; the in-memory counter keeps
 /// one replica's budget, the Redis counter one budget shared by every replica.
 /// </summary>
 /// <remarks>
-/// <see cref="AcquireAsync"/> is atomic over both limits: a refused call counts against neither.
-/// A limit of 0 is not enforced. The shape follows <c>System.Threading.RateLimiting</c> for the
+/// <see cref="AcquireAsync"/> is atomic over every limit and budget: a refused call counts against
+/// none of them. A limit of 0 is not enforced. Token budgets take the reservation and are settled
+/// with the real count, like the token limit. The shape follows <c>System.Threading.RateLimiting</c> for the
 /// request permit; LLM tokens need more than a permit: an estimate is reserved before forwarding
 /// and settled with the real count after.
 /// </remarks>
@@ -28,7 +30,7 @@ internal interface ILimitCounter
     /// </summary>
     ValueTask SettleAsync(TokenReservation reservation, long actualTokens, CancellationToken cancellationToken);
 
-    /// <summary>Reads both limits' state without counting anything, for <c>GET /v1/usage</c>.</summary>
+    /// <summary>Reads every limit's and budget's state without counting anything, for <c>GET /v1/usage</c>.</summary>
     /// <exception cref="Maas.ApiKeys.StoreUnavailableException">The counters cannot be reached (hosts answer 503).</exception>
-    ValueTask<(LimitState Requests, LimitState Tokens)> ReadAsync(LimitPartition partition, TierLimits limits, CancellationToken cancellationToken);
+    ValueTask<LimitReading> ReadAsync(LimitPartition partition, TierLimits limits, CancellationToken cancellationToken);
 }

@@ -44,12 +44,13 @@ internal sealed class InMemoryLimitCounter : ILimitCounter
     private readonly TimeProvider _timeProvider;
     private readonly LimitCounterFailures _failures;
     private readonly int _maxPartitions;
+    private readonly LimitBudgetCatalog _budgets;
     private int _count;
     private int _sweeping;
     private long _nextSweepTicks;
     private long _lastFullSweepTicks = long.MinValue / 2;
 
-    public InMemoryLimitCounter(TimeProvider timeProvider, LimitCounterFailures failures, int maxPartitions = DefaultMaxPartitions)
+    public InMemoryLimitCounter(TimeProvider timeProvider, LimitCounterFailures failures, int maxPartitions = DefaultMaxPartitions, TimeZoneInfo? timeZone = null)
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(failures);
@@ -57,6 +58,7 @@ internal sealed class InMemoryLimitCounter : ILimitCounter
         _timeProvider = timeProvider;
         _failures = failures;
         _maxPartitions = maxPartitions;
+        _budgets = new LimitBudgetCatalog(timeZone ?? TimeZoneInfo.Utc);
         _nextSweepTicks = timeProvider.GetUtcNow().UtcTicks + SweepInterval.Ticks;
     }
 
@@ -68,6 +70,7 @@ internal sealed class InMemoryLimitCounter : ILimitCounter
     {
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentOutOfRangeException.ThrowIfNegative(estimatedTokens);
+        var budgets = _budgets.For(partition.Tier, limits);
         var now = _timeProvider.GetUtcNow().UtcTicks;
         if (now >= Volatile.Read(ref _nextSweepTicks) && Interlocked.CompareExchange(ref _sweeping, 1, 0) == 0)
         {
@@ -92,7 +95,7 @@ internal sealed class InMemoryLimitCounter : ILimitCounter
                 }
 
                 _failures.Succeeded();
-                return new(windows.Acquire(partition, limits, estimatedTokens, now));
+                return new(windows.Acquire(partition, limits, budgets, estimatedTokens, now));
             }
         }
     }
@@ -123,27 +126,46 @@ internal sealed class InMemoryLimitCounter : ILimitCounter
                     windows.TokenCount = LimitWindows.Saturate(windows.TokenCount + LimitWindows.Saturate(actualTokens) - LimitWindows.Saturate(reservation.Reserved));
                 }
             }
+
+            if (reservation.Budgets is { } budgets && !windows.Retired)
+            {
+                windows.Settle(budgets, reservation, actualTokens);
+            }
         }
 
         return default;
     }
 
     /// <inheritdoc />
-    public ValueTask<(LimitState Requests, LimitState Tokens)> ReadAsync(LimitPartition partition, TierLimits limits, CancellationToken cancellationToken)
+    public ValueTask<LimitReading> ReadAsync(LimitPartition partition, TierLimits limits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(limits);
         var requestWindow = LimitWindows.RequestWindow(limits);
+        var rules = _budgets.For(partition.Tier, limits).Rules;
+        var now = _timeProvider.GetUtcNow().UtcTicks;
+        var budgets = rules.Length == 0 ? [] : new BudgetState[rules.Length];
         if (!_partitions.TryGetValue(partition, out var windows))
         {
-            return new((LimitWindows.Untouched(limits.Requests, requestWindow), LimitWindows.Untouched(limits.TokensPerMinute, LimitWindows.TokenWindow)));
+            for (var i = 0; i < rules.Length; i++)
+            {
+                budgets[i] = new BudgetState(rules[i], rules[i].State(rules[i].Bounds(now), 0, now));
+            }
+
+            return new(new LimitReading(LimitWindows.Untouched(limits.Requests, requestWindow), LimitWindows.Untouched(limits.TokensPerMinute, LimitWindows.TokenWindow), budgets));
         }
 
-        var now = _timeProvider.GetUtcNow().UtcTicks;
         lock (windows.Lock)
         {
-            return new((
+            for (var i = 0; i < rules.Length; i++)
+            {
+                var bounds = rules[i].Bounds(now);
+                budgets[i] = new BudgetState(rules[i], rules[i].State(bounds, windows.BudgetCount(rules[i], bounds.Start), now));
+            }
+
+            return new(new LimitReading(
                 State(limits.Requests, windows.RequestStart, windows.RequestCount, requestWindow, now),
-                State(limits.TokensPerMinute, windows.TokenStart, windows.TokenCount, LimitWindows.TokenWindow, now)));
+                State(limits.TokensPerMinute, windows.TokenStart, windows.TokenCount, LimitWindows.TokenWindow, now),
+                budgets));
         }
     }
 
@@ -245,9 +267,14 @@ internal sealed class InMemoryLimitCounter : ILimitCounter
             ? new LimitState(limit, count, window, TimeSpan.FromTicks(Math.Min(window.Ticks, start + window.Ticks - now)))
             : LimitWindows.Untouched(limit, window);
 
-    /// <summary>One partition's two windows; every field is guarded by <see cref="Lock"/>.</summary>
+    /// <summary>One partition's two windows and its budgets' periods; every field is guarded by <see cref="Lock"/>.</summary>
     private sealed class PartitionWindows
     {
+        /// <summary>The rules <see cref="BudgetStarts"/> and <see cref="BudgetCounts"/> follow, slot by slot.</summary>
+        public LimitBudgets Budgets = LimitBudgets.None;
+        public long[] BudgetStarts = [];
+        public long[] BudgetCounts = [];
+
         public readonly Lock Lock = new();
         public bool Retired;
         public long RequestStart = Closed;
@@ -258,8 +285,30 @@ internal sealed class InMemoryLimitCounter : ILimitCounter
         /// <summary>When both windows will have ended; also read without the lock by the sweep.</summary>
         public long ExpiresAt;
 
-        public LimitDecision Acquire(LimitPartition partition, TierLimits limits, long estimatedTokens, long now)
+        public LimitDecision Acquire(LimitPartition partition, TierLimits limits, LimitBudgets budgets, long estimatedTokens, long now)
         {
+            if (!ReferenceEquals(Budgets, budgets))
+            {
+                Adopt(budgets);
+            }
+
+            var rules = budgets.Rules;
+            var budgetStates = rules.Length == 0 ? [] : new BudgetState[rules.Length];
+            var budgetsExhausted = false;
+            for (var i = 0; i < rules.Length; i++)
+            {
+                // A period that ended counts from zero (calendar periods are aligned, not opened by a call).
+                var bounds = rules[i].Bounds(now);
+                if (BudgetStarts[i] != bounds.Start)
+                {
+                    BudgetStarts[i] = bounds.Start;
+                    BudgetCounts[i] = 0;
+                }
+
+                budgetStates[i] = new BudgetState(rules[i], rules[i].State(bounds, BudgetCounts[i], now));
+                budgetsExhausted |= LimitWindows.Exhausted(budgetStates[i].State);
+            }
+
             var requestWindow = LimitWindows.RequestWindow(limits);
             var tokenWindow = LimitWindows.TokenWindow;
             if (!IsOpen(RequestStart, requestWindow.Ticks, now))
@@ -277,12 +326,12 @@ internal sealed class InMemoryLimitCounter : ILimitCounter
             // Admit while what was counted (reservations included) is below the limit; 0 is no limit.
             var requestsExhausted = limits.Requests > 0 && RequestCount >= limits.Requests;
             var tokensExhausted = limits.TokensPerMinute > 0 && TokenCount >= limits.TokensPerMinute;
-            if (requestsExhausted || tokensExhausted)
+            if (requestsExhausted || tokensExhausted || budgetsExhausted)
             {
-                // Refused: nothing is counted against either limit.
+                // Refused: nothing is counted against any limit or budget.
                 var requests = State(limits.Requests, RequestStart, RequestCount, requestWindow, now);
                 var tokens = State(limits.TokensPerMinute, TokenStart, TokenCount, tokenWindow, now);
-                return LimitWindows.Refused(LimitWindows.RefusingLimit(requestsExhausted, tokensExhausted, requests, tokens), requests, tokens);
+                return LimitWindows.Refused(requestsExhausted, tokensExhausted, requests, tokens, budgetStates);
             }
 
             if (RequestStart == Closed)
@@ -300,14 +349,95 @@ internal sealed class InMemoryLimitCounter : ILimitCounter
             var before = TokenCount;
             RequestCount = Math.Min(RequestCount + 1, LimitWindows.MaxCount);
             TokenCount = LimitWindows.Saturate(TokenCount + LimitWindows.Saturate(estimatedTokens));
-            Volatile.Write(ref ExpiresAt, Math.Max(RequestStart + requestWindow.Ticks, TokenStart + tokenWindow.Ticks));
+            var expiresAt = Math.Max(RequestStart + requestWindow.Ticks, TokenStart + tokenWindow.Ticks);
+            for (var i = 0; i < rules.Length; i++)
+            {
+                // Both saturating like the windows; a token budget takes the whole estimate, as a
+                // budget that saturated stays so (settlements leave it).
+                var bounds = rules[i].Bounds(now);
+                BudgetCounts[i] = rules[i].Counts == LimitKind.Requests
+                    ? Math.Min(BudgetCounts[i] + 1, LimitWindows.MaxCount)
+                    : LimitWindows.Saturate(BudgetCounts[i] + LimitWindows.Saturate(estimatedTokens));
+                budgetStates[i] = new BudgetState(rules[i], rules[i].State(bounds, BudgetCounts[i], now));
+                expiresAt = Math.Max(expiresAt, bounds.End);
+            }
+
+            Volatile.Write(ref ExpiresAt, expiresAt);
             return new LimitDecision
             {
                 Allowed = true,
                 Requests = State(limits.Requests, RequestStart, RequestCount, requestWindow, now),
                 Tokens = State(limits.TokensPerMinute, TokenStart, TokenCount, tokenWindow, now),
-                Reservation = new TokenReservation(partition, TokenCount - before, new DateTimeOffset(TokenStart, TimeSpan.Zero)),
+                Budgets = budgetStates,
+                Reservation = budgets.HasTokenRules
+                    ? new TokenReservation(partition, TokenCount - before, new DateTimeOffset(TokenStart, TimeSpan.Zero))
+                    {
+                        Budgets = budgets,
+                        BudgetBoundary = budgets.TokenBoundary(now),
+                        BudgetReserved = LimitWindows.Saturate(estimatedTokens),
+                    }
+                    : new TokenReservation(partition, TokenCount - before, new DateTimeOffset(TokenStart, TimeSpan.Zero)),
             };
+        }
+
+        /// <summary>Settles the token budgets a reservation was counted against, in the periods it was counted in (none that ended since).</summary>
+        public void Settle(LimitBudgets budgets, TokenReservation reservation, long actualTokens)
+        {
+            if (!ReferenceEquals(Budgets, budgets))
+            {
+                // The tier's budgets were reconfigured since: the counts follow the new rules.
+                return;
+            }
+
+            var rules = budgets.Rules;
+            for (var i = 0; i < rules.Length; i++)
+            {
+                if (rules[i].Counts == LimitKind.Tokens && BudgetStarts[i] == rules[i].Bounds(reservation.BudgetBoundary - 1).Start)
+                {
+                    BudgetCounts[i] = LimitWindows.Settled(BudgetCounts[i], reservation.BudgetReserved, actualTokens);
+                }
+            }
+        }
+
+        /// <summary>What the budget of <paramref name="rule"/> counted in the period that started at <paramref name="start"/>; 0 for another period.</summary>
+        public long BudgetCount(BudgetRule rule, long start)
+        {
+            var rules = Budgets.Rules;
+            for (var i = 0; i < rules.Length; i++)
+            {
+                if (rules[i].Field == rule.Field)
+                {
+                    return BudgetStarts[i] == start ? BudgetCounts[i] : 0;
+                }
+            }
+
+            return 0;
+        }
+
+        // Takes on another set of rules (the tier's first budgets, or reconfigured ones), keeping the
+        // count of every budget that stays, by its field.
+        private void Adopt(LimitBudgets budgets)
+        {
+            var rules = budgets.Rules;
+            var starts = new long[rules.Length];
+            var counts = new long[rules.Length];
+            for (var i = 0; i < rules.Length; i++)
+            {
+                starts[i] = Closed;
+                var old = Budgets.Rules;
+                for (var j = 0; j < old.Length; j++)
+                {
+                    if (old[j].Field == rules[i].Field)
+                    {
+                        starts[i] = BudgetStarts[j];
+                        counts[i] = BudgetCounts[j];
+                    }
+                }
+            }
+
+            Budgets = budgets;
+            BudgetStarts = starts;
+            BudgetCounts = counts;
         }
     }
 }

@@ -31,7 +31,7 @@ internal static class LimitCounterServiceCollectionExtensions
             var logger = sp.GetService<ILoggerFactory>()?.CreateLogger("Maas.Gateway.Limits") ?? NullLogger.Instance;
             var failures = new LimitCounterFailures(options.FailureMode, timeProvider, logger, sp.GetRequiredService<LimiterMetrics>());
             return string.IsNullOrWhiteSpace(options.Redis)
-                ? new InMemoryLimitCounter(timeProvider, failures)
+                ? new InMemoryLimitCounter(timeProvider, failures, InMemoryLimitCounter.DefaultMaxPartitions, GatewayLimitOptionsValidator.FindTimeZone(options.TimeZone))
                 : new RedisLimitCounter(options, timeProvider, failures);
         });
         return services;

@@ -58,4 +58,56 @@ internal static class LimitWindows
         Requests = requests,
         Tokens = tokens,
     };
+
+    /// <summary>
+    /// Builds the decision for a call refused by the limits or budgets that are exhausted: the one
+    /// whose window or period ends last refuses it, so <see cref="LimitDecision.RetryAfter"/> is
+    /// when a retry can pass (the per-window limits win a tie, as before budgets).
+    /// </summary>
+    public static LimitDecision Refused(bool requestsExhausted, bool tokensExhausted, LimitState requests, LimitState tokens, BudgetState[] budgets)
+    {
+        BudgetRule? refusingBudget = null;
+        var latest = TimeSpan.MinValue;
+        if (requestsExhausted || tokensExhausted)
+        {
+            latest = RefusingLimit(requestsExhausted, tokensExhausted, requests, tokens) == LimitKind.Requests ? requests.ResetsIn : tokens.ResetsIn;
+        }
+
+        foreach (var budget in budgets)
+        {
+            if (Exhausted(budget.State) && budget.State.ResetsIn > latest)
+            {
+                latest = budget.State.ResetsIn;
+                refusingBudget = budget.Rule;
+            }
+        }
+
+        if (refusingBudget is null)
+        {
+            var decision = Refused(RefusingLimit(requestsExhausted, tokensExhausted, requests, tokens), requests, tokens);
+            return budgets.Length == 0 ? decision : new LimitDecision
+            {
+                Allowed = false,
+                RefusedBy = decision.RefusedBy,
+                RetryAfter = decision.RetryAfter,
+                Requests = requests,
+                Tokens = tokens,
+                Budgets = budgets,
+            };
+        }
+
+        return new LimitDecision
+        {
+            Allowed = false,
+            RefusedBy = LimitKind.Budget,
+            RefusingBudget = refusingBudget,
+            RetryAfter = latest,
+            Requests = requests,
+            Tokens = tokens,
+            Budgets = budgets,
+        };
+    }
+
+    /// <summary>Whether a limit admits no more calls: one is set and what was counted reached it.</summary>
+    public static bool Exhausted(LimitState state) => state.Limit > 0 && state.Used >= state.Limit;
 }

@@ -58,6 +58,7 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
     private readonly LimitCounterFailures _failures;
     private readonly ConcurrentDictionary<(string Tier, string? Model), string> _scopes = new();
     private readonly PendingSettlements _pending = new();
+    private readonly LimitBudgetCatalog _budgets;
     private readonly ITimer _flushTimer;
     private Task _lastFlush = Task.CompletedTask;
 
@@ -70,6 +71,7 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
         _keyPrefix = options.KeyPrefix;
         _timeProvider = timeProvider;
         _failures = failures;
+        _budgets = new LimitBudgetCatalog(GatewayLimitOptionsValidator.FindTimeZone(options.TimeZone) ?? TimeZoneInfo.Utc);
         _connecting = ConnectionMultiplexer.ConnectAsync(CreateConfiguration(options.Redis));
         _flushTimer = timeProvider.CreateTimer(static state => ((RedisLimitCounter)state!).FlushOnTimer(), this, FlushInterval, FlushInterval);
     }
@@ -97,6 +99,7 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
         var now = _timeProvider.GetUtcNow().UtcTicks;
         var key = Key(partition);
         var estimate = LimitWindows.Saturate(estimatedTokens);
+        var budgets = _budgets.For(partition.Tier, limits);
         RedisResult[] result;
         try
         {
@@ -113,6 +116,9 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
                         pendingSeconds = pending.WindowStartTicks / TimeSpan.TicksPerSecond,
                         pendingTicks = pending.WindowStartTicks % TimeSpan.TicksPerSecond,
                         pendingDelta = pending.Delta,
+                        pendingBudgets = pending.Budgets is { } pendingBudgets ? pendingBudgets.RedisTokenPeriods(pending.BudgetBoundary) : "",
+                        pendingBudgetDelta = pending.Budgets is null ? 0 : pending.BudgetDelta,
+                        budgets = budgets.Rules.Length == 0 ? "" : budgets.RedisRules(now),
                         nowSeconds = now / TimeSpan.TicksPerSecond,
                         nowTicks = now % TimeSpan.TicksPerSecond,
                         requestWindow = requestWindow.Ticks,
@@ -134,11 +140,18 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
         _failures.Succeeded();
         var requests = State(limits.Requests, (long)result[1], result[2], requestWindow);
         var tokens = State(limits.TokensPerMinute, (long)result[3], result[4], tokenWindow);
+        var rules = budgets.Rules;
+        var budgetStates = rules.Length == 0 ? [] : new BudgetState[rules.Length];
+        for (var i = 0; i < rules.Length; i++)
+        {
+            budgetStates[i] = new BudgetState(rules[i], rules[i].State(rules[i].Bounds(now), (long)result[8 + i], now));
+        }
+
         if ((long)result[0] == 0)
         {
             var requestsExhausted = limits.Requests > 0 && requests.Used >= limits.Requests;
             var tokensExhausted = limits.TokensPerMinute > 0 && tokens.Used >= limits.TokensPerMinute;
-            return LimitWindows.Refused(LimitWindows.RefusingLimit(requestsExhausted, tokensExhausted, requests, tokens), requests, tokens);
+            return LimitWindows.Refused(requestsExhausted, tokensExhausted, requests, tokens, budgetStates);
         }
 
         var tokenWindowStart = ((long)result[5] * TimeSpan.TicksPerSecond) + (long)result[6];
@@ -147,7 +160,15 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
             Allowed = true,
             Requests = requests,
             Tokens = tokens,
-            Reservation = new TokenReservation(partition, (long)result[7], new DateTimeOffset(tokenWindowStart, TimeSpan.Zero)),
+            Budgets = budgetStates,
+            Reservation = budgets.HasTokenRules
+                ? new TokenReservation(partition, (long)result[7], new DateTimeOffset(tokenWindowStart, TimeSpan.Zero))
+                {
+                    Budgets = budgets,
+                    BudgetBoundary = budgets.TokenBoundary(now),
+                    BudgetReserved = estimate,
+                }
+                : new TokenReservation(partition, (long)result[7], new DateTimeOffset(tokenWindowStart, TimeSpan.Zero)),
         };
     }
 
@@ -161,19 +182,40 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
         // Settled before, or the estimate was exact: nothing to correct. Both saturated first, so
         // a hostile upstream's usage cannot overflow the correction (it is within ±MaxCount).
         var delta = LimitWindows.Saturate(actualTokens) - LimitWindows.Saturate(reservation.Reserved);
-        if (reservation.TryMarkSettled() && delta != 0)
+        var budgetDelta = reservation.Budgets is null ? 0 : LimitWindows.Saturate(actualTokens) - reservation.BudgetReserved;
+        if (reservation.TryMarkSettled() && (delta != 0 || budgetDelta != 0))
         {
-            _pending.Add(Key(reservation.Partition), reservation.WindowStart.UtcTicks, delta);
+            if (budgetDelta == 0)
+            {
+                _pending.Add(Key(reservation.Partition), reservation.WindowStart.UtcTicks, delta);
+            }
+            else
+            {
+                _pending.Add(Key(reservation.Partition), reservation.WindowStart.UtcTicks, delta, reservation.Budgets, reservation.BudgetBoundary, budgetDelta);
+            }
         }
 
         return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
-    public async ValueTask<(LimitState Requests, LimitState Tokens)> ReadAsync(LimitPartition partition, TierLimits limits, CancellationToken cancellationToken)
+    public async ValueTask<LimitReading> ReadAsync(LimitPartition partition, TierLimits limits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(limits);
         var key = Key(partition);
+        var rules = _budgets.For(partition.Tier, limits).Rules;
+        var names = s_fields;
+        if (rules.Length > 0)
+        {
+            names = new RedisValue[s_fields.Length + (2 * rules.Length)];
+            s_fields.CopyTo(names, 0);
+            for (var i = 0; i < rules.Length; i++)
+            {
+                names[s_fields.Length + (2 * i)] = rules[i].Field;
+                names[s_fields.Length + (2 * i) + 1] = rules[i].CountField;
+            }
+        }
+
         RedisValue[] fields;
         try
         {
@@ -181,7 +223,7 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
 
             // This replica's own settlement of the partition goes first, on the same connection, so the read shows it.
             var settling = _pending.TryTake(key, out var pending) ? SendSettlementAsync(database, key, pending) : Task.CompletedTask;
-            var reading = database.HashGetAsync(key, s_fields);
+            var reading = database.HashGetAsync(key, names);
             await settling.ConfigureAwait(false);
             fields = await WithCancellation(reading, cancellationToken).ConfigureAwait(false);
         }
@@ -193,9 +235,22 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
 
         _failures.Succeeded();
         var now = _timeProvider.GetUtcNow().UtcTicks;
-        return (
+        var budgets = rules.Length == 0 ? [] : new BudgetState[rules.Length];
+        for (var i = 0; i < rules.Length; i++)
+        {
+            // The count is the current period's only while the stored start is the current start.
+            var bounds = rules[i].Bounds(now);
+            var start = fields[s_fields.Length + (2 * i)];
+            var used = !start.IsNull && (string?)start == bounds.Start.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                ? LimitWindows.Saturate((long)fields[s_fields.Length + (2 * i) + 1])
+                : 0;
+            budgets[i] = new BudgetState(rules[i], rules[i].State(bounds, used, now));
+        }
+
+        return new LimitReading(
             ReadState(limits.Requests, fields[0], fields[1], fields[2], LimitWindows.RequestWindow(limits), now),
-            ReadState(limits.TokensPerMinute, fields[3], fields[4], fields[5], LimitWindows.TokenWindow, now));
+            ReadState(limits.TokensPerMinute, fields[3], fields[4], fields[5], LimitWindows.TokenWindow, now),
+            budgets);
     }
 
     /// <summary>Returns the Redis key of a partition: the prefix, the tier and model escaped so they hold no ':', then the user as it is.</summary>
@@ -312,6 +367,8 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
             tokenWindow = LimitWindows.TokenWindow.Ticks,
             delta = settlement.Delta,
             maxCount = LimitWindows.MaxCount,
+            budgets = settlement.Budgets is { } budgets ? budgets.RedisTokenPeriods(settlement.BudgetBoundary) : "",
+            budgetDelta = settlement.Budgets is null ? 0 : settlement.BudgetDelta,
         };
     }
 

@@ -33,6 +33,16 @@ namespace Maas.Gateway.Limits;
 /// in-memory counter's does); nothing a call sends can make a script fail (an overflowing
 /// <c>HINCRBY</c> was one way), which the counter would otherwise take for an outage.
 /// </para>
+/// <para>
+/// Budgets (<see cref="LimitBudgets"/>) are a list of rules in the same hash: each rule's field
+/// (<c>b:tokens-month</c>) holds the start of the period it counted, as the decimal UTC ticks the
+/// replica computed (compared as strings, never as numbers), and <c>&lt;field&gt;:c</c> its count.
+/// Periods are aligned to the calendar, so a rule's count is the current period's only while its
+/// stored start equals the current start the caller passes; otherwise it counts from zero. The
+/// rules come as one argument, <c>@budgets</c>: five words per rule (field, <c>r</c> or <c>t</c>
+/// for requests or tokens, limit, period start, the period's end in whole seconds like <c>nowSeconds</c>, rounded up, so
+/// the key lives until the longest period ends), an empty string for none.
+/// </para>
 /// </remarks>
 internal static class RedisLimitScripts
 {
@@ -40,9 +50,12 @@ internal static class RedisLimitScripts
     /// Applies the replica's pending settlement of the partition (<c>pendingDelta</c> tokens to the
     /// token window that started at <c>pendingSeconds</c>/<c>pendingTicks</c>, only while that window
     /// is open and within 0..<c>maxCount</c>, as <see cref="Settle"/> does; a delta of 0 is none), then admits or
-    /// refuses one call, counting it and its <c>estimate</c> saturated at <c>maxCount</c>. Returns <c>{allowed, rc, r_elapsed|nil, tc, t_elapsed|nil, ts, tt, added}</c>:
-    /// elapsed ticks of each open window (nil when none is open), the token window's start, and
-    /// how many tokens the call reserved (the estimate, less what saturation cut off).
+    /// refuses one call, counting it and its <c>estimate</c> saturated at <c>maxCount</c>. Returns <c>{allowed, rc, r_elapsed|nil, tc, t_elapsed|nil, ts, tt, added, b1, b2, …}</c>:
+    /// elapsed ticks of each open window (nil when none is open), the token window's start, how
+    /// many tokens the call reserved (the estimate, less what saturation cut off), then what each
+    /// budget rule counted in its current period after the call. A pending settlement of the token
+    /// budgets (<c>pendingBudgetDelta</c> to each <c>field start</c> pair of <c>pendingBudgets</c>, only
+    /// while that period is the one counted) is applied first, like the token window's.
     /// </summary>
     public static readonly LuaScript Acquire = LuaScript.Prepare("""
         local key = @key
@@ -59,6 +72,30 @@ internal static class RedisLimitScripts
           return n
         end
         local s = redis.call('HMGET', key, 'rs', 'rt', 'rc', 'ts', 'tt', 'tc')
+        local bdelta = tonumber(@pendingBudgetDelta)
+        if bdelta ~= 0 then
+          if bdelta > cap then bdelta = cap elseif bdelta < -cap then bdelta = -cap end
+          local p = {}
+          for w in string.gmatch(@pendingBudgets, '%S+') do p[#p + 1] = w end
+          for i = 1, #p - 1, 2 do
+            local v = redis.call('HMGET', key, p[i], p[i] .. ':c')
+            if v[1] == p[i + 1] and clamp(v[2]) < cap then
+              redis.call('HSET', key, p[i] .. ':c', clamp(clamp(v[2]) + bdelta))
+            end
+          end
+        end
+        local b = {}
+        for w in string.gmatch(@budgets, '%S+') do b[#b + 1] = w end
+        local bc = {}
+        local b_full = false
+        for i = 1, #b - 4, 5 do
+          local v = redis.call('HMGET', key, b[i], b[i] .. ':c')
+          local c = 0
+          if v[1] == b[i + 3] then c = clamp(v[2]) end
+          bc[#bc + 1] = c
+          local lim = tonumber(b[i + 2])
+          if lim > 0 and c >= lim then b_full = true end
+        end
         local delta = tonumber(@pendingDelta)
         if delta > cap then delta = cap elseif delta < -cap then delta = -cap end
         if delta ~= 0 and s[4] == @pendingSeconds and s[5] == @pendingTicks then
@@ -77,8 +114,10 @@ internal static class RedisLimitScripts
           local el = (now_s - tonumber(s[4])) * 10000000 + (now_t - tonumber(s[5]))
           if el < t_len then t_el = el; tc = clamp(s[6]) end
         end
-        if (r_limit > 0 and rc >= r_limit) or (t_limit > 0 and tc >= t_limit) then
-          return {0, rc, r_el, tc, t_el, false, false}
+        if (r_limit > 0 and rc >= r_limit) or (t_limit > 0 and tc >= t_limit) or b_full then
+          local refused = {0, rc, r_el, tc, t_el, false, false, 0}
+          for i = 1, #bc do refused[8 + i] = bc[i] end
+          return refused
         end
         local opened = false
         if not r_el then
@@ -97,20 +136,54 @@ internal static class RedisLimitScripts
         local added = clamp(tc + clamp(@estimate)) - tc
         tc = tc + added
         redis.call('HSET', key, 'rc', rc, 'tc', tc)
+        local result = {1, rc, r_el, tc, t_el, ts, tt, added}
+        local b_left = 0
+        for i = 1, #bc do
+          local f = (i - 1) * 5 + 1
+          local c = bc[i]
+          if c == 0 then
+            redis.call('HSET', key, b[f], b[f + 3])
+            opened = true
+          end
+          if b[f + 1] == 'r' then c = clamp(c + 1) else c = clamp(c + clamp(@estimate)) end
+          redis.call('HSET', key, b[f] .. ':c', c)
+          result[8 + i] = c
+          b_left = math.max(b_left, (tonumber(b[f + 4]) - now_s) * 1000)
+        end
         if opened then
           local left = math.max(r_len - r_el, t_len - t_el)
-          redis.call('PEXPIRE', key, math.ceil(left / 10000) + tonumber(@expirySlack))
+          redis.call('PEXPIRE', key, math.max(math.ceil(left / 10000), b_left) + tonumber(@expirySlack))
         end
-        return {1, rc, r_el, tc, t_el, ts, tt, added}
+        return result
         """);
 
     /// <summary>
     /// Sends a pending settlement on its own, for a partition with no acquire to carry it: adds <c>delta</c> (real count minus reservation) to the token count, only in the window
     /// that started at <c>startSeconds</c>/<c>startTicks</c> and only while it is open; within 0..<c>maxCount</c>.
-    /// Returns 1 when applied, 0 when the window had ended.
+    /// Then adds <c>budgetDelta</c> to each token budget of <c>budgets</c> (<c>field start</c> pairs) whose
+    /// stored period start is that start, as <see cref="Acquire"/> applies a pending one.
+    /// Returns 1 when the token window's correction was applied, 0 when that window had ended.
     /// </summary>
     public static readonly LuaScript Settle = LuaScript.Prepare("""
         local key = @key
+        local cap = tonumber(@maxCount)
+        local function clamp(n)
+          n = tonumber(n) or 0
+          if n < 0 then return 0 elseif n > cap then return cap end
+          return n
+        end
+        local bdelta = tonumber(@budgetDelta)
+        if bdelta ~= 0 then
+          if bdelta > cap then bdelta = cap elseif bdelta < -cap then bdelta = -cap end
+          local p = {}
+          for w in string.gmatch(@budgets, '%S+') do p[#p + 1] = w end
+          for i = 1, #p - 1, 2 do
+            local v = redis.call('HMGET', key, p[i], p[i] .. ':c')
+            if v[1] == p[i + 1] and clamp(v[2]) < cap then
+              redis.call('HSET', key, p[i] .. ':c', clamp(clamp(v[2]) + bdelta))
+            end
+          end
+        end
         local s = redis.call('HMGET', key, 'ts', 'tt', 'tc')
         if s[1] ~= @startSeconds or s[2] ~= @startTicks then
           return 0
@@ -119,7 +192,6 @@ internal static class RedisLimitScripts
         if el >= tonumber(@tokenWindow) then
           return 0
         end
-        local cap = tonumber(@maxCount)
         local delta = tonumber(@delta)
         if delta > cap then delta = cap elseif delta < -cap then delta = -cap end
         local tc = tonumber(s[3]) or 0

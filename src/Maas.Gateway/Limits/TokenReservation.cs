@@ -25,6 +25,18 @@ internal sealed class TokenReservation(LimitPartition partition, long reserved, 
     /// <summary>Gets when the window the reservation was counted in started.</summary>
     public DateTimeOffset WindowStart { get; } = windowStart;
 
+    /// <summary>Gets the budgets the reservation was also counted against; <see langword="null"/> when none counts tokens.</summary>
+    public LimitBudgets? Budgets { get; init; }
+
+    /// <summary>
+    /// Gets the token budgets' boundary when the call was counted (<see cref="LimitBudgets.TokenBoundary"/>):
+    /// a settlement corrects the periods holding the tick before it, and none after they ended.
+    /// </summary>
+    public long BudgetBoundary { get; init; }
+
+    /// <summary>Gets what each token budget counted for the call: the saturated estimate (a budget that saturated stays so).</summary>
+    public long BudgetReserved { get; init; }
+
     /// <summary>Gets whether the reservation was settled.</summary>
     public bool IsSettled => Volatile.Read(ref _settled) != 0;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Text;
 using Maas.Gateway.Limits;
 using Microsoft.AspNetCore.Http;
 
@@ -12,7 +13,10 @@ namespace Maas.Gateway.Responses;
 /// request policy is named <c>requests</c>; the LLM-token policy <c>tokens</c>, with the quota
 /// unit <c>qu="llm-tokens"</c>. Beside them, OpenAI's <c>x-ratelimit-{limit,remaining,reset}-{requests,tokens}</c>
 /// (reset as OpenAI writes it: <c>1s</c>, <c>6m0s</c>, <c>1h0m0s</c>), which OpenAI clients and dashboards read.
-/// A limit of 0 (not enforced) is left out.
+/// A limit of 0 (not enforced) is left out. A tier's budgets follow the two limits in both IETF
+/// fields, named for what they count and their period (<c>"tokens-month";q=1000000;w=2678400;qu="llm-tokens"</c>,
+/// <c>"requests-day";r=12;t=3600</c>), <c>w</c> the current period's length and <c>t</c> the seconds
+/// to its end; OpenAI's fields have no place for them and stay as they were.
 /// </summary>
 internal static class RateLimitHeaders
 {
@@ -34,7 +38,7 @@ internal static class RateLimitHeaders
     // OpenAI's reset texts for 0 to 60 seconds, the span of the common one-minute token window.
     private static readonly string[] s_shortResets = [.. Enumerable.Range(0, 60).Select(s => s.ToString(CultureInfo.InvariantCulture) + "s"), "1m0s"];
 
-    public static void Write(IHeaderDictionary headers, LimitDecision decision) => Write(headers, decision.Requests, decision.Tokens);
+    public static void Write(IHeaderDictionary headers, LimitDecision decision) => Write(headers, decision.Requests, decision.Tokens, decision.Budgets, null, 0);
 
     /// <summary>
     /// Writes the headers of a settled call: its decision's state with the token count the counters
@@ -45,13 +49,18 @@ internal static class RateLimitHeaders
     public static void WriteSettled(IHeaderDictionary headers, LimitDecision decision, TokenReservation reservation, long actualTokens)
     {
         var tokens = decision.Tokens;
-        Write(headers, decision.Requests, tokens with { Used = LimitWindows.Settled(tokens.Used, reservation.Reserved, actualTokens) });
+        Write(headers, decision.Requests, tokens with { Used = LimitWindows.Settled(tokens.Used, reservation.Reserved, actualTokens) }, decision.Budgets, reservation, actualTokens);
     }
 
-    private static void Write(IHeaderDictionary headers, LimitState requests, LimitState tokens)
+    private static void Write(IHeaderDictionary headers, LimitState requests, LimitState tokens, BudgetState[] budgets, TokenReservation? settled, long actualTokens)
     {
         if (requests.Limit <= 0 && tokens.Limit <= 0)
         {
+            if (budgets.Length > 0)
+            {
+                WriteBudgets(headers, budgets, settled, actualTokens, null, null);
+            }
+
             return;
         }
 
@@ -76,6 +85,35 @@ internal static class RateLimitHeaders
             : requests.Limit > 0
                 ? string.Create(CultureInfo.InvariantCulture, $"\"requests\";r={requests.Remaining};t={Seconds(requests.ResetsIn)}")
                 : string.Create(CultureInfo.InvariantCulture, $"\"tokens\";r={tokens.Remaining};t={Seconds(tokens.ResetsIn)}");
+        if (budgets.Length > 0)
+        {
+            WriteBudgets(headers, budgets, settled, actualTokens, texts.Policy, headers[StateHeader]);
+        }
+    }
+
+    // The budgets after the limits' items (if any) in both fields; a settled call's token budgets
+    // show the real count, by the counters' arithmetic, as the token limit does.
+    private static void WriteBudgets(IHeaderDictionary headers, BudgetState[] budgets, TokenReservation? settled, long actualTokens, string? policy, string? state)
+    {
+        var policyText = new StringBuilder(policy);
+        var stateText = new StringBuilder(state);
+        foreach (var (rule, budget) in budgets)
+        {
+            var used = rule.Counts == LimitKind.Tokens && settled?.Budgets is not null
+                ? LimitWindows.Settled(budget.Used, settled.BudgetReserved, actualTokens)
+                : budget.Used;
+            var separator = policyText.Length == 0 ? "" : ", ";
+            policyText.Append(CultureInfo.InvariantCulture, $"{separator}\"{rule.Name}\";q={rule.Limit};w={Seconds(budget.Window)}");
+            if (rule.Counts == LimitKind.Tokens)
+            {
+                policyText.Append(";qu=\"llm-tokens\"");
+            }
+
+            stateText.Append(CultureInfo.InvariantCulture, $"{separator}\"{rule.Name}\";r={Math.Max(0, rule.Limit - used)};t={Seconds(budget.ResetsIn)}");
+        }
+
+        headers[PolicyHeader] = policyText.ToString();
+        headers[StateHeader] = stateText.ToString();
     }
 
     private static PolicyTexts Policy(PolicyKey key)

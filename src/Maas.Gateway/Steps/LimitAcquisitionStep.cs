@@ -40,7 +40,13 @@ internal sealed class LimitAcquisitionStep(
         var decision = await counter.AcquireAsync(partition, tier.Limits, estimate, context.HttpContext.RequestAborted).ConfigureAwait(false);
         if (context.Activity is { } activity)
         {
-            activity.SetTag("maas.limit.outcome", decision.Allowed ? "allowed" : decision.RefusedBy == LimitKind.Tokens ? "tokens" : decision.RefusedBy == LimitKind.Requests ? "requests" : "unavailable");
+            activity.SetTag("maas.limit.outcome", decision.Allowed ? "allowed" : decision.RefusedBy switch
+            {
+                LimitKind.Tokens => "tokens",
+                LimitKind.Requests => "requests",
+                LimitKind.Budget => "budget",
+                _ => "unavailable",
+            });
             if (decision.CountersUnavailable)
             {
                 activity.SetTag("maas.limit.counters_unavailable", true);
@@ -82,9 +88,27 @@ internal sealed class LimitAcquisitionStep(
         context.Count(GatewayMetrics.Limited);
         RateLimitHeaders.Write(headers, decision);
         var seconds = RateLimitHeaders.RetryAfter(decision.RetryAfter);
-        var (message, type) = decision.RefusedBy == LimitKind.Tokens
+        var (message, type) = decision.RefusingBudget is { } budget
+            ? (BudgetMessage(decision, budget, seconds), budget.Counts == LimitKind.Tokens ? "tokens" : "requests")
+            : decision.RefusedBy == LimitKind.Tokens
             ? ($"Token limit reached for tier '{tier.Name}': {decision.Tokens.Limit} LLM tokens per minute (used {decision.Tokens.Used}). Retry in {seconds} s.", "tokens")
             : ($"Request limit reached for tier '{tier.Name}': {decision.Requests.Limit} requests per {tier.Limits.Window}. Retry in {seconds} s.", "requests");
         return OpenAiErrorAnswer.WriteAsync(http, StatusCodes.Status429TooManyRequests, message, type, "rate_limit_exceeded");
+    }
+
+    // "Monthly token budget of tier 'free' reached: 1000000 LLM tokens per month (used 1000020). Retry in 86400 s."
+    private static string BudgetMessage(LimitDecision decision, BudgetRule budget, string seconds)
+    {
+        var used = 0L;
+        foreach (var state in decision.Budgets)
+        {
+            if (ReferenceEquals(state.Rule, budget))
+            {
+                used = state.State.Used;
+            }
+        }
+
+        var unit = budget.Counts == LimitKind.Tokens ? "LLM tokens" : "requests";
+        return $"{budget.Description} reached: {budget.Limit} {unit} per {budget.Period} (used {used}). Retry in {seconds} s.";
     }
 }

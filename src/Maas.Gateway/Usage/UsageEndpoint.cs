@@ -9,7 +9,7 @@ namespace Maas.Gateway.Usage;
 
 /// <summary>
 /// <c>GET /v1/usage</c>: the caller's tier, its limits, what the caller used in the current windows
-/// and when each resets. Reads the counters without counting the call. When limits are counted per
+/// and when each resets, and (when the tier sets any) its budgets in their current periods, under <c>budgets</c>. Reads the counters without counting the call. When limits are counted per
 /// model (<see cref="GatewayLimitOptions.PerModel"/>) the caller names the model: <c>?model=&lt;id&gt;</c>.
 /// </summary>
 internal sealed class UsageEndpoint(AuthenticationStep authentication, UsageReader reader)
@@ -57,10 +57,36 @@ internal sealed class UsageEndpoint(AuthenticationStep authentication, UsageRead
 
             WriteLimit(json, "requests"u8, report.Requests);
             WriteLimit(json, "tokens"u8, report.Tokens);
+            if (report.Budgets.Count > 0)
+            {
+                json.WriteStartArray("budgets"u8);
+                foreach (var budget in report.Budgets)
+                {
+                    WriteBudget(json, budget);
+                }
+
+                json.WriteEndArray();
+            }
+
             json.WriteEndObject();
         }
 
         await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static void WriteBudget(Utf8JsonWriter json, BudgetUsage budget)
+    {
+        json.WriteStartObject();
+        json.WriteString("name"u8, budget.Name);
+        json.WriteString("counts"u8, budget.Counts);
+        json.WriteString("period"u8, budget.Period);
+        json.WriteNumber("limit"u8, budget.Limit);
+        json.WriteNumber("used"u8, budget.Used);
+        json.WriteNumber("remaining"u8, budget.Remaining);
+        json.WriteString("periodStart"u8, budget.PeriodStart.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+        json.WriteNumber("resetsInSeconds"u8, RateLimitHeaders.Seconds(budget.ResetsIn));
+        json.WriteString("resetsAt"u8, budget.ResetsAt.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+        json.WriteEndObject();
     }
 
     private static void WriteLimit(Utf8JsonWriter json, ReadOnlySpan<byte> name, LimitUsage usage)

@@ -42,15 +42,22 @@ public sealed class UsageReader
         }
 
         var partition = LimitPartition.For(tier.Name, user.Name, model ?? "", _limits);
-        var (requests, tokens) = await _counter.ReadAsync(partition, tier.Limits, cancellationToken).ConfigureAwait(false);
+        var reading = await _counter.ReadAsync(partition, tier.Limits, cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
+        var budgets = new BudgetUsage[reading.Budgets.Length];
+        for (var i = 0; i < budgets.Length; i++)
+        {
+            budgets[i] = BudgetUsage.From(reading.Budgets[i], now);
+        }
+
         return new UsageReport
         {
             User = user.Name,
             Tier = tier.Name,
             Model = partition.Model,
-            Requests = LimitUsage.From(requests, now),
-            Tokens = LimitUsage.From(tokens, now),
+            Requests = LimitUsage.From(reading.Requests, now),
+            Tokens = LimitUsage.From(reading.Tokens, now),
+            Budgets = budgets,
         };
     }
 }

@@ -1,6 +1,6 @@
 namespace Maas.Gateway.Usage;
 
-/// <summary>One user's use of their tier's two limits in the current windows, as <see cref="UsageReader"/> read it.</summary>
+/// <summary>One user's use of their tier's two limits in the current windows, and of its budgets in their current periods, as <see cref="UsageReader"/> read it.</summary>
 public sealed class UsageReport
 {
     /// <summary>Gets the user whose budget this is.</summary>
@@ -17,4 +17,7 @@ public sealed class UsageReport
 
     /// <summary>Gets the LLM-token limit's state.</summary>
     public required LimitUsage Tokens { get; init; }
+
+    /// <summary>Gets each of the tier's budgets in its current period; empty when the tier sets none.</summary>
+    public IReadOnlyList<BudgetUsage> Budgets { get; init; } = [];
 }
