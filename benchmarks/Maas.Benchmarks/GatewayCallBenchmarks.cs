@@ -38,6 +38,10 @@ public class GatewayCallBenchmarks
     [Params(false, true)]
     public bool Ledger { get; set; }
 
+    /// <summary>Whether the tier also sets budgets (a monthly token budget and a daily request budget), counted in the same acquire.</summary>
+    [Params(false, true)]
+    public bool Budgets { get; set; }
+
     [GlobalSetup]
     public async Task SetupAsync()
     {
@@ -55,12 +59,14 @@ public class GatewayCallBenchmarks
                 });
 
                 // Limits counted on every call but high enough never to refuse one.
-                options.Tiers.Add(new Tier
+                var limits = new TierLimits { Requests = int.MaxValue, Window = GoDuration.FromMinutes(2), TokensPerMinute = long.MaxValue / 2 };
+                if (Budgets)
                 {
-                    Name = "bench",
-                    Groups = ["system:authenticated"],
-                    Limits = new TierLimits { Requests = int.MaxValue, Window = GoDuration.FromMinutes(2), TokensPerMinute = long.MaxValue / 2 },
-                });
+                    limits.Budgets.Add(new TierBudget { Period = "month", Tokens = TierBudget.MaxAmount });
+                    limits.Budgets.Add(new TierBudget { Period = "day", Requests = TierBudget.MaxAmount });
+                }
+
+                options.Tiers.Add(new Tier { Name = "bench", Groups = ["system:authenticated"], Limits = limits });
             })
             .UseInMemoryStorage()
             .AddMaasGateway();

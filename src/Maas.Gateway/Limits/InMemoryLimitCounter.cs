@@ -18,9 +18,10 @@ namespace Maas.Gateway.Limits;
 /// and it cannot reserve an estimate and settle the real count.
 /// </para>
 /// <para>
-/// Memory is bounded twice. A partition is dropped once both its windows have ended (a sweep at
-/// most every <see cref="SweepInterval"/>, off the calling thread), so the table holds only the
-/// partitions counted within the longest window; and it never holds more than
+/// Memory is bounded twice. A partition is dropped once both its windows and its budgets' periods
+/// have ended (a sweep at most every <see cref="SweepInterval"/>, off the calling thread), so the
+/// table holds only the partitions counted within the longest window or period (a month, for a
+/// tier with a monthly budget); and it never holds more than
 /// <c>maxPartitions</c> entries: a new partition beyond that, once expired ones are swept, is
 /// answered as if the counters were unavailable (the configured <see cref="LimitFailureMode"/>,
 /// with the log line and metric), so a flood of distinct users cannot exhaust memory. Partitions
@@ -29,7 +30,11 @@ namespace Maas.Gateway.Limits;
 /// </remarks>
 internal sealed class InMemoryLimitCounter : ILimitCounter
 {
-    /// <summary>The default bound on partitions held at once; each takes about 190 bytes besides its names (measured).</summary>
+    /// <summary>
+    /// The default bound on partitions held at once; each takes about 190 bytes besides its names
+    /// (measured before budgets; their three fields add 24), and a tier with budgets two arrays of
+    /// a long per rule more.
+    /// </summary>
     public const int DefaultMaxPartitions = 1_000_000;
 
     /// <summary>How often partitions whose windows have all ended are dropped.</summary>

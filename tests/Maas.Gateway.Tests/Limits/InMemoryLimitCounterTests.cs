@@ -18,6 +18,9 @@ public sealed class InMemoryLimitCounterTests : LimitCounterConformanceTests, ID
 
     private protected override ValueTask<ILimitCounter> CreateCounterAsync() => new(Create(LimitFailureMode.Open));
 
+    private protected override ValueTask<ILimitCounter> CreateCounterAsync(TimeZoneInfo timeZone) =>
+        new(new InMemoryLimitCounter(Time, new LimitCounterFailures(LimitFailureMode.Open, Time, _logger, new LimiterMetrics(_meters)), InMemoryLimitCounter.DefaultMaxPartitions, timeZone));
+
     [Fact]
     public async Task Partitions_whose_windows_ended_are_dropped()
     {

@@ -27,6 +27,8 @@ public sealed class RedisLimitCounterTests(RedisServer redis) : LimitCounterConf
 
     private protected override ValueTask<ILimitCounter> CreateCounterAsync() => new(Replica());
 
+    private protected override ValueTask<ILimitCounter> CreateCounterAsync(TimeZoneInfo timeZone) => new(Replica(timeZone));
+
     // A round trip per operation: fewer rounds, still thousands of operations on the real server.
     private protected override int RandomRounds => 6;
 
@@ -172,10 +174,10 @@ public sealed class RedisLimitCounterTests(RedisServer redis) : LimitCounterConf
         Assert.NotEqual(counter.Key(new("a", "b", "*")), counter.Key(new("a", "b", null)));
     }
 
-    private RedisLimitCounter Replica()
+    private RedisLimitCounter Replica(TimeZoneInfo? timeZone = null)
     {
         var counter = new RedisLimitCounter(
-            new GatewayLimitOptions { Redis = redis.Configuration, KeyPrefix = _keyPrefix },
+            new GatewayLimitOptions { Redis = redis.Configuration, KeyPrefix = _keyPrefix, TimeZone = (timeZone ?? TimeZoneInfo.Utc).Id },
             Time,
             new LimitCounterFailures(LimitFailureMode.Open, Time, NullLogger.Instance, new LimiterMetrics(null)));
         _counters.Add(counter);
