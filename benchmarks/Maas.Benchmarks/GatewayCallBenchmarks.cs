@@ -11,6 +11,8 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Logs;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Maas.Benchmarks;
@@ -42,6 +44,13 @@ public class GatewayCallBenchmarks
     [Params(false, true)]
     public bool Budgets { get; set; }
 
+    /// <summary>
+    /// Whether the usage exports are on (per-user counters and one log record a call, exported by
+    /// OpenTelemetry's logging provider to a processor that drops them), against off, the default.
+    /// </summary>
+    [Params(false, true)]
+    public bool Exports { get; set; }
+
     [GlobalSetup]
     public async Task SetupAsync()
     {
@@ -71,6 +80,12 @@ public class GatewayCallBenchmarks
             .UseInMemoryStorage()
             .AddMaasGateway();
         builder.Services.Configure<Maas.Gateway.Usage.GatewayLedgerOptions>(o => o.Enabled = Ledger);
+        if (Exports)
+        {
+            builder.Services.Configure<Maas.Gateway.Usage.GatewayUsageExportOptions>(o => o.UserCounters = o.LogRecords = true);
+            builder.Logging.AddOpenTelemetry(o => o.AddProcessor(new DroppingLogProcessor()));
+        }
+
         _forwarder = new AnsweringForwarder();
         builder.Services.RemoveAll<IHttpForwarder>();
         builder.Services.AddSingleton<IHttpForwarder>(_forwarder);
@@ -131,6 +146,9 @@ public class GatewayCallBenchmarks
         context.Response.Body = Stream.Null;
         return context;
     }
+
+    /// <summary>The end of an OpenTelemetry log pipeline that exports nothing: what is measured is the record's making.</summary>
+    private sealed class DroppingLogProcessor : BaseProcessor<LogRecord>;
 
     /// <summary>YARP's forwarder stand-in: the upstream's headers through the gateway's transformer, then a JSON answer with usage.</summary>
     private sealed class AnsweringForwarder : IHttpForwarder

@@ -33,6 +33,7 @@ public static class MaasGatewayServiceCollectionExtensions
             services.AddOptions<GatewayForwardingOptions>().Bind(builder.Configuration.GetSection("Gateway:Forwarding"));
             services.AddOptions<GatewayLimitOptions>().Bind(builder.Configuration.GetSection("Gateway:Limits"));
             services.AddOptions<GatewayLedgerOptions>().Bind(builder.Configuration.GetSection("Gateway:Ledger"));
+            services.AddOptions<GatewayUsageExportOptions>().Bind(builder.Configuration.GetSection("Gateway:UsageExport"));
         }
 
         if (configure is not null)
@@ -72,6 +73,9 @@ public static class MaasGatewayServiceCollectionExtensions
         services.AddSingleton<UsageEndpoint>();
         services.AddOptions<GatewayLedgerOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayLedgerOptions>, GatewayLedgerOptionsValidator>());
+        services.AddOptions<GatewayUsageExportOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayUsageExportOptions>, GatewayUsageExportOptionsValidator>());
+        services.AddSingleton<UsageExports>();
         services.AddSingleton<UsageLedgerRecorder>();
         services.AddSingleton<UsageLedgerWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<UsageLedgerWriter>());

@@ -21,10 +21,12 @@ internal sealed class UsageLedgerRecorder
     private readonly TimeProvider _time;
     private readonly int _maxRows;
     private readonly Counter<long> _dropped;
+    private readonly UsageExports _exports;
     private int _rowCount;
 
-    public UsageLedgerRecorder(IOptions<GatewayLedgerOptions> options, TimeProvider time, IMeterFactory meterFactory)
+    public UsageLedgerRecorder(IOptions<GatewayLedgerOptions> options, TimeProvider time, IMeterFactory meterFactory, UsageExports exports)
     {
+        _exports = exports;
         Enabled = options.Value.Enabled;
         _maxRows = options.Value.MaxPendingRows;
         _time = time;
@@ -45,7 +47,17 @@ internal sealed class UsageLedgerRecorder
     /// <summary>Records a call with <paramref name="outcome"/> and the usage the answer reported (none for a refused call).</summary>
     public void Record(GatewayCallContext context, UsageOutcome outcome, TokenUsage? usage)
     {
-        if (!Enabled || context.Validation is not { } validation || context.ResolvedModel is not { } model)
+        if (context.Validation is not { } validation || context.ResolvedModel is not { } model)
+        {
+            return;
+        }
+
+        if (_exports.Enabled)
+        {
+            _exports.Settled(context, validation, model.Id, outcome, usage);
+        }
+
+        if (!Enabled)
         {
             return;
         }
