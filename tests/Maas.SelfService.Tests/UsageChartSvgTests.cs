@@ -103,7 +103,7 @@ public sealed class UsageChartSvgTests
         // Well-formed, made of the chart's own elements only, with no attribute but its own.
         var svg = XDocument.Parse(markup);
         Assert.All(svg.Descendants(), e => Assert.Contains(e.Name.LocalName, new[] { "svg", "title", "desc", "g", "line", "text", "rect" }));
-        Assert.All(svg.Descendants().Attributes(), a => Assert.Contains(a.Name.LocalName, new[] { "xmlns", "class", "viewBox", "role", "aria-labelledby", "id", "x", "y", "x1", "x2", "y1", "y2", "width", "height", "text-anchor" }));
+        Assert.All(svg.Descendants().Attributes(), a => Assert.Contains(a.Name.LocalName, new[] { "xmlns", "class", "viewBox", "role", "aria-labelledby", "aria-describedby", "id", "x", "y", "x1", "x2", "y1", "y2", "width", "height", "text-anchor" }));
         Assert.DoesNotContain("<script", markup, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("<foreignObject", markup, StringComparison.OrdinalIgnoreCase);
 

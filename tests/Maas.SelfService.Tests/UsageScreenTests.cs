@@ -63,7 +63,7 @@ public sealed class UsageScreenTests
         Assert.DoesNotContain("777", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script>alert", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<img src=x", html, StringComparison.Ordinal);
-        Assert.Equal(2, Regex.Count(html, "<svg [^>]*role=\"img\" aria-labelledby=\"chart-(model|key)-title chart-\\1-desc\""));
+        Assert.Equal(2, Regex.Count(html, "<svg [^>]*role=\"img\" aria-labelledby=\"chart-(model|key)-title\" aria-describedby=\"chart-\\1-desc\""));
 
         // Requests instead of tokens.
         var requestsHtml = await alice.GetStringAsync("/keys/usage?show=requests");

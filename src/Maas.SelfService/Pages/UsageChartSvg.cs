@@ -31,7 +31,7 @@ internal static class UsageChartSvg
         var id = Encode(chart.Id);
         svg.Append("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 ")
             .Append(Number(Width)).Append(' ').Append(Number(Height))
-            .Append("\" role=\"img\" aria-labelledby=\"").Append(id).Append("-title ").Append(id).Append("-desc\">");
+            .Append("\" role=\"img\" aria-labelledby=\"").Append(id).Append("-title\" aria-describedby=\"").Append(id).Append("-desc\">");
         svg.Append("<title id=\"").Append(id).Append("-title\">").Append(Encode(chart.Title)).Append("</title>");
         svg.Append("<desc id=\"").Append(id).Append("-desc\">").Append(Encode(Describe(chart))).Append("</desc>");
 
