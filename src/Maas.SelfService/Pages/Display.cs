@@ -23,4 +23,31 @@ internal static class Display
             : $"{window.TotalSeconds.ToString(CultureInfo.InvariantCulture)} seconds";
 
     public static string Show(long number) => number.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>How a day is shown in a table: "2026-11-27".</summary>
+    public static string Show(DateOnly day) => day.ToString("yyyy'-'MM'-'dd", CultureInfo.InvariantCulture);
+
+    /// <summary>How a day is shown under a chart: "27 Nov".</summary>
+    public static string ShowShort(DateOnly day) => day.ToString("d MMM", CultureInfo.InvariantCulture);
+
+    /// <summary>How a count is shown on a chart's scale, where room is short: "950", "1.5k", "12k", "9.2E".</summary>
+    public static string ShowCompact(long number)
+    {
+        if (number is > -1000 and < 1000)
+        {
+            return Show(number);
+        }
+
+        var value = Math.Abs((double)number);
+        var unit = 0;
+        while (unit < CompactUnits.Length - 1 && Math.Round(value, value < 10 ? 1 : 0) >= 1000)
+        {
+            value /= 1000;
+            unit++;
+        }
+
+        return (number < 0 ? "-" : "") + value.ToString(value < 9.95 ? "0.#" : "0", CultureInfo.InvariantCulture) + CompactUnits[unit];
+    }
+
+    private static readonly string[] CompactUnits = ["", "k", "M", "G", "T", "P", "E"];
 }

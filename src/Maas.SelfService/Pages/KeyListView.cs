@@ -82,7 +82,7 @@ internal sealed class KeyListView
         view.CreateFormToken = services.FormTokens.Issue(caller.Name);
         if (view.Tier is { } tier && reader is not null)
         {
-            await view.ReadUsageAsync(services.Models, reader, tier, cancellationToken).ConfigureAwait(false);
+            (view.Usage, view.UsageFailure) = await CurrentUsage.ReadAsync(services.Models, reader, caller, tier, cancellationToken).ConfigureAwait(false);
         }
 
         return view;
@@ -99,30 +99,6 @@ internal sealed class KeyListView
         {
             // The key is made and shown; only the examples go without a model.
             Models = [];
-        }
-    }
-
-    private async Task ReadUsageAsync(IModelCatalog models, UsageReader reader, Tier tier, CancellationToken cancellationToken)
-    {
-        try
-        {
-            if (!reader.PerModel)
-            {
-                Usage = [await reader.ReadAsync(Caller, tier, null, cancellationToken).ConfigureAwait(false)];
-                return;
-            }
-
-            var reports = new List<UsageReport>();
-            foreach (var model in await models.ListAsync(tier, cancellationToken).ConfigureAwait(false))
-            {
-                reports.Add(await reader.ReadAsync(Caller, tier, model.Id, cancellationToken).ConfigureAwait(false));
-            }
-
-            Usage = reports;
-        }
-        catch (StoreUnavailableException)
-        {
-            UsageFailure = "The usage counters cannot be reached right now; reload the page in a moment.";
         }
     }
 }

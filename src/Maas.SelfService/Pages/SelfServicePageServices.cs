@@ -7,6 +7,7 @@ using Maas.Models;
 using Maas.SelfService.DevelopmentSignIn;
 using Maas.SelfService.OneTimeForms;
 using Maas.Tiers;
+using Maas.Usage;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -61,4 +62,10 @@ internal sealed class SelfServicePageServices(
 
     /// <summary>The gateway's usage counters, when the gateway runs in this host.</summary>
     public UsageReader? Usage { get; } = services.GetService<UsageReader>();
+
+    /// <summary>
+    /// The usage ledger, when the key store keeps one (<see cref="IUsageLedger"/> is a capability of the store:
+    /// asked for without it, the container refuses, so the store is asked first).
+    /// </summary>
+    public IUsageLedger? Ledger { get; } = services.GetService<IKeyStore>() is IUsageLedger ? services.GetService<IUsageLedger>() : null;
 }

@@ -68,7 +68,7 @@ public sealed class SelfServiceNarrowScreenTests(ChromiumBrowser chromium) : ICl
         watch.AssertClean();
     }
 
-    private static async Task AssertFitsAsync(IPage page, string screen)
+    internal static async Task AssertFitsAsync(IPage page, string screen)
     {
         var (scrollWidth, viewport) = (await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth"), await page.EvaluateAsync<int>("() => window.innerWidth"));
         if (scrollWidth > viewport)
