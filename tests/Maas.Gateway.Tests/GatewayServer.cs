@@ -21,6 +21,7 @@ namespace Maas.Gateway.Tests;
 /// A host running only the gateway on real Kestrel (127.0.0.1, free port) with in-memory storage,
 /// the default tiers and a fake clock, serving <c>test/model</c> at <c>/llm/test-model</c> from
 /// <paramref name="upstream"/>; its limit counter is wrapped in a <see cref="RecordingLimitCounter"/>.
+/// <c>storage</c> registers another key store (in memory when it registers none).
 /// </summary>
 internal sealed class GatewayServer : IAsyncDisposable
 {
@@ -49,14 +50,15 @@ internal sealed class GatewayServer : IAsyncDisposable
         Uri upstream,
         Action<MaasOptions>? configure = null,
         Action<GatewayForwardingOptions>? forwarding = null,
-        Action<WebApplicationBuilder>? builderConfigure = null)
+        Action<WebApplicationBuilder>? builderConfigure = null,
+        Action<MaasBuilder>? storage = null)
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
         builder.Services.AddSingleton<TimeProvider>(clock);
-        builder.Services.AddMaas(options =>
+        var maas = builder.Services.AddMaas(options =>
             {
                 options.Models.Add(new ModelDescriptor
                 {
@@ -66,9 +68,9 @@ internal sealed class GatewayServer : IAsyncDisposable
                     Upstream = upstream,
                 });
                 configure?.Invoke(options);
-            })
-            .UseInMemoryStorage()
-            .AddMaasGateway(forwarding);
+            });
+        storage?.Invoke(maas);
+        maas.UseInMemoryStorage().AddMaasGateway(forwarding);
         builder.Services.Configure<TrustedGatewayOptions>(o => o.SharedSecret = "gateway-tests-shared-secret");
         builderConfigure?.Invoke(builder);
         var inner = builder.Services.LastOrDefault(d => d.ServiceType == typeof(ILimitCounter));
