@@ -58,6 +58,18 @@ public sealed partial class DocumentedOperatorTests
     }
 
     [Fact]
+    public async Task Without_the_launch_profile_dotnet_run_starts_in_production()
+    {
+        Assert.Contains("`dotnet run --no-launch-profile`, the built\n`maas-api` executable and the container image run in Production", Readme, StringComparison.Ordinal);
+        var start = MaasApiProcess.DotnetRun(["--address=127.0.0.1:0", "--metrics-port=0"], launchProfile: false);
+        var (exitCode, _, stderr) = await MaasApiProcess.RunToExitAsync(start, "maas-api kept running: without its launch profile it started in Development. ");
+
+        // Production without a shared secret refuses to start: the one line proves the environment.
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Maas__Gateway__SharedSecret", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Kuadrant_block_creates_the_namespace_before_the_secrets_in_it_and_names_the_secrets_deploy_reads()
     {
         var block = CodeBlock("kubectl apply -k deploy/");
@@ -117,10 +129,14 @@ public sealed partial class DocumentedOperatorTests
     {
         var script = await File.ReadAllTextAsync(Path.Combine(HostPaths.RepositoryRoot, "test.sh"));
         Assert.Contains("require '/usr/lib/postgresql/*/bin/pg_ctl' postgresql", script, StringComparison.Ordinal);
-        foreach (var tool in new[] { "require redis-server redis-server", "require prometheus prometheus", "require kubectl kubernetes-client", "require chromium chromium" })
+        foreach (var (tool, package) in new[] { ("redis-server", "redis-server"), ("prometheus", "prometheus"), ("kubectl", "kubernetes-client"), ("chromium", "chromium"), ("node", "nodejs"), ("npm", "npm") })
         {
-            Assert.Contains(tool, script, StringComparison.Ordinal);
+            // Required by test.sh, and named among the packages the README says it installs.
+            Assert.Contains($"require {tool} {package}", script, StringComparison.Ordinal);
+            Assert.Contains($"`{package}`", TestScriptSentence(), StringComparison.Ordinal);
         }
+
+        Assert.Contains("`postgresql`", TestScriptSentence(), StringComparison.Ordinal);
 
         // test.sh's own require, run as a user who cannot install: a glob that matches passes, one that matches nothing names the package.
         var require = RequireFunction().Match(script);
@@ -131,6 +147,14 @@ public sealed partial class DocumentedOperatorTests
         var (missing, _, message) = await RunAsNobodyAsync(require.Value + "\nrequire '/nonexistent/maas/*/bin/pg_ctl' postgresql");
         Assert.Equal(1, missing);
         Assert.Contains("run 'sudo apt-get install -y postgresql'", message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The README's sentence on what <c>test.sh</c> installs.</summary>
+    private static string TestScriptSentence()
+    {
+        var at = Readme.IndexOf("`test.sh` installs ", StringComparison.Ordinal);
+        Assert.True(at >= 0, "README lacks the sentence on what test.sh installs");
+        return Readme[at..Readme.IndexOf("what to install", at, StringComparison.Ordinal)];
     }
 
     /// <summary>The fenced block of the README that contains <paramref name="text"/>.</summary>

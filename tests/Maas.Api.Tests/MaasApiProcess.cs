@@ -57,10 +57,11 @@ internal sealed class MaasApiProcess : IAsyncDisposable
         await StartAsync(DotnetRun(args, environment), baseAddress);
 
     /// <summary>What <see cref="RunAsDocumentedAsync"/> starts, for a run that is expected to stop by itself.</summary>
-    public static ProcessStartInfo DotnetRun(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    public static ProcessStartInfo DotnetRun(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, bool launchProfile = true)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "run", "--no-build", "-c", HostPaths.Configuration, "--project", Path.Combine(HostPaths.RepositoryRoot, "samples", "Maas.Api"), "--" }.Concat(args))
+        string[] run = ["run", "--no-build", .. launchProfile ? Array.Empty<string>() : ["--no-launch-profile"], "-c", HostPaths.Configuration, "--project", Path.Combine(HostPaths.RepositoryRoot, "samples", "Maas.Api"), "--"];
+        foreach (var arg in run.Concat(args))
         {
             start.ArgumentList.Add(arg);
         }

@@ -1,8 +1,10 @@
 using System.Net;
 using Maas.Hosting.Authentication;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Maas.SelfService.Tests;
@@ -50,6 +52,28 @@ public sealed class DevelopmentSignInTests
         using var local = SelfServiceEndpointTests.Client(on);
         Assert.Equal(HttpStatusCode.OK, (await local.GetAsync("/keys/sign-in")).StatusCode);
         Assert.Contains("/keys/sign-in", await (await local.GetAsync("/keys")).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Outside_development_the_gate_stays_shut_even_when_the_start_up_check_is_taken_away()
+    {
+        // The validator above is one guard; the gate asks the environment itself, so a host that lost the
+        // validator (or replaced the options after it ran) still has no form and no cookie scheme.
+        await using var production = await SelfServiceEndpointTests.StartAsync(
+            services =>
+            {
+                services.Configure<TrustedGatewayOptions>(o => o.SharedSecret = Secret);
+                services.Configure<MaasSelfServiceOptions>(o => o.DevelopmentSignIn = true);
+                services.RemoveAll<IValidateOptions<MaasSelfServiceOptions>>();
+            },
+            environment: "Production");
+        Assert.True(production.Services.GetRequiredService<IOptions<MaasSelfServiceOptions>>().Value.DevelopmentSignIn);
+        Assert.DoesNotContain("keys/sign-in", Routes(production));
+        Assert.Null(await production.Services.GetRequiredService<IAuthenticationSchemeProvider>().GetSchemeAsync(DevelopmentSignIn.DevelopmentSignInDefaults.Scheme));
+        using var client = SelfServiceEndpointTests.Client(production);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/keys/sign-in")).StatusCode);
+        using var post = await client.PostAsync("/keys/sign-in", new FormUrlEncodedContent([new("UserName", "root"), new("Groups", "maas-admins")]));
+        Assert.Equal(HttpStatusCode.NotFound, post.StatusCode);
     }
 
     private static HashSet<string?> Routes(WebApplication app) =>

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Security.Claims;
 using Maas.Testing;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -14,6 +16,7 @@ namespace Maas.Api.Tests.SelfService;
 public sealed class DevelopmentSignInPageTests(ChromiumBrowser chromium) : IClassFixture<ChromiumBrowser>
 {
     private const string CookieName = ".Maas.SelfService.DevelopmentSignIn";
+    private const string Scheme = "MaasSelfService.DevelopmentSignIn";
     private const string Secret = "a-long-gateway-shared-secret-0123456789";
 
     [Fact]
@@ -134,6 +137,13 @@ public sealed class DevelopmentSignInPageTests(ChromiumBrowser chromium) : IClas
         using var remote = new HttpClient { BaseAddress = server.BaseAddress };
         remote.DefaultRequestHeaders.Add("X-Forwarded-For", "203.0.113.7");
         Assert.Equal(HttpStatusCode.NotFound, (await remote.GetAsync("/keys/sign-in")).StatusCode);
+
+        // A post is the same 404, before the anti-forgery check could answer its 400, whatever it carries.
+        using (var post = await remote.PostAsync("/keys/sign-in", Form(("UserName", "root"), ("Groups", "maas-admins"))))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, post.StatusCode);
+        }
+
         remote.DefaultRequestHeaders.Add("Cookie", cookie);
         using var refused = await remote.GetAsync("/keys");
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
@@ -144,10 +154,77 @@ public sealed class DevelopmentSignInPageTests(ChromiumBrowser chromium) : IClas
         Assert.Equal(HttpStatusCode.OK, (await local.GetAsync("/keys")).StatusCode);
     }
 
-    /// <summary>Signs in with the form, as a browser does (its anti-forgery cookie and token), and returns the sign-in cookie.</summary>
-    private static async Task<string> SignInAsync(MaasApiServer server, string user, string groups)
+    [Fact]
+    public async Task The_sign_in_cookie_is_http_only_strict_for_the_whole_site_and_secure_exactly_when_the_request_is_https()
     {
-        using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = server.BaseAddress };
+        await using var plain = await MaasApiServer.StartAsync();
+        await using var secure = await MaasApiServer.StartAsync(["--secure", "--tls-self-signed"]);
+        Assert.Equal("https", secure.BaseAddress.Scheme);
+        foreach (var (server, https) in new[] { (plain, false), (secure, true) })
+        {
+            var attributes = (await SignInSetCookieAsync(server, "grace", "system:authenticated")).Split(';').Skip(1)
+                .Select(a => a.Trim().ToLowerInvariant()).ToArray();
+            Assert.Contains("httponly", attributes);
+            Assert.Contains("samesite=strict", attributes);
+            // The whole site: every screen of /keys, and the sign-out under /keys/sign-in, get it back.
+            Assert.Contains("path=/", attributes);
+            Assert.Equal(https, attributes.Contains("secure"));
+            // A session cookie: the ticket inside ends it after 8 hours, the browser when it closes.
+            Assert.DoesNotContain(attributes, a => a.StartsWith("expires=", StringComparison.Ordinal) || a.StartsWith("max-age=", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task The_sign_in_cookie_is_a_ticket_only_the_hosts_data_protection_reads_and_an_unprotected_ticket_signs_nobody_in()
+    {
+        await using var server = await MaasApiServer.StartAsync();
+        var cookie = await SignInAsync(server, "grace", "system:authenticated, tier-premium-users");
+
+        // The value is the cookie handler's ticket under the host's key ring, with the handler's purposes.
+        var protector = server.Services.GetRequiredService<IDataProtectionProvider>()
+            .CreateProtector("Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationMiddleware", Scheme, "v2");
+        var ticket = new TicketDataFormat(protector).Unprotect(cookie[(CookieName.Length + 1)..]);
+        Assert.NotNull(ticket);
+        Assert.Equal("grace", ticket!.Principal.Identity?.Name);
+
+        // The same ticket for root (an administrator) written without protection, as a forger would: refused.
+        var identity = new ClaimsIdentity(Scheme, ClaimTypes.Name, "maas:group");
+        identity.AddClaims([new(ClaimTypes.Name, "root"), new("maas:group", "system:authenticated"), new("maas:group", "maas-admins")]);
+        var forged = Base64UrlTextEncoder.Encode(TicketSerializer.Default.Serialize(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme)));
+        using var client = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = server.BaseAddress };
+        client.DefaultRequestHeaders.Add("Cookie", $"{CookieName}={forged}");
+        using var refused = await client.GetAsync("/keys");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.DoesNotContain("Signed in as", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // The protected one, one character changed: refused as well.
+        var value = cookie[(CookieName.Length + 1)..];
+        using var tampered = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = server.BaseAddress };
+        tampered.DefaultRequestHeaders.Add("Cookie", $"{CookieName}={value[..^8]}{(value[^8] == 'A' ? 'B' : 'A')}{value[^7..]}");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await tampered.GetAsync("/keys")).StatusCode);
+        using var genuine = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = server.BaseAddress };
+        genuine.DefaultRequestHeaders.Add("Cookie", cookie);
+        Assert.Equal(HttpStatusCode.OK, (await genuine.GetAsync("/keys")).StatusCode);
+
+        // It signs in to the page only: the REST API does not read it.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await genuine.GetAsync("/v1/api-keys")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await genuine.PostAsync("/v1/api-keys", MaasApiServer.Json("""{"name":"by-cookie"}"""))).StatusCode);
+    }
+
+    /// <summary>Signs in with the form, as a browser does (its anti-forgery cookie and token), and returns the sign-in cookie.</summary>
+    private static async Task<string> SignInAsync(MaasApiServer server, string user, string groups) =>
+        (await SignInSetCookieAsync(server, user, groups)).Split(';')[0];
+
+    /// <summary>Signs in with the form and returns the sign-in cookie's whole <c>Set-Cookie</c> header (over HTTPS too, trusting the test's certificate).</summary>
+    private static async Task<string> SignInSetCookieAsync(MaasApiServer server, string user, string groups)
+    {
+        using var client = new HttpClient(new HttpClientHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator,
+        })
+        { BaseAddress = server.BaseAddress };
         using var form = await client.GetAsync("/keys/sign-in");
         Assert.Equal(HttpStatusCode.OK, form.StatusCode);
         var antiforgery = form.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(".AspNetCore.Antiforgery.", StringComparison.Ordinal)).Split(';')[0];
@@ -160,6 +237,6 @@ public sealed class DevelopmentSignInPageTests(ChromiumBrowser chromium) : IClas
         var setCookie = signedIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(CookieName + "=", StringComparison.Ordinal));
         Assert.Contains("httponly", setCookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("samesite=strict", setCookie, StringComparison.OrdinalIgnoreCase);
-        return setCookie.Split(';')[0];
+        return setCookie;
     }
 }
