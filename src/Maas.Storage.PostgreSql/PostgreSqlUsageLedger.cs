@@ -117,12 +117,7 @@ internal sealed class PostgreSqlUsageLedger(PostgreSqlDatabase database)
     {
         ArgumentNullException.ThrowIfNull(query);
         query.Validate();
-        var sql = query.GroupBy switch
-        {
-            UsageGrouping.Model => ByModelSql,
-            UsageGrouping.Key => ByKeySql,
-            _ => ByLabelSql,
-        };
+        var sql = QuerySql(query.GroupBy);
         var unit = query.Granularity switch
         {
             UsageGranularity.Hour => "hour",
@@ -219,6 +214,14 @@ internal sealed class PostgreSqlUsageLedger(PostgreSqlDatabase database)
             retryDeadConnection: true,
             cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The text of a user's usage by <paramref name="grouping"/>: one of three constants.</summary>
+    internal static string QuerySql(UsageGrouping grouping) => grouping switch
+    {
+        UsageGrouping.Model => ByModelSql,
+        UsageGrouping.Key => ByKeySql,
+        _ => ByLabelSql,
+    };
 
     /// <summary>
     /// The report's text, from constant fragments: the group's column (the label's value in the "C"

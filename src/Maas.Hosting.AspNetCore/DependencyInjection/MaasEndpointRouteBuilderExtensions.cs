@@ -89,10 +89,10 @@ public static class MaasEndpointRouteBuilderExtensions
             .Produces<AuditEntryList>().WithMaasErrors(400, 401, 403, 503);
         read.MapGet("/usage/history", UsageHistoryEndpoint.GetAsync)
             .WithName("GetUsageHistory").WithSummary("Reads the caller's usage from the ledger, per hour, day or month and per model, key or label.")
-            .Produces<UsageHistoryResponse>().Produces<string>(StatusCodes.Status200OK, UsageCsv.MediaType).WithMaasErrors(400, 401, 503);
+            .Produces<UsageHistoryResponse>(StatusCodes.Status200OK, "application/json", UsageCsv.MediaType).WithMaasErrors(400, 401, 503);
         read.MapGet("/usage/report", UsageReportEndpoint.GetAsync)
             .WithName("GetUsageReport").WithSummary("Reads the usage of every user from the ledger, grouped by user, model, tier or label, most tokens first, in cursor pages (administrators only).")
-            .Produces<UsageReportResponse>().Produces<string>(StatusCodes.Status200OK, UsageCsv.MediaType).WithMaasErrors(400, 401, 403, 503);
+            .Produces<UsageReportResponse>(StatusCodes.Status200OK, "application/json", UsageCsv.MediaType).WithMaasErrors(400, 401, 403, 503);
         read.MapGet("/models", ModelEndpoints.ListAsync).WithMetadata(OpenAiErrorsMetadata.Instance)
             .WithName("ListModels").WithSummary("Lists the models the caller's tier may use (OpenAI shape).")
             .Produces<ModelList>().Produces<OpenAiErrorResponse>(StatusCodes.Status401Unauthorized).Produces<OpenAiErrorResponse>(StatusCodes.Status403Forbidden);
