@@ -9,6 +9,12 @@ if (args is ["scale", ..])
     return await Maas.Benchmarks.Scale.ScaleRun.RunAsync(args[1..]);
 }
 
+// "ledger-scale [--rows N] [--postgres URL] [--out FILE]" runs the usage ledger at millions of rows.
+if (args is ["ledger-scale", ..])
+{
+    return await Maas.Benchmarks.Scale.LedgerScaleRun.RunAsync(args[1..]);
+}
+
 IConfig? config = null;
 #if DEBUG
 // A Debug build measures nothing worth reading, but `dotnet test` without -c Release still smoke-tests it.

@@ -41,4 +41,5 @@ namespace Maas.Hosting;
 [JsonSerializable(typeof(ApiKeyRotatedResponse))]
 [JsonSerializable(typeof(AuditEntryList))]
 [JsonSerializable(typeof(UsageHistoryResponse))]
+[JsonSerializable(typeof(UsageReportResponse))]
 internal sealed partial class MaasJsonContext : JsonSerializerContext;

@@ -215,6 +215,9 @@ internal sealed partial class PostgreSqlKeyStore : IKeyStore, IKeyAdministration
     public ValueTask<IReadOnlyList<UsageBucket>> QueryAsync(UsageQuery query, CancellationToken cancellationToken = default) => _ledger.QueryAsync(query, cancellationToken);
 
     /// <inheritdoc />
+    public ValueTask<UsageReportPage> ReportAsync(UsageReportQuery query, CancellationToken cancellationToken = default) => _ledger.ReportAsync(query, cancellationToken);
+
+    /// <inheritdoc />
     public ValueTask<long> DeleteBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken = default) => _ledger.DeleteBeforeAsync(before, cancellationToken);
 
     /// <inheritdoc />

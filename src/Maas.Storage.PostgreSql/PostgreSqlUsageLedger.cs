@@ -40,6 +40,14 @@ internal sealed class PostgreSqlUsageLedger(PostgreSqlDatabase database)
     private const string ByModelSql = "SELECT date_trunc(@unit, hour AT TIME ZONE 'UTC'), model, " + Sums;
     private const string ByKeySql = "SELECT date_trunc(@unit, hour AT TIME ZONE 'UTC'), credential, " + Sums;
     private const string ByLabelSql = "SELECT date_trunc(@unit, hour AT TIME ZONE 'UTC'), (labels ->> @label) COLLATE \"C\", " + Sums;
+    private const string ReportSums =
+        "LEAST(SUM(requests), 9223372036854775807)::bigint AS requests, " +
+        "LEAST(COALESCE(SUM(requests) FILTER (WHERE outcome = 1), 0), 9223372036854775807)::bigint AS limited, " +
+        "LEAST(COALESCE(SUM(requests) FILTER (WHERE outcome = 2), 0), 9223372036854775807)::bigint AS failed, " +
+        "LEAST(SUM(prompt_tokens), 9223372036854775807)::bigint AS prompt, " +
+        "LEAST(SUM(completion_tokens), 9223372036854775807)::bigint AS completion, " +
+        "LEAST(SUM(prompt_tokens) + SUM(completion_tokens), 9223372036854775807)::bigint AS total " +
+        "FROM usage_ledger WHERE hour >= @from AND hour < @to";
     private const string DeleteSql =
         "WITH rows AS (DELETE FROM usage_ledger WHERE hour < @before RETURNING 1), " +
         "batches AS (DELETE FROM usage_ledger_batches WHERE hour < @before) SELECT count(*) FROM rows";
@@ -109,12 +117,7 @@ internal sealed class PostgreSqlUsageLedger(PostgreSqlDatabase database)
     {
         ArgumentNullException.ThrowIfNull(query);
         query.Validate();
-        var sql = query.GroupBy switch
-        {
-            UsageGrouping.Model => ByModelSql,
-            UsageGrouping.Key => ByKeySql,
-            _ => ByLabelSql,
-        };
+        var sql = QuerySql(query.GroupBy);
         var unit = query.Granularity switch
         {
             UsageGranularity.Hour => "hour",
@@ -157,6 +160,117 @@ internal sealed class PostgreSqlUsageLedger(PostgreSqlDatabase database)
             },
             retryDeadConnection: true,
             cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<UsageReportPage> ReportAsync(UsageReportQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        var sql = ReportSql(query);
+        return await database.ExecuteAsync(
+            async (connection, ct) =>
+            {
+#pragma warning disable CA2100 // Built from constant fragments only; values are parameters.
+                using var command = new NpgsqlCommand(sql, connection);
+#pragma warning restore CA2100
+                var p = command.Parameters;
+                p.AddWithValue("from", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(query.From));
+                p.AddWithValue("to", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(query.To));
+                p.AddWithValue("limit", NpgsqlDbType.Integer, query.Limit + 1);
+                AddText(p, "label", query.GroupBy == UsageReportGrouping.Label ? query.Label : null);
+                AddText(p, "user", query.User);
+                AddText(p, "tier", query.Tier);
+                AddText(p, "model", query.Model);
+                if (query.After is { } after)
+                {
+                    p.AddWithValue("after_total", NpgsqlDbType.Bigint, after.TotalTokens);
+                    AddText(p, "after_group", after.Group);
+                }
+
+                var entries = new List<UsageReportEntry>(Math.Min(query.Limit + 1, 128));
+                var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await using var readerScope = reader.ConfigureAwait(false);
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    entries.Add(new UsageReportEntry
+                    {
+                        Group = reader.IsDBNull(0) ? null : reader.GetString(0),
+                        Requests = reader.GetInt64(1),
+                        LimitedRequests = reader.GetInt64(2),
+                        FailedRequests = reader.GetInt64(3),
+                        PromptTokens = reader.GetInt64(4),
+                        CompletionTokens = reader.GetInt64(5),
+                    });
+                }
+
+                if (entries.Count <= query.Limit)
+                {
+                    return new UsageReportPage { Entries = entries };
+                }
+
+                entries.RemoveAt(entries.Count - 1);
+                return new UsageReportPage { Entries = entries, Next = entries[^1].Position };
+            },
+            retryDeadConnection: true,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The text of a user's usage by <paramref name="grouping"/>: one of three constants.</summary>
+    internal static string QuerySql(UsageGrouping grouping) => grouping switch
+    {
+        UsageGrouping.Model => ByModelSql,
+        UsageGrouping.Key => ByKeySql,
+        _ => ByLabelSql,
+    };
+
+    /// <summary>
+    /// The report's text, from constant fragments: the group's column (the label's value in the "C"
+    /// collation, like the other columns), the filters asked for, and the position after which the
+    /// page starts, in the order total descending, group ascending with the missing label first.
+    /// </summary>
+    internal static string ReportSql(UsageReportQuery query)
+    {
+        var group = query.GroupBy switch
+        {
+            UsageReportGrouping.User => "user_name",
+            UsageReportGrouping.Model => "model",
+            UsageReportGrouping.Tier => "tier",
+            _ => "(labels ->> @label) COLLATE \"C\"",
+        };
+        var sql = new System.Text.StringBuilder("SELECT grp, requests, limited, failed, prompt, completion FROM (SELECT ")
+            .Append(group).Append(" AS grp, ").Append(ReportSums);
+        if (query.User is not null)
+        {
+            sql.Append(" AND user_name = @user");
+        }
+
+        if (query.Tier is not null)
+        {
+            sql.Append(" AND tier = @tier");
+        }
+
+        if (query.Model is not null)
+        {
+            sql.Append(" AND model = @model");
+        }
+
+        sql.Append(" GROUP BY 1) AS report");
+        if (query.After is { } after)
+        {
+            sql.Append(after.Group is null
+                ? " WHERE total < @after_total OR (total = @after_total AND grp IS NOT NULL)"
+                : " WHERE total < @after_total OR (total = @after_total AND grp > @after_group)");
+        }
+
+        return sql.Append(" ORDER BY total DESC, grp NULLS FIRST LIMIT @limit").ToString();
+    }
+
+    private static void AddText(NpgsqlParameterCollection parameters, string name, string? value)
+    {
+        if (value is not null)
+        {
+            parameters.AddWithValue(name, NpgsqlDbType.Text, value);
+        }
     }
 
     public async ValueTask<long> DeleteBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken) =>

@@ -228,4 +228,150 @@ public abstract class UsageLedgerConformanceTests : IAsyncLifetime
 
         Assert.Empty(await ledger.QueryAsync(Query()));
     }
+
+    private static UsageReportQuery Report(UsageReportGrouping groupBy = UsageReportGrouping.User, string? label = null, double fromHours = 0, double toHours = 24 * 90, int limit = UsageReportQuery.DefaultLimit) => new()
+    {
+        From = Start.AddHours(fromHours),
+        To = Start.AddHours(toHours),
+        GroupBy = groupBy,
+        Label = label,
+        Limit = limit,
+    };
+
+    [Fact]
+    public async Task The_report_sums_every_user_per_group_most_tokens_first_then_by_group()
+    {
+        var ledger = await CreateLedgerAsync();
+        await ledger.AppendAsync(Batch(
+            Increment(1, user: "alice", model: "granite", prompt: 10, completion: 5),
+            Increment(30, user: "alice", model: "llama", prompt: 100, completion: 0, tier: "premium"),
+            Increment(2, user: "bob", model: "granite", prompt: 50, completion: 65, requests: 3),
+            Increment(3, user: "carol", model: "granite", outcome: UsageOutcome.Limited, prompt: 0, completion: 0, requests: 4),
+            Increment(3, user: "carol", model: "granite", outcome: UsageOutcome.UpstreamError, prompt: 2, completion: 0, requests: 2),
+            Increment(4, user: "dave", model: "llama", prompt: 100, completion: 15)));
+
+        var byUser = await ledger.ReportAsync(Report());
+        var byModel = await ledger.ReportAsync(Report(UsageReportGrouping.Model));
+        var byTier = await ledger.ReportAsync(Report(UsageReportGrouping.Tier));
+
+        // bob and dave tie at 115 tokens: the group's name orders them.
+        Assert.Equal(
+            [
+                new UsageReportEntry { Group = "alice", Requests = 2, PromptTokens = 110, CompletionTokens = 5 },
+                new UsageReportEntry { Group = "bob", Requests = 3, PromptTokens = 50, CompletionTokens = 65 },
+                new UsageReportEntry { Group = "dave", Requests = 1, PromptTokens = 100, CompletionTokens = 15 },
+                new UsageReportEntry { Group = "carol", Requests = 6, LimitedRequests = 4, FailedRequests = 2, PromptTokens = 2, CompletionTokens = 0 },
+            ],
+            byUser.Entries);
+        Assert.Null(byUser.Next);
+        Assert.Equal([("llama", 215L), ("granite", 132L)], byModel.Entries.Select(e => (e.Group, e.TotalTokens)));
+        Assert.Equal([("free", 247L), ("premium", 100L)], byTier.Entries.Select(e => (e.Group, e.TotalTokens)));
+    }
+
+    [Fact]
+    public async Task The_report_groups_by_a_label_with_calls_without_it_together_first_among_equals()
+    {
+        var ledger = await CreateLedgerAsync();
+        var search = new Dictionary<string, string> { ["team"] = "search" };
+        var chat = new Dictionary<string, string> { ["team"] = "chat" };
+        await ledger.AppendAsync(Batch(
+            Increment(1, user: "alice", credential: "key-a", labels: search, prompt: 40, completion: 0),
+            Increment(1, user: "bob", credential: "key-b", labels: search, prompt: 60, completion: 0),
+            Increment(2, user: "carol", credential: "key-c", labels: chat, prompt: 30, completion: 0),
+            Increment(3, user: "dave", credential: UsageIncrement.TokenCredential, prompt: 20, completion: 10)));
+
+        var page = await ledger.ReportAsync(Report(UsageReportGrouping.Label, "team"));
+
+        Assert.Equal([("search", 100L), (null, 30L), ("chat", 30L)], page.Entries.Select(e => (e.Group, e.TotalTokens)));
+    }
+
+    [Fact]
+    public async Task The_report_counts_only_the_range_and_the_user_model_and_tier_asked_for()
+    {
+        var ledger = await CreateLedgerAsync();
+        await ledger.AppendAsync(Batch(
+            Increment(0, user: "alice", model: "granite", prompt: 1, completion: 0),
+            Increment(5, user: "alice", model: "granite", prompt: 10, completion: 0),
+            Increment(5, user: "alice", model: "llama", prompt: 100, completion: 0),
+            Increment(6, user: "alice", model: "granite", prompt: 1000, completion: 0, tier: "premium"),
+            Increment(6, user: "alice2", model: "granite", prompt: 10000, completion: 0),
+            Increment(9, user: "alice", model: "granite", prompt: 100000, completion: 0)));
+        var range = Report(UsageReportGrouping.Model, fromHours: 1, toHours: 9);
+
+        var all = await ledger.ReportAsync(range);
+        var alice = await ledger.ReportAsync(range with { User = "alice" });
+        var aliceFree = await ledger.ReportAsync(range with { User = "alice", Tier = "free" });
+        var aliceLlama = await ledger.ReportAsync(range with { User = "alice", Model = "llama", GroupBy = UsageReportGrouping.User });
+
+        Assert.Equal([("granite", 11010L), ("llama", 100L)], all.Entries.Select(e => (e.Group, e.TotalTokens)));
+        Assert.Equal([("granite", 1010L), ("llama", 100L)], alice.Entries.Select(e => (e.Group, e.TotalTokens)));
+        Assert.Equal([("llama", 100L), ("granite", 10L)], aliceFree.Entries.Select(e => (e.Group, e.TotalTokens)));
+        Assert.Equal([("alice", 100L)], aliceLlama.Entries.Select(e => (e.Group, e.TotalTokens)));
+        Assert.Empty((await ledger.ReportAsync(range with { User = "carol" })).Entries);
+    }
+
+    [Fact]
+    public async Task Report_pages_continue_after_the_last_entry_without_repeating_or_skipping_a_group()
+    {
+        var ledger = await CreateLedgerAsync();
+        var team = (string value) => new Dictionary<string, string> { ["team"] = value };
+        await ledger.AppendAsync(Batch(
+            Increment(1, user: "u1", credential: "k1", labels: team("b"), prompt: 50, completion: 0),
+            Increment(1, user: "u2", credential: "k2", labels: team("a"), prompt: 50, completion: 0),
+            Increment(1, user: "u3", credential: "token", prompt: 50, completion: 0),
+            Increment(1, user: "u4", credential: "k4", labels: team("c"), prompt: 90, completion: 0),
+            Increment(1, user: "u5", credential: "k5", labels: team("d"), prompt: 10, completion: 0)));
+        var query = Report(UsageReportGrouping.Label, "team", limit: 2);
+
+        var seen = new List<(string?, long)>();
+        UsageReportPosition? after = null;
+        for (var pages = 1; ; pages++)
+        {
+            var page = await ledger.ReportAsync(query with { After = after });
+            Assert.InRange(page.Entries.Count, 1, 2);
+            seen.AddRange(page.Entries.Select(e => (e.Group, e.TotalTokens)));
+            if (page.Next is not { } next)
+            {
+                Assert.Equal(3, pages);
+                break;
+            }
+
+            Assert.Equal(page.Entries[^1].Position, next);
+            after = next;
+        }
+
+        Assert.Equal([("c", 90L), (null, 50L), ("a", 50L), ("b", 50L), ("d", 10L)], seen);
+        var exact = await ledger.ReportAsync(query with { Limit = 5 });
+        Assert.Null(exact.Next);
+        Assert.Empty((await ledger.ReportAsync(query with { After = new UsageReportPosition(10, "d") })).Entries);
+    }
+
+    [Fact]
+    public async Task Report_sums_saturate_at_the_largest_long_instead_of_wrapping()
+    {
+        var ledger = await CreateLedgerAsync();
+        await ledger.AppendAsync(Batch(
+            Increment(1, user: "alice", requests: long.MaxValue, prompt: long.MaxValue - 10, completion: 0),
+            Increment(2, user: "alice", requests: 5, prompt: 100, completion: long.MaxValue),
+            Increment(2, user: "bob", requests: 1, prompt: 1, completion: 1)));
+
+        var page = await ledger.ReportAsync(Report());
+
+        var alice = page.Entries[0];
+        Assert.Equal(("alice", long.MaxValue, long.MaxValue, long.MaxValue, long.MaxValue), (alice.Group, alice.Requests, alice.PromptTokens, alice.CompletionTokens, alice.TotalTokens));
+        Assert.Equal(("bob", 2L), (page.Entries[1].Group, page.Entries[1].TotalTokens));
+    }
+
+    [Fact]
+    public async Task A_report_query_out_of_range_is_refused()
+    {
+        var ledger = await CreateLedgerAsync();
+
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await ledger.ReportAsync(Report(limit: 0)));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await ledger.ReportAsync(Report(limit: UsageReportQuery.MaxLimit + 1)));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await ledger.ReportAsync(Report(toHours: (24 * 400) + 1)));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await ledger.ReportAsync(Report(fromHours: 5, toHours: 5)));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await ledger.ReportAsync(Report(UsageReportGrouping.Label)));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await ledger.ReportAsync(Report() with { User = "" }));
+    }
 }

@@ -28,6 +28,9 @@ internal sealed class SqliteUsageLedger(SqliteDatabase database)
     private const string QuerySql =
         "SELECT hour, credential, model, outcome, labels, requests, prompt_tokens, completion_tokens FROM usage_ledger " +
         "WHERE user_name = $user AND hour >= $from AND hour < $to";
+    private const string ReportSql =
+        "SELECT user_name, tier, model, outcome, labels, requests, prompt_tokens, completion_tokens FROM usage_ledger " +
+        "WHERE hour >= $from AND hour < $to";
     private const string DeleteRowsSql = "DELETE FROM usage_ledger WHERE hour < $before";
     private const string DeleteBatchesSql = "DELETE FROM usage_ledger_batches WHERE hour < $before";
 
@@ -110,6 +113,55 @@ internal sealed class SqliteUsageLedger(SqliteDatabase database)
                 return buckets.ToList();
             },
             cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<UsageReportPage> ReportAsync(UsageReportQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+
+        // The filters narrow the read in SQL (a user's range is a seek on the primary key); the sums,
+        // the order and the page are the shared in-process rules.
+        var sql = ReportSql
+            + (query.User is null ? "" : " AND user_name = $user")
+            + (query.Tier is null ? "" : " AND tier = $tier")
+            + (query.Model is null ? "" : " AND model = $model");
+        return await database.ReadAsync(
+            session =>
+            {
+                var command = session.Command(sql);
+                command.Parameters.AddWithValue("$from", UnixMicroseconds.From(query.From));
+                command.Parameters.AddWithValue("$to", UnixMicroseconds.From(query.To));
+                AddFilter(command, "$user", query.User);
+                AddFilter(command, "$tier", query.Tier);
+                AddFilter(command, "$model", query.Model);
+                var sums = new UsageReportSums(query);
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    var labels = query.GroupBy == UsageReportGrouping.Label ? LabelsJson.Read(reader.GetString(4)) : EmptyLabels;
+                    sums.Add(
+                        reader.GetString(0),
+                        reader.GetString(1),
+                        reader.GetString(2),
+                        labels,
+                        (UsageOutcome)reader.GetInt32(3),
+                        reader.GetInt64(5),
+                        reader.GetInt64(6),
+                        reader.GetInt64(7));
+                }
+
+                return sums.ToPage();
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void AddFilter(SqliteCommand command, string name, string? value)
+    {
+        if (value is not null)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
     }
 
     public async ValueTask<long> DeleteBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken) =>

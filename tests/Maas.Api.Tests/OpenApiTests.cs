@@ -19,6 +19,7 @@ public sealed class OpenApiTests
             ("/v1/introspect", "post"), ("/.well-known/jwks.json", "get"), ("/.well-known/openid-configuration", "get"),
             ("/v1/api-keys/search", "post"), ("/v1/api-keys/bulk-revoke", "post"), ("/v1/api-keys/config", "get"),
             ("/v1/api-keys/{id}/rotate", "post"), ("/v1/audit", "get"), ("/v1/usage/history", "get"),
+            ("/v1/usage/report", "get"),
         })
         {
             Assert.True(paths.TryGetProperty(path, out var item), $"{path} missing");
@@ -44,6 +45,19 @@ public sealed class OpenApiTests
         foreach (var status in new[] { "200", "400", "401", "403" })
         {
             Assert.True(audit.GetProperty("responses").TryGetProperty(status, out _), $"audit {status} missing");
+        }
+
+        // Issue 22: the usage report is for administrators, and both usage reads export CSV.
+        var report = paths.GetProperty("/v1/usage/report").GetProperty("get");
+        Assert.Equal("GetUsageReport", report.GetProperty("operationId").GetString());
+        foreach (var status in new[] { "200", "400", "401", "403" })
+        {
+            Assert.True(report.GetProperty("responses").TryGetProperty(status, out _), $"usage report {status} missing");
+        }
+
+        foreach (var path in new[] { "/v1/usage/report", "/v1/usage/history" })
+        {
+            Assert.True(paths.GetProperty(path).GetProperty("get").GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("text/csv", out _), $"{path} lacks text/csv");
         }
 
         Assert.Equal("maas-api", document.RootElement.GetProperty("info").GetProperty("title").GetString());

@@ -194,5 +194,7 @@ public sealed class UsageLedgerTests
         public ValueTask<IReadOnlyList<UsageBucket>> QueryAsync(UsageQuery query, CancellationToken cancellationToken = default) => Inner.QueryAsync(query, cancellationToken);
 
         public ValueTask<long> DeleteBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken = default) => Inner.DeleteBeforeAsync(before, cancellationToken);
+
+        public ValueTask<UsageReportPage> ReportAsync(UsageReportQuery query, CancellationToken cancellationToken = default) => Inner.ReportAsync(query, cancellationToken);
     }
 }

@@ -136,4 +136,7 @@ public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore, IKeyAdministr
 
     public ValueTask<long> DeleteBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken = default) =>
         Ledger.DeleteBeforeAsync(before, cancellationToken);
+
+    public ValueTask<UsageReportPage> ReportAsync(UsageReportQuery query, CancellationToken cancellationToken = default) =>
+        Ledger.ReportAsync(query, cancellationToken);
 }

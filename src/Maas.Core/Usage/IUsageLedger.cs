@@ -32,6 +32,16 @@ public interface IUsageLedger
     ValueTask<IReadOnlyList<UsageBucket>> QueryAsync(UsageQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The administrators' report over every user: the usage in <see cref="UsageReportQuery.From"/>
+    /// (inclusive) to <see cref="UsageReportQuery.To"/> (exclusive) that passes the query's filters,
+    /// summed per group of <see cref="UsageReportQuery.GroupBy"/> over the whole range; ordered by
+    /// total tokens descending, then group (ordinal, the missing label first); one page of at most
+    /// <see cref="UsageReportQuery.Limit"/> groups after <see cref="UsageReportQuery.After"/>.
+    /// Sums saturate at <see cref="long.MaxValue"/>.
+    /// </summary>
+    ValueTask<UsageReportPage> ReportAsync(UsageReportQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// The retention sweep: removes the rows of hours that start before <paramref name="before"/>, and
     /// the record of batches applied before it. Returns how many rows were removed.
     /// </summary>

@@ -18,7 +18,7 @@ namespace Microsoft.AspNetCore.Builder;
 public static class MaasEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps <c>/health</c>, <c>/v1/tokens</c>, <c>/v1/api-keys</c> (with <c>/{id}/rotate</c>), <c>/v1/audit</c>, <c>/v1/usage/history</c>, <c>/v1/models</c>,
+    /// Maps <c>/health</c>, <c>/v1/tokens</c>, <c>/v1/api-keys</c> (with <c>/{id}/rotate</c>), <c>/v1/audit</c>, <c>/v1/usage/history</c>, <c>/v1/usage/report</c>, <c>/v1/models</c>,
     /// <c>/v1/tiers/lookup</c>, <c>/v1/introspect</c> (RFC 7662) and the <c>/.well-known</c> documents,
     /// the caller's endpoints under the <c>Maas.Manage</c> and <c>Maas.Read</c> policies. Requires <c>AddMaas()</c>
     /// and the authorization middleware (added by <c>WebApplication</c>, or call <c>UseAuthorization()</c> after <c>UseRouting()</c>).
@@ -89,7 +89,10 @@ public static class MaasEndpointRouteBuilderExtensions
             .Produces<AuditEntryList>().WithMaasErrors(400, 401, 403, 503);
         read.MapGet("/usage/history", UsageHistoryEndpoint.GetAsync)
             .WithName("GetUsageHistory").WithSummary("Reads the caller's usage from the ledger, per hour, day or month and per model, key or label.")
-            .Produces<UsageHistoryResponse>().WithMaasErrors(400, 401, 503);
+            .Produces<UsageHistoryResponse>(StatusCodes.Status200OK, "application/json", UsageCsv.MediaType).WithMaasErrors(400, 401, 503);
+        read.MapGet("/usage/report", UsageReportEndpoint.GetAsync)
+            .WithName("GetUsageReport").WithSummary("Reads the usage of every user from the ledger, grouped by user, model, tier or label, most tokens first, in cursor pages (administrators only).")
+            .Produces<UsageReportResponse>(StatusCodes.Status200OK, "application/json", UsageCsv.MediaType).WithMaasErrors(400, 401, 403, 503);
         read.MapGet("/models", ModelEndpoints.ListAsync).WithMetadata(OpenAiErrorsMetadata.Instance)
             .WithName("ListModels").WithSummary("Lists the models the caller's tier may use (OpenAI shape).")
             .Produces<ModelList>().Produces<OpenAiErrorResponse>(StatusCodes.Status401Unauthorized).Produces<OpenAiErrorResponse>(StatusCodes.Status403Forbidden);

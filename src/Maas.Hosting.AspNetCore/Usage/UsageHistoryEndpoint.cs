@@ -10,14 +10,36 @@ namespace Maas.Hosting.Usage;
 /// <summary>
 /// <c>GET /v1/usage/history</c>: the caller's own usage from the ledger (<see cref="IUsageLedger"/>),
 /// summed per hour, day or month and per model, key or label. Read-only and the caller's only.
+/// JSON, or CSV with <c>Accept: text/csv</c>.
 /// </summary>
 internal static class UsageHistoryEndpoint
 {
-    public static async Task<Results<JsonHttpResult<UsageHistoryResponse>, MaasError>> GetAsync(
+    public static async Task<Results<JsonHttpResult<UsageHistoryResponse>, ContentHttpResult, MaasError>> GetAsync(
         MaasCaller caller, IUsageLedger ledger, TimeProvider time, HttpRequest request, CancellationToken cancellationToken)
     {
         var query = UsageHistoryQueryReader.Read(request.Query, caller.User.Name, time.GetUtcNow());
         var buckets = await ledger.QueryAsync(query, cancellationToken).ConfigureAwait(false);
+        var groupBy = query.GroupBy switch
+        {
+            UsageGrouping.Model => "model",
+            UsageGrouping.Key => "key",
+            _ => "label:" + query.Label,
+        };
+        request.HttpContext.Response.Headers.CacheControl = "no-store";
+        request.HttpContext.Response.Headers.Vary = "Accept";
+        if (UsageCsv.IsRequested(request))
+        {
+            var csv = new UsageCsv().Text("start").Text(groupBy).Text("requests").Text("limited_requests").Text("failed_requests")
+                .Text("prompt_tokens").Text("completion_tokens").Text("total_tokens").EndRow();
+            foreach (var bucket in buckets)
+            {
+                csv.Text(Instant(bucket.Start)).Text(bucket.Group).Number(bucket.Requests).Number(bucket.LimitedRequests).Number(bucket.FailedRequests)
+                    .Number(bucket.PromptTokens).Number(bucket.CompletionTokens).Number(bucket.TotalTokens).EndRow();
+            }
+
+            return csv.ToResult(request.HttpContext.Response, $"usage-history-{UsageCsv.Range(query.From, query.To)}.csv");
+        }
+
         var data = new UsageHistoryEntry[buckets.Count];
         for (var i = 0; i < data.Length; i++)
         {
@@ -35,7 +57,6 @@ internal static class UsageHistoryEndpoint
             };
         }
 
-        request.HttpContext.Response.Headers.CacheControl = "no-store";
         return TypedResults.Json(
             new UsageHistoryResponse
             {
@@ -48,12 +69,7 @@ internal static class UsageHistoryEndpoint
                     UsageGranularity.Day => "day",
                     _ => "month",
                 },
-                GroupBy = query.GroupBy switch
-                {
-                    UsageGrouping.Model => "model",
-                    UsageGrouping.Key => "key",
-                    _ => "label:" + query.Label,
-                },
+                GroupBy = groupBy,
                 Data = data,
             },
             MaasJsonContext.Default.UsageHistoryResponse);

@@ -60,7 +60,7 @@ internal static class UsageHistoryQueryReader
     }
 
     /// <summary>A label key's characters (letters, digits, <c>.</c>, <c>_</c>, <c>-</c>, one optional <c>/</c>), 1 to 128 of them.</summary>
-    private static bool IsLabelName(ReadOnlySpan<char> name) =>
+    public static bool IsLabelName(ReadOnlySpan<char> name) =>
         name.Length is > 0 and <= 128 && name.Count('/') <= 1 && !name.ContainsAnyExcept(LabelCharacters);
 
     private static readonly System.Buffers.SearchValues<char> LabelCharacters =

@@ -78,6 +78,28 @@ internal sealed class InMemoryUsageLedger : IUsageLedger
         return ValueTask.FromResult(buckets.ToList());
     }
 
+    public ValueTask<UsageReportPage> ReportAsync(UsageReportQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
+        var sums = new UsageReportSums(query);
+        var from = query.From.UtcTicks;
+        var to = query.To.UtcTicks;
+        lock (_gate)
+        {
+            foreach (var (key, row) in _rows)
+            {
+                if (key.HourTicks >= from && key.HourTicks < to)
+                {
+                    sums.Add(key.User, key.Tier, key.Model, row.Labels, key.Outcome, row.Requests, row.Prompt, row.Completion);
+                }
+            }
+        }
+
+        return ValueTask.FromResult(sums.ToPage());
+    }
+
     public ValueTask<long> DeleteBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
