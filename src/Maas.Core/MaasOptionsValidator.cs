@@ -26,6 +26,10 @@ internal sealed class MaasOptionsValidator : IValidateOptions<MaasOptions>
         CheckKeyFiles(options.Signing.KeyFiles, failures);
         CheckLifetimes("Maas:ApiKeys", options.ApiKeys, failures);
         CheckRotation(options.ApiKeys.Rotation, failures);
+        if (!ApiKeys.ApiKeyFormat.IsPrefix(options.ApiKeys.Prefix))
+        {
+            failures.Add($"Maas:ApiKeys:Prefix must be {ApiKeys.ApiKeyFormat.Prefix} or {ApiKeys.ApiKeyFormat.LaterPrefix} (got '{options.ApiKeys.Prefix}').");
+        }
 
         var tierNames = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Tiers.Count; i++)

@@ -41,7 +41,7 @@ public sealed class PrometheusMetricsTests
             Assert.Equal(HttpStatusCode.Unauthorized, (await withMalformedKey.GetAsync("/v1/models")).StatusCode);
         }
 
-        Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync($"/v1/api-keys/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await alice.DeleteAsync($"/v1/api-keys/{id}")).StatusCode);
 
         // Metrics are on their own port only: the API port has no /metrics, the metrics port no API.
         using var scraper = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}") };
@@ -51,7 +51,7 @@ public sealed class PrometheusMetricsTests
         await using var prometheus = await PrometheusServer.StartAsync($"127.0.0.1:{metricsPort}");
         Assert.Equal(3, await prometheus.WaitForValueAsync("""sum(maas_api_http_requests_total{method="POST",route="/v1/api-keys",status="201"})""", 3, ScrapeWait));
         Assert.Equal(1, await prometheus.WaitForValueAsync("""sum(maas_api_http_requests_total{method="POST",route="/v1/api-keys",status="400"})""", 1, ScrapeWait));
-        Assert.Equal(1, await prometheus.WaitForValueAsync("""sum(maas_api_http_requests_total{method="DELETE",route="/v1/api-keys/{id}",status="204"})""", 1, ScrapeWait));
+        Assert.Equal(1, await prometheus.WaitForValueAsync("""sum(maas_api_http_requests_total{method="DELETE",route="/v1/api-keys/{id}",status="200"})""", 1, ScrapeWait));
         Assert.Equal(3, await prometheus.WaitForValueAsync("""sum(maas_api_http_request_duration_seconds_count{route="/v1/api-keys",status="201"})""", 3, ScrapeWait));
         Assert.Equal(3, await prometheus.WaitForValueAsync("""sum(maas_api_token_mint_total{result="success"})""", 3, ScrapeWait));
         Assert.Equal(1, await prometheus.WaitForValueAsync("""sum(maas_api_token_mint_total{result="invalid_request"})""", 1, ScrapeWait));

@@ -13,10 +13,10 @@ public static class MadeUpKeys
 {
     private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-    /// <summary>Returns a well-formed <c>sk-maas-</c> key no server issued.</summary>
-    public static string Create()
+    /// <summary>Returns a well-formed key no server issued, with <paramref name="prefix"/> (<c>sk-maas-</c> by default, or <c>sk-oai-</c>).</summary>
+    public static string Create(string prefix = "sk-maas-")
     {
-        var body = "sk-maas-" + Digits(RandomNumberGenerator.GetBytes(12), 17) + "_" + Digits(RandomNumberGenerator.GetBytes(32), 43);
+        var body = prefix + Digits(RandomNumberGenerator.GetBytes(12), 17) + "_" + Digits(RandomNumberGenerator.GetBytes(32), 43);
         var crc = System.IO.Hashing.Crc32.HashToUInt32(Encoding.ASCII.GetBytes(body));
         var check = new char[6];
         for (var i = 5; i >= 0; i--)

@@ -89,7 +89,7 @@ public sealed class ApiKeyService
         var lifetime = LifetimeRules.Apply(_policy, request.Expiration);
         _ = _tiers.GetTier(user);
 
-        var generated = ApiKeyFormat.Generate();
+        var generated = ApiKeyFormat.Generate(_policy.Prefix);
         var now = _time.GetUtcNow();
         var record = new ApiKeyRecord
         {
@@ -249,7 +249,7 @@ public sealed class ApiKeyService
             return null;
         }
 
-        var generated = ApiKeyFormat.Generate();
+        var generated = ApiKeyFormat.Generate(_policy.Prefix);
         var now = _time.GetUtcNow();
 
         // "with": whatever else a key carries (labels, settings added later) moves to its replacement.

@@ -14,7 +14,7 @@ internal sealed class GeneratedApiKey
         Hash = hash;
     }
 
-    /// <summary>Gets the whole key, <c>sk-maas-&lt;keyId&gt;_&lt;secret&gt;&lt;check&gt;</c>.</summary>
+    /// <summary>Gets the whole key, <c>sk-maas-&lt;keyId&gt;_&lt;secret&gt;&lt;check&gt;</c> (or <c>sk-oai-</c>, as configured).</summary>
     public string Key { get; }
 
     /// <summary>Gets the key id: the public part, used as the key's <c>id</c>.</summary>
@@ -24,5 +24,5 @@ internal sealed class GeneratedApiKey
     public byte[] Hash { get; }
 
     /// <summary>Returns the prefix and key id only.</summary>
-    public override string ToString() => ApiKeyFormat.Prefix + KeyId + "_…";
+    public override string ToString() => string.Concat(Key.AsSpan(0, Key.Length - ApiKeyFormat.BodyLength), KeyId, "_…");
 }

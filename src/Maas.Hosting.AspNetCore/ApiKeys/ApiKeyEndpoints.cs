@@ -25,7 +25,7 @@ internal static class ApiKeyEndpoints
             {
                 Name = request.Name ?? "",
                 Description = request.Description,
-                Expiration = ExpirationField.Read(request.Expiration),
+                Expiration = ApiKeyLifetimeMembers.Read(request),
                 Labels = request.Labels,
             },
             RequestContexts.From(context),
@@ -37,6 +37,9 @@ internal static class ApiKeyEndpoints
             Expiration = created.Lifetime.ToString(),
             ExpiresAt = created.Record.ExpiresAt.ToUnixTimeSeconds(),
             Jti = created.Record.Id,
+            KeyPrefix = DisplayPrefix(created.Key, created.Record.Id),
+            CreatedAt = Rfc3339(created.Record.CreatedAt),
+            ExpirationDate = Rfc3339(created.Record.ExpiresAt),
             Name = created.Record.Name,
             Description = created.Record.Description,
             Labels = LabelsOrNull(created.Record),
@@ -66,11 +69,33 @@ internal static class ApiKeyEndpoints
             : TypedResults.Json(ToMetadata(key, time.GetUtcNow()), MaasJsonContext.Default.ApiKeyMetadata);
     }
 
-    public static async Task<Results<NoContent, MaasError>> RevokeAsync(
-        string id, MaasCaller caller, ApiKeyService keys, HttpContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// Per-key revocation, with the later Go service's answers (the only contract this feature has):
+    /// 200 with the key's state after the revocation, 404 when the key does not exist, is someone
+    /// else's, or was already revoked. The revocation itself is unchanged and stays idempotent
+    /// underneath: revoking a revoked key still reaches the service, so a retry after a 503 (the
+    /// audit entry could not be written) records the entry, and then answers 404. Two revocations
+    /// racing may both answer 200; the key is revoked once, at the first instant.
+    /// </summary>
+    public static async Task<Results<JsonHttpResult<ApiKeyMetadata>, MaasError>> RevokeAsync(
+        string id, MaasCaller caller, ApiKeyService keys, TimeProvider time, HttpContext context, CancellationToken cancellationToken)
     {
+        var before = await keys.GetAsync(caller.User, id, cancellationToken).ConfigureAwait(false);
+        if (before is null)
+        {
+            return NotFound(id);
+        }
+
         var revoked = await keys.RevokeAsync(caller.User, id, RequestContexts.From(context), cancellationToken).ConfigureAwait(false);
-        return revoked ? TypedResults.NoContent() : NotFound(id);
+        if (!revoked || before.RevokedAt is not null)
+        {
+            return NotFound(id);
+        }
+
+        var after = await keys.GetAsync(caller.User, id, cancellationToken).ConfigureAwait(false);
+        return after is null
+            ? NotFound(id)
+            : TypedResults.Json(ToMetadata(after, time.GetUtcNow()), MaasJsonContext.Default.ApiKeyMetadata);
     }
 
     public static async Task<JsonHttpResult<ApiKeySearchResponse>> SearchAsync(
@@ -141,11 +166,22 @@ internal static class ApiKeyEndpoints
         return true;
     }
 
+    /// <summary>
+    /// The later Go service's <c>keyPrefix</c>: the key's prefix and the first 12 characters of its
+    /// id, then an ellipsis; nothing of the secret.
+    /// </summary>
+    internal static string DisplayPrefix(string key, string id)
+    {
+        var prefixLength = key.IndexOf(id, StringComparison.Ordinal);
+        return prefixLength < 0 ? "..." : string.Concat(key.AsSpan(0, prefixLength), id.AsSpan(0, Math.Min(12, id.Length)), "...");
+    }
+
     internal static ApiKeyMetadata ToMetadata(ApiKeyRecord key, DateTimeOffset now) => new()
     {
         Id = key.Id,
         Name = key.Name,
         Description = key.Description,
+        Username = key.Owner,
         CreationDate = Rfc3339(key.CreatedAt),
         ExpirationDate = Rfc3339(key.ExpiresAt),
         Status = Status(key, now),
@@ -177,6 +213,6 @@ internal static class ApiKeyEndpoints
         _ => "revoked",
     };
 
-    private static string Rfc3339(DateTimeOffset value) =>
+    internal static string Rfc3339(DateTimeOffset value) =>
         value.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'Z'", CultureInfo.InvariantCulture);
 }

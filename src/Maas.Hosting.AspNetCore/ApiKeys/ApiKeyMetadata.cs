@@ -2,7 +2,10 @@ using System.Text.Json.Serialization;
 
 namespace Maas.Hosting.ApiKeys;
 
-/// <summary>Metadata of one key, as <c>GET /v1/api-keys</c> lists it.</summary>
+/// <summary>
+/// Metadata of one key, as <c>GET /v1/api-keys</c> lists it and <c>GET /v1/api-keys/{id}</c> answers
+/// it: the January shape, plus the later Go service's <c>username</c> (the owner).
+/// </summary>
 internal sealed class ApiKeyMetadata
 {
     [JsonPropertyName("id")]
@@ -13,6 +16,10 @@ internal sealed class ApiKeyMetadata
 
     [JsonPropertyName("description")]
     public string? Description { get; init; }
+
+    /// <summary>Gets the owner (the later Go service's member; an administrator reads others' keys).</summary>
+    [JsonPropertyName("username")]
+    public required string Username { get; init; }
 
     [JsonPropertyName("creationDate")]
     public required string CreationDate { get; init; }

@@ -15,8 +15,9 @@ internal sealed class MintingGuard(IOptionsMonitor<MaasOptions> options)
     public const string Message =
         "A token or key issued by Maas cannot create or revoke credentials: sign in as the user (the gateway's identity headers) instead.";
 
-    // The prefix every Maas API key starts with (Maas.Core's key format).
+    // The prefixes Maas API keys start with (Maas.Core's key format: the default and the later Go service's).
     private const string BearerKeyPrefix = "Bearer sk-maas-";
+    private const string BearerLaterKeyPrefix = "Bearer sk-oai-";
 
     public bool Refuses(HttpContext context)
     {
@@ -48,7 +49,9 @@ internal sealed class MintingGuard(IOptionsMonitor<MaasOptions> options)
 
         foreach (var authorization in context.Request.Headers.Authorization)
         {
-            if (authorization is not null && authorization.TrimStart().StartsWith(BearerKeyPrefix, StringComparison.OrdinalIgnoreCase))
+            if (authorization is not null
+                && (authorization.TrimStart().StartsWith(BearerKeyPrefix, StringComparison.OrdinalIgnoreCase)
+                    || authorization.TrimStart().StartsWith(BearerLaterKeyPrefix, StringComparison.OrdinalIgnoreCase)))
             {
                 return true;
             }

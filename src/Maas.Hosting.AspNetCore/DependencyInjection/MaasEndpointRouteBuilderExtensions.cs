@@ -62,8 +62,8 @@ public static class MaasEndpointRouteBuilderExtensions
             .WithName("CreateApiKey").WithSummary("Creates a named API key; the key is shown once.")
             .Produces<ApiKeyCreatedResponse>(StatusCodes.Status201Created).WithMaasErrors(400, 401, 403, 413, 503);
         manage.MapDelete("/api-keys/{id}", ApiKeyEndpoints.RevokeAsync)
-            .WithName("RevokeApiKey").WithSummary("Revokes one of the caller's keys (any user's for an administrator).")
-            .Produces(StatusCodes.Status204NoContent).WithMaasErrors(401, 404, 503);
+            .WithName("RevokeApiKey").WithSummary("Revokes one of the caller's keys (any user's for an administrator) and answers its state; 404 when already revoked.")
+            .Produces<ApiKeyMetadata>().WithMaasErrors(401, 404, 503);
         manage.MapPost("/api-keys/bulk-revoke", ApiKeyEndpoints.BulkRevokeAsync)
             .WithName("BulkRevokeApiKeys").WithSummary("Revokes (or with dryRun counts) every active key of a user: the caller's own, or anyone's for an administrator.")
             .Produces<BulkRevokeResponse>().WithMaasErrors(400, 401, 403, 413, 503);

@@ -34,10 +34,11 @@ internal static class LoggedRequestPath
         return logged.Length <= MaxLength ? logged : logged[..MaxLength] + "...";
     }
 
-    // Maas keys (sk-maas-...), and anything token-shaped: a JWT's header starts with "eyJ" ({"),
+    // Maas keys (sk-maas-... or sk-oai-...), and anything token-shaped: a JWT's header starts with "eyJ" ({"),
     // and a long unbroken run of base64url characters is treated the same whatever its prefix.
     private static bool LooksLikeCredential(string segment) =>
         segment.Contains("sk-maas-", StringComparison.OrdinalIgnoreCase)
+        || segment.Contains("sk-oai-", StringComparison.OrdinalIgnoreCase)
         || segment.Contains("eyJ", StringComparison.Ordinal)
         || (segment.Length >= 32 && segment.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '%'));
 }

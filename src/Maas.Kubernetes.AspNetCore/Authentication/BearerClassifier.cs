@@ -14,13 +14,14 @@ namespace Maas.Kubernetes.Authentication;
 internal static class BearerClassifier
 {
     private const string KeyPrefix = "sk-maas-";
+    private const string LaterKeyPrefix = "sk-oai-";
 
     // A JWT payload larger than this is no token Maas or a cluster issues; it is reviewed as a cluster bearer.
     private const int MaxPayloadLength = 16 * 1024;
 
     public static BearerKind Classify(string credential, string maasIssuer, string serviceAccountAudience)
     {
-        if (credential.StartsWith(KeyPrefix, StringComparison.Ordinal))
+        if (credential.StartsWith(KeyPrefix, StringComparison.Ordinal) || credential.StartsWith(LaterKeyPrefix, StringComparison.Ordinal))
         {
             return BearerKind.Maas;
         }

@@ -292,6 +292,79 @@ public sealed partial class ApiKeyFormatTests
         Assert.False(ApiKeyFormat.HasPrefix("eyJhbGciOiJFUzI1NiJ9.e30.sig"));
     }
 
+    [Fact]
+    public void A_key_generated_with_the_later_prefix_has_the_same_shape_after_it_and_parses_to_its_id_and_hash()
+    {
+        var generated = ApiKeyFormat.Generate(ApiKeyFormat.LaterPrefix);
+
+        Assert.Matches("^sk-oai-[0-9A-Za-z]{17}_[0-9A-Za-z]{43}[0-9A-Za-z]{6}$", generated.Key);
+        Assert.Equal(74, generated.Key.Length);
+        Assert.Equal(generated.Key.Substring(7, 17), generated.KeyId);
+        Assert.Equal(WithCheck(generated.Key[..68]), generated.Key);
+        Assert.True(ApiKeyFormat.HasPrefix(generated.Key));
+        var hash = new byte[ApiKeyFormat.HashLength];
+        Assert.True(ApiKeyFormat.TryParse(generated.Key, out var keyId, hash, out var failure), failure.ToString());
+        Assert.Equal(generated.KeyId, keyId);
+        Assert.Equal(generated.Hash, hash);
+        Assert.Equal(ApiKeyFormat.ComputeHash(generated.KeyId, generated.Key.AsSpan(25, 43)), hash);
+        Assert.Equal("sk-oai-" + generated.KeyId + "_…", generated.ToString());
+    }
+
+    [Fact]
+    public void A_key_with_its_prefix_swapped_fails_the_check()
+    {
+        foreach (var (from, to) in new[] { (ApiKeyFormat.Prefix, ApiKeyFormat.LaterPrefix), (ApiKeyFormat.LaterPrefix, ApiKeyFormat.Prefix) })
+        {
+            var key = ApiKeyFormat.Generate(from).Key;
+            var swapped = to + key[from.Length..];
+            Assert.False(ApiKeyFormat.TryParse(swapped, out _, new byte[ApiKeyFormat.HashLength], out var failure), swapped);
+            Assert.Equal(ValidationFailure.Malformed, failure);
+        }
+    }
+
+    [Theory]
+    [InlineData("sk-")]
+    [InlineData("sk-oai")]
+    [InlineData("SK-MAAS-")]
+    [InlineData("sk-other-")]
+    [InlineData("")]
+    public void Only_the_two_prefixes_are_prefixes(string prefix)
+    {
+        Assert.False(ApiKeyFormat.IsPrefix(prefix));
+        Assert.Throws<ArgumentException>(() => ApiKeyFormat.Generate(prefix));
+        Assert.True(ApiKeyFormat.IsPrefix("sk-maas-"));
+        Assert.True(ApiKeyFormat.IsPrefix("sk-oai-"));
+    }
+
+    [Fact]
+    public void A_well_formed_body_after_an_unknown_prefix_is_malformed()
+    {
+        var body = ApiKeyFormat.Generate().Key[ApiKeyFormat.PrefixLength..];
+        foreach (var prefix in new[] { "sk-maa-", "sk-oai--", "sk-xyz-", "sk-" })
+        {
+            var key = WithCheck(prefix + body[..^6]);
+            Assert.False(ApiKeyFormat.HasPrefix(key) && ApiKeyFormat.TryParse(key, out _, new byte[32], out _), key);
+        }
+    }
+
+    [Fact]
+    public void Parsing_a_key_of_either_prefix_allocates_only_its_id()
+    {
+        var hash = new byte[ApiKeyFormat.HashLength];
+        foreach (var prefix in new[] { ApiKeyFormat.Prefix, ApiKeyFormat.LaterPrefix })
+        {
+            var key = ApiKeyFormat.Generate(prefix).Key;
+            _ = ApiKeyFormat.TryParse(key, out _, hash, out _);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            Assert.True(ApiKeyFormat.TryParse(key, out var keyId, hash, out _));
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+            // One string of 17 characters (its header, length and characters: under 72 bytes), nothing else.
+            Assert.InRange(allocated, 1, 72);
+            Assert.Equal(17, keyId!.Length);
+        }
+    }
+
     [GeneratedRegex("^sk-maas-[0-9A-Za-z]{17}_[0-9A-Za-z]{43}[0-9A-Za-z]{6}$")]
     private static partial Regex KeyPattern();
 

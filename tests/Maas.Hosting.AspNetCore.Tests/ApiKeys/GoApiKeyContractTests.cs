@@ -9,8 +9,8 @@ namespace Maas.Hosting.AspNetCore.Tests.ApiKeys;
 /// and the JSON tags of maas-api/internal/api_keys/types.go in opendatahub-io/models-as-a-service):
 /// the property names, required properties, JSON types and status codes of search, bulk revoke,
 /// config, get and labels. The few schema facts are copied here as expectations. Deliberate
-/// differences stay ours and are listed: DELETE answers 204 (the original's), keys are
-/// <c>sk-maas-</c>, <c>subscription</c>/<c>tenant</c> do not exist here, and search adds <c>next_cursor</c>.
+/// differences stay ours and are listed: keys are
+/// <c>sk-maas-</c> unless configured, <c>subscription</c>/<c>tenant</c> do not exist here, and search adds <c>next_cursor</c>.
 /// </summary>
 public sealed class GoApiKeyContractTests
 {
@@ -144,8 +144,8 @@ public sealed class GoApiKeyContractTests
         using var single = JsonDocument.Parse(await alice.GetStringAsync($"/v1/api-keys/{id}"));
         Assert.Equal("prod", single.RootElement.GetProperty("labels").GetProperty("env").GetString());
 
-        // Ours: DELETE answers 204 as the original did (the newer Go service answers 200 with the key).
-        Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync($"/v1/api-keys/{id}")).StatusCode);
+        // DELETE answers 200 with the key, as the newer Go service does (issue 25; it answered 204 before).
+        Assert.Equal(HttpStatusCode.OK, (await alice.DeleteAsync($"/v1/api-keys/{id}")).StatusCode);
     }
 
     private static void AssertProperties(JsonElement element, IEnumerable<string> required, IReadOnlyCollection<string> allowed)
