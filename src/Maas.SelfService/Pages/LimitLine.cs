@@ -37,6 +37,19 @@ internal sealed record LimitLine
         ArgumentNullException.ThrowIfNull(report);
         yield return Counted("Requests", report.Model, report.Requests, Display.Show(report.Requests.Window));
         yield return Counted("LLM tokens", report.Model, report.Tokens, "minute");
+        foreach (var budget in report.Budgets)
+        {
+            yield return new LimitLine
+            {
+                Name = BudgetName(budget.Counts),
+                Model = report.Model,
+                Limit = budget.Limit,
+                Per = budget.Period,
+                Used = budget.Used,
+                Remaining = budget.Remaining,
+                ResetsAt = budget.ResetsAt,
+            };
+        }
     }
 
     /// <summary>The limits of a tier, when the gateway does not run in this host (so nothing is counted here).</summary>
@@ -45,7 +58,22 @@ internal sealed record LimitLine
         ArgumentNullException.ThrowIfNull(tier);
         yield return new LimitLine { Name = "Requests", Limit = tier.Limits.Requests, Per = Display.Show(tier.Limits.Window.ToTimeSpan()) };
         yield return new LimitLine { Name = "LLM tokens", Limit = tier.Limits.TokensPerMinute, Per = "minute" };
+        foreach (var budget in tier.Limits.Budgets)
+        {
+            if (budget.Requests > 0)
+            {
+                yield return new LimitLine { Name = BudgetName("requests"), Limit = budget.Requests, Per = budget.Period };
+            }
+
+            if (budget.Tokens > 0)
+            {
+                yield return new LimitLine { Name = BudgetName("tokens"), Limit = budget.Tokens, Per = budget.Period };
+            }
+        }
     }
+
+    /// <summary>Names a budget line by what it counts: "Requests (budget)", "LLM tokens (budget)".</summary>
+    private static string BudgetName(string counts) => counts == "requests" ? "Requests (budget)" : "LLM tokens (budget)";
 
     private static LimitLine Counted(string name, string? model, LimitUsage usage, string per) => new()
     {
