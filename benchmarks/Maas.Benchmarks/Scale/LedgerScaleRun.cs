@@ -2,9 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Maas.Storage.PostgreSql;
-using Maas.Testing;
 using Maas.Usage;
 using Npgsql;
+
+using static Maas.Benchmarks.Scale.ScaleConsole;
 
 namespace Maas.Benchmarks.Scale;
 
@@ -50,8 +51,8 @@ internal static class LedgerScaleRun
         var loadTime = await FillAsync(dataSource, first, perHour);
         Say($"filled in {loadTime.TotalSeconds:F0} s; vacuuming, analysing and checkpointing...");
         var settleTime = await SettleAsync(dataSource);
-        var count = await ScalarAsync<long>(dataSource, "SELECT count(*) FROM usage_ledger");
-        var size = await ScalarAsync<string>(dataSource, "SELECT pg_size_pretty(pg_total_relation_size('usage_ledger'))");
+        var count = await ScaleDatabase.ScalarAsync<long>(dataSource, "SELECT count(*) FROM usage_ledger");
+        var size = await ScaleDatabase.ScalarAsync<string>(dataSource, "SELECT pg_size_pretty(pg_total_relation_size('usage_ledger'))");
         Say($"settled in {settleTime.TotalSeconds:F0} s; {count:N0} rows, {size} with indexes; measuring...");
 
         var month = (From: thisMonth.AddMonths(-1), To: thisMonth);
@@ -85,7 +86,7 @@ internal static class LedgerScaleRun
         }
 
         var report = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"Ledger scale run, {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC: {count:N0} rows in PostgreSQL {await ScalarAsync<string>(dataSource, "SHOW server_version")} ({size} with indexes, {await ScalarAsync<string>(dataSource, "SHOW shared_buffers")} of shared buffers), filled in {loadTime.TotalSeconds:F0} s, vacuumed and checkpointed in {settleTime.TotalSeconds:F0} s; {Environment.ProcessorCount} cores; the month {month.From:yyyy-MM}.")
+            .AppendLine(CultureInfo.InvariantCulture, $"Ledger scale run, {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC: {count:N0} rows in PostgreSQL {await ScaleDatabase.ScalarAsync<string>(dataSource, "SHOW server_version")} ({size} with indexes, {await ScaleDatabase.ScalarAsync<string>(dataSource, "SHOW shared_buffers")} of shared buffers), filled in {loadTime.TotalSeconds:F0} s, vacuumed and checkpointed in {settleTime.TotalSeconds:F0} s; {Environment.ProcessorCount} cores; the month {month.From:yyyy-MM}.")
             .AppendLine()
             .AppendLine("| read | count | p50 ms | p99 ms | max ms | target |")
             .AppendLine("|---|---:|---:|---:|---:|---|")
@@ -168,50 +169,9 @@ internal static class LedgerScaleRun
         CultureInfo.InvariantCulture,
         $"| {samples.Name} | {samples.Count:N0} | {samples.Percentile(50):F1} | {samples.Percentile(99):F1} | {samples.Percentile(100):F1} | {target} |");
 
-    private static async Task<T> ScalarAsync<T>(NpgsqlDataSource dataSource, string sql)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        return (T)(await command.ExecuteScalarAsync())!;
-    }
-
-    private static async Task<LedgerServer> StartServerAsync()
+    private static async Task<ScaleDatabase> StartServerAsync()
     {
         Say("starting a throwaway PostgreSQL (1 GB shared buffers)...");
-        var server = new PostgreSqlServer();
-        await server.InitializeAsync();
-        var database = await server.CreateDatabaseAsync();
-        await using (var admin = new NpgsqlConnection(database))
-        {
-            await admin.OpenAsync();
-            await using var command = new NpgsqlCommand("ALTER SYSTEM SET shared_buffers = '1GB'; ALTER SYSTEM SET max_wal_size = '8GB';", admin);
-            await command.ExecuteNonQueryAsync();
-        }
-
-        await server.StopAsync();
-        await server.StartAsync();
-        return new LedgerServer(server, server.ConnectionUrl(new NpgsqlConnectionStringBuilder(database).Database!));
-    }
-
-    private static void Require(bool condition, string message)
-    {
-        if (!condition)
-        {
-            throw new InvalidOperationException(message);
-        }
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
-    }
-
-    private static void Say(string line) => Console.Error.WriteLine($"[{TimeProvider.System.GetUtcNow():HH:mm:ss}] {line}");
-
-    private sealed class LedgerServer(PostgreSqlServer server, string url) : IAsyncDisposable
-    {
-        public string Url { get; } = url;
-
-        public async ValueTask DisposeAsync() => await server.DisposeAsync();
+        return await ScaleDatabase.StartAsync("ALTER SYSTEM SET shared_buffers = '1GB'; ALTER SYSTEM SET max_wal_size = '8GB';");
     }
 }

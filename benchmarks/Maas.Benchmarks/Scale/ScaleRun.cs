@@ -4,9 +4,10 @@ using System.Text;
 using Maas.ApiKeys;
 using Maas.Auditing;
 using Maas.Storage.PostgreSql;
-using Maas.Testing;
 using Maas.Users;
 using Npgsql;
+
+using static Maas.Benchmarks.Scale.ScaleConsole;
 
 namespace Maas.Benchmarks.Scale;
 
@@ -57,7 +58,7 @@ internal static class ScaleRun
         var settleTime = await KeyTableLoader.SettleAsync(dataSource);
         Say($"vacuumed and checkpointed in {settleTime.TotalSeconds:F0} s");
         var statements = await ServerStatements.CreateAsync(dataSource);
-        var tableSize = await ScalarAsync<string>(dataSource, "SELECT pg_size_pretty(pg_total_relation_size('api_keys'))");
+        var tableSize = await ScaleDatabase.ScalarAsync<string>(dataSource, "SELECT pg_size_pretty(pg_total_relation_size('api_keys'))");
 
         using var subjects = new MaasSubjects(store);
         var random = new Random(12);
@@ -211,7 +212,7 @@ internal static class ScaleRun
         await statements.StopAsync();
 
         var report = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"Scale run, {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC: {keys:N0} keys in PostgreSQL {await ScalarAsync<string>(dataSource, "SHOW server_version")} ({tableSize} with indexes, {await ScalarAsync<string>(dataSource, "SHOW shared_buffers")} of shared buffers), loaded by COPY in {loadTime.TotalSeconds:F0} s, then vacuumed and checkpointed in {settleTime.TotalSeconds:F0} s; {Environment.ProcessorCount} cores.")
+            .AppendLine(CultureInfo.InvariantCulture, $"Scale run, {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC: {keys:N0} keys in PostgreSQL {await ScaleDatabase.ScalarAsync<string>(dataSource, "SHOW server_version")} ({tableSize} with indexes, {await ScaleDatabase.ScalarAsync<string>(dataSource, "SHOW shared_buffers")} of shared buffers), loaded by COPY in {loadTime.TotalSeconds:F0} s, then vacuumed and checkpointed in {settleTime.TotalSeconds:F0} s; {Environment.ProcessorCount} cores.")
             .AppendLine()
             .AppendLine("| operation | count | p50 ms | p99 ms | max ms | server mean ms | server max ms | blocks read a call (ms) | WAL kB a call (full-page images) | checkpoints | target |")
             .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
@@ -315,52 +316,9 @@ internal static class ScaleRun
         return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
-    private static async Task<T> ScalarAsync<T>(NpgsqlDataSource dataSource, string sql)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        return (T)(await command.ExecuteScalarAsync())!;
-    }
-
-    private static async Task<ScaleServer> StartServerAsync()
+    private static async Task<ScaleDatabase> StartServerAsync()
     {
         Say("starting a throwaway PostgreSQL (fsync on, 1 GB shared buffers, pg_stat_statements)...");
-        var server = new PostgreSqlServer();
-        await server.InitializeAsync();
-        var database = await server.CreateDatabaseAsync();
-        await using (var admin = new NpgsqlConnection(database))
-        {
-            await admin.OpenAsync();
-            await using var command = new NpgsqlCommand(
-                "ALTER SYSTEM SET fsync = on; ALTER SYSTEM SET synchronous_commit = on; ALTER SYSTEM SET full_page_writes = on; ALTER SYSTEM SET shared_buffers = '1GB'; ALTER SYSTEM SET max_wal_size = '8GB'; ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'; ALTER SYSTEM SET track_io_timing = on;",
-                admin);
-            await command.ExecuteNonQueryAsync();
-        }
-
-        await server.StopAsync();
-        await server.StartAsync();
-        return new ScaleServer(server, server.ConnectionUrl(new NpgsqlConnectionStringBuilder(database).Database!));
-    }
-
-    private static void Require(bool condition, string message)
-    {
-        if (!condition)
-        {
-            throw new InvalidOperationException(message);
-        }
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
-    }
-
-    private static void Say(string line) => Console.Error.WriteLine($"[{TimeProvider.System.GetUtcNow():HH:mm:ss}] {line}");
-
-    private sealed class ScaleServer(PostgreSqlServer server, string url) : IAsyncDisposable
-    {
-        public string Url { get; } = url;
-
-        public async ValueTask DisposeAsync() => await server.DisposeAsync();
+        return await ScaleDatabase.StartAsync("ALTER SYSTEM SET fsync = on; ALTER SYSTEM SET synchronous_commit = on; ALTER SYSTEM SET full_page_writes = on; ALTER SYSTEM SET shared_buffers = '1GB'; ALTER SYSTEM SET max_wal_size = '8GB'; ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'; ALTER SYSTEM SET track_io_timing = on;");
     }
 }
