@@ -15,9 +15,22 @@ namespace Maas.Storage.PostgreSql;
 /// rows in key order so that two replicas' batches never deadlock on each other.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Labels are the row's jsonb (a key's labels never change, so they are a function of the credential
 /// in the row's key); a report groups by <c>labels -&gt;&gt; @label</c>, reading only the user's rows in the
 /// range (the primary key's prefix), so any label groups without an index or side table of its own.
+/// </para>
+/// <para>
+/// <c>usage_daily</c> is the daily roll-up: the same key with the UTC day in place of the hour. The
+/// batch's transaction adds the batch's increments, summed per day, to it (before the hourly rows,
+/// both in key order, saturating the same way), so it changes exactly when the hours do, once per
+/// batch. Saturating sums compose (the capped sum of capped sums of counts of at least 0 is the capped
+/// sum of the counts), so any sum of day rows equals the sum of their hours. Days and months are UTC
+/// days and months, so the whole UTC days of a range are read from the roll-up, and only the hours
+/// before the first and after the last whole day from <c>usage_ledger</c> (hourly buckets read only
+/// hours). The retention sweep locks the roll-up against writers, removes the hours and the days
+/// before the cutoff, and sums the day it cuts anew from the hours it keeps.
+/// </para>
 /// </remarks>
 internal sealed class PostgreSqlUsageLedger(PostgreSqlDatabase database)
 {
@@ -30,27 +43,62 @@ internal sealed class PostgreSqlUsageLedger(PostgreSqlDatabase database)
         "requests = LEAST(usage_ledger.requests::numeric + excluded.requests, 9223372036854775807)::bigint, " +
         "prompt_tokens = LEAST(usage_ledger.prompt_tokens::numeric + excluded.prompt_tokens, 9223372036854775807)::bigint, " +
         "completion_tokens = LEAST(usage_ledger.completion_tokens::numeric + excluded.completion_tokens, 9223372036854775807)::bigint";
+    private const string DailyUpsertSql =
+        "INSERT INTO usage_daily (user_name, day, credential, tier, model, outcome, labels, requests, prompt_tokens, completion_tokens) " +
+        "SELECT u, date_trunc('day', h AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', c, t, m, o, ((array_agg(l))[1])::jsonb, " +
+        "LEAST(SUM(r), 9223372036854775807)::bigint, LEAST(SUM(p), 9223372036854775807)::bigint, LEAST(SUM(q), 9223372036854775807)::bigint " +
+        "FROM unnest(@users, @hours, @credentials, @tiers, @models, @outcomes, @labels, @requests, @prompt, @completion) " +
+        "AS x(u, h, c, t, m, o, l, r, p, q) " +
+        "GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY u COLLATE \"C\", 2, c COLLATE \"C\", t COLLATE \"C\", m COLLATE \"C\", o " +
+        "ON CONFLICT (user_name, day, credential, tier, model, outcome) DO UPDATE SET " +
+        "requests = LEAST(usage_daily.requests::numeric + excluded.requests, 9223372036854775807)::bigint, " +
+        "prompt_tokens = LEAST(usage_daily.prompt_tokens::numeric + excluded.prompt_tokens, 9223372036854775807)::bigint, " +
+        "completion_tokens = LEAST(usage_daily.completion_tokens::numeric + excluded.completion_tokens, 9223372036854775807)::bigint";
+
+    /// <summary>
+    /// The roll-up of the hourly rows in <c>@from</c> to <c>@to</c> (one UTC day or less), as the
+    /// migration back-filled it: the retention sweep writes a day it cut anew from the hours it kept.
+    /// </summary>
+    internal const string RollUpSql =
+        "INSERT INTO usage_daily (user_name, day, credential, tier, model, outcome, labels, requests, prompt_tokens, completion_tokens) " +
+        "SELECT user_name, date_trunc('day', hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', credential, tier, model, outcome, " +
+        "(array_agg(labels ORDER BY hour))[1], LEAST(SUM(requests), 9223372036854775807)::bigint, " +
+        "LEAST(SUM(prompt_tokens), 9223372036854775807)::bigint, LEAST(SUM(completion_tokens), 9223372036854775807)::bigint " +
+        "FROM usage_ledger WHERE hour >= @from AND hour < @to GROUP BY 1, 2, 3, 4, 5, 6";
+
     private const string Sums =
         "LEAST(SUM(requests), 9223372036854775807)::bigint, " +
         "LEAST(COALESCE(SUM(requests) FILTER (WHERE outcome = 1), 0), 9223372036854775807)::bigint, " +
         "LEAST(COALESCE(SUM(requests) FILTER (WHERE outcome = 2), 0), 9223372036854775807)::bigint, " +
         "LEAST(SUM(prompt_tokens), 9223372036854775807)::bigint, " +
         "LEAST(SUM(completion_tokens), 9223372036854775807)::bigint " +
-        "FROM usage_ledger WHERE user_name = @user AND hour >= @from AND hour < @to GROUP BY 1, 2 ORDER BY 1, 2 NULLS FIRST";
-    private const string ByModelSql = "SELECT date_trunc(@unit, hour AT TIME ZONE 'UTC'), model, " + Sums;
-    private const string ByKeySql = "SELECT date_trunc(@unit, hour AT TIME ZONE 'UTC'), credential, " + Sums;
-    private const string ByLabelSql = "SELECT date_trunc(@unit, hour AT TIME ZONE 'UTC'), (labels ->> @label) COLLATE \"C\", " + Sums;
+        "FROM (" +
+        "SELECT hour AS at, credential, model, outcome, labels, requests, prompt_tokens, completion_tokens FROM usage_ledger WHERE user_name = @user AND hour >= @from AND hour < @day_from " +
+        "UNION ALL SELECT day, credential, model, outcome, labels, requests, prompt_tokens, completion_tokens FROM usage_daily WHERE user_name = @user AND day >= @day_from AND day < @day_to " +
+        "UNION ALL SELECT hour, credential, model, outcome, labels, requests, prompt_tokens, completion_tokens FROM usage_ledger WHERE user_name = @user AND hour >= @day_to AND hour < @to" +
+        ") AS usage GROUP BY 1, 2 ORDER BY 1, 2 NULLS FIRST";
+    private const string ByModelSql = "SELECT date_trunc(@unit, at AT TIME ZONE 'UTC'), model, " + Sums;
+    private const string ByKeySql = "SELECT date_trunc(@unit, at AT TIME ZONE 'UTC'), credential, " + Sums;
+    private const string ByLabelSql = "SELECT date_trunc(@unit, at AT TIME ZONE 'UTC'), (labels ->> @label) COLLATE \"C\", " + Sums;
     private const string ReportSums =
         "LEAST(SUM(requests), 9223372036854775807)::bigint AS requests, " +
         "LEAST(COALESCE(SUM(requests) FILTER (WHERE outcome = 1), 0), 9223372036854775807)::bigint AS limited, " +
         "LEAST(COALESCE(SUM(requests) FILTER (WHERE outcome = 2), 0), 9223372036854775807)::bigint AS failed, " +
         "LEAST(SUM(prompt_tokens), 9223372036854775807)::bigint AS prompt, " +
         "LEAST(SUM(completion_tokens), 9223372036854775807)::bigint AS completion, " +
-        "LEAST(SUM(prompt_tokens) + SUM(completion_tokens), 9223372036854775807)::bigint AS total " +
-        "FROM usage_ledger WHERE hour >= @from AND hour < @to";
+        "LEAST(SUM(prompt_tokens) + SUM(completion_tokens), 9223372036854775807)::bigint AS total ";
+    private const string ReportColumns = "user_name, tier, model, outcome, labels, requests, prompt_tokens, completion_tokens FROM ";
+    private const string LockRollUpSql = "LOCK TABLE usage_daily IN SHARE ROW EXCLUSIVE MODE";
     private const string DeleteSql =
         "WITH rows AS (DELETE FROM usage_ledger WHERE hour < @before RETURNING 1), " +
         "batches AS (DELETE FROM usage_ledger_batches WHERE hour < @before) SELECT count(*) FROM rows";
+    private const string DeleteDaysSql = "DELETE FROM usage_daily WHERE day < @to";
+
+    /// <summary>
+    /// Gets whether reads take whole days from the roll-up (always, but in the tests that compare its
+    /// answers with the same reads summed from the hourly rows alone).
+    /// </summary>
+    internal bool ReadsRollUp { get; init; } = true;
 
     public async ValueTask<bool> AppendAsync(UsageBatch batch, CancellationToken cancellationToken)
     {
@@ -90,22 +138,37 @@ internal sealed class PostgreSqlUsageLedger(PostgreSqlDatabase database)
                     }
                 }
 
-                using (var upsert = new NpgsqlCommand(UpsertSql, connection, transaction))
+                // The day's rows first, then the hours', each in key order: every writer (and the
+                // sweep, which locks the roll-up first) takes its locks in that one order.
+                var users = rows.Select(i => i.User).ToArray();
+                var hours = rows.Select(i => PostgreSqlSchema.ToStoredInstant(i.Hour)).ToArray();
+                var credentials = rows.Select(i => i.Credential).ToArray();
+                var tiers = rows.Select(i => i.Tier).ToArray();
+                var models = rows.Select(i => i.Model).ToArray();
+                var outcomes = rows.Select(i => (short)i.Outcome).ToArray();
+                var labels = rows.Select(i => LabelsJson.Write(i.Labels)).ToArray();
+                var requests = rows.Select(i => i.Requests).ToArray();
+                var prompt = rows.Select(i => i.PromptTokens).ToArray();
+                var completion = rows.Select(i => i.CompletionTokens).ToArray();
+                using var upserts = new NpgsqlBatch(connection, transaction);
+                foreach (var sql in new[] { DailyUpsertSql, UpsertSql })
                 {
+                    var upsert = new NpgsqlBatchCommand(sql);
                     var p = upsert.Parameters;
-                    p.AddWithValue("users", NpgsqlDbType.Array | NpgsqlDbType.Text, rows.Select(i => i.User).ToArray());
-                    p.AddWithValue("hours", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, rows.Select(i => PostgreSqlSchema.ToStoredInstant(i.Hour)).ToArray());
-                    p.AddWithValue("credentials", NpgsqlDbType.Array | NpgsqlDbType.Text, rows.Select(i => i.Credential).ToArray());
-                    p.AddWithValue("tiers", NpgsqlDbType.Array | NpgsqlDbType.Text, rows.Select(i => i.Tier).ToArray());
-                    p.AddWithValue("models", NpgsqlDbType.Array | NpgsqlDbType.Text, rows.Select(i => i.Model).ToArray());
-                    p.AddWithValue("outcomes", NpgsqlDbType.Array | NpgsqlDbType.Smallint, rows.Select(i => (short)i.Outcome).ToArray());
-                    p.AddWithValue("labels", NpgsqlDbType.Array | NpgsqlDbType.Text, rows.Select(i => LabelsJson.Write(i.Labels)).ToArray());
-                    p.AddWithValue("requests", NpgsqlDbType.Array | NpgsqlDbType.Bigint, rows.Select(i => i.Requests).ToArray());
-                    p.AddWithValue("prompt", NpgsqlDbType.Array | NpgsqlDbType.Bigint, rows.Select(i => i.PromptTokens).ToArray());
-                    p.AddWithValue("completion", NpgsqlDbType.Array | NpgsqlDbType.Bigint, rows.Select(i => i.CompletionTokens).ToArray());
-                    await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                    p.AddWithValue("users", NpgsqlDbType.Array | NpgsqlDbType.Text, users);
+                    p.AddWithValue("hours", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, hours);
+                    p.AddWithValue("credentials", NpgsqlDbType.Array | NpgsqlDbType.Text, credentials);
+                    p.AddWithValue("tiers", NpgsqlDbType.Array | NpgsqlDbType.Text, tiers);
+                    p.AddWithValue("models", NpgsqlDbType.Array | NpgsqlDbType.Text, models);
+                    p.AddWithValue("outcomes", NpgsqlDbType.Array | NpgsqlDbType.Smallint, outcomes);
+                    p.AddWithValue("labels", NpgsqlDbType.Array | NpgsqlDbType.Text, labels);
+                    p.AddWithValue("requests", NpgsqlDbType.Array | NpgsqlDbType.Bigint, requests);
+                    p.AddWithValue("prompt", NpgsqlDbType.Array | NpgsqlDbType.Bigint, prompt);
+                    p.AddWithValue("completion", NpgsqlDbType.Array | NpgsqlDbType.Bigint, completion);
+                    upserts.BatchCommands.Add(upsert);
                 }
 
+                await upserts.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 await transaction.CommitAsync(ct).ConfigureAwait(false);
                 return true;
             },
@@ -134,6 +197,7 @@ internal sealed class PostgreSqlUsageLedger(PostgreSqlDatabase database)
                 command.Parameters.AddWithValue("user", NpgsqlDbType.Text, query.User);
                 command.Parameters.AddWithValue("from", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(query.From));
                 command.Parameters.AddWithValue("to", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(query.To));
+                AddWholeDays(command.Parameters, query.From, query.To, rollUp: ReadsRollUp && query.Granularity != UsageGranularity.Hour);
                 if (query.GroupBy == UsageGrouping.Label)
                 {
                     command.Parameters.AddWithValue("label", NpgsqlDbType.Text, query.Label!);
@@ -176,6 +240,7 @@ internal sealed class PostgreSqlUsageLedger(PostgreSqlDatabase database)
                 var p = command.Parameters;
                 p.AddWithValue("from", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(query.From));
                 p.AddWithValue("to", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(query.To));
+                AddWholeDays(p, query.From, query.To, rollUp: ReadsRollUp);
                 p.AddWithValue("limit", NpgsqlDbType.Integer, query.Limit + 1);
                 AddText(p, "label", query.GroupBy == UsageReportGrouping.Label ? query.Label : null);
                 AddText(p, "user", query.User);
@@ -237,23 +302,28 @@ internal sealed class PostgreSqlUsageLedger(PostgreSqlDatabase database)
             UsageReportGrouping.Tier => "tier",
             _ => "(labels ->> @label) COLLATE \"C\"",
         };
-        var sql = new System.Text.StringBuilder("SELECT grp, requests, limited, failed, prompt, completion FROM (SELECT ")
-            .Append(group).Append(" AS grp, ").Append(ReportSums);
+        var filters = new System.Text.StringBuilder();
         if (query.User is not null)
         {
-            sql.Append(" AND user_name = @user");
+            filters.Append(" AND user_name = @user");
         }
 
         if (query.Tier is not null)
         {
-            sql.Append(" AND tier = @tier");
+            filters.Append(" AND tier = @tier");
         }
 
         if (query.Model is not null)
         {
-            sql.Append(" AND model = @model");
+            filters.Append(" AND model = @model");
         }
 
+        var sql = new System.Text.StringBuilder("SELECT grp, requests, limited, failed, prompt, completion FROM (SELECT ")
+            .Append(group).Append(" AS grp, ").Append(ReportSums)
+            .Append("FROM (SELECT ").Append(ReportColumns).Append("usage_ledger WHERE hour >= @from AND hour < @day_from").Append(filters)
+            .Append(" UNION ALL SELECT ").Append(ReportColumns).Append("usage_daily WHERE day >= @day_from AND day < @day_to").Append(filters)
+            .Append(" UNION ALL SELECT ").Append(ReportColumns).Append("usage_ledger WHERE hour >= @day_to AND hour < @to").Append(filters)
+            .Append(") AS usage");
         sql.Append(" GROUP BY 1) AS report");
         if (query.After is { } after)
         {
@@ -273,14 +343,72 @@ internal sealed class PostgreSqlUsageLedger(PostgreSqlDatabase database)
         }
     }
 
-    public async ValueTask<long> DeleteBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
-        await database.ExecuteAsync(
+    public async ValueTask<long> DeleteBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        before = PostgreSqlSchema.ToStoredInstant(before);
+        var cut = before.UtcTicks % TimeSpan.TicksPerDay == 0 ? (DateTimeOffset?)null : DayOf(before).AddDays(1);
+        return await database.ExecuteAsync(
             async (connection, ct) =>
             {
-                using var command = new NpgsqlCommand(DeleteSql, connection);
-                command.Parameters.AddWithValue("before", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(before));
-                return (long)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+                // The roll-up's lock first: writers wait here before they touch a row (they add to the
+                // roll-up before the hours), so the day cut below is summed from every hour it keeps.
+                var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+                await using var transactionScope = transaction.ConfigureAwait(false);
+                using (var lockRollUp = new NpgsqlCommand(LockRollUpSql, connection, transaction))
+                {
+                    await lockRollUp.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+
+                long removed;
+                using (var delete = new NpgsqlCommand(DeleteSql, connection, transaction))
+                {
+                    delete.Parameters.AddWithValue("before", NpgsqlDbType.TimestampTz, before);
+                    removed = (long)(await delete.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+                }
+
+                using (var deleteDays = new NpgsqlCommand(DeleteDaysSql, connection, transaction))
+                {
+                    deleteDays.Parameters.AddWithValue("to", NpgsqlDbType.TimestampTz, cut ?? before);
+                    await deleteDays.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+
+                if (cut is { } dayAfter)
+                {
+                    // The day the cutoff falls in keeps its later hours: its roll-up is theirs alone.
+                    using var rollUp = new NpgsqlCommand(RollUpSql, connection, transaction);
+                    rollUp.Parameters.AddWithValue("from", NpgsqlDbType.TimestampTz, before);
+                    rollUp.Parameters.AddWithValue("to", NpgsqlDbType.TimestampTz, dayAfter);
+                    await rollUp.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(ct).ConfigureAwait(false);
+                return removed;
             },
             retryDeadConnection: true,
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The whole UTC days of <paramref name="from"/> to <paramref name="to"/>, which the roll-up answers:
+    /// <c>@day_from</c> to <c>@day_to</c>; the hours before and after them are read hourly. With no
+    /// whole day (or <paramref name="rollUp"/> false, for hourly buckets), both are <paramref name="to"/>:
+    /// every hour is read hourly.
+    /// </summary>
+    internal static void AddWholeDays(NpgsqlParameterCollection parameters, DateTimeOffset from, DateTimeOffset to, bool rollUp)
+    {
+        from = PostgreSqlSchema.ToStoredInstant(from);
+        to = PostgreSqlSchema.ToStoredInstant(to);
+        var first = DayOf(from) == from ? from : DayOf(from).AddDays(1);
+        var end = DayOf(to);
+        if (!rollUp || first >= end)
+        {
+            (first, end) = (to, to);
+        }
+
+        parameters.AddWithValue("day_from", NpgsqlDbType.TimestampTz, first);
+        parameters.AddWithValue("day_to", NpgsqlDbType.TimestampTz, end);
+    }
+
+    private static DateTimeOffset DayOf(DateTimeOffset instant) =>
+        new(instant.UtcTicks - (instant.UtcTicks % TimeSpan.TicksPerDay), TimeSpan.Zero);
 }

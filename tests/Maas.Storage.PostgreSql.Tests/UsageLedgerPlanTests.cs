@@ -10,7 +10,9 @@ namespace Maas.Storage.PostgreSql.Tests;
 /// "The usage ledger at 10 million rows"): a user's month is a range of the primary key's prefix
 /// (user_name, hour), and the administrators' report over a month a range of the hour index, never a
 /// read of the whole table. On 96,000 rows over 400 days, analysed, so the planner sees proportions
-/// like the benchmark's.
+/// like the benchmark's. Whole days are read from the daily roll-up (<c>usage_daily</c>), by its
+/// primary key's prefix (user_name, day) for a user and by its day index for the report; only the
+/// hours of a range's partial first and last day from the hourly rows.
 /// </summary>
 [Collection(ServerCollectionDefinition.Name)]
 public sealed class UsageLedgerPlanTests(PostgreSqlServer server) : IAsyncLifetime
@@ -33,6 +35,10 @@ public sealed class UsageLedgerPlanTests(PostgreSqlServer server) : IAsyncLifeti
             """);
         fill.Parameters.AddWithValue("first", NpgsqlDbType.TimestampTz, First);
         await fill.ExecuteNonQueryAsync();
+        await using var rollUp = dataSource.CreateCommand(PostgreSqlUsageLedger.RollUpSql + "; ANALYZE usage_daily;");
+        rollUp.Parameters.AddWithValue("from", NpgsqlDbType.TimestampTz, First);
+        rollUp.Parameters.AddWithValue("to", NpgsqlDbType.TimestampTz, First.AddHours(9600));
+        await rollUp.ExecuteNonQueryAsync();
     }
 
     public async Task DisposeAsync() => await _database.DisposeAsync();
@@ -42,12 +48,17 @@ public sealed class UsageLedgerPlanTests(PostgreSqlServer server) : IAsyncLifeti
     [InlineData(UsageGrouping.Label)]
     public async Task A_users_month_reads_only_their_range_of_the_primary_key(UsageGrouping grouping)
     {
-        var plan = await ExplainAsync(PostgreSqlUsageLedger.QuerySql(grouping), p =>
-        {
-            p.AddWithValue("unit", "day");
-            p.AddWithValue("user", NpgsqlDbType.Text, "u7");
-            p.AddWithValue("label", NpgsqlDbType.Text, "team");
-        });
+        // From and to inside a day, so the partial days' hours are read (whole days: the roll-up, below).
+        var plan = await ExplainAsync(
+            PostgreSqlUsageLedger.QuerySql(grouping),
+            p =>
+            {
+                p.AddWithValue("unit", "day");
+                p.AddWithValue("user", NpgsqlDbType.Text, "u7");
+                p.AddWithValue("label", NpgsqlDbType.Text, "team");
+            },
+            Month.AddHours(7),
+            Month.AddMonths(1).AddHours(5));
 
         Assert.Contains("usage_ledger_pkey", plan, StringComparison.Ordinal);
         Assert.Contains("user_name = ", plan, StringComparison.Ordinal);
@@ -73,12 +84,58 @@ public sealed class UsageLedgerPlanTests(PostgreSqlServer server) : IAsyncLifeti
         Assert.DoesNotContain("Seq Scan", plan, StringComparison.Ordinal);
     }
 
-    private async Task<string> ExplainAsync(string sql, Action<NpgsqlParameterCollection> parameters)
+    [Theory]
+    [InlineData(UsageGrouping.Model)]
+    [InlineData(UsageGrouping.Label)]
+    public async Task A_users_month_of_whole_days_reads_their_range_of_the_roll_ups_primary_key(UsageGrouping grouping)
+    {
+        var plan = await ExplainAsync(PostgreSqlUsageLedger.QuerySql(grouping), p =>
+        {
+            p.AddWithValue("unit", "day");
+            p.AddWithValue("user", NpgsqlDbType.Text, "u7");
+            p.AddWithValue("label", NpgsqlDbType.Text, "team");
+        });
+
+        Assert.Contains("usage_daily_pkey", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("Seq Scan", plan, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(UsageReportGrouping.User)]
+    [InlineData(UsageReportGrouping.Label)]
+    public async Task The_administrators_month_of_whole_days_reads_its_range_of_the_roll_ups_day_index(UsageReportGrouping grouping)
+    {
+        var query = new UsageReportQuery { From = Month, To = Month.AddMonths(1), GroupBy = grouping, Label = "team" };
+
+        var plan = await ExplainAsync(PostgreSqlUsageLedger.ReportSql(query), p =>
+        {
+            p.AddWithValue("limit", NpgsqlDbType.Integer, 101);
+            p.AddWithValue("label", NpgsqlDbType.Text, "team");
+        });
+
+        Assert.Contains("usage_daily_day_idx", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("Seq Scan", plan, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_month_starting_mid_day_reads_the_partial_days_from_the_hour_index_and_the_rest_from_the_roll_up()
+    {
+        var query = new UsageReportQuery { From = Month.AddHours(7), To = Month.AddMonths(1).AddHours(5) };
+
+        var plan = await ExplainAsync(PostgreSqlUsageLedger.ReportSql(query), p => p.AddWithValue("limit", NpgsqlDbType.Integer, 101), query.From, query.To);
+
+        Assert.Contains("usage_ledger_hour_idx", plan, StringComparison.Ordinal);
+        Assert.Contains("usage_daily_day_idx", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("Seq Scan", plan, StringComparison.Ordinal);
+    }
+
+    private async Task<string> ExplainAsync(string sql, Action<NpgsqlParameterCollection> parameters, DateTimeOffset? from = null, DateTimeOffset? to = null)
     {
         await using var dataSource = _database.CreateDataSource();
         await using var command = dataSource.CreateCommand("EXPLAIN " + sql);
-        command.Parameters.AddWithValue("from", NpgsqlDbType.TimestampTz, Month);
-        command.Parameters.AddWithValue("to", NpgsqlDbType.TimestampTz, Month.AddMonths(1));
+        command.Parameters.AddWithValue("from", NpgsqlDbType.TimestampTz, from ?? Month);
+        command.Parameters.AddWithValue("to", NpgsqlDbType.TimestampTz, to ?? Month.AddMonths(1));
+        PostgreSqlUsageLedger.AddWholeDays(command.Parameters, from ?? Month, to ?? Month.AddMonths(1), rollUp: true);
         parameters(command.Parameters);
         var lines = new List<string>();
         await using var reader = await command.ExecuteReaderAsync();

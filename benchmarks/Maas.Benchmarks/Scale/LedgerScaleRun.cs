@@ -18,7 +18,7 @@ namespace Maas.Benchmarks.Scale;
 /// <remarks>
 /// <c>dotnet run -c Release --project benchmarks/Maas.Benchmarks -- ledger-scale [--rows N] [--postgres URL] [--out FILE]</c>.
 /// The rows cover the default retention, 400 days of hours (9,600 hours, about 1,040 rows an hour at
-/// 10 million): 5,000 users, each row one user's hour on one of their three keys, one of eight
+/// 10 million): 5,000 users (fewer in a run too small to reach them all every month), each row one user's hour on one of their three keys, one of eight
 /// models, three tiers, a <c>team</c> label of forty; one heavy user besides, with a row every hour
 /// for each of 8 models and 5 keys (a CI fleet: 28,800 rows a month). Without <c>--postgres</c> a
 /// throwaway server is started as the tests start theirs (1 GB of shared buffers); with it, the URL must
@@ -37,6 +37,10 @@ internal static class LedgerScaleRun
         var url = Option(args, "--postgres");
         var perHour = (int)Math.Clamp(rows / Hours, 1, Users);
 
+        // Hour h's rows are users h * perHour onwards, so every user has rows in every month as long
+        // as a month's 28 days of hours reach them all: a small run has fewer users, not empty ones.
+        var users = (int)Math.Min(Users, (long)perHour * 28 * 24);
+
         await using var server = url is null ? await StartServerAsync() : null;
         url ??= server!.Url;
         await using var dataSource = PostgreSqlDataSourceFactory.Create(new PostgreSqlStorageOptions { ConnectionUrl = url, MaxOpenConnections = 10 });
@@ -48,12 +52,14 @@ internal static class LedgerScaleRun
         var thisMonth = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
         var first = thisMonth.AddHours(-Hours);
         Say($"filling {(long)perHour * Hours:N0} rows ({perHour:N0} an hour for {Hours:N0} hours) and the heavy user's, with generate_series...");
-        var loadTime = await FillAsync(dataSource, first, perHour);
+        var loadTime = await FillAsync(dataSource, first, perHour, users);
         Say($"filled in {loadTime.TotalSeconds:F0} s; vacuuming, analysing and checkpointing...");
         var settleTime = await SettleAsync(dataSource);
         var count = await ScaleDatabase.ScalarAsync<long>(dataSource, "SELECT count(*) FROM usage_ledger");
         var size = await ScaleDatabase.ScalarAsync<string>(dataSource, "SELECT pg_size_pretty(pg_total_relation_size('usage_ledger'))");
-        Say($"settled in {settleTime.TotalSeconds:F0} s; {count:N0} rows, {size} with indexes; measuring...");
+        var days = await ScaleDatabase.ScalarAsync<long>(dataSource, "SELECT count(*) FROM usage_daily");
+        var daysSize = await ScaleDatabase.ScalarAsync<string>(dataSource, "SELECT pg_size_pretty(pg_total_relation_size('usage_daily'))");
+        Say($"settled in {settleTime.TotalSeconds:F0} s; {count:N0} rows, {size} with indexes; the roll-up {days:N0} rows, {daysSize}; measuring...");
 
         var month = (From: thisMonth.AddMonths(-1), To: thisMonth);
         var random = new Random(22);
@@ -61,7 +67,7 @@ internal static class LedgerScaleRun
         var userMonth = new LatencySamples("a user's month by day (per model), random users");
         for (var i = 0; i < 1_000; i++)
         {
-            var user = $"user-{random.Next(Users)}@example.com";
+            var user = $"user-{random.Next(users)}@example.com";
             var buckets = await userMonth.TimeAsync(() => store.QueryAsync(new UsageQuery { User = user, From = month.From, To = month.To }).AsTask());
             Require(buckets.Count > 0, $"{user} had no usage last month");
         }
@@ -86,7 +92,7 @@ internal static class LedgerScaleRun
         }
 
         var report = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"Ledger scale run, {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC: {count:N0} rows in PostgreSQL {await ScaleDatabase.ScalarAsync<string>(dataSource, "SHOW server_version")} ({size} with indexes, {await ScaleDatabase.ScalarAsync<string>(dataSource, "SHOW shared_buffers")} of shared buffers), filled in {loadTime.TotalSeconds:F0} s, vacuumed and checkpointed in {settleTime.TotalSeconds:F0} s; {Environment.ProcessorCount} cores; the month {month.From:yyyy-MM}.")
+            .AppendLine(CultureInfo.InvariantCulture, $"Ledger scale run, {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC: {count:N0} rows ({users:N0} users) and {days:N0} rows of daily roll-up ({daysSize} with indexes) in PostgreSQL {await ScaleDatabase.ScalarAsync<string>(dataSource, "SHOW server_version")} ({size} with indexes, {await ScaleDatabase.ScalarAsync<string>(dataSource, "SHOW shared_buffers")} of shared buffers), filled in {loadTime.TotalSeconds:F0} s, vacuumed and checkpointed in {settleTime.TotalSeconds:F0} s; {Environment.ProcessorCount} cores; the month {month.From:yyyy-MM}.")
             .AppendLine()
             .AppendLine("| read | count | p50 ms | p99 ms | max ms | target |")
             .AppendLine("|---|---:|---:|---:|---:|---|")
@@ -110,9 +116,9 @@ internal static class LedgerScaleRun
     /// <summary>
     /// Fills the ledger in the server: hour <c>h</c>'s <paramref name="perHour"/> rows belong to
     /// distinct users (so no two share a key), and the heavy user's 40 rows an hour; in hour order, as
-    /// the writers append them.
+    /// the writers append them. Then the daily roll-up of those hours, as migration 7 back-fills it.
     /// </summary>
-    private static async Task<TimeSpan> FillAsync(NpgsqlDataSource dataSource, DateTimeOffset first, int perHour)
+    private static async Task<TimeSpan> FillAsync(NpgsqlDataSource dataSource, DateTimeOffset first, int perHour, int users)
     {
         var started = Stopwatch.GetTimestamp();
         await using var connection = await dataSource.OpenConnectionAsync();
@@ -122,7 +128,7 @@ internal static class LedgerScaleRun
                    (ARRAY['free', 'premium', 'enterprise'])[1 + u % 3], 'model-' || ((u + h / 24) % 8),
                    CASE WHEN j % 50 = 0 THEN 1 ELSE 0 END, jsonb_build_object('team', 'team-' || (u % 40)),
                    1 + (u + h) % 20, 100 + (u * 7 + h) % 900, 10 + (u * 13 + h) % 400
-            FROM generate_series(@from, @to - 1) AS h, generate_series(0, @per_hour - 1) AS j, LATERAL (SELECT (j + h * @per_hour) % 5000 AS u) AS x
+            FROM generate_series(@from, @to - 1) AS h, generate_series(0, @per_hour - 1) AS j, LATERAL (SELECT (j + h * @per_hour) % @users AS u) AS x
             """;
         const string FillHeavy = """
             INSERT INTO usage_ledger (user_name, hour, credential, tier, model, outcome, labels, requests, prompt_tokens, completion_tokens)
@@ -137,6 +143,7 @@ internal static class LedgerScaleRun
             command.Parameters.AddWithValue("from", from);
             command.Parameters.AddWithValue("to", Math.Min(from + 720, Hours));
             command.Parameters.AddWithValue("per_hour", perHour);
+            command.Parameters.AddWithValue("users", users);
             await command.ExecuteNonQueryAsync();
             Say($"  {(long)Math.Min(from + 720, Hours) * perHour:N0} rows");
         }
@@ -147,6 +154,16 @@ internal static class LedgerScaleRun
             heavy.Parameters.AddWithValue("first", first);
             heavy.Parameters.AddWithValue("hours", Hours);
             await heavy.ExecuteNonQueryAsync();
+        }
+
+        // The roll-up in the same slices of whole days (the first hour is a day's start).
+        for (var from = 0; from < Hours; from += 720)
+        {
+            await using var rollUp = new NpgsqlCommand(PostgreSqlUsageLedger.RollUpSql, connection) { CommandTimeout = 0 };
+            rollUp.Parameters.AddWithValue("from", first.AddHours(from));
+            rollUp.Parameters.AddWithValue("to", first.AddHours(Math.Min(from + 720, Hours)));
+            await rollUp.ExecuteNonQueryAsync();
+            Say($"  rolled up {first.AddHours(from):yyyy-MM-dd} to {first.AddHours(Math.Min(from + 720, Hours)):yyyy-MM-dd}");
         }
 
         return Stopwatch.GetElapsedTime(started);

@@ -132,6 +132,38 @@ internal static class PostgreSqlSchema
             );
             CREATE INDEX usage_ledger_batches_hour_idx ON usage_ledger_batches (hour);
             """),
+        new SchemaMigration(
+            7,
+            "The usage ledger's daily roll-up, which whole days of history and reports read instead of 24 hourly rows",
+            """
+            -- The hourly rows summed per UTC day, kept exact by the batch write (the same transaction adds
+            -- the batch's increments here, saturating like the hourly rows) and by the retention sweep.
+            CREATE TABLE usage_daily (
+                user_name          text COLLATE "C" NOT NULL,
+                day                timestamptz      NOT NULL, -- a whole UTC day
+                credential         text COLLATE "C" NOT NULL,
+                tier               text COLLATE "C" NOT NULL,
+                model              text COLLATE "C" NOT NULL,
+                outcome            smallint         NOT NULL,
+                labels             jsonb            NOT NULL DEFAULT '{}'::jsonb, -- the credential's labels
+                requests           bigint           NOT NULL,
+                prompt_tokens      bigint           NOT NULL,
+                completion_tokens  bigint           NOT NULL,
+                -- A user's range is a range scan of the key's prefix (user_name, day).
+                PRIMARY KEY (user_name, day, credential, tier, model, outcome)
+            );
+            -- The administrators' report and the retention sweep read by day.
+            CREATE INDEX usage_daily_day_idx ON usage_daily (day);
+            INSERT INTO usage_daily (user_name, day, credential, tier, model, outcome, labels, requests, prompt_tokens, completion_tokens)
+            SELECT user_name, date_trunc('day', hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', credential, tier, model, outcome,
+                   (array_agg(labels ORDER BY hour))[1],
+                   LEAST(SUM(requests), 9223372036854775807)::bigint,
+                   LEAST(SUM(prompt_tokens), 9223372036854775807)::bigint,
+                   LEAST(SUM(completion_tokens), 9223372036854775807)::bigint
+            FROM usage_ledger
+            GROUP BY 1, 2, 3, 4, 5, 6;
+            ANALYZE usage_daily;
+            """),
     ];
 
     /// <summary>Creates the migrator for this schema.</summary>
