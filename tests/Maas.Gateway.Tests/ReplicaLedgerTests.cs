@@ -21,7 +21,9 @@ namespace Maas.Gateway.Tests;
 /// Three gateway replicas on one real redis-server (the limits) and one real PostgreSQL (the keys and
 /// the usage ledger), many users calling two models through all three at once with random token
 /// counts, some refused by the limits and some failed by the upstream: after a graceful stop of every
-/// replica the ledger holds exactly what the callers were answered and the upstream reported.
+/// replica the ledger holds exactly what the callers were answered and the upstream reported. And
+/// with a monthly token budget on the tier, every replica refuses each user at the same total,
+/// within one reservation of the budget.
 /// </summary>
 [Collection(Maas.Gateway.Tests.Limits.RedisCollectionDefinition.Name)]
 public sealed class ReplicaLedgerTests(RedisServer redis, PostgreSqlServer postgres) : IClassFixture<PostgreSqlServer>
@@ -31,6 +33,7 @@ public sealed class ReplicaLedgerTests(RedisServer redis, PostgreSqlServer postg
     private const int CallsPerUser = 40;
     private const int WorkersPerUser = 2;
     private const int RequestsPerWindow = 30;
+    private const long MonthlyTokens = 4_000;
 
     [Fact]
     public async Task Every_replicas_calls_end_up_in_the_shared_ledger_exactly_once_with_the_upstreams_usage_per_user_model_and_outcome()
@@ -122,6 +125,153 @@ public sealed class ReplicaLedgerTests(RedisServer redis, PostgreSqlServer postg
         }
     }
 
+    [Fact]
+    public async Task Three_replicas_refuse_every_user_at_the_same_monthly_token_total_within_one_reservation()
+    {
+        await using var upstream = await VllmLikeUpstream.StartAsync();
+        var database = await postgres.CreateDatabaseAsync();
+        var databaseUrl = postgres.ConnectionUrl(new NpgsqlConnectionStringBuilder(database).Database!);
+        var prefix = "replica-budget-" + Guid.NewGuid().ToString("N")[..8] + ":";
+
+        // Only the monthly token budget binds: the window limits are far above what the calls reach.
+        var limits = new TierLimits { Requests = 100_000, Window = GoDuration.FromMinutes(2), TokensPerMinute = 0 };
+        limits.Budgets.Add(new TierBudget { Period = "month", Tokens = MonthlyTokens });
+        var replicas = new List<GatewayServer>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                replicas.Add(await StartReplicaAsync(upstream.BaseAddress, databaseUrl, prefix, limits));
+            }
+
+            var keys = new List<(string User, string Key)>();
+            for (var u = 0; u < Users; u++)
+            {
+                var user = "spender-" + u.ToString(CultureInfo.InvariantCulture);
+                var key = await replicas[u % 3].ApiKeys.CreateAsync(new MaasUser(user, ["system:authenticated"]), new ApiKeyRequest { Name = "budget" });
+                keys.Add((user, key.Key));
+            }
+
+            // Per user: the calls admitted and the tokens the upstream billed them, and the calls refused.
+            var admitted = new ConcurrentDictionary<string, (long Calls, long Tokens)>();
+            var refused = new ConcurrentDictionary<string, long>();
+            foreach (var replica in replicas)
+            {
+                using var reader = replica.Client(keys[0].Key);
+                await UntilCountingAsync(reader);
+            }
+
+            var clients = replicas.Select(r => r.Client()).ToArray();
+
+            // One call through a replica with a random prompt and max_tokens; the upstream bills 12
+            // prompt tokens (fewer than the gateway's estimate of a quarter of the body) and all of
+            // max_tokens, so every reservation covers its call and a correction only ever lowers a count.
+            async Task<bool> CallAsync(string user, string key, int replica, Random random)
+            {
+                var content = string.Concat(Enumerable.Repeat("hi ", random.Next(1, 40)));
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+                {
+                    Content = new StringContent($$"""{"model":"{{GatewayServer.ModelId}}","messages":[{"role":"user","content":"{{content}}"}],"max_tokens":{{random.Next(1, 300)}}}"""),
+                };
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+                using var response = await clients[replica].SendAsync(request);
+                var body = await response.Content.ReadAsStringAsync();
+                if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                {
+                    using var error = JsonDocument.Parse(body);
+                    Assert.StartsWith(
+                        $"Monthly token budget of tier 'replicas' reached: {MonthlyTokens} LLM tokens per month",
+                        error.RootElement.GetProperty("error").GetProperty("message").GetString(),
+                        StringComparison.Ordinal);
+
+                    // 2026-11-26T12:00Z to the end of November in UTC, from every replica.
+                    Assert.Equal("388800", response.Headers.GetValues("Retry-After").Single());
+                    refused.AddOrUpdate(user, 1, (_, n) => n + 1);
+                    return false;
+                }
+
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"Unexpected answer {(int)response.StatusCode}: {body}");
+                using var json = JsonDocument.Parse(body);
+                var total = json.RootElement.GetProperty("usage").GetProperty("total_tokens").GetInt64();
+                admitted.AddOrUpdate(user, (1, total), (_, t) => (t.Calls + 1, t.Tokens + total));
+                return true;
+            }
+
+            // Every user's workers call through random replicas at once until each is refused.
+            await Task.WhenAll(keys.SelectMany(k => Enumerable.Range(0, WorkersPerUser + 1).Select(worker => Task.Run(async () =>
+            {
+                var random = new Random(HashCode.Combine(k.User, worker));
+                while (await CallAsync(k.User, k.Key, random.Next(clients.Length), random))
+                {
+                }
+            }))));
+
+            // Then each user through the three replicas in turn until all three refuse in a row: a
+            // refusing acquire first applies its replica's pending corrections, so the last of the
+            // three counts exactly what the upstream billed, and refuses only at the budget.
+            await Task.WhenAll(keys.Select(k => Task.Run(async () =>
+            {
+                var random = new Random(k.User.GetHashCode(StringComparison.Ordinal));
+                for (int replica = 0, refusedInARow = 0; refusedInARow < 3; replica = (replica + 1) % 3)
+                {
+                    refusedInARow = await CallAsync(k.User, k.Key, replica, random) ? 0 : refusedInARow + 1;
+                }
+            })));
+
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+
+            // The largest reservation of any call: an admitted call may pass while the count is
+            // below the budget, so it may end above it by less than that call's reservation.
+            var largest = replicas.SelectMany(r => r.Counter.Acquired).Max(a => a.Estimate);
+            foreach (var (user, _) in keys)
+            {
+                var (calls, tokens) = admitted[user];
+                Assert.InRange(tokens, MonthlyTokens, MonthlyTokens + largest - 1);
+                Assert.True(calls > 10, $"{user} was admitted {calls} calls only");
+                Assert.True(refused[user] >= WorkersPerUser + 1 + 3, $"{user} was refused {refused[user]} times");
+            }
+
+            foreach (var replica in replicas)
+            {
+                await replica.DisposeAsync();
+            }
+
+            replicas.Clear();
+
+            // The ledger holds every call once: the admitted with what the upstream billed, the refused as limited.
+            var ledger = (await ReadLedgerAsync(database)).GroupBy(e => e.Key.User).ToDictionary(
+                g => g.Key,
+                g => (Admitted: g.Where(e => e.Key.Outcome == UsageOutcome.Allowed).Sum(e => e.Value.Requests),
+                    Tokens: g.Sum(e => e.Value.Prompt + e.Value.Completion),
+                    Refused: g.Where(e => e.Key.Outcome == UsageOutcome.Limited).Sum(e => e.Value.Requests)));
+            Assert.Equal(
+                keys.Select(k => (k.User, admitted[k.User].Calls, admitted[k.User].Tokens, refused[k.User])).OrderBy(e => e.User),
+                ledger.Select(e => (e.Key, e.Value.Admitted, e.Value.Tokens, e.Value.Refused)).OrderBy(e => e.Item1));
+        }
+        finally
+        {
+            foreach (var replica in replicas)
+            {
+                await replica.DisposeAsync();
+            }
+        }
+    }
+
+    private Task<GatewayServer> StartReplicaAsync(Uri upstream, string databaseUrl, string prefix, TierLimits limits) =>
+        GatewayServer.StartAsync(
+            upstream,
+            o => o.Tiers.Add(new Tier { Name = "replicas", Groups = ["system:authenticated"], Limits = limits }),
+            builderConfigure: b => b.Services.Configure<GatewayLimitOptions>(o =>
+            {
+                o.Redis = redis.Configuration;
+                o.KeyPrefix = prefix;
+                o.FailureMode = LimitFailureMode.Closed;
+            }),
+            storage: maas => maas.UsePostgreSqlStorage(o => o.ConnectionUrl = databaseUrl));
+
     private Task<GatewayServer> StartReplicaAsync(ScriptedUpstream upstream, string databaseUrl, string prefix) =>
         GatewayServer.StartAsync(
             upstream.BaseAddress,
@@ -147,6 +297,23 @@ public sealed class ReplicaLedgerTests(RedisServer redis, PostgreSqlServer postg
                 o.KeyPrefix = prefix;
             }),
             storage: maas => maas.UsePostgreSqlStorage(o => o.ConnectionUrl = databaseUrl));
+
+    /// <summary>Reads <c>/v1/usage</c> until the replica's counters answer (the Redis connection is made in the background); reading counts nothing.</summary>
+    private static async Task UntilCountingAsync(HttpClient client)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            using var usage = await client.GetAsync("/v1/usage", timeout.Token);
+            if (usage.StatusCode != HttpStatusCode.ServiceUnavailable)
+            {
+                Assert.Equal(HttpStatusCode.OK, usage.StatusCode);
+                return;
+            }
+
+            await Task.Delay(50, timeout.Token);
+        }
+    }
 
     /// <summary>What the caller was answered: the outcome, and the usage a 200 carried.</summary>
     private static async Task<(UsageOutcome Outcome, long Prompt, long Completion)> ReadAnswerAsync(HttpResponseMessage response)

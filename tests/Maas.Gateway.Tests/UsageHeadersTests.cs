@@ -75,29 +75,92 @@ public sealed partial class UsageHeadersTests(RedisServer redis)
         await using var gateway = await StartAsync(upstream.BaseAddress, limits, onRedis);
         using var client = await ClientAsync(gateway);
 
+        var (consumed, codes, _, perCall) = await GoPackTokenBudgetFlowAsync(client, budget, burst);
+
+        Assert.Equal(4 * (upstream.PromptTokens + perCall), consumed);
+        Assert.Equal([200, 200, 200, 200, 429], codes);
+    }
+
+    public static TheoryData<string, bool, string, string> BudgetPeriods => new()
+    {
+        // The clock reads 2026-11-26T12:00Z: the day ends in 12 hours, November in 4.5 days (UTC).
+        { "day", false, "Daily", "43200" },
+        { "day", true, "Daily", "43200" },
+        { "month", false, "Monthly", "388800" },
+        { "month", true, "Monthly", "388800" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BudgetPeriods))]
+    public async Task The_Go_packs_token_budget_flow_meets_a_429_naming_the_tiers_token_budget_with_retry_after_at_the_periods_end(string period, bool onRedis, string adjective, string retryAfter)
+    {
+        await using var upstream = await VllmLikeUpstream.StartAsync();
+        const int budget = 1000, burst = 16;
+
+        // The per-minute token limit is far above the budget: only the budget can refuse.
+        var limits = new TierLimits { Requests = burst, Window = GoDuration.FromMinutes(1), TokensPerMinute = 100 * budget };
+        limits.Budgets.Add(new TierBudget { Period = period, Tokens = budget });
+        await using var gateway = await StartAsync(upstream.BaseAddress, limits, onRedis);
+        using var client = await ClientAsync(gateway);
+
+        var (consumed, codes, refusal, perCall) = await GoPackTokenBudgetFlowAsync(client, budget, burst);
+
+        Assert.Equal(4 * (upstream.PromptTokens + perCall), consumed);
+        Assert.Equal([200, 200, 200, 200, 429], codes);
+        Assert.Equal(retryAfter, refusal.RetryAfter);
+        Assert.Equal(
+            $"{adjective} token budget of tier 'metered' reached: 1000 LLM tokens per {period} (used {consumed}). Retry in {retryAfter} s.",
+            refusal.Message);
+
+        // The budget counted what the usage headers said, and nothing for the refused call.
+        using var usage = JsonDocument.Parse(await client.GetStringAsync("/v1/usage"));
+        var counted = Assert.Single(usage.RootElement.GetProperty("budgets").EnumerateArray());
+        Assert.Equal("tokens-" + period, counted.GetProperty("name").GetString());
+        Assert.Equal(consumed, counted.GetProperty("used").GetInt64());
+        Assert.Equal(0, counted.GetProperty("remaining").GetInt64());
+    }
+
+    /// <summary>
+    /// The Go pack's <c>test_free_token_budget_enforced</c> (test/e2e/tests/test_token_ratelimit.py) step by step, against
+    /// the gateway's model URL (the pack finds it in <c>/v1/models</c>, the catalog's, which the gateway
+    /// does not serve): <c>calls = min(burst - 1, 5)</c> "expensive" calls of <c>max_tokens = max(64, budget / calls + 64)</c>,
+    /// each counted by <c>x-odhu-usage-total-tokens</c> (else input plus output); once the count reaches the
+    /// budget, one more call, which must be the 429. Where the pack skips (no usage header) or stops
+    /// (a non-2xx before the budget), this fails instead. The pack's short sleeps between calls are left out: nothing here waits on real time.
+    /// </summary>
+    private static async Task<(long Consumed, List<int> Codes, (string? RetryAfter, string? Message) Refusal, int PerCall)> GoPackTokenBudgetFlowAsync(HttpClient client, int budget, int burst)
+    {
         // test_token_ratelimit.py: a few expensive calls under the request burst, counted by their headers, then one more.
-        var calls = Math.Min(burst - 1, 5);
+        var calls = burst > 1 ? Math.Min(burst - 1, 5) : 1;
         var perCall = Math.Max(64, (budget / calls) + 64);
         var body = $$"""{"model":"test/model","messages":[{"role":"user","content":"Repeat X 500 times."}],"max_tokens":{{perCall}},"temperature":0}""";
         long consumed = 0;
         var codes = new List<int>();
+        (string?, string?) refusal = (null, null);
         for (var i = 0; i < calls; i++)
         {
             using var response = await client.PostAsync(ChatPath, Json(body));
             codes.Add((int)response.StatusCode);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.True(response.Headers.Contains(Total) || response.Headers.Contains(Input), "the pack skips its token-budget test without the usage headers");
-            consumed += long.Parse(Header(response, Total)!, CultureInfo.InvariantCulture);
+            Assert.True(response.Headers.Contains(Total) || response.Headers.Contains(Input) || response.Headers.Contains(Output), "the pack skips its token-budget test without the usage headers");
+            consumed += Header(response, Total) is { } total
+                ? long.Parse(total, CultureInfo.InvariantCulture)
+                : long.Parse(Header(response, Input) ?? "0", CultureInfo.InvariantCulture) + long.Parse(Header(response, Output) ?? "0", CultureInfo.InvariantCulture);
             if (consumed >= budget)
             {
                 using var extra = await client.PostAsync(ChatPath, Json(body));
                 codes.Add((int)extra.StatusCode);
+                if (extra.StatusCode == HttpStatusCode.TooManyRequests)
+                {
+                    using var error = JsonDocument.Parse(await extra.Content.ReadAsStringAsync());
+                    refusal = (Header(extra, "Retry-After"), error.RootElement.GetProperty("error").GetProperty("message").GetString());
+                }
+
                 break;
             }
         }
 
-        Assert.Equal(4 * (upstream.PromptTokens + perCall), consumed);
-        Assert.Equal([200, 200, 200, 200, 429], codes);
+        return (consumed, codes, refusal, perCall);
     }
 
     [Theory]
