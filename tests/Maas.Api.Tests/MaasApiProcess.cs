@@ -120,13 +120,7 @@ internal sealed class MaasApiProcess : IAsyncDisposable
         }
     }
 
-    public HttpClient CreateClient(string user, params string[] groups)
-    {
-        var client = new HttpClient { BaseAddress = BaseAddress };
-        client.DefaultRequestHeaders.Add("X-MaaS-Username", user);
-        client.DefaultRequestHeaders.Add("X-MaaS-Group", "[" + string.Join(",", groups.Select(g => "\"" + g + "\"")) + "]");
-        return client;
-    }
+    public HttpClient CreateClient(string user, params string[] groups) => MaasClients.WithIdentity(BaseAddress, user, groups);
 
     /// <summary>Waits (at most 30 s) until a line of the output contains <paramref name="text"/>; returns that line.</summary>
     public async Task<string> WaitForLineAsync(string text)

@@ -1,10 +1,11 @@
+using System.Text.Json.Nodes;
 using Maas.Testing;
 
 namespace Maas.Api.Tests;
 
 /// <summary>
 /// Every package of <see cref="PackageConsumerTests.PackedProjects"/>, packed once for the class from
-/// what the test build built, to a local feed under one test version: the fresh apps restore from it.
+/// what the test build built (one <c>dotnet pack</c>), to a local feed under one test version: the fresh apps restore from it.
 /// </summary>
 public sealed class PackedPackages : IAsyncLifetime, IDisposable
 {
@@ -17,11 +18,17 @@ public sealed class PackedPackages : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Feed);
-        foreach (var package in PackageConsumerTests.PackedProjects)
+
+        // The projects are built by the test build already: pack what was built, in one dotnet pack of a
+        // solution filter holding just them (one CLI start and one evaluation, not one per package).
+        var filter = _work.Combine("packed.slnf");
+        var solution = new JsonObject
         {
-            // The projects are built by the test build already: pack what was built.
-            await DotnetCommand.RunAsync(HostPaths.RepositoryRoot, "pack", Path.Combine("src", package, package + ".csproj"), "-c", PackageConsumerTests.Configuration, "--no-build", "-o", Feed, "-p:PackageVersion=" + Version);
-        }
+            ["path"] = Path.Combine(HostPaths.RepositoryRoot, "Maas.sln"),
+            ["projects"] = new JsonArray([.. PackageConsumerTests.PackedProjects.Select(p => (JsonNode)Path.Combine("src", p, p + ".csproj"))]),
+        };
+        await File.WriteAllTextAsync(filter, new JsonObject { ["solution"] = solution }.ToJsonString());
+        await DotnetCommand.RunAsync(HostPaths.RepositoryRoot, "pack", filter, "-c", PackageConsumerTests.Configuration, "--no-build", "-p:PackageOutputPath=" + Feed, "-p:PackageVersion=" + Version);
     }
 
     public Task DisposeAsync() => Task.CompletedTask;

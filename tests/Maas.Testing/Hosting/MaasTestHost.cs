@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -106,25 +105,13 @@ public sealed class MaasTestHost : IAsyncDisposable
     }
 
     /// <summary>A client that sends no identity.</summary>
-    public HttpClient CreateClient() => new() { BaseAddress = BaseAddress };
+    public HttpClient CreateClient() => MaasClients.Anonymous(BaseAddress);
 
     /// <summary>A client that carries the gateway identity headers of <paramref name="user"/>.</summary>
-    public HttpClient CreateClient(string user, params string[] groups)
-    {
-        ArgumentNullException.ThrowIfNull(groups);
-        var client = CreateClient();
-        client.DefaultRequestHeaders.Add("X-MaaS-Username", user);
-        client.DefaultRequestHeaders.Add("X-MaaS-Group", "[" + string.Join(",", groups.Select(g => "\"" + g + "\"")) + "]");
-        return client;
-    }
+    public HttpClient CreateClient(string user, params string[] groups) => MaasClients.WithIdentity(BaseAddress, user, groups);
 
     /// <summary>A client that presents <paramref name="credential"/> as a bearer token and no identity headers.</summary>
-    public HttpClient CreateBearerClient(string credential)
-    {
-        var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", credential);
-        return client;
-    }
+    public HttpClient CreateBearerClient(string credential) => MaasClients.WithBearer(BaseAddress, credential);
 
     /// <summary>A JSON request body.</summary>
     public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
