@@ -10,7 +10,7 @@ public static class MaasSelfServiceDefaults
     public const string UserPolicy = "Maas.SelfService.User";
 
     /// <summary>
-    /// The policy of the administrators' screens (search, bulk revocation, audit trail): a Maas user
+    /// The policy of the administrators' screens (search, bulk revocation, audit trail, usage report): a Maas user
     /// whom <c>Administrators.Includes</c> counts as an administrator (a member of one of
     /// <c>Maas:Admins:Groups</c>, never signed in with an API key).
     /// </summary>

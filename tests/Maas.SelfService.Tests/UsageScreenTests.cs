@@ -142,8 +142,8 @@ public sealed class UsageScreenTests
                 .Select(cell => WebUtility.HtmlDecode(cell.Groups[1].Value.Trim())).ToList())];
     }
 
-    /// <summary>A key store with every capability Maas needs but the usage ledger.</summary>
-    private sealed class StoreWithoutLedger(IKeyStore inner) : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog
+    /// <summary>A key store with every capability Maas needs but the usage ledger (the report screen's tests use it too).</summary>
+    internal sealed class StoreWithoutLedger(IKeyStore inner) : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog
     {
         public ValueTask AddAsync(ApiKeyRecord key, AuditEntry? audit = null, CancellationToken cancellationToken = default) => inner.AddAsync(key, audit, cancellationToken);
 

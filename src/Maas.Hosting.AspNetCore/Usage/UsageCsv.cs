@@ -17,6 +17,9 @@ internal sealed class UsageCsv
 {
     public const string MediaType = "text/csv";
 
+    /// <summary>The content type of the answer: UTF-8, with a header row.</summary>
+    public const string ContentType = MediaType + "; charset=utf-8; header=present";
+
     private readonly StringBuilder _text = new();
     private bool _atRowStart = true;
 
@@ -89,13 +92,19 @@ internal sealed class UsageCsv
     }
 
     /// <summary>The answer: the rows as <c>text/csv</c> in UTF-8, an attachment named <paramref name="fileName"/>.</summary>
-    public ContentHttpResult ToResult(HttpResponse response, string fileName)
+    public ContentHttpResult ToResult(HttpResponse response, string fileName) => ToResult(response, _text.ToString(), fileName);
+
+    /// <summary>The answer: <paramref name="text"/> as <c>text/csv</c> in UTF-8, an attachment named <paramref name="fileName"/>.</summary>
+    public static ContentHttpResult ToResult(HttpResponse response, string text, string fileName)
     {
         var disposition = new ContentDispositionHeaderValue("attachment");
         disposition.SetHttpFileName(fileName);
         response.Headers.ContentDisposition = disposition.ToString();
-        return TypedResults.Text(_text.ToString(), MediaType + "; charset=utf-8; header=present", Encoding.UTF8);
+        return TypedResults.Text(text, ContentType, Encoding.UTF8);
     }
+
+    /// <summary>The rows so far.</summary>
+    public override string ToString() => _text.ToString();
 
     private void Separate()
     {

@@ -13,19 +13,25 @@ namespace Maas.Hosting.Usage;
 /// group, then 8 bytes of SHA-256 over the report's parameters and that position. The check binds
 /// the cursor to the report that issued it, so a cursor edited by hand, or passed to a report of
 /// another range, grouping or filter, is a 400 rather than a page of something else. It is not a
-/// secret: it only keeps a client's mistake from passing silently.
+/// secret: it only keeps a client's mistake from passing silently. Public so that another front end of
+/// the report (the self-service page) pages with the same cursors.
 /// </summary>
-internal static class UsageReportCursor
+public static class UsageReportCursor
 {
     /// <summary>The longest cursor text read; a group (a user, model, tier or label value) fits several times over.</summary>
-    public const int MaxLength = 8192;
+    internal const int MaxLength = 8192;
 
     private const byte Version = 1;
     private const int CheckLength = 8;
     private const string Refusal = "cursor is not a cursor of this report; pass next_cursor from the previous page unchanged, with the same from, to, group_by and filters.";
 
+    /// <summary>Writes the cursor of the page after <paramref name="position"/> of the report <paramref name="query"/> asks for.</summary>
+    /// <param name="query">The report's parameters (its <see cref="UsageReportQuery.After"/> is ignored).</param>
+    /// <param name="position">Where the next page starts: <see cref="UsageReportPage.Next"/>.</param>
+    /// <returns>The opaque cursor, base64url.</returns>
     public static string Write(UsageReportQuery query, UsageReportPosition position)
     {
+        ArgumentNullException.ThrowIfNull(query);
         var group = position.Group is null ? [] : Encoding.UTF8.GetBytes(position.Group);
         var bytes = new byte[1 + 8 + 1 + group.Length + CheckLength];
         bytes[0] = Version;
@@ -37,11 +43,11 @@ internal static class UsageReportCursor
     }
 
     /// <summary>Reads a cursor this server wrote for <paramref name="query"/> (whose <see cref="UsageReportQuery.After"/> is ignored); throws <see cref="InvalidRequestException"/> for anything else.</summary>
-    public static UsageReportPosition Read(UsageReportQuery query, string text)
+    internal static UsageReportPosition Read(UsageReportQuery query, string text)
     {
         var bytes = new byte[Base64Url.GetMaxDecodedLength(Math.Min(text.Length, MaxLength))];
         if (text.Length <= MaxLength
-            && Base64Url.TryDecodeFromChars(text, bytes, out var written)
+            && TryDecode(text, bytes, out var written)
             && written >= 1 + 8 + 1 + CheckLength
             && bytes[0] == Version
             && bytes[9] is 0 or 1)
@@ -68,6 +74,20 @@ internal static class UsageReportCursor
         }
 
         throw new InvalidRequestException("cursor", Refusal);
+    }
+
+    /// <summary>Decodes base64url; text that is not (say, final bits that are not zero) is false, not the <see cref="FormatException"/> the decoder throws.</summary>
+    private static bool TryDecode(string text, Span<byte> bytes, out int written)
+    {
+        try
+        {
+            return Base64Url.TryDecodeFromChars(text, bytes, out written);
+        }
+        catch (FormatException)
+        {
+            written = 0;
+            return false;
+        }
     }
 
     /// <summary>The first bytes of SHA-256 over the report's parameters and the position's bytes.</summary>

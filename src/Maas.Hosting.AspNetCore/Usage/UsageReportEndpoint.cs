@@ -30,32 +30,18 @@ internal static class UsageReportEndpoint
         var query = UsageReportQueryReader.Read(request.Query, time.GetUtcNow());
         var page = await ledger.ReportAsync(query, cancellationToken).ConfigureAwait(false);
         var next = page.Next is { } position ? UsageReportCursor.Write(query, position) : null;
-        var groupBy = query.GroupBy switch
-        {
-            UsageReportGrouping.User => "user",
-            UsageReportGrouping.Model => "model",
-            UsageReportGrouping.Tier => "tier",
-            _ => "label:" + query.Label,
-        };
+        var groupBy = UsageReportCsv.GroupByName(query);
         var response = request.HttpContext.Response;
         response.Headers.CacheControl = "no-store";
         response.Headers.Vary = "Accept";
         if (UsageCsv.IsRequested(request))
         {
-            var csv = new UsageCsv().Text(groupBy).Text("requests").Text("limited_requests").Text("failed_requests")
-                .Text("prompt_tokens").Text("completion_tokens").Text("total_tokens").EndRow();
-            foreach (var entry in page.Entries)
-            {
-                csv.Text(entry.Group).Number(entry.Requests).Number(entry.LimitedRequests).Number(entry.FailedRequests)
-                    .Number(entry.PromptTokens).Number(entry.CompletionTokens).Number(entry.TotalTokens).EndRow();
-            }
-
             if (next is not null)
             {
                 response.Headers.Link = $"<{NextPage(request, next)}>; rel=\"next\"";
             }
 
-            return csv.ToResult(response, $"usage-report-{UsageCsv.Range(query.From, query.To)}.csv");
+            return UsageCsv.ToResult(response, UsageReportCsv.Write(query, page.Entries), UsageReportCsv.FileName(query));
         }
 
         var data = new UsageReportEntryResponse[page.Entries.Count];

@@ -12,13 +12,19 @@ namespace Maas.Hosting.Usage;
 /// <c>group_by</c> <c>user</c> (the default), <c>model</c>, <c>tier</c> or <c>label:&lt;name&gt;</c>; the
 /// filters <c>user</c>, <c>model</c> and <c>tier</c>; <c>limit</c> (1–1000, default 100) and
 /// <c>cursor</c>. Anything unknown, repeated or malformed is a 400 naming the parameter.
+/// Public so that another front end of the report (the self-service page) accepts and refuses exactly what the endpoint does.
 /// </summary>
-internal static class UsageReportQueryReader
+public static class UsageReportQueryReader
 {
     private static readonly string[] s_known = ["from", "to", "group_by", "user", "model", "tier", "limit", "cursor"];
 
+    /// <summary>Reads the range, grouping, filters, page size and cursor; throws <see cref="InvalidRequestException"/> naming the parameter for anything it refuses.</summary>
+    /// <param name="query">The query string, or fields under the same names.</param>
+    /// <param name="now">The instant <c>to</c> defaults to.</param>
+    /// <returns>The query to pass to <see cref="IUsageLedger.ReportAsync"/>.</returns>
     public static UsageReportQuery Read(IQueryCollection query, DateTimeOffset now)
     {
+        ArgumentNullException.ThrowIfNull(query);
         QueryParameters.RefuseUnknownAndRepeated(query, s_known, "the usage report takes");
 
         var to = Instant(query, "to") ?? now;

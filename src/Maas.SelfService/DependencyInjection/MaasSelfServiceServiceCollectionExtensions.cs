@@ -24,7 +24,7 @@ public static class MaasSelfServiceServiceCollectionExtensions
     /// Adds the self-service page at <c>/keys</c>: Razor Pages (one page per screen, each POST checked for its
     /// anti-forgery token, a strict Content-Security-Policy), and the authorization policies
     /// <see cref="MaasSelfServiceDefaults.UserPolicy"/> (every screen) and
-    /// <see cref="MaasSelfServiceDefaults.AdministratorPolicy"/> (search, bulk revocation, audit trail),
+    /// <see cref="MaasSelfServiceDefaults.AdministratorPolicy"/> (search, bulk revocation, audit trail, usage report),
     /// judged on the principal of <see cref="MaasSelfServiceOptions.AuthenticationScheme"/>.
     /// Requires <c>AddMaas()</c>; shows usage from the gateway's counters when <c>AddMaasGateway()</c> runs too.
     /// Map it with <c>MapMaasSelfService()</c>, after <c>UseAuthentication()</c> and <c>UseAuthorization()</c>;

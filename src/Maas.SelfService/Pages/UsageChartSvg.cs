@@ -132,8 +132,8 @@ internal static class UsageChartSvg
         return $"{Display.Show(chart.Total)} {chart.Unit} in all; the most on {Display.Show(chart.Days[busiest])}: {Display.Show(chart.Largest)}. The table below has every day.";
     }
 
-    /// <summary>Text for the SVG: control characters (which XML forbids even encoded) replaced, then HTML-encoded.</summary>
-    private static string Encode(string text) =>
+    /// <summary>Text for an SVG: control characters (which XML forbids even encoded) replaced, then HTML-encoded.</summary>
+    internal static string Encode(string text) =>
         Encoder.Encode(string.Create(text.Length, text, static (span, source) =>
         {
             for (var i = 0; i < source.Length; i++)
@@ -142,5 +142,5 @@ internal static class UsageChartSvg
             }
         }));
 
-    private static string Number(double value) => Math.Round(value, 2).ToString("0.##", CultureInfo.InvariantCulture);
+    internal static string Number(double value) => Math.Round(value, 2).ToString("0.##", CultureInfo.InvariantCulture);
 }

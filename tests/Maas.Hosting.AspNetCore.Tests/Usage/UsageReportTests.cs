@@ -108,6 +108,7 @@ public sealed class UsageReportTests(PostgreSqlServer postgres) : IDisposable
         {
             Range + "&limit=3&cursor=" + edited,
             Range + "&limit=3&cursor=not-a-cursor",
+            Range + "&limit=3&cursor=notacursor", // not base64url: its last character has bits left over
             Range + "&limit=3&group_by=model&cursor=" + issued, // another grouping
             "from=2026-11-24T00:00:00Z&to=2026-11-27T00:00:00Z&limit=3&cursor=" + issued, // another range
             Range + "&limit=3&tier=free&cursor=" + issued, // another filter
