@@ -132,6 +132,14 @@ internal static class PostgreSqlSchema
             );
             CREATE INDEX usage_ledger_batches_hour_idx ON usage_ledger_batches (hour);
             """),
+        new SchemaMigration(
+            7,
+            "Ephemeral API keys (the later Go service's short-lived keys) and the index their sweep deletes by",
+            """
+            ALTER TABLE api_keys ADD COLUMN ephemeral boolean NOT NULL DEFAULT false;
+            -- Only ephemeral keys are in it: the sweep finds the expired ones without reading the others.
+            CREATE INDEX api_keys_ephemeral_expires_idx ON api_keys (expires_at, id) WHERE ephemeral;
+            """),
     ];
 
     /// <summary>Creates the migrator for this schema.</summary>
