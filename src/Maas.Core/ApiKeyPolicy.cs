@@ -14,4 +14,7 @@ public sealed class ApiKeyPolicy : LifetimePolicy
 
     /// <summary>Gets how long a rotated key keeps working (<c>Maas:ApiKeys:Rotation</c>).</summary>
     public KeyRotationOptions Rotation { get; init; } = new();
+
+    /// <summary>Gets how expired ephemeral keys are swept (<c>Maas:ApiKeys:Ephemeral</c>).</summary>
+    public EphemeralKeyOptions Ephemeral { get; init; } = new();
 }

@@ -26,6 +26,7 @@ internal sealed class MaasOptionsValidator : IValidateOptions<MaasOptions>
         CheckKeyFiles(options.Signing.KeyFiles, failures);
         CheckLifetimes("Maas:ApiKeys", options.ApiKeys, failures);
         CheckRotation(options.ApiKeys.Rotation, failures);
+        CheckEphemeral(options.ApiKeys.Ephemeral, failures);
         if (!ApiKeys.ApiKeyFormat.IsPrefix(options.ApiKeys.Prefix))
         {
             failures.Add($"Maas:ApiKeys:Prefix must be {ApiKeys.ApiKeyFormat.Prefix} or {ApiKeys.ApiKeyFormat.LaterPrefix} (got '{options.ApiKeys.Prefix}').");
@@ -142,6 +143,28 @@ internal sealed class MaasOptionsValidator : IValidateOptions<MaasOptions>
         else if (rotation.DefaultGrace.Nanoseconds < 0 || rotation.DefaultGrace > rotation.MaximumGrace)
         {
             failures.Add($"Maas:ApiKeys:Rotation:DefaultGrace ({rotation.DefaultGrace}) must lie between 0s and MaximumGrace ({rotation.MaximumGrace}).");
+        }
+    }
+
+    private static void CheckEphemeral(ApiKeys.EphemeralKeyOptions ephemeral, List<string> failures)
+    {
+        if (ephemeral.SweepInterval.Nanoseconds < 0 || ephemeral.SweepInterval > Durations.GoDuration.FromHours(24))
+        {
+            failures.Add($"Maas:ApiKeys:Ephemeral:SweepInterval must lie between 0s (off) and 24h (got {ephemeral.SweepInterval}).");
+        }
+        else if (ephemeral.SweepInterval.Nanoseconds is > 0 and < 1_000_000_000)
+        {
+            failures.Add($"Maas:ApiKeys:Ephemeral:SweepInterval must be 0s (off) or at least 1s (got {ephemeral.SweepInterval}).");
+        }
+
+        if (ephemeral.Grace.Nanoseconds < 0 || ephemeral.Grace > Durations.GoDuration.FromHours(720))
+        {
+            failures.Add($"Maas:ApiKeys:Ephemeral:Grace must lie between 0s and 720h (got {ephemeral.Grace}).");
+        }
+
+        if (ephemeral.BatchSize is < 1 or > 100_000)
+        {
+            failures.Add($"Maas:ApiKeys:Ephemeral:BatchSize must lie between 1 and 100000 (got {ephemeral.BatchSize}).");
         }
     }
 

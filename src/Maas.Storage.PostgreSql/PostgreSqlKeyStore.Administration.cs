@@ -7,7 +7,10 @@ using NpgsqlTypes;
 
 namespace Maas.Storage.PostgreSql;
 
-/// <summary>The administrators' capability (<see cref="IKeyAdministrationStore"/>): any owner's key, search, bulk revoke.</summary>
+/// <summary>
+/// The administrators' capability (<see cref="IKeyAdministrationStore"/>): any owner's key, search,
+/// bulk revoke; and the sweep of expired ephemeral keys (<see cref="IEphemeralKeyStore"/>).
+/// </summary>
 internal sealed partial class PostgreSqlKeyStore
 {
     /// <inheritdoc />
@@ -44,6 +47,30 @@ internal sealed partial class PostgreSqlKeyStore
         }
 
         return new ApiKeyPage(keys, hasMore);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<int> DeleteExpiredEphemeralAsync(DateTimeOffset expiredBefore, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var before = PostgreSqlSchema.ToStoredInstant(expiredBefore);
+        return await _database.ExecuteAsync(
+            async (connection, ct) =>
+            {
+                // SKIP LOCKED: replicas sweeping at once take different keys rather than waiting on each other.
+                using var command = new NpgsqlCommand(
+                    """
+                    DELETE FROM api_keys WHERE id IN (
+                        SELECT id FROM api_keys WHERE ephemeral AND expires_at < @before
+                        ORDER BY expires_at, id LIMIT @limit FOR UPDATE SKIP LOCKED)
+                    """,
+                    connection);
+                command.Parameters.AddWithValue("before", NpgsqlDbType.TimestampTz, before);
+                command.Parameters.AddWithValue("limit", limit);
+                return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            },
+            retryDeadConnection: true,
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

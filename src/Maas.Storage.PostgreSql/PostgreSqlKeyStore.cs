@@ -31,7 +31,7 @@ namespace Maas.Storage.PostgreSql;
 /// created key and a rotation write their entries in their own transaction. The usage ledger
 /// (<see cref="IUsageLedger"/>, <see cref="PostgreSqlUsageLedger"/>) is <c>usage_ledger</c>.
 /// </remarks>
-internal sealed partial class PostgreSqlKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog, IUsageLedger
+internal sealed partial class PostgreSqlKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog, IUsageLedger, IEphemeralKeyStore
 {
     private const string Columns = PostgreSqlKeyRows.Columns;
 

@@ -73,6 +73,11 @@ internal static class PostgreSqlSearchQuery
         sql.Append(" AND (@any OR (@active AND revoked_at IS NULL AND expires_at > @now)")
             .Append(" OR (@expired AND revoked_at IS NULL AND expires_at <= @now)")
             .Append(" OR (@revoked AND revoked_at IS NOT NULL))");
+        if (!search.IncludeEphemeral)
+        {
+            sql.Append(" AND NOT ephemeral");
+        }
+
         if (search.Labels.Count > 0)
         {
             sql.Append(" AND labels @> @labels");

@@ -1147,6 +1147,9 @@ public abstract partial class KeyStoreConformanceTests : IAsyncLifetime
     /// <summary>The store's administration capability (<see cref="IKeyAdministrationStore"/>), which the store implements too.</summary>
     protected static IKeyAdministrationStore AdministrationOf(IKeyStore store) => Capability<IKeyAdministrationStore>(store);
 
+    /// <summary>The store's sweeping capability (<see cref="IEphemeralKeyStore"/>), which the store implements too.</summary>
+    protected static IEphemeralKeyStore EphemeralOf(IKeyStore store) => Capability<IEphemeralKeyStore>(store);
+
     /// <summary>The store's usage capability (<see cref="IKeyUsageStore"/>), which the store implements too.</summary>
     protected static IKeyUsageStore UsageOf(IKeyStore store) => Capability<IKeyUsageStore>(store);
 
@@ -1171,5 +1174,6 @@ public abstract partial class KeyStoreConformanceTests : IAsyncLifetime
         Assert.Equal(TimeSpan.Zero, actual.CreatedAt.Offset);
         Assert.Equal(TimeSpan.Zero, actual.ExpiresAt.Offset);
         Assert.Equal(expected.Labels.OrderBy(l => l.Key, StringComparer.Ordinal), actual.Labels.OrderBy(l => l.Key, StringComparer.Ordinal));
+        Assert.Equal(expected.Ephemeral, actual.Ephemeral);
     }
 }

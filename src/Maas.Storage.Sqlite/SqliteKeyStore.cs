@@ -19,7 +19,7 @@ namespace Maas.Storage.Sqlite;
 /// <c>audit_log</c>; a created key and a rotation write their entries in their own transaction.
 /// The usage ledger (<see cref="IUsageLedger"/>, <see cref="SqliteUsageLedger"/>) too, in <c>usage_ledger</c>.
 /// </remarks>
-internal sealed class SqliteKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog, IUsageLedger, IAsyncDisposable, IDisposable
+internal sealed class SqliteKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog, IUsageLedger, IEphemeralKeyStore, IAsyncDisposable, IDisposable
 {
     private const string ListSql = "SELECT " + SqliteKeyRows.Columns + " FROM api_keys WHERE owner = $owner ORDER BY created_at DESC, id DESC";
     private const string GetSql = "SELECT " + SqliteKeyRows.Columns + " FROM api_keys WHERE id = $id AND owner = $owner";
@@ -41,6 +41,9 @@ internal sealed class SqliteKeyStore : IKeyStore, IKeyAdministrationStore, IKeyU
     private const string RevokedBeforeSql = "SELECT revoked_before FROM owner_revocations WHERE owner = $owner";
     private const string UsageSql =
         "UPDATE api_keys SET last_used_at = $at WHERE id = $id AND (last_used_at IS NULL OR last_used_at < $at)";
+
+    private const string DeleteExpiredEphemeralSql =
+        "DELETE FROM api_keys WHERE id IN (SELECT id FROM api_keys WHERE ephemeral = 1 AND expires_at < $before ORDER BY expires_at, id LIMIT $limit)";
 
     private readonly SqliteDatabase _database;
     private readonly SqliteGroupCommit _groupCommit;
@@ -275,6 +278,21 @@ internal sealed class SqliteKeyStore : IKeyStore, IKeyAdministrationStore, IKeyU
                 }
 
                 return ids;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<int> DeleteExpiredEphemeralAsync(DateTimeOffset expiredBefore, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var before = UnixMicroseconds.From(expiredBefore);
+        return await _database.WriteAsync(
+            (session, _) =>
+            {
+                var command = session.Command(DeleteExpiredEphemeralSql);
+                command.Parameters.AddWithValue("$before", before);
+                command.Parameters.AddWithValue("$limit", limit);
+                return command.ExecuteNonQuery();
             },
             cancellationToken).ConfigureAwait(false);
     }

@@ -101,6 +101,11 @@ internal static class SqliteSchema
             ) STRICT, WITHOUT ROWID;
             CREATE INDEX ix_usage_ledger_batches_hour ON usage_ledger_batches (hour);
             """),
+        new(6, "ephemeral API keys (the later Go service's short-lived keys) and the index their sweep deletes by", """
+            ALTER TABLE api_keys ADD COLUMN ephemeral INTEGER NOT NULL DEFAULT 0; -- 1 for an ephemeral key
+            -- Only ephemeral keys are in it: the sweep finds the expired ones without reading the others.
+            CREATE INDEX ix_api_keys_ephemeral_expires ON api_keys (expires_at, id) WHERE ephemeral = 1;
+            """),
     ];
 
     public static SchemaMigrator CreateMigrator(TimeProvider? timeProvider, Microsoft.Extensions.Logging.ILogger? logger) =>

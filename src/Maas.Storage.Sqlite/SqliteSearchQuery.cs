@@ -6,7 +6,7 @@ namespace Maas.Storage.Sqlite;
 
 /// <summary>
 /// The SQL of a key search. Its text depends only on the shape of the search (owner or not, labels
-/// or not, sort, direction, cursor kind), at most 192 texts, so each is prepared once per
+/// or not, ephemeral keys or not, sort, direction, cursor kind), at most 384 texts, so each is prepared once per
 /// connection; every value is a parameter. An owner's search walks an <c>(owner, sort, id)</c>
 /// index (creation and expiry instants, names); the keyset condition is a row-value comparison
 /// the index answers, so a deep cursor page costs what the first one does.
@@ -67,6 +67,11 @@ internal static class SqliteSearchQuery
         sql.Append(" AND ($any = 1 OR ($active = 1 AND revoked_at IS NULL AND expires_at > $now)")
             .Append(" OR ($expired = 1 AND revoked_at IS NULL AND expires_at <= $now)")
             .Append(" OR ($revoked = 1 AND revoked_at IS NOT NULL))");
+        if (!search.IncludeEphemeral)
+        {
+            sql.Append(" AND ephemeral = 0");
+        }
+
         if (search.Labels.Count > 0)
         {
             // Every wanted label is among the key's, with the same value.

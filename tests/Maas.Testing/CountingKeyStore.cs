@@ -6,7 +6,7 @@ using Maas.Usage;
 namespace Maas.Testing;
 
 /// <summary>Wraps a store: counts calls per hash and per owner, and can hold a read back until released.</summary>
-public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog, IUsageLedger
+public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog, IUsageLedger, IEphemeralKeyStore
 {
     private int _findByHash;
     private int _revokedBefore;
@@ -136,6 +136,9 @@ public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore, IKeyAdministr
 
     public ValueTask<long> DeleteBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken = default) =>
         Ledger.DeleteBeforeAsync(before, cancellationToken);
+
+    public ValueTask<int> DeleteExpiredEphemeralAsync(DateTimeOffset expiredBefore, int limit, CancellationToken cancellationToken = default) =>
+        ((IEphemeralKeyStore)inner).DeleteExpiredEphemeralAsync(expiredBefore, limit, cancellationToken);
 
     public ValueTask<UsageReportPage> ReportAsync(UsageReportQuery query, CancellationToken cancellationToken = default) =>
         Ledger.ReportAsync(query, cancellationToken);

@@ -19,6 +19,7 @@ public sealed class KeyAdministrationService
     private readonly IAuditLog _audit;
     private readonly TimeProvider _time;
     private readonly MaasMetrics _metrics;
+    private readonly EphemeralKeySweeper? _sweeper;
 
     internal KeyAdministrationService(
         IKeyAdministrationStore administration,
@@ -26,8 +27,10 @@ public sealed class KeyAdministrationService
         RevocationSignal revocations,
         IAuditLog audit,
         TimeProvider time,
-        MaasMetrics metrics)
+        MaasMetrics metrics,
+        EphemeralKeySweeper? sweeper = null)
     {
+        _sweeper = sweeper;
         _administration = administration;
         _administrators = administrators;
         _revocations = revocations;
@@ -105,6 +108,7 @@ public sealed class KeyAdministrationService
                 Limit = limit,
                 Offset = offset,
                 After = after,
+                IncludeEphemeral = request.IncludeEphemeral,
             },
             cancellationToken).ConfigureAwait(false);
         var next = page.HasMore && page.Keys.Count > 0 ? ApiKeySearchCursor.Encode(sortBy, descending, page.Keys[^1]) : null;
@@ -155,6 +159,22 @@ public sealed class KeyAdministrationService
 
         activity?.SetTag("maas.revoked_keys", ids.Count);
         return new BulkRevocation(target, ids.Count, dryRun);
+    }
+
+    /// <summary>
+    /// Deletes the ephemeral keys that expired more than <c>Maas:ApiKeys:Ephemeral:Grace</c> ago, now
+    /// rather than at the next sweep (the later Go service's <c>POST /internal/v1/api-keys/cleanup</c>),
+    /// and returns how many it deleted. Only an administrator may (<see cref="AdministratorRequiredException"/>).
+    /// </summary>
+    public async ValueTask<long> SweepEphemeralAsync(MaasUser user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (!_administrators.Includes(user))
+        {
+            throw Administrators.Refusal(user, "Only an administrator may sweep expired ephemeral keys.");
+        }
+
+        return _sweeper is null ? 0 : await _sweeper.SweepAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private string? SearchOwner(MaasUser user, string? username)

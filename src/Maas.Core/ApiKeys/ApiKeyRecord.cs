@@ -46,6 +46,13 @@ public sealed record ApiKeyRecord
     public string? ReplacedBy { get; init; }
 
     /// <summary>
+    /// Gets whether the key is ephemeral (the later Go service's short-lived key): its lifetime is
+    /// bounded by <c>Maas:Tokens:Maximum</c>, it is left out of listings and of searches that do not
+    /// ask for it, and it is deleted some time after it expires.
+    /// </summary>
+    public bool Ephemeral { get; init; }
+
+    /// <summary>
     /// Computes the status at <paramref name="now"/>: revoked wins over expired, and a key is
     /// expired from the instant of <see cref="ExpiresAt"/> on.
     /// </summary>

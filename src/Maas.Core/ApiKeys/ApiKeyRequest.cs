@@ -16,4 +16,11 @@ public sealed class ApiKeyRequest
 
     /// <summary>Gets optional labels: at most 50, keys of at most 128 characters, values of at most 1,024.</summary>
     public IReadOnlyDictionary<string, string>? Labels { get; init; }
+
+    /// <summary>
+    /// Gets whether to create an ephemeral key (<see cref="ApiKeyRecord.Ephemeral"/>): the name may
+    /// then be empty (one is made up), the lifetime defaults to 1 hour and may not exceed
+    /// <c>Maas:Tokens:Maximum</c>.
+    /// </summary>
+    public bool Ephemeral { get; init; }
 }

@@ -19,6 +19,7 @@ namespace Maas.ApiKeys;
 public sealed class ApiKeyService
 {
     private readonly ApiKeyPolicy _policy;
+    private readonly LifetimePolicy _ephemeralPolicy;
     private readonly ITierResolver _tiers;
     private readonly IKeyStore _store;
     private readonly IKeyAdministrationStore _administration;
@@ -42,6 +43,7 @@ public sealed class ApiKeyService
         MaasMetrics metrics)
     {
         _policy = options.Value.ApiKeys;
+        _ephemeralPolicy = EphemeralLifetimes(options.Value.Tokens);
         _tiers = tiers;
         _store = store;
         _administration = administration;
@@ -81,16 +83,19 @@ public sealed class ApiKeyService
     private async ValueTask<CreatedApiKey> CreateApiKeyCoreAsync(MaasUser user, ApiKeyRequest request, MaasRequestContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var name = ApiKeyNameRules.NormalizeName(request.Name);
+        var now = _time.GetUtcNow();
+
+        // The later Go service names an unnamed ephemeral key itself; a blank name is still refused.
+        var name = ApiKeyNameRules.NormalizeName(
+            request.Ephemeral && string.IsNullOrEmpty(request.Name) ? EphemeralName(now) : request.Name);
         var description = ApiKeyNameRules.NormalizeDescription(request.Description);
         StorableText.Require("name", name);
         StorableText.Require(user);
         var labels = ApiKeyLabels.Normalize("labels", request.Labels);
-        var lifetime = LifetimeRules.Apply(_policy, request.Expiration);
+        var lifetime = request.Ephemeral ? EphemeralLifetime(request.Expiration) : LifetimeRules.Apply(_policy, request.Expiration);
         _ = _tiers.GetTier(user);
 
         var generated = ApiKeyFormat.Generate(_policy.Prefix);
-        var now = _time.GetUtcNow();
         var record = new ApiKeyRecord
         {
             Id = generated.KeyId,
@@ -102,6 +107,7 @@ public sealed class ApiKeyService
             CreatedAt = now,
             ExpiresAt = now + lifetime.ToTimeSpan(),
             Labels = labels,
+            Ephemeral = request.Ephemeral,
         };
 
         // The key and its entry commit together: appended after the add, an entry lost to an outage
@@ -111,7 +117,10 @@ public sealed class ApiKeyService
         return new CreatedApiKey { Key = generated.Key, Record = record, Lifetime = lifetime };
     }
 
-    /// <summary>Lists the user's keys, newest first.</summary>
+    /// <summary>
+    /// Lists the user's keys, newest first. Ephemeral keys are left out, as the later Go service
+    /// leaves them out of its listing (a search with <see cref="ApiKeySearchRequest.IncludeEphemeral"/> finds them).
+    /// </summary>
     public async ValueTask<IReadOnlyList<ApiKeyRecord>> ListAsync(MaasUser user, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
@@ -119,7 +128,10 @@ public sealed class ApiKeyService
         var keys = new List<ApiKeyRecord>();
         await foreach (var key in _store.ListAsync(user.Name, cancellationToken).ConfigureAwait(false))
         {
-            keys.Add(key);
+            if (!key.Ephemeral)
+            {
+                keys.Add(key);
+            }
         }
 
         return keys;
@@ -249,6 +261,12 @@ public sealed class ApiKeyService
             return null;
         }
 
+        if (old.Ephemeral)
+        {
+            // A replacement would inherit a lifetime of hours as one of weeks: short-lived keys are made anew.
+            throw new CredentialConflictException($"API key '{old.Id}' is ephemeral; an ephemeral key is not rotated (create a new one).");
+        }
+
         var generated = ApiKeyFormat.Generate(_policy.Prefix);
         var now = _time.GetUtcNow();
 
@@ -297,6 +315,32 @@ public sealed class ApiKeyService
         _metrics.ApiKeyCreated("success");
         return new RotatedApiKey { Key = generated.Key, Record = replacement, Lifetime = lifetime, Previous = result.Previous! };
     }
+
+    /// <summary>
+    /// The lifetimes of ephemeral keys: a token's bounds (<c>Maas:Tokens</c>), 1 hour when none is
+    /// asked (the later Go service's default), or the bound nearest to it.
+    /// </summary>
+    private static LifetimePolicy EphemeralLifetimes(LifetimePolicy tokens)
+    {
+        var hour = GoDuration.FromHours(1);
+        var fallback = hour > tokens.Maximum ? tokens.Maximum : hour < tokens.Minimum ? tokens.Minimum : hour;
+        return new LifetimePolicy { Default = fallback, Minimum = tokens.Minimum, Maximum = tokens.Maximum };
+    }
+
+    private GoDuration EphemeralLifetime(GoDuration? requested)
+    {
+        if (requested is { } value && value > _ephemeralPolicy.Maximum)
+        {
+            throw new InvalidRequestException(
+                "expiration",
+                $"an ephemeral key's expiration must be at most {_ephemeralPolicy.Maximum} (ephemeral_max_expiration; got {value}).");
+        }
+
+        return LifetimeRules.Apply(_ephemeralPolicy, requested);
+    }
+
+    private static string EphemeralName(DateTimeOffset now) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"ephemeral-{(now - DateTimeOffset.UnixEpoch).Ticks * 100}");
 
     /// <summary>
     /// The key <paramref name="id"/> when it is <paramref name="user"/>'s own, for a user from an API key

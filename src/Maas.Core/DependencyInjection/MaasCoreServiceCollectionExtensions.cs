@@ -108,6 +108,8 @@ public static class MaasCoreServiceCollectionExtensions
             return ActivatorUtilities.CreateInstance<CredentialValidator>(sp, (IKeyStore)store, (IKeyUsageStore)store);
         });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, KeyFilterStartup>());
+        services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<EphemeralKeySweeper>(sp, sp.GetRequiredService<IKeyStore>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, EphemeralKeySweeper>(sp => sp.GetRequiredService<EphemeralKeySweeper>()));
         services.TryAddSingleton(sp => new Administrators(sp.GetRequiredService<IOptions<MaasOptions>>().Value.Admins));
 
         // The services by aggregate, each with only what it needs; every store call goes through the instrumented store.
@@ -134,7 +136,8 @@ public static class MaasCoreServiceCollectionExtensions
             sp.GetRequiredService<RevocationSignal>(),
             AuditLog(sp),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<MaasMetrics>()));
+            sp.GetRequiredService<MaasMetrics>(),
+            sp.GetRequiredService<EphemeralKeySweeper>()));
         services.TryAddSingleton(sp => new RevocationService(
             sp.GetRequiredService<InstrumentedKeyStore>(),
             sp.GetRequiredService<ITokenIssuer>(),

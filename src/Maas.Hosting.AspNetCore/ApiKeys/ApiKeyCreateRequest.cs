@@ -31,6 +31,10 @@ internal sealed class ApiKeyCreateRequest : IJsonRequestContract<ApiKeyCreateReq
     [JsonPropertyName("labels")]
     public Dictionary<string, string>? Labels { get; init; }
 
+    /// <summary>The later Go service's short-lived key: the name may be left out, the lifetime is a token's.</summary>
+    [JsonPropertyName("ephemeral")]
+    public bool? Ephemeral { get; init; }
+
     /// <summary>Members of neither contract, judged by <see cref="ApiKeyLifetimeMembers"/>.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Unknown { get; set; }

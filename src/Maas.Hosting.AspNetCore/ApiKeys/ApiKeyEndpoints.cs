@@ -27,6 +27,7 @@ internal static class ApiKeyEndpoints
                 Description = request.Description,
                 Expiration = ApiKeyLifetimeMembers.Read(request),
                 Labels = request.Labels,
+                Ephemeral = request.Ephemeral ?? false,
             },
             RequestContexts.From(context),
             cancellationToken).ConfigureAwait(false);
@@ -43,6 +44,7 @@ internal static class ApiKeyEndpoints
             Name = created.Record.Name,
             Description = created.Record.Description,
             Labels = LabelsOrNull(created.Record),
+            Ephemeral = created.Record.Ephemeral,
         };
         return TypedResults.Json(response, MaasJsonContext.Default.ApiKeyCreatedResponse, statusCode: StatusCodes.Status201Created);
     }
@@ -150,6 +152,20 @@ internal static class ApiKeyEndpoints
             MaasJsonContext.Default.ApiKeyConfigResponse);
     }
 
+    /// <summary>
+    /// The later Go service's <c>POST /internal/v1/api-keys/cleanup</c>: deletes the ephemeral keys that
+    /// expired more than the grace ago, now. Administrators only (the Go service relies on a network
+    /// policy; here the caller must be one), 403 otherwise.
+    /// </summary>
+    public static async Task<JsonHttpResult<EphemeralCleanupResponse>> CleanupAsync(
+        MaasCaller caller, KeyAdministrationService administration, CancellationToken cancellationToken)
+    {
+        var deleted = await administration.SweepEphemeralAsync(caller.User, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Json(
+            new EphemeralCleanupResponse { DeletedCount = deleted, Message = $"Successfully deleted {deleted} expired ephemeral key(s)" },
+            MaasJsonContext.Default.EphemeralCleanupResponse);
+    }
+
     internal static MaasError NotFound(string id) =>
         MaasError.Create(StatusCodes.Status404NotFound, id.Length <= 64 && IsPrintable(id) ? $"API key '{id}' not found." : "API key not found.");
 
@@ -187,6 +203,7 @@ internal static class ApiKeyEndpoints
         Status = Status(key, now),
         LastUsedDate = key.LastUsedAt is { } used ? Rfc3339(used) : null,
         Labels = LabelsOrNull(key),
+        Ephemeral = key.Ephemeral,
     };
 
     internal static ApiKeyView ToView(ApiKeyRecord key, DateTimeOffset now) => new()
@@ -201,6 +218,7 @@ internal static class ApiKeyEndpoints
         Status = Status(key, now),
         LastUsedAt = key.LastUsedAt is { } used ? Rfc3339(used) : null,
         Labels = LabelsOrNull(key),
+        Ephemeral = key.Ephemeral,
     };
 
     // Absent rather than {} when a key has none: the original's answers stay byte for byte the same.

@@ -32,8 +32,9 @@ internal static class ApiKeyLifetimeMembers
             }
         }
 
-        var expiration = ExpirationField.Read(request.Expiration);
-        var expiresIn = ExpirationField.Read(request.ExpiresIn, "expiresIn");
+        // Days ("90d") as the later service reads them, under either name: it is one lifetime.
+        var expiration = ExpirationField.Read(request.Expiration, allowDays: true);
+        var expiresIn = ExpirationField.Read(request.ExpiresIn, "expiresIn", allowDays: true);
         if (expiration is { } first && expiresIn is { } second && first != second)
         {
             throw new InvalidRequestException(

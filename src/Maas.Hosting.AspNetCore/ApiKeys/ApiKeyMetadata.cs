@@ -37,4 +37,9 @@ internal sealed class ApiKeyMetadata
     [JsonPropertyName("labels")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, string>? Labels { get; init; }
+
+    /// <summary>Gets whether the key is ephemeral (the later Go service's); written only when it is, so other keys' answers keep their shape.</summary>
+    [JsonPropertyName("ephemeral")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Ephemeral { get; init; }
 }

@@ -30,7 +30,7 @@ internal sealed class ApiKeySearchFilters
     [JsonPropertyName("status")]
     public List<string>? Status { get; init; }
 
-    /// <summary>Accepted for the Go service's clients; there are no ephemeral keys here, so it changes nothing.</summary>
+    /// <summary>Whether ephemeral keys are found too; left out by default, as in the later Go service.</summary>
     [JsonPropertyName("includeEphemeral")]
     public bool? IncludeEphemeral { get; init; }
 

@@ -23,6 +23,7 @@ internal static class ApiKeySearchWire
             Username = filters?.Username,
             Statuses = Statuses(filters?.Status),
             LabelsContain = filters?.LabelsContain,
+            IncludeEphemeral = filters?.IncludeEphemeral ?? false,
             SortBy = SortField(body?.Sort?.By),
             SortOrder = SortOrder(body?.Sort?.Order),
             Limit = body?.Pagination?.Limit,

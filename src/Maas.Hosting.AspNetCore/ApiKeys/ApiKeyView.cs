@@ -37,9 +37,9 @@ internal sealed class ApiKeyView
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? LastUsedAt { get; init; }
 
-    /// <summary>Always <see langword="false"/>: this service has no ephemeral keys (short-lived credentials are tokens).</summary>
+    /// <summary>Gets whether the key is ephemeral (always written, as the later Go service does).</summary>
     [JsonPropertyName("ephemeral")]
-    public bool Ephemeral { get; }
+    public bool Ephemeral { get; init; }
 
     [JsonPropertyName("labels")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

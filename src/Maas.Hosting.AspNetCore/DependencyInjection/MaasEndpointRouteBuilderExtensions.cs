@@ -71,6 +71,12 @@ public static class MaasEndpointRouteBuilderExtensions
             .WithName("RotateApiKey").WithSummary("Replaces one of the caller's keys; the old one keeps working for the grace period. The new key is shown once.")
             .Produces<ApiKeyRotatedResponse>(StatusCodes.Status201Created).WithMaasErrors(400, 401, 403, 404, 409, 413, 503);
 
+        // The later Go service's cleanup, which its CronJob calls; here the caller must be an administrator.
+        root.MapGroup("/internal/v1").RequireAuthorization(managePolicy).WithMetadata(MintingEndpointMetadata.Instance)
+            .MapPost("/api-keys/cleanup", ApiKeyEndpoints.CleanupAsync)
+            .WithName("CleanupEphemeralApiKeys").WithSummary("Deletes the ephemeral keys that expired more than the grace ago, now (administrators only).")
+            .Produces<EphemeralCleanupResponse>().WithMaasErrors(401, 403, 503);
+
         var read = root.MapGroup("/v1").RequireAuthorization(readPolicy);
         read.MapGet("/api-keys", ApiKeyEndpoints.ListAsync)
             .WithName("ListApiKeys").WithSummary("Lists the caller's keys, newest first.")

@@ -164,6 +164,14 @@ internal static class PostgreSqlSchema
             GROUP BY 1, 2, 3, 4, 5, 6;
             ANALYZE usage_daily;
             """),
+        new SchemaMigration(
+            8,
+            "Ephemeral API keys (the later Go service's short-lived keys) and the index their sweep deletes by",
+            """
+            ALTER TABLE api_keys ADD COLUMN ephemeral boolean NOT NULL DEFAULT false;
+            -- Only ephemeral keys are in it: the sweep finds the expired ones without reading the others.
+            CREATE INDEX api_keys_ephemeral_expires_idx ON api_keys (expires_at, id) WHERE ephemeral;
+            """),
     ];
 
     /// <summary>Creates the migrator for this schema.</summary>

@@ -13,7 +13,7 @@ namespace Maas.Storage.InMemory;
 /// under the same lock), so a key and its creation entry, or a rotation and its entry, happen
 /// under the one lock.
 /// </summary>
-internal sealed class InMemoryKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog, IUsageLedger
+internal sealed class InMemoryKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog, IUsageLedger, IEphemeralKeyStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ApiKeyRecord> _byId = new(StringComparer.Ordinal);
@@ -317,8 +317,44 @@ internal sealed class InMemoryKeyStore : IKeyStore, IKeyAdministrationStore, IKe
         return ValueTask.FromResult<IReadOnlyList<string>>(ids);
     }
 
+    public ValueTask<int> DeleteExpiredEphemeralAsync(DateTimeOffset expiredBefore, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            // The longest expired first, as the SQL stores delete them.
+            var expired = _byId.Values
+                .Where(k => k.Ephemeral && k.ExpiresAt < expiredBefore)
+                .OrderBy(k => k.ExpiresAt)
+                .ThenBy(k => k.Id, StringComparer.Ordinal)
+                .Take(limit)
+                .ToList();
+            foreach (var key in expired)
+            {
+                _byId.Remove(key.Id);
+                _idByHash.Remove(key.Hash);
+                if (_byOwner.TryGetValue(key.Owner, out var listing))
+                {
+                    listing.Remove(new ListingEntry(key.CreatedAt, key.Id));
+                    if (listing.Count == 0)
+                    {
+                        _byOwner.Remove(key.Owner);
+                    }
+                }
+            }
+
+            return ValueTask.FromResult(expired.Count);
+        }
+    }
+
     private static bool Matches(ApiKeySearch search, ApiKeyRecord key, SearchOrder order)
     {
+        if (key.Ephemeral && !search.IncludeEphemeral)
+        {
+            return false;
+        }
+
         if (search.Statuses.Count > 0 && !search.Statuses.Contains(key.StatusAt(search.Now)))
         {
             return false;

@@ -115,6 +115,40 @@ public sealed class LaterGoServiceScenarioTests
         Assert.Equal(now + 3600, (await CreateAsync(alice, """{"name":"both","expiresIn":"1h","expiration":"60m"}""")).GetProperty("expiresAt").GetInt64());
     }
 
+    [Fact]
+    public async Task ExpiresIn_in_days_is_read_as_the_later_service_reads_it()
+    {
+        await using var server = await ApiKeyAdministrationTests.StartAsync();
+        using var alice = server.CreateClient("alice", "system:authenticated");
+        var now = server.Clock.GetUtcNow().ToUnixTimeSeconds();
+
+        // Its ParseDurationWithDays: a number before "d" is days, fractions too; under either name.
+        Assert.Equal(now + (30 * 86400), (await CreateAsync(alice, """{"name":"month","expiresIn":"30d"}""")).GetProperty("expiresAt").GetInt64());
+        Assert.Equal(now + (90 * 86400), (await CreateAsync(alice, """{"name":"quarter","expiration":"90d"}""")).GetProperty("expiresAt").GetInt64());
+        Assert.Equal(now + 129600, (await CreateAsync(alice, """{"name":"day-and-a-half","expiresIn":"1.5d"}""")).GetProperty("expiresAt").GetInt64());
+        Assert.Equal(now + 86400, (await CreateAsync(alice, """{"name":"agree","expiresIn":"1d","expiration":"24h"}""")).GetProperty("expiresAt").GetInt64());
+
+        // Not a number of days: 400 naming the member; beyond the maximum or not positive: 400 naming the
+        // lifetime (expiration, as for any lifetime out of bounds). Nothing created.
+        foreach (var (body, field) in new[]
+        {
+            ("""{"name":"k","expiresIn":"366d"}""", "expiration"),
+            ("""{"name":"k","expiresIn":"0d"}""", "expiration"),
+            ("""{"name":"k","expiresIn":"-1d"}""", "expiration"),
+            ("""{"name":"k","expiresIn":"d"}""", "expiresIn"),
+            ("""{"name":"k","expiresIn":"1e3d"}""", "expiresIn"),
+            ("""{"name":"k","expiresIn":"99999999999999999999d"}""", "expiresIn"),
+            ("""{"name":"k","expiration":"1h30d"}""", "expiration"),
+        })
+        {
+            var problem = await PostAsync(alice, "/v1/api-keys", body, HttpStatusCode.BadRequest);
+            Assert.Equal(field, problem.GetProperty("field").GetString());
+        }
+
+        var (_, listed) = await SendAsync(alice, HttpMethod.Get, "/v1/api-keys");
+        Assert.Equal(4, listed.GetArrayLength());
+    }
+
     [Theory]
     [InlineData("""{"name":"k","expiresIn":"1h","expiration":"2h"}""", "expiresIn")]
     [InlineData("""{"name":"k","expiresIn":"an hour"}""", "expiresIn")]
@@ -250,5 +284,57 @@ public sealed class LaterGoServiceScenarioTests
         Assert.Equal("ml", labelled.GetProperty("labels").GetProperty("team").GetString());
         var found = await PostAsync(alice, "/v1/api-keys/search", """{"filters":{"labelsContain":{"team":"ml"}}}""", HttpStatusCode.OK);
         Assert.Equal([labelled.GetProperty("id").GetString()!], SearchIds(found));
+    }
+
+    [Fact]
+    public async Task Ephemeral_keys_are_short_lived_hidden_unless_asked_for_and_cleaned_up_after_expiry()
+    {
+        // The background sweep is off here, so what the cleanup endpoint deletes is all it deletes.
+        await using var server = await MaasTestHost.StartAsync(null, builder =>
+        {
+            builder.Configuration["Maas:Admins:Groups:0"] = ApiKeyAdministrationTests.AdminGroup;
+            builder.Configuration["Maas:ApiKeys:Ephemeral:SweepInterval"] = "0s";
+        });
+        using var alice = server.CreateClient("alice", "system:authenticated");
+        using var admin = ApiKeyAdministrationTests.Admin(server);
+
+        // test_create_ephemeral_key: marked ephemeral, found with includeEphemeral, left out by default.
+        var created = await CreateAsync(alice, """{"name":"e2e-ephemeral-cleanup-test","ephemeral":true,"expiresIn":"30m"}""");
+        var id = created.GetProperty("id").GetString()!;
+        Assert.True(created.GetProperty("ephemeral").GetBoolean());
+        Assert.Equal(server.Clock.GetUtcNow().AddMinutes(30).ToUnixTimeSeconds(), created.GetProperty("expiresAt").GetInt64());
+        var ordinary = (await CreateAsync(alice, """{"name":"ordinary"}""")).GetProperty("id").GetString()!;
+        var withEphemeral = await PostAsync(alice, "/v1/api-keys/search", """{"filters":{"status":["active"],"includeEphemeral":true}}""", HttpStatusCode.OK);
+        Assert.Contains(id, SearchIds(withEphemeral));
+        Assert.True(withEphemeral.GetProperty("data").EnumerateArray().Single(k => k.GetProperty("id").GetString() == id).GetProperty("ephemeral").GetBoolean());
+        var byDefault = await PostAsync(alice, "/v1/api-keys/search", """{"filters":{"status":["active"]}}""", HttpStatusCode.OK);
+        Assert.Equal([ordinary], SearchIds(byDefault));
+        var (_, list) = await SendAsync(alice, HttpMethod.Get, "/v1/api-keys");
+        Assert.Equal([ordinary], list.EnumerateArray().Select(k => k.GetProperty("id").GetString()!));
+        var (_, record) = await SendAsync(alice, HttpMethod.Get, $"/v1/api-keys/{id}");
+        Assert.True(record.GetProperty("ephemeral").GetBoolean());
+
+        // No name: one is made up, and the lifetime is an hour. Beyond ephemeral_max_expiration: 400.
+        var unnamed = await CreateAsync(alice, """{"ephemeral":true}""");
+        Assert.StartsWith("ephemeral-", unnamed.GetProperty("name").GetString(), StringComparison.Ordinal);
+        Assert.Equal(server.Clock.GetUtcNow().AddHours(1).ToUnixTimeSeconds(), unnamed.GetProperty("expiresAt").GetInt64());
+        var config = await SendAsync(alice, HttpMethod.Get, "/v1/api-keys/config");
+        Assert.Equal("24h0m0s", config.Body.GetProperty("ephemeral_max_expiration").GetString());
+        await PostAsync(alice, "/v1/api-keys", """{"ephemeral":true,"expiresIn":"25h"}""", HttpStatusCode.BadRequest);
+
+        // test_trigger_cleanup_preserves_active_keys: the internal cleanup keeps what has not expired;
+        // here only an administrator may call it.
+        await PostAsync(alice, "/internal/v1/api-keys/cleanup", "{}", HttpStatusCode.Forbidden);
+        var kept = await PostAsync(admin, "/internal/v1/api-keys/cleanup", "{}", HttpStatusCode.OK);
+        Assert.Equal(0, kept.GetProperty("deletedCount").GetInt64());
+        Assert.Equal("active", await StatusOfAsync(alice, id));
+
+        // 30 minutes after expiry (the later service's grace) the 30-minute key goes; the hour's key stays.
+        server.Clock.Advance(TimeSpan.FromMinutes(60) + TimeSpan.FromSeconds(1));
+        var cleaned = await PostAsync(admin, "/internal/v1/api-keys/cleanup", "{}", HttpStatusCode.OK);
+        Assert.Equal(1, cleaned.GetProperty("deletedCount").GetInt64());
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(alice, HttpMethod.Get, $"/v1/api-keys/{id}")).Status);
+        Assert.Equal("expired", await StatusOfAsync(alice, unnamed.GetProperty("id").GetString()!));
+        Assert.Equal("active", await StatusOfAsync(alice, ordinary));
     }
 }

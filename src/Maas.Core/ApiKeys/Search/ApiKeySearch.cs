@@ -34,4 +34,7 @@ public sealed record ApiKeySearch
 
     /// <summary>Gets where to start (keyset pagination), or <see langword="null"/> for the first page.</summary>
     public ApiKeySearchPosition? After { get; init; }
+
+    /// <summary>Gets whether ephemeral keys are found too; by default they are left out.</summary>
+    public bool IncludeEphemeral { get; init; }
 }

@@ -35,4 +35,7 @@ public sealed record ApiKeySearchRequest
 
     /// <summary>Gets the opaque cursor of a previous answer (<see cref="ApiKeySearchResult.NextCursor"/>) to read the page after it.</summary>
     public string? Cursor { get; init; }
+
+    /// <summary>Gets whether ephemeral keys are found too (the later Go service's <c>filters.includeEphemeral</c>); by default they are left out.</summary>
+    public bool IncludeEphemeral { get; init; }
 }
