@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Maas.Durations;
@@ -101,6 +102,46 @@ public sealed class BudgetTests(RedisServer redis)
         gateway.Clock.Advance(TimeSpan.FromTicks(1));
         using var december = await client.PostAsync("/v1/chat/completions", new StringContent(Body));
         Assert.Equal(HttpStatusCode.OK, december.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_budgets_policy_follows_the_periods_length_across_a_month_end_and_many_budgets_are_all_shown()
+    {
+        await using var upstream = await RecordingUpstream.StartAsync();
+
+        // Twelve hourly-to-half-day periods of both kinds besides the month: a RateLimit text longer than the 512 characters written on the stack.
+        var budgets = Enumerable.Range(1, 12).Select(h => new TierBudget { Period = h + "h", Tokens = 1_000_000 + h, Requests = 1_000 + h })
+            .Append(new TierBudget { Period = "month", Requests = 50 })
+            .ToArray();
+        await using var gateway = await GatewayServer.StartAsync(upstream.BaseAddress, o => BudgetedTier(o, budgets));
+        using var client = gateway.Client(await gateway.KeyAsync());
+
+        // November has 30 days in UTC, December 31: the kept policy text changes with the month.
+        foreach (var (month, days) in new[] { ("2026-11", 30), ("2026-12", 31), ("2026-12", 31) })
+        {
+            if (month == "2026-12")
+            {
+                gateway.Clock.SetUtcNow(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
+            }
+
+            using var allowed = await client.PostAsync("/v1/chat/completions", new StringContent(Body));
+            Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+            var policy = allowed.Headers.GetValues("RateLimit-Policy").Single();
+            var state = allowed.Headers.GetValues("RateLimit").Single();
+            Assert.EndsWith($", \"requests-month\";q=50;w={days * 86400}", policy, StringComparison.Ordinal);
+
+            // Item by item what GET /v1/usage says right after, in the same order.
+            using var usage = JsonDocument.Parse(await client.GetStringAsync("/v1/usage"));
+            var shown = usage.RootElement.GetProperty("budgets").EnumerateArray().ToList();
+            Assert.Equal(25, shown.Count);
+            Assert.Equal(
+                ["\"requests\";q=100;w=120", .. shown.Select(b => string.Create(CultureInfo.InvariantCulture, $"\"{b.GetProperty("name").GetString()}\";q={b.GetProperty("limit").GetInt64()};w={(long)(DateTimeOffset.Parse(b.GetProperty("resetsAt").GetString()!, CultureInfo.InvariantCulture) - DateTimeOffset.Parse(b.GetProperty("periodStart").GetString()!, CultureInfo.InvariantCulture)).TotalSeconds}{(b.GetProperty("counts").GetString() == "tokens" ? ";qu=\"llm-tokens\"" : "")}"))],
+                policy.Split(", "));
+            Assert.True(state.Length > 512, state);
+            Assert.Equal(
+                [.. shown.Select(b => string.Create(CultureInfo.InvariantCulture, $"\"{b.GetProperty("name").GetString()}\";r={b.GetProperty("remaining").GetInt64()};t={b.GetProperty("resetsInSeconds").GetInt64()}"))],
+                state.Split(", ").Skip(1));
+        }
     }
 
     [Fact]

@@ -35,6 +35,9 @@ public sealed class ReplicaLedgerTests(RedisServer redis, PostgreSqlServer postg
     private const int RequestsPerWindow = 30;
     private const long MonthlyTokens = 4_000;
 
+    /// <summary>Far more calls than a budget admits (about 25 a user): a budget that never refuses fails the test rather than hangs it.</summary>
+    private const int MaxCallsPerWorker = 200;
+
     [Fact]
     public async Task Every_replicas_calls_end_up_in_the_shared_ledger_exactly_once_with_the_upstreams_usage_per_user_model_and_outcome()
     {
@@ -201,7 +204,7 @@ public sealed class ReplicaLedgerTests(RedisServer redis, PostgreSqlServer postg
             await Task.WhenAll(keys.SelectMany(k => Enumerable.Range(0, WorkersPerUser + 1).Select(worker => Task.Run(async () =>
             {
                 var random = new Random(HashCode.Combine(k.User, worker));
-                while (await CallAsync(k.User, k.Key, random.Next(clients.Length), random))
+                for (var call = 0; call < MaxCallsPerWorker && await CallAsync(k.User, k.Key, random.Next(clients.Length), random); call++)
                 {
                 }
             }))));
@@ -212,7 +215,7 @@ public sealed class ReplicaLedgerTests(RedisServer redis, PostgreSqlServer postg
             await Task.WhenAll(keys.Select(k => Task.Run(async () =>
             {
                 var random = new Random(k.User.GetHashCode(StringComparison.Ordinal));
-                for (int replica = 0, refusedInARow = 0; refusedInARow < 3; replica = (replica + 1) % 3)
+                for (int replica = 0, refusedInARow = 0, call = 0; refusedInARow < 3 && call < MaxCallsPerWorker; replica = (replica + 1) % 3, call++)
                 {
                     refusedInARow = await CallAsync(k.User, k.Key, replica, random) ? 0 : refusedInARow + 1;
                 }

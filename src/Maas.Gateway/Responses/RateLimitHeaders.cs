@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Maas.Gateway.Limits;
 using Microsoft.AspNetCore.Http;
@@ -29,11 +31,17 @@ internal static class RateLimitHeaders
     public const string RemainingTokensHeader = "x-ratelimit-remaining-tokens";
     public const string ResetTokensHeader = "x-ratelimit-reset-tokens";
 
+    /// <summary>The longest state item but for its name: <c>, "</c>, <c>";r=</c>, <c>;t=</c> and two numbers of up to 20 characters.</summary>
+    private const int MaxItemLength = 50;
+
     /// <summary>At most this many distinct policy texts are kept; tiers are few, so the bound only guards against misuse.</summary>
     private const int MaxCachedPolicies = 256;
 
     // The policy text and the limits' texts depend only on the tier's limits, so they are built once per tier, not per answer.
     private static readonly ConcurrentDictionary<PolicyKey, PolicyTexts> s_policies = new();
+
+    // The budgets' policy text, kept under the first rule of the list: rules live as long as the limits they were built from.
+    private static readonly ConditionalWeakTable<BudgetRule, BudgetPolicyCache> s_budgetPolicies = [];
 
     // OpenAI's reset texts for 0 to 60 seconds, the span of the common one-minute token window.
     private static readonly string[] s_shortResets = [.. Enumerable.Range(0, 60).Select(s => s.ToString(CultureInfo.InvariantCulture) + "s"), "1m0s"];
@@ -58,14 +66,15 @@ internal static class RateLimitHeaders
         {
             if (budgets.Length > 0)
             {
-                WriteBudgets(headers, budgets, settled, actualTokens, null, null);
+                headers[PolicyHeader] = BudgetPolicy(null, budgets);
+                headers[StateHeader] = BudgetStates(requests, tokens, budgets, settled, actualTokens);
             }
 
             return;
         }
 
         var texts = Policy(new PolicyKey(Math.Max(0, requests.Limit), Seconds(requests.Window), Math.Max(0, tokens.Limit), Seconds(tokens.Window)));
-        headers[PolicyHeader] = texts.Policy;
+        headers[PolicyHeader] = budgets.Length == 0 ? texts.Policy : BudgetPolicy(texts.Policy, budgets);
         if (requests.Limit > 0)
         {
             headers[LimitRequestsHeader] = texts.RequestLimit;
@@ -80,40 +89,99 @@ internal static class RateLimitHeaders
             headers[ResetTokensHeader] = Reset(tokens.ResetsIn);
         }
 
-        headers[StateHeader] = requests.Limit > 0 && tokens.Limit > 0
-            ? string.Create(CultureInfo.InvariantCulture, $"\"requests\";r={requests.Remaining};t={Seconds(requests.ResetsIn)}, \"tokens\";r={tokens.Remaining};t={Seconds(tokens.ResetsIn)}")
-            : requests.Limit > 0
-                ? string.Create(CultureInfo.InvariantCulture, $"\"requests\";r={requests.Remaining};t={Seconds(requests.ResetsIn)}")
-                : string.Create(CultureInfo.InvariantCulture, $"\"tokens\";r={tokens.Remaining};t={Seconds(tokens.ResetsIn)}");
-        if (budgets.Length > 0)
-        {
-            WriteBudgets(headers, budgets, settled, actualTokens, texts.Policy, headers[StateHeader]);
-        }
+        headers[StateHeader] = budgets.Length > 0
+            ? BudgetStates(requests, tokens, budgets, settled, actualTokens)
+            : requests.Limit > 0 && tokens.Limit > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"\"requests\";r={requests.Remaining};t={Seconds(requests.ResetsIn)}, \"tokens\";r={tokens.Remaining};t={Seconds(tokens.ResetsIn)}")
+                : requests.Limit > 0
+                    ? string.Create(CultureInfo.InvariantCulture, $"\"requests\";r={requests.Remaining};t={Seconds(requests.ResetsIn)}")
+                    : string.Create(CultureInfo.InvariantCulture, $"\"tokens\";r={tokens.Remaining};t={Seconds(tokens.ResetsIn)}");
     }
 
-    // The budgets after the limits' items (if any) in both fields; a settled call's token budgets
-    // show the real count, by the counters' arithmetic, as the token limit does.
-    private static void WriteBudgets(IHeaderDictionary headers, BudgetState[] budgets, TokenReservation? settled, long actualTokens, string? policy, string? state)
+    /// <summary>
+    /// Returns the policy field with the budgets after the limits' items (<paramref name="limitsPolicy"/>, if any).
+    /// It changes only with a period's length (a month's days, a day's DST hour), so the last text
+    /// built for the rules is kept, under their first rule, and reused while nothing in it changed.
+    /// </summary>
+    private static string BudgetPolicy(string? limitsPolicy, BudgetState[] budgets)
     {
-        var policyText = new StringBuilder(policy);
-        var stateText = new StringBuilder(state);
-        foreach (var (rule, budget) in budgets)
+        var kept = s_budgetPolicies.GetValue(budgets[0].Rule, static _ => new BudgetPolicyCache());
+        var cached = Volatile.Read(ref kept.Text);
+        if (cached is not null && cached.Matches(limitsPolicy, budgets))
         {
-            var used = rule.Counts == LimitKind.Tokens && settled?.Budgets is not null
-                ? LimitWindows.Settled(budget.Used, settled.BudgetReserved, actualTokens)
-                : budget.Used;
-            var separator = policyText.Length == 0 ? "" : ", ";
-            policyText.Append(CultureInfo.InvariantCulture, $"{separator}\"{rule.Name}\";q={rule.Limit};w={Seconds(budget.Window)}");
-            if (rule.Counts == LimitKind.Tokens)
-            {
-                policyText.Append(";qu=\"llm-tokens\"");
-            }
-
-            stateText.Append(CultureInfo.InvariantCulture, $"{separator}\"{rule.Name}\";r={Math.Max(0, rule.Limit - used)};t={Seconds(budget.ResetsIn)}");
+            return cached.Text;
         }
 
-        headers[PolicyHeader] = policyText.ToString();
-        headers[StateHeader] = stateText.ToString();
+        var text = new StringBuilder(limitsPolicy);
+        var rules = new BudgetRule[budgets.Length];
+        var windows = new long[budgets.Length];
+        for (var i = 0; i < budgets.Length; i++)
+        {
+            var (rule, budget) = budgets[i];
+            rules[i] = rule;
+            windows[i] = Seconds(budget.Window);
+            text.Append(CultureInfo.InvariantCulture, $"{(text.Length == 0 ? "" : ", ")}\"{rule.Name}\";q={rule.Limit};w={windows[i]}");
+            if (rule.Counts == LimitKind.Tokens)
+            {
+                text.Append(";qu=\"llm-tokens\"");
+            }
+        }
+
+        cached = new BudgetPolicyText(limitsPolicy, rules, windows, text.ToString());
+        Volatile.Write(ref kept.Text, cached);
+        return cached.Text;
+    }
+
+    /// <summary>
+    /// Returns the state field: the limits' items (if any), then the budgets', written into one stack
+    /// buffer (a pooled one past 512 characters) and allocated once. A settled call's token budgets
+    /// show the real count, by the counters' arithmetic, as the token limit does.
+    /// </summary>
+    private static string BudgetStates(LimitState requests, LimitState tokens, BudgetState[] budgets, TokenReservation? settled, long actualTokens)
+    {
+        // At most: each limit's item with its separator and two numbers of up to 20 characters; each budget's likewise with its name.
+        var length = 2 * (MaxItemLength + "\"requests\"".Length);
+        foreach (var budget in budgets)
+        {
+            length += MaxItemLength + budget.Rule.Name.Length + 2;
+        }
+
+        char[]? rented = null;
+        Span<char> buffer = length <= 512 ? stackalloc char[512] : (rented = ArrayPool<char>.Shared.Rent(length));
+        try
+        {
+            var at = 0;
+            int written;
+            if (requests.Limit > 0)
+            {
+                buffer.TryWrite(CultureInfo.InvariantCulture, $"\"requests\";r={requests.Remaining};t={Seconds(requests.ResetsIn)}", out written);
+                at += written;
+            }
+
+            if (tokens.Limit > 0)
+            {
+                buffer[at..].TryWrite(CultureInfo.InvariantCulture, $"{(at == 0 ? "" : ", ")}\"tokens\";r={tokens.Remaining};t={Seconds(tokens.ResetsIn)}", out written);
+                at += written;
+            }
+
+            foreach (var (rule, budget) in budgets)
+            {
+                var used = rule.Counts == LimitKind.Tokens && settled?.Budgets is not null
+                    ? LimitWindows.Settled(budget.Used, settled.BudgetReserved, actualTokens)
+                    : budget.Used;
+                buffer[at..].TryWrite(CultureInfo.InvariantCulture, $"{(at == 0 ? "" : ", ")}\"{rule.Name}\";r={Math.Max(0, rule.Limit - used)};t={Seconds(budget.ResetsIn)}", out written);
+                at += written;
+            }
+
+            return new string(buffer[..at]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
     }
 
     private static PolicyTexts Policy(PolicyKey key)
@@ -167,6 +235,36 @@ internal static class RateLimitHeaders
     public static string RetryAfter(TimeSpan span) => Math.Max(1, Seconds(span)).ToString(CultureInfo.InvariantCulture);
 
     private sealed record PolicyTexts(string Policy, string RequestLimit, string TokenLimit);
+
+    /// <summary>The last budget policy text built for a list of rules (kept under the first), with what it was built from.</summary>
+    private sealed class BudgetPolicyCache
+    {
+        public BudgetPolicyText? Text;
+    }
+
+    private sealed class BudgetPolicyText(string? limitsPolicy, BudgetRule[] rules, long[] windows, string text)
+    {
+        public string Text => text;
+
+        /// <summary>Whether the text is still the policy of these limits and budgets: the same limits' text, rules and period lengths.</summary>
+        public bool Matches(string? policy, BudgetState[] budgets)
+        {
+            if (!string.Equals(policy, limitsPolicy, StringComparison.Ordinal) || budgets.Length != rules.Length)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < budgets.Length; i++)
+            {
+                if (!ReferenceEquals(budgets[i].Rule, rules[i]) || Seconds(budgets[i].State.Window) != windows[i])
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
 
     private readonly record struct PolicyKey(long RequestLimit, long RequestWindowSeconds, long TokenLimit, long TokenWindowSeconds);
 }
