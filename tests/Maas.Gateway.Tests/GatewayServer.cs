@@ -3,6 +3,7 @@ using Maas.ApiKeys;
 using Maas.Gateway.Limits;
 using Maas.Hosting.Authentication;
 using Maas.Models;
+using Maas.Testing;
 using Maas.Tiers;
 using Maas.Tokens;
 using Maas.Users;
@@ -82,6 +83,18 @@ internal sealed class GatewayServer : IAsyncDisposable
         return new GatewayServer(app, clock);
     }
 
+    /// <summary>
+    /// Counts on <paramref name="redis"/> under a key prefix of its own (<paramref name="prefix"/> and a
+    /// fresh id), failing closed: while the counters cannot answer, calls get 503.
+    /// </summary>
+    public static Action<WebApplicationBuilder> CountingOnRedis(RedisServer redis, string prefix) =>
+        builder => builder.Services.Configure<GatewayLimitOptions>(o =>
+        {
+            o.Redis = redis.Configuration;
+            o.KeyPrefix = prefix + Guid.NewGuid().ToString("N") + ":";
+            o.FailureMode = LimitFailureMode.Closed;
+        });
+
     public TokenService Tokens => _app.Services.GetRequiredService<TokenService>();
 
     public ApiKeyService ApiKeys => _app.Services.GetRequiredService<ApiKeyService>();
@@ -105,6 +118,27 @@ internal sealed class GatewayServer : IAsyncDisposable
         }
 
         return client;
+    }
+
+    /// <summary>
+    /// A client of <paramref name="user"/> (a token of the free tier) once the counters answer: on Redis
+    /// the connection is made in the background, and until then <c>/v1/usage</c> answers 503. Reading counts nothing.
+    /// </summary>
+    public async Task<HttpClient> CountingClientAsync(string user)
+    {
+        var client = Client(await TokenAsync(user));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            using var usage = await client.GetAsync("/v1/usage", timeout.Token);
+            if (usage.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable)
+            {
+                return client;
+            }
+
+            // Poll interval while the connection is made, not a guess at how long that takes.
+            await Task.Delay(20, timeout.Token);
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -5,7 +5,6 @@ using Maas.Gateway.Limits;
 using Maas.Gateway.Tests.Limits;
 using Maas.Testing;
 using Maas.Tiers;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Maas.Gateway.Tests;
 
@@ -222,30 +221,8 @@ public sealed class ServedTokensTests(RedisServer redis)
             upstream.BaseAddress,
             o => o.Tiers.Add(new Tier { Name = "metered", Groups = ["system:authenticated"], Limits = limits }),
             forwarding: timeout is { } t ? f => f.UpstreamTimeout = t : null,
-            builderConfigure: b => b.Services.Configure<GatewayLimitOptions>(o =>
-            {
-                if (onRedis)
-                {
-                    o.Redis = redis.Configuration;
-                    o.KeyPrefix = "served:" + Guid.NewGuid().ToString("N") + ":";
-                    o.FailureMode = LimitFailureMode.Closed;
-                }
-            }));
+            builderConfigure: onRedis ? GatewayServer.CountingOnRedis(redis, "served:") : null);
 
     /// <summary>A client of a fresh user; on Redis, once the counters answer (the connection is made in the background).</summary>
-    private static async Task<HttpClient> ClientAsync(GatewayServer gateway)
-    {
-        var client = gateway.Client(await gateway.TokenAsync("mallory"));
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            using var usage = await client.GetAsync("/v1/usage", timeout.Token);
-            if (usage.StatusCode != HttpStatusCode.ServiceUnavailable)
-            {
-                return client;
-            }
-
-            await Task.Delay(20, timeout.Token);
-        }
-    }
+    private static Task<HttpClient> ClientAsync(GatewayServer gateway) => gateway.CountingClientAsync("mallory");
 }

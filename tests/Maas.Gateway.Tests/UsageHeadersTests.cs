@@ -9,7 +9,6 @@ using Maas.Gateway.Tests.Limits;
 using Maas.Testing;
 using Maas.Tiers;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Maas.Gateway.Tests;
 
@@ -451,32 +450,10 @@ public sealed partial class UsageHeadersTests(RedisServer redis)
                 f.MaxHeldAnswerBytes = maxHeld ?? f.MaxHeldAnswerBytes;
                 f.UpstreamTimeout = timeout ?? f.UpstreamTimeout;
             },
-            builderConfigure: b => b.Services.Configure<GatewayLimitOptions>(o =>
-            {
-                if (onRedis)
-                {
-                    o.Redis = redis.Configuration;
-                    o.KeyPrefix = "usage-headers:" + Guid.NewGuid().ToString("N") + ":";
-                    o.FailureMode = LimitFailureMode.Closed;
-                }
-            }));
+            builderConfigure: onRedis ? GatewayServer.CountingOnRedis(redis, "usage-headers:") : null);
 
     /// <summary>A client of a fresh user; on Redis, once the counters answer (the connection is made in the background).</summary>
-    private static async Task<HttpClient> ClientAsync(GatewayServer gateway)
-    {
-        var client = gateway.Client(await gateway.TokenAsync("reader"));
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            using var usage = await client.GetAsync("/v1/usage", timeout.Token);
-            if (usage.StatusCode != HttpStatusCode.ServiceUnavailable)
-            {
-                return client;
-            }
-
-            await Task.Delay(20, timeout.Token);
-        }
-    }
+    private static Task<HttpClient> ClientAsync(GatewayServer gateway) => gateway.CountingClientAsync("reader");
 
     [GeneratedRegex("\"tokens\";r=([0-9]+);")]
     private static partial Regex TokensItem();
