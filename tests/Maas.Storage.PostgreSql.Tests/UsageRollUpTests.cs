@@ -144,27 +144,24 @@ public sealed class UsageRollUpTests(PostgreSqlServer server)
 
         var writers = replicas.Select((replica, r) => Task.Run(async () =>
         {
-            // Every replica sends every batch, in its own order: each is applied once.
-            var applied = 0;
+            // Every replica sends every batch, in its own order.
             foreach (var batch in batches.Skip(r * 20).Concat(batches.Take(r * 20)))
             {
-                applied += await replica.AppendAsync(batch) ? 1 : 0;
+                await replica.AppendAsync(batch);
             }
-
-            return applied;
         })).ToArray();
-        var sweeps = Task.Run(async () =>
+        var writing = Task.WhenAll(writers);
+
+        // Sweeps (cutoffs inside days, and on one) until the writers are done: each cuts a day they write to.
+        var sweeps = 0;
+        while (!writing.IsCompleted || sweeps < 5)
         {
-            for (var hours = 6; hours <= 30; hours += 6)
-            {
-                await replicas[hours % 3].DeleteBeforeAsync(Origin.AddHours(hours));
-            }
-        });
+            var hours = 5 + (sweeps * 7 % 30);
+            await replicas[sweeps % 3].DeleteBeforeAsync(Origin.AddHours(hours));
+            sweeps++;
+        }
 
-        var applied = await Task.WhenAll(writers);
-        await sweeps;
-
-        Assert.Equal(batches.Length, applied.Sum());
+        await writing;
         Assert.Equal(0L, await database.ExecuteScalarAsync(RollUpMismatchSql));
     }
 

@@ -103,6 +103,7 @@ internal static class LedgerScaleRun
             report.AppendLine(Row(samples, "< 1 s"));
         }
 
+        report.AppendLine().Append(await ProfileAsync(dataSource, month.From, month.To));
         Console.WriteLine();
         Console.WriteLine(report);
         if (output is not null)
@@ -167,6 +168,68 @@ internal static class LedgerScaleRun
         }
 
         return Stopwatch.GetElapsedTime(started);
+    }
+
+    /// <summary>
+    /// Where the report's time goes: the month's rows in each table, the plan of the top 100 users
+    /// with its timings (<c>EXPLAIN (ANALYZE, BUFFERS)</c>), and, for a roll-up the report alone would
+    /// read, the month's day rows without the credential (labels kept) and the same sums over them.
+    /// </summary>
+    private static async Task<string> ProfileAsync(NpgsqlDataSource dataSource, DateTimeOffset from, DateTimeOffset to)
+    {
+        var profile = new StringBuilder();
+        foreach (var (name, sql) in new[]
+        {
+            ("hourly rows in the month", "SELECT count(*) FROM usage_ledger WHERE hour >= @from AND hour < @to"),
+            ("roll-up rows in the month", "SELECT count(*) FROM usage_daily WHERE day >= @from AND day < @to"),
+            ("roll-up rows in the month without the credential", "SELECT count(*) FROM (SELECT DISTINCT user_name, day, tier, model, outcome, labels FROM usage_daily WHERE day >= @from AND day < @to) AS d"),
+        })
+        {
+            await using var count = dataSource.CreateCommand(sql);
+            count.Parameters.AddWithValue("from", from);
+            count.Parameters.AddWithValue("to", to);
+            profile.AppendLine(CultureInfo.InvariantCulture, $"- {name}: {(long)(await count.ExecuteScalarAsync())!:N0}");
+        }
+
+        var query = new UsageReportQuery { From = from, To = to, GroupBy = UsageReportGrouping.User, Limit = 100 };
+        profile.AppendLine().AppendLine("The top 100 users over the month, `EXPLAIN (ANALYZE, BUFFERS)`:").AppendLine().AppendLine("```");
+        await using (var explain = dataSource.CreateCommand("EXPLAIN (ANALYZE, BUFFERS) " + PostgreSqlUsageLedger.ReportSql(query)))
+        {
+            explain.Parameters.AddWithValue("from", from);
+            explain.Parameters.AddWithValue("to", to);
+            explain.Parameters.AddWithValue("limit", 101);
+            PostgreSqlUsageLedger.AddWholeDays(explain.Parameters, from, to, rollUp: true);
+            await using var reader = await explain.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                profile.AppendLine(reader.GetString(0));
+            }
+        }
+
+        profile.AppendLine("```").AppendLine().AppendLine("The same sums over the month's roll-up rows without the credential (a table made for the probe), `EXPLAIN ANALYZE`:").AppendLine().AppendLine("```");
+        await using (var probe = dataSource.CreateCommand(
+            "CREATE TABLE report_probe AS SELECT day, user_name, tier, model, outcome, labels, SUM(requests)::bigint AS requests, SUM(prompt_tokens)::bigint AS prompt_tokens, SUM(completion_tokens)::bigint AS completion_tokens " +
+            "FROM usage_daily WHERE day >= @from AND day < @to GROUP BY 1, 2, 3, 4, 5, 6; ANALYZE report_probe"))
+        {
+            probe.Parameters.AddWithValue("from", from);
+            probe.Parameters.AddWithValue("to", to);
+            await probe.ExecuteNonQueryAsync();
+        }
+
+        await using (var explain = dataSource.CreateCommand(
+            "EXPLAIN ANALYZE SELECT user_name, LEAST(SUM(requests), 9223372036854775807)::bigint, LEAST(COALESCE(SUM(requests) FILTER (WHERE outcome = 1), 0), 9223372036854775807)::bigint, " +
+            "LEAST(COALESCE(SUM(requests) FILTER (WHERE outcome = 2), 0), 9223372036854775807)::bigint, LEAST(SUM(prompt_tokens), 9223372036854775807)::bigint, " +
+            "LEAST(SUM(completion_tokens), 9223372036854775807)::bigint, LEAST(SUM(prompt_tokens) + SUM(completion_tokens), 9223372036854775807)::bigint AS total " +
+            "FROM report_probe GROUP BY 1 ORDER BY total DESC, 1 LIMIT 101"))
+        {
+            await using var reader = await explain.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                profile.AppendLine(reader.GetString(0));
+            }
+        }
+
+        return profile.AppendLine("```").ToString();
     }
 
     private static async Task<TimeSpan> SettleAsync(NpgsqlDataSource dataSource)
