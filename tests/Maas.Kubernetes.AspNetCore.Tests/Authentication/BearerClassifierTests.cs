@@ -7,6 +7,8 @@ public sealed class BearerClassifierTests
 {
     [Theory]
     [InlineData("sk-maas-0123456789abcdef_secret", "Maas")]
+    [InlineData("sk-oai-0123456789abcdef_secret", "Maas")]
+    [InlineData("sk-oaix-0123456789abcdef_secret", "Cluster")]
     [InlineData("sha256~opaque-openshift-token", "Cluster")]
     [InlineData("not.a.jwt.at-all", "Cluster")]
     [InlineData("a.%%%.c", "Cluster")]
