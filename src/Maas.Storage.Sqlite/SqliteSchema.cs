@@ -101,6 +101,10 @@ internal static class SqliteSchema
             ) STRICT, WITHOUT ROWID;
             CREATE INDEX ix_usage_ledger_batches_hour ON usage_ledger_batches (hour);
             """),
+        new(6, "an API key's own limits and budgets, and what an audited change changed", """
+            ALTER TABLE api_keys ADD COLUMN limits TEXT NULL; -- JSON object, NULL for a key without (the tier's alone apply)
+            ALTER TABLE audit_log ADD COLUMN detail TEXT NULL; -- set_limits: {"old":…,"new":…}
+            """),
     ];
 
     public static SchemaMigrator CreateMigrator(TimeProvider? timeProvider, Microsoft.Extensions.Logging.ILogger? logger) =>

@@ -46,6 +46,12 @@ public sealed record ApiKeyRecord
     public string? ReplacedBy { get; init; }
 
     /// <summary>
+    /// Gets the key's own limits and budgets, counted per key beside its owner's tier (the tighter
+    /// applies), or <see langword="null"/> for none: then only the tier's apply.
+    /// </summary>
+    public ApiKeyLimits? Limits { get; init; }
+
+    /// <summary>
     /// Computes the status at <paramref name="now"/>: revoked wins over expired, and a key is
     /// expired from the instant of <see cref="ExpiresAt"/> on.
     /// </summary>

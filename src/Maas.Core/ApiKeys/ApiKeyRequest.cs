@@ -16,4 +16,7 @@ public sealed class ApiKeyRequest
 
     /// <summary>Gets optional labels: at most 50, keys of at most 128 characters, values of at most 1,024.</summary>
     public IReadOnlyDictionary<string, string>? Labels { get; init; }
+
+    /// <summary>Gets the key's own limits and budgets, never above its owner's tier's; <see langword="null"/> for none.</summary>
+    public ApiKeyLimits? Limits { get; init; }
 }

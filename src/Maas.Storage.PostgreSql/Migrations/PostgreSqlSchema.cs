@@ -132,6 +132,13 @@ internal static class PostgreSqlSchema
             );
             CREATE INDEX usage_ledger_batches_hour_idx ON usage_ledger_batches (hour);
             """),
+        new SchemaMigration(
+            7,
+            "An API key's own limits and budgets, and what an audited change changed",
+            """
+            ALTER TABLE api_keys ADD COLUMN limits jsonb NULL; -- NULL for a key without (the tier's alone apply)
+            ALTER TABLE audit_log ADD COLUMN detail text NULL; -- set_limits: {"old":…,"new":…}
+            """),
     ];
 
     /// <summary>Creates the migrator for this schema.</summary>
