@@ -42,4 +42,5 @@ namespace Maas.Hosting;
 [JsonSerializable(typeof(AuditEntryList))]
 [JsonSerializable(typeof(UsageHistoryResponse))]
 [JsonSerializable(typeof(UsageReportResponse))]
+[JsonSerializable(typeof(ApiKeyLimitsBody))]
 internal sealed partial class MaasJsonContext : JsonSerializerContext;

@@ -31,6 +31,10 @@ internal sealed class ApiKeyCreateRequest : IJsonRequestContract<ApiKeyCreateReq
     [JsonPropertyName("labels")]
     public Dictionary<string, string>? Labels { get; init; }
 
+    /// <summary>The key's own limits, never above its owner's tier's (a 400 naming the field).</summary>
+    [JsonPropertyName("limits")]
+    public ApiKeyLimitsBody? Limits { get; init; }
+
     /// <summary>Members of neither contract, judged by <see cref="ApiKeyLifetimeMembers"/>.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Unknown { get; set; }
