@@ -43,4 +43,5 @@ namespace Maas.Hosting;
 [JsonSerializable(typeof(UsageHistoryResponse))]
 [JsonSerializable(typeof(UsageReportResponse))]
 [JsonSerializable(typeof(EphemeralCleanupResponse))]
+[JsonSerializable(typeof(ApiKeyLimitsBody))]
 internal sealed partial class MaasJsonContext : JsonSerializerContext;

@@ -33,8 +33,8 @@ internal sealed class PostgreSqlAuditLog(PostgreSqlDatabase database) : IAuditLo
     public static NpgsqlBatchCommand InsertCommand(AuditEntry entry)
     {
         var insert = new NpgsqlBatchCommand(
-            "INSERT INTO audit_log (at, action, actor, subject, key_id, replaced_key_id, count, request_id, client_address) " +
-            "VALUES (@at, @action, @actor, @subject, @key_id, @replaced_key_id, @count, @request_id, @client_address)");
+            "INSERT INTO audit_log (at, action, actor, subject, key_id, replaced_key_id, count, request_id, client_address, detail) " +
+            "VALUES (@at, @action, @actor, @subject, @key_id, @replaced_key_id, @count, @request_id, @client_address, @detail)");
         var p = insert.Parameters;
         p.AddWithValue("at", NpgsqlDbType.TimestampTz, PostgreSqlSchema.ToStoredInstant(entry.At));
         p.AddWithValue("action", AuditActionNames.ToName(entry.Action));
@@ -45,6 +45,7 @@ internal sealed class PostgreSqlAuditLog(PostgreSqlDatabase database) : IAuditLo
         p.AddWithValue("count", NpgsqlDbType.Integer, entry.Count is { } count ? count : DBNull.Value);
         p.AddWithValue("request_id", NpgsqlDbType.Text, (object?)entry.RequestId ?? DBNull.Value);
         p.AddWithValue("client_address", NpgsqlDbType.Text, (object?)entry.ClientAddress ?? DBNull.Value);
+        p.AddWithValue("detail", NpgsqlDbType.Text, (object?)entry.Detail ?? DBNull.Value);
         return insert;
     }
 

@@ -12,8 +12,8 @@ namespace Maas.Storage.Sqlite;
 internal sealed class SqliteAuditLog(SqliteDatabase database, SqliteGroupCommit groupCommit) : IAuditLog
 {
     private const string InsertSql =
-        "INSERT INTO audit_log (at, action, actor, subject, key_id, replaced_key_id, count, request_id, client_address) " +
-        "VALUES ($at, $action, $actor, $subject, $key_id, $replaced_key_id, $count, $request_id, $client_address)";
+        "INSERT INTO audit_log (at, action, actor, subject, key_id, replaced_key_id, count, request_id, client_address, detail) " +
+        "VALUES ($at, $action, $actor, $subject, $key_id, $replaced_key_id, $count, $request_id, $client_address, $detail)";
 
     /// <remarks>
     /// Committed with the queued adds (<see cref="SqliteGroupCommit"/>): an entry on its own
@@ -39,6 +39,7 @@ internal sealed class SqliteAuditLog(SqliteDatabase database, SqliteGroupCommit 
         p.AddWithValue("$count", entry.Count is { } count ? count : DBNull.Value);
         p.AddWithValue("$request_id", (object?)entry.RequestId ?? DBNull.Value);
         p.AddWithValue("$client_address", (object?)entry.ClientAddress ?? DBNull.Value);
+        p.AddWithValue("$detail", (object?)entry.Detail ?? DBNull.Value);
         command.ExecuteNonQuery();
     }
 

@@ -19,7 +19,7 @@ namespace Maas.Storage.Sqlite;
 /// <c>audit_log</c>; a created key and a rotation write their entries in their own transaction.
 /// The usage ledger (<see cref="IUsageLedger"/>, <see cref="SqliteUsageLedger"/>) too, in <c>usage_ledger</c>.
 /// </remarks>
-internal sealed class SqliteKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog, IUsageLedger, IEphemeralKeyStore, IAsyncDisposable, IDisposable
+internal sealed class SqliteKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog, IUsageLedger, IEphemeralKeyStore, IKeyLimitsStore, IAsyncDisposable, IDisposable
 {
     private const string ListSql = "SELECT " + SqliteKeyRows.Columns + " FROM api_keys WHERE owner = $owner ORDER BY created_at DESC, id DESC";
     private const string GetSql = "SELECT " + SqliteKeyRows.Columns + " FROM api_keys WHERE id = $id AND owner = $owner";
@@ -125,6 +125,35 @@ internal sealed class SqliteKeyStore : IKeyStore, IKeyAdministrationStore, IKeyU
                     Outcome = KeyRotationOutcome.Rotated,
                     Previous = updated with { ExpiresAt = UnixMicroseconds.To(UnixMicroseconds.From(updated.ExpiresAt)) },
                 };
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ApiKeyRecord?> SetLimitsAsync(string id, ApiKeyLimits? limits, AuditEntry audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(audit);
+        return await _database.WriteAsync(
+            (session, _) =>
+            {
+                // Serialized writes under the file's write lock: the key read is the key updated.
+                using var transaction = session.Connection.BeginTransaction(deferred: false);
+                var read = session.Command(FindByIdSql, transaction);
+                read.Parameters.AddWithValue("$id", id);
+                var old = SqliteKeyRows.ReadSingle(read);
+                if (old is null)
+                {
+                    return null;
+                }
+
+                var update = session.Command("UPDATE api_keys SET limits = $limits WHERE id = $id", transaction);
+                update.Parameters.AddWithValue("$limits", KeyLimitsJson.Write(limits));
+                update.Parameters.AddWithValue("$id", id);
+                update.ExecuteNonQuery();
+                SqliteAuditLog.Insert(session, transaction, audit);
+                transaction.Commit();
+                return old;
             },
             cancellationToken).ConfigureAwait(false);
     }

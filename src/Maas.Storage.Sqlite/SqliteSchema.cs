@@ -106,6 +106,10 @@ internal static class SqliteSchema
             -- Only ephemeral keys are in it: the sweep finds the expired ones without reading the others.
             CREATE INDEX ix_api_keys_ephemeral_expires ON api_keys (expires_at, id) WHERE ephemeral = 1;
             """),
+        new(7, "an API key's own limits and budgets, and what an audited change changed", """
+            ALTER TABLE api_keys ADD COLUMN limits TEXT NULL; -- JSON object, NULL for a key without (the tier's alone apply)
+            ALTER TABLE audit_log ADD COLUMN detail TEXT NULL; -- set_limits: {"old":…,"new":…}
+            """),
     ];
 
     public static SchemaMigrator CreateMigrator(TimeProvider? timeProvider, Microsoft.Extensions.Logging.ILogger? logger) =>

@@ -10,7 +10,7 @@ namespace Maas.Storage;
 internal static class AuditLogRows
 {
     /// <summary>The selected columns; <c>at</c> (1) is stored differently by each database and read by the caller.</summary>
-    public const string Columns = "sequence, at, action, actor, subject, key_id, replaced_key_id, count, request_id, client_address";
+    public const string Columns = "sequence, at, action, actor, subject, key_id, replaced_key_id, count, request_id, client_address, detail";
 
     /// <summary>The entry in the reader's current row, with <paramref name="at"/> as the store decoded column 1.</summary>
     public static AuditEntry Read(DbDataReader reader, DateTimeOffset at) => new()
@@ -25,5 +25,6 @@ internal static class AuditLogRows
         Count = reader.IsDBNull(7) ? null : reader.GetInt32(7),
         RequestId = reader.IsDBNull(8) ? null : reader.GetString(8),
         ClientAddress = reader.IsDBNull(9) ? null : reader.GetString(9),
+        Detail = reader.IsDBNull(10) ? null : reader.GetString(10),
     };
 }

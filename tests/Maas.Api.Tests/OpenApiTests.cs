@@ -19,7 +19,7 @@ public sealed class OpenApiTests
             ("/v1/introspect", "post"), ("/.well-known/jwks.json", "get"), ("/.well-known/openid-configuration", "get"),
             ("/v1/api-keys/search", "post"), ("/v1/api-keys/bulk-revoke", "post"), ("/v1/api-keys/config", "get"),
             ("/v1/api-keys/{id}/rotate", "post"), ("/v1/audit", "get"), ("/v1/usage/history", "get"),
-            ("/v1/usage/report", "get"),
+            ("/v1/usage/report", "get"), ("/v1/api-keys/{id}/limits", "put"),
         })
         {
             Assert.True(paths.TryGetProperty(path, out var item), $"{path} missing");
@@ -76,7 +76,16 @@ public sealed class OpenApiTests
             Assert.True(bulk.GetProperty("responses").TryGetProperty(status, out _), $"bulk revoke lacks {status}");
         }
 
+        // Issue 22: a key's own limits, changed by administrators only.
+        var limits = paths.GetProperty("/v1/api-keys/{id}/limits").GetProperty("put");
+        Assert.Equal("SetApiKeyLimits", limits.GetProperty("operationId").GetString());
+        foreach (var status in new[] { "200", "400", "401", "403", "404" })
+        {
+            Assert.True(limits.GetProperty("responses").TryGetProperty(status, out _), $"set limits lacks {status}");
+        }
+
         var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
+        Assert.True(schemas.GetProperty("ApiKeyLimitsBody").GetProperty("properties").TryGetProperty("budgets", out _));
         Assert.True(schemas.GetProperty("ApiKeySearchResponse").GetProperty("properties").TryGetProperty("has_more", out _));
         Assert.True(schemas.GetProperty("ApiKeyConfigResponse").GetProperty("properties").TryGetProperty("max_expiration_days", out _));
     }

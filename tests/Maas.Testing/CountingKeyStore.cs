@@ -6,7 +6,7 @@ using Maas.Usage;
 namespace Maas.Testing;
 
 /// <summary>Wraps a store: counts calls per hash and per owner, and can hold a read back until released.</summary>
-public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog, IUsageLedger, IEphemeralKeyStore
+public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog, IUsageLedger, IEphemeralKeyStore, IKeyLimitsStore
 {
     private int _findByHash;
     private int _revokedBefore;
@@ -106,6 +106,9 @@ public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore, IKeyAdministr
 
     public ValueTask<KeyRotationResult> RotateAsync(KeyRotation rotation, CancellationToken cancellationToken = default) =>
         inner.RotateAsync(rotation, cancellationToken);
+
+    public ValueTask<ApiKeyRecord?> SetLimitsAsync(string id, ApiKeyLimits? limits, AuditEntry audit, CancellationToken cancellationToken = default) =>
+        ((IKeyLimitsStore)inner).SetLimitsAsync(id, limits, audit, cancellationToken);
 
     public ValueTask RecordUsageAsync(IReadOnlyCollection<KeyUsage> usages, CancellationToken cancellationToken = default)
     {

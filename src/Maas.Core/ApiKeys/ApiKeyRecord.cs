@@ -51,6 +51,10 @@ public sealed record ApiKeyRecord
     /// ask for it, and it is deleted some time after it expires.
     /// </summary>
     public bool Ephemeral { get; init; }
+    /// Gets the key's own limits and budgets, counted per key beside its owner's tier (the tighter
+    /// applies), or <see langword="null"/> for none: then only the tier's apply.
+    /// </summary>
+    public ApiKeyLimits? Limits { get; init; }
 
     /// <summary>
     /// Computes the status at <paramref name="now"/>: revoked wins over expired, and a key is

@@ -93,7 +93,8 @@ public sealed class ApiKeyService
         StorableText.Require(user);
         var labels = ApiKeyLabels.Normalize("labels", request.Labels);
         var lifetime = request.Ephemeral ? EphemeralLifetime(request.Expiration) : LifetimeRules.Apply(_policy, request.Expiration);
-        _ = _tiers.GetTier(user);
+        var tier = _tiers.GetTier(user);
+        var limits = ApiKeyLimitRules.Normalize("limits", request.Limits, tier);
 
         var generated = ApiKeyFormat.Generate(_policy.Prefix);
         var record = new ApiKeyRecord
@@ -108,6 +109,7 @@ public sealed class ApiKeyService
             ExpiresAt = now + lifetime.ToTimeSpan(),
             Labels = labels,
             Ephemeral = request.Ephemeral,
+            Limits = limits,
         };
 
         // The key and its entry commit together: appended after the add, an entry lost to an outage
@@ -135,6 +137,58 @@ public sealed class ApiKeyService
         }
 
         return keys;
+    }
+
+    /// <summary>
+    /// Sets or changes the own limits of any key (<see langword="null"/>, or limits of all zeros,
+    /// clears them): administrators only (anyone else, the key's owner too, gets
+    /// <see cref="AdministratorRequiredException"/>, so an owner never raises what an administrator
+    /// set). The limits follow the creation rules against the tier the key's owner groups resolve to
+    /// now (<see cref="InvalidRequestException"/> naming the field). The change and its audit entry,
+    /// holding the old and the new limits, commit together; every replica's cache then drops the key
+    /// (as for a revocation), so the gateway counts the new limits from the key's next validation.
+    /// Returns the key as changed, or <see langword="null"/> when no key has that id.
+    /// </summary>
+    public async ValueTask<ApiKeyRecord?> SetLimitsAsync(MaasUser user, string id, ApiKeyLimits? limits, MaasRequestContext? context = null, CancellationToken cancellationToken = default)
+    {
+        context ??= MaasRequestContext.None;
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(id);
+        StorableText.Require(user);
+        if (!_administrators.Includes(user))
+        {
+            throw Administrators.Refusal(user, "Only an administrator may set or change a key's limits.");
+        }
+
+        if (!StorableText.IsStorable(id))
+        {
+            return null;
+        }
+
+        var key = await _administration.FindByIdAsync(id, cancellationToken).ConfigureAwait(false);
+        if (key is null)
+        {
+            return null;
+        }
+
+        // An owner who resolves to no tier any more cannot use the key; its limits are still bounded.
+        var tier = _tiers.Resolve(key.OwnerGroups) ?? new Tier { Name = "" };
+        var normalized = ApiKeyLimitRules.Normalize("limits", limits, tier);
+        var store = _store as IKeyLimitsStore ?? throw new InvalidOperationException($"The key store {_store.GetType().Name} does not implement {nameof(IKeyLimitsStore)}, which changing a key's limits needs.");
+        var now = _time.GetUtcNow();
+        var entry = AuditEntries.Create(user, AuditAction.SetLimits, key.Owner, key.Id, null, now, context) with
+        {
+            Detail = ApiKeyLimitRules.Describe(key.Limits, normalized),
+        };
+        var before = await store.SetLimitsAsync(key.Id, normalized, entry, cancellationToken).ConfigureAwait(false);
+        if (before is null)
+        {
+            return null;
+        }
+
+        // This replica's cache drops the owner's keys now; shared stores told the other replicas.
+        _revocations.Publish(new RevocationEvent { Owner = key.Owner, KeyId = key.Id });
+        return before with { Limits = normalized };
     }
 
     /// <summary>

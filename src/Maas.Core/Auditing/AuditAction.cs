@@ -1,6 +1,6 @@
 namespace Maas.Auditing;
 
-/// <summary>What an audit entry records. The wire names are <c>create</c>, <c>revoke</c>, <c>rotate</c>, <c>revoke_all</c> and <c>bulk_revoke</c>.</summary>
+/// <summary>What an audit entry records. The wire names are <c>create</c>, <c>revoke</c>, <c>rotate</c>, <c>revoke_all</c>, <c>bulk_revoke</c> and <c>set_limits</c>.</summary>
 public enum AuditAction
 {
     /// <summary>An API key was created (<c>create</c>).</summary>
@@ -17,4 +17,7 @@ public enum AuditAction
 
     /// <summary>An administrator (or the subject) revoked the subject's keys in bulk (<c>bulk_revoke</c>); <see cref="AuditEntry.Count"/> keys were marked.</summary>
     BulkRevoke = 5,
+
+    /// <summary>An administrator set or changed a key's own limits (<c>set_limits</c>); <see cref="AuditEntry.Detail"/> holds the old and new limits.</summary>
+    SetLimits = 6,
 }

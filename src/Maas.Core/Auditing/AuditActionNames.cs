@@ -3,7 +3,7 @@ namespace Maas.Auditing;
 /// <summary>The wire and storage names of <see cref="AuditAction"/>: stores keep these, so renaming an enum member never changes stored rows.</summary>
 public static class AuditActionNames
 {
-    /// <summary>Returns the name of <paramref name="action"/> (<c>create</c>, <c>revoke</c>, <c>rotate</c>, <c>revoke_all</c>, <c>bulk_revoke</c>).</summary>
+    /// <summary>Returns the name of <paramref name="action"/> (<c>create</c>, <c>revoke</c>, <c>rotate</c>, <c>revoke_all</c>, <c>bulk_revoke</c>, <c>set_limits</c>).</summary>
     public static string ToName(AuditAction action) => action switch
     {
         AuditAction.Create => "create",
@@ -11,6 +11,7 @@ public static class AuditActionNames
         AuditAction.Rotate => "rotate",
         AuditAction.RevokeAll => "revoke_all",
         AuditAction.BulkRevoke => "bulk_revoke",
+        AuditAction.SetLimits => "set_limits",
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, "Unknown audit action."),
     };
 
@@ -24,6 +25,7 @@ public static class AuditActionNames
             "rotate" => AuditAction.Rotate,
             "revoke_all" => AuditAction.RevokeAll,
             "bulk_revoke" => AuditAction.BulkRevoke,
+            "set_limits" => AuditAction.SetLimits,
             _ => 0,
         };
         return action != 0;

@@ -35,4 +35,10 @@ public sealed record AuditEntry
 
     /// <summary>Gets the client address the request came from, when known.</summary>
     public string? ClientAddress { get; init; }
+
+    /// <summary>
+    /// Gets what changed, for <see cref="AuditAction.SetLimits"/>: a JSON object
+    /// <c>{"old":…,"new":…}</c> of the key's limits before and after (<c>null</c> for none), as the REST API names them. Never a secret.
+    /// </summary>
+    public string? Detail { get; init; }
 }

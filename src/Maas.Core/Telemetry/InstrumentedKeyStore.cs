@@ -11,7 +11,7 @@ namespace Maas.Telemetry;
 /// <c>maas.store.duration</c> and is a <c>store.*</c> span. Only the operation name is recorded:
 /// never an owner, key id or hash.
 /// </summary>
-internal sealed class InstrumentedKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore
+internal sealed class InstrumentedKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IKeyLimitsStore
 {
     private readonly IKeyStore _inner;
     private readonly IKeyAdministrationStore _administration;
@@ -38,6 +38,23 @@ internal sealed class InstrumentedKeyStore : IKeyStore, IKeyAdministrationStore,
         {
             await _inner.AddAsync(key, audit, cancellationToken).ConfigureAwait(false);
             call.Succeeded = true;
+        }
+        finally
+        {
+            Stop(call);
+        }
+    }
+
+    /// <summary>Sets a key's limits on the inner store, which must implement <see cref="IKeyLimitsStore"/>.</summary>
+    public async ValueTask<ApiKeyRecord?> SetLimitsAsync(string id, ApiKeyLimits? limits, AuditEntry audit, CancellationToken cancellationToken = default)
+    {
+        var store = _inner as IKeyLimitsStore ?? throw new InvalidOperationException($"The key store {_inner.GetType().Name} does not implement {nameof(IKeyLimitsStore)}, which changing a key's limits needs.");
+        var call = Start("set_limits");
+        try
+        {
+            var before = await store.SetLimitsAsync(id, limits, audit, cancellationToken).ConfigureAwait(false);
+            call.Succeeded = true;
+            return before;
         }
         finally
         {

@@ -29,6 +29,12 @@ public sealed class CredentialValidation
     /// <summary>Gets the API key's labels, when valid (none for a token): what usage is grouped by for showback (<c>team=search</c>).</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = ApiKeys.ApiKeyLabels.None;
 
+    /// <summary>
+    /// Gets the API key's own limits, when valid and it has any (<see langword="null"/> for a token or a
+    /// key without): cached with the key, so they reach a gateway as its revocation does.
+    /// </summary>
+    public ApiKeys.ApiKeyLimits? KeyLimits { get; init; }
+
     /// <summary>Gets when the credential was issued, when valid.</summary>
     public DateTimeOffset IssuedAt { get; init; }
 

@@ -218,7 +218,7 @@ internal sealed class CredentialValidator : IDisposable
             record.ExpiresAt,
             record.RevokedAt,
             owner.Version,
-            Accept(CredentialKind.ApiKey, record.Owner, record.OwnerGroups, record.Id, record.CreatedAt, record.ExpiresAt, record.Labels));
+            Accept(CredentialKind.ApiKey, record.Owner, record.OwnerGroups, record.Id, record.CreatedAt, record.ExpiresAt, record.Labels, record.Limits));
         Cache.Insert(Cache.Keys, cacheKey, known, epoch);
         return Evaluate(known, owner, _time.GetUtcNow());
     }
@@ -330,7 +330,7 @@ internal sealed class CredentialValidator : IDisposable
     }
 
     private CredentialValidation Accept(
-        CredentialKind kind, string owner, IReadOnlyList<string> groups, string id, DateTimeOffset issuedAt, DateTimeOffset expiresAt, IReadOnlyDictionary<string, string>? labels = null)
+        CredentialKind kind, string owner, IReadOnlyList<string> groups, string id, DateTimeOffset issuedAt, DateTimeOffset expiresAt, IReadOnlyDictionary<string, string>? labels = null, ApiKeys.ApiKeyLimits? keyLimits = null)
     {
         var tier = _tiers.Resolve(groups);
         if (tier is null)
@@ -348,6 +348,7 @@ internal sealed class CredentialValidator : IDisposable
             IssuedAt = issuedAt,
             ExpiresAt = expiresAt,
             Labels = labels ?? ApiKeys.ApiKeyLabels.None,
+            KeyLimits = keyLimits,
         };
     }
 

@@ -14,15 +14,27 @@ internal sealed class BudgetRule
     private PeriodBounds _current = new(0, 0);
 
     public BudgetRule(LimitKind counts, BudgetPeriod period, long limit, string tierName, TimeZoneInfo timeZone)
+        : this(counts, period, limit, tierName, timeZone, keyId: null, window: false)
+    {
+    }
+
+    /// <summary>
+    /// Creates a rule of the tier <paramref name="tierName"/>, or, with <paramref name="keyId"/>, one of
+    /// that API key's own limits: counted in fields of its own (<c>k:&lt;key id&gt;:b:key-tokens-month</c>),
+    /// named <c>key-…</c>, and described as the key's (a <paramref name="window"/> rule is one of the
+    /// key's two window limits, counted as a period of the window's length).
+    /// </summary>
+    public BudgetRule(LimitKind counts, BudgetPeriod period, long limit, string tierName, TimeZoneInfo timeZone, string? keyId, bool window)
     {
         ArgumentOutOfRangeException.ThrowIfEqual((int)counts, (int)LimitKind.Budget);
         Counts = counts;
         Period = period;
         Limit = Math.Clamp(limit, 0, LimitWindows.MaxCount);
         _timeZone = timeZone;
+        KeyId = keyId;
         var what = counts == LimitKind.Tokens ? "tokens" : "requests";
-        Name = string.Concat(what, "-", period.ToString());
-        Field = string.Concat("b:", Name);
+        Name = keyId is null ? string.Concat(what, "-", period.ToString()) : string.Concat("key-", what, "-", period.ToString());
+        Field = keyId is null ? string.Concat("b:", Name) : string.Concat("k:", keyId, ":b:", Name);
         CountField = string.Concat(Field, ":c");
         var adjective = period.Unit switch
         {
@@ -31,8 +43,16 @@ internal sealed class BudgetRule
             BudgetPeriodUnit.Month => "Monthly",
             _ => string.Concat("Per-", period.ToString()),
         };
-        Description = string.Create(CultureInfo.InvariantCulture, $"{adjective} {(counts == LimitKind.Tokens ? "token" : "request")} budget of tier '{tierName}'");
+        var noun = counts == LimitKind.Tokens ? "token" : "request";
+        Description = keyId is null
+            ? string.Create(CultureInfo.InvariantCulture, $"{adjective} {noun} budget of tier '{tierName}'")
+            : window
+            ? string.Create(CultureInfo.InvariantCulture, $"{(counts == LimitKind.Tokens ? "Token" : "Request")} limit of key '{keyId}'")
+            : string.Create(CultureInfo.InvariantCulture, $"{adjective} {noun} budget of key '{keyId}'");
     }
+
+    /// <summary>Gets the API key whose own limit this is; <see langword="null"/> for a tier's budget.</summary>
+    public string? KeyId { get; }
 
     /// <summary>Gets what the budget counts: <see cref="LimitKind.Requests"/> (one a call) or <see cref="LimitKind.Tokens"/> (the reservation, then the real count).</summary>
     public LimitKind Counts { get; }

@@ -1,3 +1,4 @@
+using Maas.ApiKeys;
 using Maas.Tiers;
 
 namespace Maas.Gateway.Limits;
@@ -21,6 +22,16 @@ internal interface ILimitCounter
     ValueTask<LimitDecision> AcquireAsync(LimitPartition partition, TierLimits limits, long estimatedTokens, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Counts one request as <see cref="AcquireAsync(LimitPartition, TierLimits, long, CancellationToken)"/>
+    /// does, and in the same atomic step against the API key <paramref name="keyId"/>'s own limits
+    /// and budgets, counted per key (<see cref="LimitBudgets.Combine"/>): refused when either the
+    /// tier's or the key's would be exceeded, and then counted against none. Without
+    /// <paramref name="keyLimits"/> it is the tier's acquire, at no extra cost.
+    /// </summary>
+    ValueTask<LimitDecision> AcquireWithKeyAsync(LimitPartition partition, TierLimits limits, string? keyId, ApiKeyLimits? keyLimits, long estimatedTokens, CancellationToken cancellationToken) =>
+        AcquireAsync(partition, limits, estimatedTokens, cancellationToken);
+
+    /// <summary>
     /// Replaces a reservation with the real number of LLM tokens the call used, in the window it was
     /// reserved in (after that window ended, nothing changes). Only the first settlement of a
     /// reservation counts; a counter outage leaves the estimate counted. Never throws for an outage.
@@ -33,4 +44,9 @@ internal interface ILimitCounter
     /// <summary>Reads every limit's and budget's state without counting anything, for <c>GET /v1/usage</c>.</summary>
     /// <exception cref="Maas.ApiKeys.StoreUnavailableException">The counters cannot be reached (hosts answer 503).</exception>
     ValueTask<LimitReading> ReadAsync(LimitPartition partition, TierLimits limits, CancellationToken cancellationToken);
+
+    /// <summary>Reads as <see cref="ReadAsync(LimitPartition, TierLimits, CancellationToken)"/>, the key's own budgets after the tier's.</summary>
+    /// <exception cref="Maas.ApiKeys.StoreUnavailableException">The counters cannot be reached (hosts answer 503).</exception>
+    ValueTask<LimitReading> ReadWithKeyAsync(LimitPartition partition, TierLimits limits, string? keyId, ApiKeyLimits? keyLimits, CancellationToken cancellationToken) =>
+        ReadAsync(partition, limits, cancellationToken);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Maas.ApiKeys;
 using Maas.Tiers;
 
 namespace Maas.Gateway.Limits;
@@ -71,11 +72,15 @@ internal sealed class InMemoryLimitCounter : ILimitCounter
     internal int PartitionCount => Volatile.Read(ref _count);
 
     /// <inheritdoc />
-    public ValueTask<LimitDecision> AcquireAsync(LimitPartition partition, TierLimits limits, long estimatedTokens, CancellationToken cancellationToken)
+    public ValueTask<LimitDecision> AcquireAsync(LimitPartition partition, TierLimits limits, long estimatedTokens, CancellationToken cancellationToken) =>
+        AcquireWithKeyAsync(partition, limits, null, null, estimatedTokens, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<LimitDecision> AcquireWithKeyAsync(LimitPartition partition, TierLimits limits, string? keyId, ApiKeyLimits? keyLimits, long estimatedTokens, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentOutOfRangeException.ThrowIfNegative(estimatedTokens);
-        var budgets = _budgets.For(partition.Tier, limits);
+        var budgets = _budgets.ForKey(partition.Tier, limits, keyId, keyLimits);
         var now = _timeProvider.GetUtcNow().UtcTicks;
         if (now >= Volatile.Read(ref _nextSweepTicks) && Interlocked.CompareExchange(ref _sweeping, 1, 0) == 0)
         {
@@ -142,11 +147,15 @@ internal sealed class InMemoryLimitCounter : ILimitCounter
     }
 
     /// <inheritdoc />
-    public ValueTask<LimitReading> ReadAsync(LimitPartition partition, TierLimits limits, CancellationToken cancellationToken)
+    public ValueTask<LimitReading> ReadAsync(LimitPartition partition, TierLimits limits, CancellationToken cancellationToken) =>
+        ReadWithKeyAsync(partition, limits, null, null, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<LimitReading> ReadWithKeyAsync(LimitPartition partition, TierLimits limits, string? keyId, ApiKeyLimits? keyLimits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(limits);
         var requestWindow = LimitWindows.RequestWindow(limits);
-        var rules = _budgets.For(partition.Tier, limits).Rules;
+        var rules = _budgets.ForKey(partition.Tier, limits, keyId, keyLimits).Rules;
         var now = _timeProvider.GetUtcNow().UtcTicks;
         var budgets = rules.Length == 0 ? [] : new BudgetState[rules.Length];
         if (!_partitions.TryGetValue(partition, out var windows))
@@ -280,6 +289,13 @@ internal sealed class InMemoryLimitCounter : ILimitCounter
         public long[] BudgetStarts = [];
         public long[] BudgetCounts = [];
 
+        /// <summary>
+        /// The periods and counts of API keys' own rules (<see cref="LimitBudgets.TierPart"/>), by field:
+        /// each key counts in its own slots, so keys of one user alternating keep every key's counts.
+        /// Created by the first key with limits; dropped with the partition.
+        /// </summary>
+        public Dictionary<string, long[]>? KeySlots;
+
         public readonly Lock Lock = new();
         public bool Retired;
         public long RequestStart = Closed;
@@ -292,9 +308,10 @@ internal sealed class InMemoryLimitCounter : ILimitCounter
 
         public LimitDecision Acquire(LimitPartition partition, TierLimits limits, LimitBudgets budgets, long estimatedTokens, long now)
         {
-            if (!ReferenceEquals(Budgets, budgets))
+            var tierPart = budgets.TierPart ?? budgets;
+            if (!ReferenceEquals(Budgets, tierPart))
             {
-                Adopt(budgets);
+                Adopt(tierPart);
             }
 
             var rules = budgets.Rules;
@@ -304,13 +321,14 @@ internal sealed class InMemoryLimitCounter : ILimitCounter
             {
                 // A period that ended counts from zero (calendar periods are aligned, not opened by a call).
                 var bounds = rules[i].Bounds(now);
-                if (BudgetStarts[i] != bounds.Start)
+                var slot = Slot(i, rules[i]);
+                if (slot.Starts[slot.StartAt] != bounds.Start)
                 {
-                    BudgetStarts[i] = bounds.Start;
-                    BudgetCounts[i] = 0;
+                    slot.Starts[slot.StartAt] = bounds.Start;
+                    slot.Counts[slot.CountAt] = 0;
                 }
 
-                budgetStates[i] = new BudgetState(rules[i], rules[i].State(bounds, BudgetCounts[i], now));
+                budgetStates[i] = new BudgetState(rules[i], rules[i].State(bounds, slot.Counts[slot.CountAt], now));
                 budgetsExhausted |= LimitWindows.Exhausted(budgetStates[i].State);
             }
 
@@ -360,14 +378,17 @@ internal sealed class InMemoryLimitCounter : ILimitCounter
                 // Both saturating like the windows; a token budget takes the whole estimate, as a
                 // budget that saturated stays so (settlements leave it).
                 var bounds = rules[i].Bounds(now);
-                BudgetCounts[i] = rules[i].Counts == LimitKind.Requests
-                    ? Math.Min(BudgetCounts[i] + 1, LimitWindows.MaxCount)
-                    : LimitWindows.Saturate(BudgetCounts[i] + LimitWindows.Saturate(estimatedTokens));
-                budgetStates[i] = new BudgetState(rules[i], rules[i].State(bounds, BudgetCounts[i], now));
+                var slot = Slot(i, rules[i]);
+                ref var count = ref slot.Counts[slot.CountAt];
+                count = rules[i].Counts == LimitKind.Requests
+                    ? Math.Min(count + 1, LimitWindows.MaxCount)
+                    : LimitWindows.Saturate(count + LimitWindows.Saturate(estimatedTokens));
+                budgetStates[i] = new BudgetState(rules[i], rules[i].State(bounds, count, now));
                 expiresAt = Math.Max(expiresAt, bounds.End);
             }
 
-            Volatile.Write(ref ExpiresAt, expiresAt);
+            // Never earlier than before: another key's own periods may still be counted here.
+            Volatile.Write(ref ExpiresAt, KeySlots is null ? expiresAt : Math.Max(ExpiresAt, expiresAt));
             return new LimitDecision
             {
                 Allowed = true,
@@ -388,7 +409,7 @@ internal sealed class InMemoryLimitCounter : ILimitCounter
         /// <summary>Settles the token budgets a reservation was counted against, in the periods it was counted in (none that ended since).</summary>
         public void Settle(LimitBudgets budgets, TokenReservation reservation, long actualTokens)
         {
-            if (!ReferenceEquals(Budgets, budgets))
+            if (!ReferenceEquals(Budgets, budgets.TierPart ?? budgets))
             {
                 // The tier's budgets were reconfigured since: the counts follow the new rules.
                 return;
@@ -397,9 +418,15 @@ internal sealed class InMemoryLimitCounter : ILimitCounter
             var rules = budgets.Rules;
             for (var i = 0; i < rules.Length; i++)
             {
-                if (rules[i].Counts == LimitKind.Tokens && BudgetStarts[i] == rules[i].Bounds(reservation.BudgetBoundary - 1).Start)
+                if (rules[i].Counts != LimitKind.Tokens)
                 {
-                    BudgetCounts[i] = LimitWindows.Settled(BudgetCounts[i], reservation.BudgetReserved, actualTokens);
+                    continue;
+                }
+
+                var slot = Slot(i, rules[i]);
+                if (slot.Starts[slot.StartAt] == rules[i].Bounds(reservation.BudgetBoundary - 1).Start)
+                {
+                    slot.Counts[slot.CountAt] = LimitWindows.Settled(slot.Counts[slot.CountAt], reservation.BudgetReserved, actualTokens);
                 }
             }
         }
@@ -416,7 +443,26 @@ internal sealed class InMemoryLimitCounter : ILimitCounter
                 }
             }
 
-            return 0;
+            return rule.KeyId is not null && KeySlots is not null && KeySlots.TryGetValue(rule.Field, out var slot) && slot[0] == start ? slot[1] : 0;
+        }
+
+        // Where rule i of a set counts: the tier's arrays for its own rules (the first ones), a key's
+        // slot for a key's rule ({start, count}, made on its first call).
+        private (long[] Starts, int StartAt, long[] Counts, int CountAt) Slot(int i, BudgetRule rule)
+        {
+            if (rule.KeyId is null)
+            {
+                return (BudgetStarts, i, BudgetCounts, i);
+            }
+
+            KeySlots ??= new Dictionary<string, long[]>(StringComparer.Ordinal);
+            if (!KeySlots.TryGetValue(rule.Field, out var slot))
+            {
+                slot = [Closed, 0];
+                KeySlots.Add(rule.Field, slot);
+            }
+
+            return (slot, 0, slot, 1);
         }
 
         // Takes on another set of rules (the tier's first budgets, or reconfigured ones), keeping the

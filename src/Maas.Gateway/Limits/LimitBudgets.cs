@@ -8,8 +8,9 @@ namespace Maas.Gateway.Limits;
 /// <see cref="TierLimits"/> instance and reused by every call of the tier (<see cref="LimitBudgetCatalog.For"/>).
 /// </summary>
 /// <remarks>
-/// The rules are a list, so more can be counted in the same atomic acquire (a key's own budgets
-/// next): each rule names its own fields, and the counters loop over them.
+/// The rules are a list, so more are counted in the same atomic acquire: an API key's own limits
+/// and budgets (<see cref="Maas.ApiKeys.ApiKeyLimits"/>) follow the tier's rules in a combined set
+/// (<see cref="TierPart"/> is then the tier's own set), each rule naming its own fields, counted per key.
 /// </remarks>
 internal sealed class LimitBudgets
 {
@@ -19,9 +20,10 @@ internal sealed class LimitBudgets
     private CachedText? _redisRules;
     private CachedText? _redisTokenPeriods;
 
-    public LimitBudgets(BudgetRule[] rules)
+    public LimitBudgets(BudgetRule[] rules, LimitBudgets? tierPart = null)
     {
         Rules = rules;
+        TierPart = tierPart;
         foreach (var rule in rules)
         {
             HasTokenRules |= rule.Counts == LimitKind.Tokens;
@@ -30,6 +32,12 @@ internal sealed class LimitBudgets
 
     /// <summary>Gets the rules; empty when the tier sets no budget.</summary>
     public BudgetRule[] Rules { get; }
+
+    /// <summary>
+    /// Gets the tier's own rules when this set combines them with an API key's (they are the first
+    /// <c>TierPart.Rules.Length</c> of <see cref="Rules"/>, the key's follow); <see langword="null"/> for a tier's own set.
+    /// </summary>
+    public LimitBudgets? TierPart { get; }
 
     /// <summary>Gets whether a rule counts LLM tokens, so a reservation must settle it.</summary>
     public bool HasTokenRules { get; }
@@ -134,6 +142,47 @@ internal sealed class LimitBudgets
 
         return rules.Count == 0 ? None : new LimitBudgets([.. rules]);
     }
+
+    /// <summary>
+    /// Builds the combined set of <paramref name="tier"/>'s rules followed by the API key
+    /// <paramref name="keyId"/>'s own: its request limit per the tier's window and its token limit
+    /// per minute as periods of those lengths (aligned to the epoch, like a Go-duration budget,
+    /// rather than opened by a call), then one rule per budget amount above 0.
+    /// </summary>
+    public static LimitBudgets Combine(LimitBudgets tier, string tierName, TierLimits limits, string keyId, Maas.ApiKeys.ApiKeyLimits keyLimits, TimeZoneInfo timeZone)
+    {
+        var rules = new List<BudgetRule>(tier.Rules);
+        if (keyLimits.Requests > 0 && BudgetPeriod.TryParse(limits.Window.ToString(), out var window, out _))
+        {
+            rules.Add(new BudgetRule(LimitKind.Requests, window, keyLimits.Requests, tierName, timeZone, keyId, window: true));
+        }
+
+        if (keyLimits.TokensPerMinute > 0)
+        {
+            rules.Add(new BudgetRule(LimitKind.Tokens, BudgetPeriod.FromLength(Maas.Durations.GoDuration.FromMinutes(1)), keyLimits.TokensPerMinute, tierName, timeZone, keyId, window: true));
+        }
+
+        foreach (var budget in keyLimits.Budgets)
+        {
+            // Checked when the key was created or changed; one that slips through counts nothing.
+            if (budget is null || !BudgetPeriod.TryParse(budget.Period, out var period, out _))
+            {
+                continue;
+            }
+
+            if (budget.Requests > 0)
+            {
+                rules.Add(new BudgetRule(LimitKind.Requests, period, budget.Requests, tierName, timeZone, keyId, window: false));
+            }
+
+            if (budget.Tokens > 0)
+            {
+                rules.Add(new BudgetRule(LimitKind.Tokens, period, budget.Tokens, tierName, timeZone, keyId, window: false));
+            }
+        }
+
+        return new LimitBudgets([.. rules], tier);
+    }
 }
 
 /// <summary>A text valid from <see cref="From"/> (inclusive) to <see cref="Until"/> (exclusive), UTC ticks.</summary>
@@ -143,6 +192,7 @@ internal sealed record CachedText(long From, long Until, string Text);
 internal sealed class LimitBudgetCatalog(TimeZoneInfo timeZone)
 {
     private readonly ConditionalWeakTable<TierLimits, LimitBudgets> _built = [];
+    private readonly ConditionalWeakTable<Maas.ApiKeys.ApiKeyLimits, KeyedBudgets> _keyed = [];
 
     /// <summary>Gets the time zone calendar budgets follow.</summary>
     public TimeZoneInfo TimeZone => timeZone;
@@ -164,4 +214,33 @@ internal sealed class LimitBudgetCatalog(TimeZoneInfo timeZone)
         _built.AddOrUpdate(limits, budgets);
         return budgets;
     }
+
+    /// <summary>
+    /// Returns the rules of <paramref name="limits"/> followed by those of the API key
+    /// <paramref name="keyId"/>'s own <paramref name="keyLimits"/>; the tier's alone, at no extra
+    /// cost, for a token or a key without limits (<paramref name="keyLimits"/> <see langword="null"/>).
+    /// The combined set is built once per key (per the key's limits as the credential cache holds
+    /// them, and per the tier's set), then looked up.
+    /// </summary>
+    public LimitBudgets ForKey(string tierName, TierLimits limits, string? keyId, Maas.ApiKeys.ApiKeyLimits? keyLimits)
+    {
+        var tier = For(tierName, limits);
+        if (keyLimits is null || keyId is null)
+        {
+            return tier;
+        }
+
+        if (_keyed.TryGetValue(keyLimits, out var keyed) && ReferenceEquals(keyed.TierPart, tier) && keyed.Window == limits.Window
+            && string.Equals(keyed.KeyId, keyId, StringComparison.Ordinal))
+        {
+            return keyed.Budgets;
+        }
+
+        var combined = LimitBudgets.Combine(tier, tierName, limits, keyId, keyLimits, timeZone);
+        _keyed.AddOrUpdate(keyLimits, new KeyedBudgets(tier, limits.Window, keyId, combined));
+        return combined;
+    }
+
+    /// <summary>A key's combined set and what it was built from.</summary>
+    private sealed record KeyedBudgets(LimitBudgets TierPart, Maas.Durations.GoDuration Window, string KeyId, LimitBudgets Budgets);
 }

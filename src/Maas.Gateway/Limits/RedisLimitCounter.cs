@@ -90,7 +90,15 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
     }
 
     /// <inheritdoc />
-    public async ValueTask<LimitDecision> AcquireAsync(LimitPartition partition, TierLimits limits, long estimatedTokens, CancellationToken cancellationToken)
+    public ValueTask<LimitDecision> AcquireAsync(LimitPartition partition, TierLimits limits, long estimatedTokens, CancellationToken cancellationToken) =>
+        AcquireWithKeyAsync(partition, limits, null, null, estimatedTokens, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A key's own rules count in fields of the partition's hash (<c>k:&lt;key id&gt;:b:…</c>), so the
+    /// script still touches one key, in one slot of a cluster, and stays atomic over the tier's and the key's.
+    /// </remarks>
+    public async ValueTask<LimitDecision> AcquireWithKeyAsync(LimitPartition partition, TierLimits limits, string? keyId, ApiKeyLimits? keyLimits, long estimatedTokens, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentOutOfRangeException.ThrowIfNegative(estimatedTokens);
@@ -99,7 +107,7 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
         var now = _timeProvider.GetUtcNow().UtcTicks;
         var key = Key(partition);
         var estimate = LimitWindows.Saturate(estimatedTokens);
-        var budgets = _budgets.For(partition.Tier, limits);
+        var budgets = _budgets.ForKey(partition.Tier, limits, keyId, keyLimits);
         RedisResult[] result;
         try
         {
@@ -199,11 +207,15 @@ internal sealed class RedisLimitCounter : ILimitCounter, IAsyncDisposable, IDisp
     }
 
     /// <inheritdoc />
-    public async ValueTask<LimitReading> ReadAsync(LimitPartition partition, TierLimits limits, CancellationToken cancellationToken)
+    public ValueTask<LimitReading> ReadAsync(LimitPartition partition, TierLimits limits, CancellationToken cancellationToken) =>
+        ReadWithKeyAsync(partition, limits, null, null, cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask<LimitReading> ReadWithKeyAsync(LimitPartition partition, TierLimits limits, string? keyId, ApiKeyLimits? keyLimits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(limits);
         var key = Key(partition);
-        var rules = _budgets.For(partition.Tier, limits).Rules;
+        var rules = _budgets.ForKey(partition.Tier, limits, keyId, keyLimits).Rules;
         var names = s_fields;
         if (rules.Length > 0)
         {

@@ -152,7 +152,10 @@ internal static class RedisLimitScripts
         end
         if opened then
           local left = math.max(r_len - r_el, t_len - t_el)
-          redis.call('PEXPIRE', key, math.max(math.ceil(left / 10000), b_left) + tonumber(@expirySlack))
+          local want = math.max(math.ceil(left / 10000), b_left) + tonumber(@expirySlack)
+          -- Never shorter than it was: another key of the partition may count a longer period here.
+          local ttl = redis.call('PTTL', key)
+          if ttl < want then redis.call('PEXPIRE', key, want) end
         end
         return result
         """);

@@ -37,7 +37,12 @@ internal sealed class LimitAcquisitionStep(
         // 2^18 + int.MaxValue (a 1 MiB body, a bounded max_tokens), so every counter stays exact.
         var estimate = body is null ? 0 : ((body.Length + 3) / 4) + (request.MaxTokens ?? Math.Min(_defaultMaxTokens, context.CompletionBound));
         var partition = LimitPartition.For(tier.Name, context.User.Name, model.Id, _limits);
-        var decision = await counter.AcquireAsync(partition, tier.Limits, estimate, context.HttpContext.RequestAborted).ConfigureAwait(false);
+        var validation = context.Validation;
+
+        // A key's own limits count beside the tier's in the same acquire; a token or a key without takes the tier's path.
+        var decision = validation?.KeyLimits is { } keyLimits
+            ? await counter.AcquireWithKeyAsync(partition, tier.Limits, validation.Id, keyLimits, estimate, context.HttpContext.RequestAborted).ConfigureAwait(false)
+            : await counter.AcquireAsync(partition, tier.Limits, estimate, context.HttpContext.RequestAborted).ConfigureAwait(false);
         if (context.Activity is { } activity)
         {
             activity.SetTag("maas.limit.outcome", decision.Allowed ? "allowed" : decision.RefusedBy switch

@@ -32,7 +32,7 @@ internal sealed class UsageEndpoint(AuthenticationStep authentication, UsageRead
         UsageReport report;
         try
         {
-            report = await reader.ReadAsync(validation.User!, validation.Tier!, model, context.RequestAborted).ConfigureAwait(false);
+            report = await reader.ReadWithKeyAsync(validation.User!, validation.Tier!, model, validation.Id, validation.KeyLimits, context.RequestAborted).ConfigureAwait(false);
         }
         catch (StoreUnavailableException)
         {

@@ -32,7 +32,15 @@ public sealed class UsageReader
     /// </summary>
     /// <exception cref="ArgumentException">Limits are counted per model and no model was named.</exception>
     /// <exception cref="Maas.ApiKeys.StoreUnavailableException">The shared counters (Redis) cannot be reached.</exception>
-    public async ValueTask<UsageReport> ReadAsync(MaasUser user, Tier tier, string? model, CancellationToken cancellationToken = default)
+    public ValueTask<UsageReport> ReadAsync(MaasUser user, Tier tier, string? model, CancellationToken cancellationToken = default) =>
+        ReadWithKeyAsync(user, tier, model, null, null, cancellationToken);
+
+    /// <summary>
+    /// Reads as <see cref="ReadAsync(MaasUser, Tier, string?, CancellationToken)"/>, and, for an API key with
+    /// its own limits, the key's own windows and budgets after the tier's budgets (named <c>key-…</c>):
+    /// both are shown, since either may refuse the next call.
+    /// </summary>
+    internal async ValueTask<UsageReport> ReadWithKeyAsync(MaasUser user, Tier tier, string? model, string? keyId, Maas.ApiKeys.ApiKeyLimits? keyLimits, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(tier);
@@ -42,7 +50,7 @@ public sealed class UsageReader
         }
 
         var partition = LimitPartition.For(tier.Name, user.Name, model ?? "", _limits);
-        var reading = await _counter.ReadAsync(partition, tier.Limits, cancellationToken).ConfigureAwait(false);
+        var reading = await _counter.ReadWithKeyAsync(partition, tier.Limits, keyId, keyLimits, cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         var budgets = new BudgetUsage[reading.Budgets.Length];
         for (var i = 0; i < budgets.Length; i++)

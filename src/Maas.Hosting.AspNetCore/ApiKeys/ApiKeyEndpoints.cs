@@ -28,6 +28,7 @@ internal static class ApiKeyEndpoints
                 Expiration = ApiKeyLifetimeMembers.Read(request),
                 Labels = request.Labels,
                 Ephemeral = request.Ephemeral ?? false,
+                Limits = request.Limits?.ToLimits(),
             },
             RequestContexts.From(context),
             cancellationToken).ConfigureAwait(false);
@@ -45,6 +46,7 @@ internal static class ApiKeyEndpoints
             Description = created.Record.Description,
             Labels = LabelsOrNull(created.Record),
             Ephemeral = created.Record.Ephemeral,
+            Limits = ApiKeyLimitsBody.From(created.Record.Limits),
         };
         return TypedResults.Json(response, MaasJsonContext.Default.ApiKeyCreatedResponse, statusCode: StatusCodes.Status201Created);
     }
@@ -69,6 +71,21 @@ internal static class ApiKeyEndpoints
         return key is null
             ? NotFound(id)
             : TypedResults.Json(ToMetadata(key, time.GetUtcNow()), MaasJsonContext.Default.ApiKeyMetadata);
+    }
+
+    /// <summary>
+    /// Sets or changes a key's own limits: administrators only (403 for anyone else, the key's owner
+    /// too), 404 when no key has that id, 400 naming the field for limits out of bounds or above the
+    /// owner's tier's; <c>{}</c> clears them. Audited (<c>set_limits</c>, with the old and new limits).
+    /// Answers the key as <c>GET</c> does.
+    /// </summary>
+    public static async Task<Results<JsonHttpResult<ApiKeyMetadata>, MaasError>> SetLimitsAsync(
+        string id, MaasCaller caller, JsonRequest<ApiKeyLimitsBody> body, ApiKeyService keys, TimeProvider time, HttpContext context, CancellationToken cancellationToken)
+    {
+        var changed = await keys.SetLimitsAsync(caller.User, id, body.Value!.ToLimits(), RequestContexts.From(context), cancellationToken).ConfigureAwait(false);
+        return changed is null
+            ? NotFound(id)
+            : TypedResults.Json(ToMetadata(changed, time.GetUtcNow()), MaasJsonContext.Default.ApiKeyMetadata);
     }
 
     /// <summary>
@@ -204,6 +221,7 @@ internal static class ApiKeyEndpoints
         LastUsedDate = key.LastUsedAt is { } used ? Rfc3339(used) : null,
         Labels = LabelsOrNull(key),
         Ephemeral = key.Ephemeral,
+        Limits = ApiKeyLimitsBody.From(key.Limits),
     };
 
     internal static ApiKeyView ToView(ApiKeyRecord key, DateTimeOffset now) => new()
@@ -219,6 +237,7 @@ internal static class ApiKeyEndpoints
         LastUsedAt = key.LastUsedAt is { } used ? Rfc3339(used) : null,
         Labels = LabelsOrNull(key),
         Ephemeral = key.Ephemeral,
+        Limits = ApiKeyLimitsBody.From(key.Limits),
     };
 
     // Absent rather than {} when a key has none: the original's answers stay byte for byte the same.

@@ -44,4 +44,9 @@ internal sealed class ApiKeyView
     [JsonPropertyName("labels")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, string>? Labels { get; init; }
+
+    /// <summary>The key's own limits; absent when it has none (the tier's alone apply).</summary>
+    [JsonPropertyName("limits")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ApiKeyLimitsBody? Limits { get; init; }
 }

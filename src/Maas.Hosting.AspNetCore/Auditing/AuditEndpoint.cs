@@ -51,5 +51,20 @@ internal static class AuditEndpoint
         Count = entry.Count,
         RequestId = entry.RequestId,
         ClientAddress = entry.ClientAddress,
+        Detail = entry.Detail is { } detail ? Detail(detail) : null,
     };
+
+    // A stored detail is the JSON the service wrote; one that does not parse is shown as text, never a 500.
+    private static System.Text.Json.JsonElement Detail(string detail)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(detail);
+            return document.RootElement.Clone();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return System.Text.Json.JsonSerializer.SerializeToElement(detail, MaasJsonContext.Default.String);
+        }
+    }
 }

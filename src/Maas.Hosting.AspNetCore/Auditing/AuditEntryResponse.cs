@@ -39,4 +39,9 @@ internal sealed class AuditEntryResponse
 
     [JsonPropertyName("client_address")]
     public string? ClientAddress { get; init; }
+
+    /// <summary>What changed, for <c>set_limits</c>: <c>{"old":…,"new":…}</c>, the key's limits before and after; absent for other actions.</summary>
+    [JsonPropertyName("detail")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public System.Text.Json.JsonElement? Detail { get; init; }
 }

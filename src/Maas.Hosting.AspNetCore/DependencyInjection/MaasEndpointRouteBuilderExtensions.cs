@@ -70,6 +70,9 @@ public static class MaasEndpointRouteBuilderExtensions
         manage.MapPost("/api-keys/{id}/rotate", ApiKeyRotationEndpoint.RotateAsync)
             .WithName("RotateApiKey").WithSummary("Replaces one of the caller's keys; the old one keeps working for the grace period. The new key is shown once.")
             .Produces<ApiKeyRotatedResponse>(StatusCodes.Status201Created).WithMaasErrors(400, 401, 403, 404, 409, 413, 503);
+        manage.MapPut("/api-keys/{id}/limits", ApiKeyEndpoints.SetLimitsAsync)
+            .WithName("SetApiKeyLimits").WithSummary("Sets or changes a key's own limits (administrators only; {} clears them), never above its owner's tier's. Audited.")
+            .Produces<ApiKeyMetadata>().WithMaasErrors(400, 401, 403, 404, 413, 503);
 
         // The later Go service's cleanup, which its CronJob calls; here the caller must be an administrator.
         root.MapGroup("/internal/v1").RequireAuthorization(managePolicy).WithMetadata(MintingEndpointMetadata.Instance)

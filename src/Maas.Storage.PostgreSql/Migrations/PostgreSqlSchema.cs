@@ -172,6 +172,13 @@ internal static class PostgreSqlSchema
             -- Only ephemeral keys are in it: the sweep finds the expired ones without reading the others.
             CREATE INDEX api_keys_ephemeral_expires_idx ON api_keys (expires_at, id) WHERE ephemeral;
             """),
+        new SchemaMigration(
+            9,
+            "An API key's own limits and budgets, and what an audited change changed",
+            """
+            ALTER TABLE api_keys ADD COLUMN limits jsonb NULL; -- NULL for a key without (the tier's alone apply)
+            ALTER TABLE audit_log ADD COLUMN detail text NULL; -- set_limits: {"old":…,"new":…}
+            """),
     ];
 
     /// <summary>Creates the migrator for this schema.</summary>

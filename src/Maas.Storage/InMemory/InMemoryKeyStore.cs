@@ -13,7 +13,7 @@ namespace Maas.Storage.InMemory;
 /// under the same lock), so a key and its creation entry, or a rotation and its entry, happen
 /// under the one lock.
 /// </summary>
-internal sealed class InMemoryKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog, IUsageLedger, IEphemeralKeyStore
+internal sealed class InMemoryKeyStore : IKeyStore, IKeyAdministrationStore, IKeyUsageStore, IAuditLog, IUsageLedger, IEphemeralKeyStore, IKeyLimitsStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ApiKeyRecord> _byId = new(StringComparer.Ordinal);
@@ -59,6 +59,15 @@ internal sealed class InMemoryKeyStore : IKeyStore, IKeyAdministrationStore, IKe
         RevokedAt = key.RevokedAt?.ToUniversalTime(),
         LastUsedAt = key.LastUsedAt?.ToUniversalTime(),
         Labels = key.Labels.Count == 0 ? key.Labels : new ReadOnlyDictionary<string, string>(new Dictionary<string, string>(key.Labels, StringComparer.Ordinal)),
+        Limits = key.Limits is null ? null : KeyLimitsCopy(key.Limits),
+    };
+
+    // A copy the caller cannot change afterwards (a TierBudget is mutable), as the durable stores' JSON is.
+    private static ApiKeyLimits KeyLimitsCopy(ApiKeyLimits limits) => new()
+    {
+        Requests = limits.Requests,
+        TokensPerMinute = limits.TokensPerMinute,
+        Budgets = limits.Budgets.Select(b => new Maas.Tiers.TierBudget { Period = b.Period, Tokens = b.Tokens, Requests = b.Requests }).ToList().AsReadOnly(),
     };
 
     // Under the lock.
@@ -112,6 +121,25 @@ internal sealed class InMemoryKeyStore : IKeyStore, IKeyAdministrationStore, IKe
             _byId[old.Id] = updated;
             _audit.AppendLocked(rotation.Audit);
             return ValueTask.FromResult(new KeyRotationResult { Outcome = KeyRotationOutcome.Rotated, Previous = Copy(updated) });
+        }
+    }
+
+    public ValueTask<ApiKeyRecord?> SetLimitsAsync(string id, ApiKeyLimits? limits, AuditEntry audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(audit);
+        cancellationToken.ThrowIfCancellationRequested();
+        var stored = limits is null ? null : KeyLimitsCopy(limits);
+        lock (_gate)
+        {
+            if (!_byId.TryGetValue(id, out var old))
+            {
+                return ValueTask.FromResult<ApiKeyRecord?>(null);
+            }
+
+            _byId[id] = old with { Limits = stored };
+            _audit.AppendLocked(audit);
+            return ValueTask.FromResult<ApiKeyRecord?>(Copy(old));
         }
     }
 
