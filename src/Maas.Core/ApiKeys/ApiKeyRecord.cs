@@ -51,6 +51,8 @@ public sealed record ApiKeyRecord
     /// ask for it, and it is deleted some time after it expires.
     /// </summary>
     public bool Ephemeral { get; init; }
+
+    /// <summary>
     /// Gets the key's own limits and budgets, counted per key beside its owner's tier (the tighter
     /// applies), or <see langword="null"/> for none: then only the tier's apply.
     /// </summary>

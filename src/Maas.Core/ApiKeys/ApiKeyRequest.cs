@@ -23,6 +23,7 @@ public sealed class ApiKeyRequest
     /// <c>Maas:Tokens:Maximum</c>.
     /// </summary>
     public bool Ephemeral { get; init; }
+
     /// <summary>Gets the key's own limits and budgets, never above its owner's tier's; <see langword="null"/> for none.</summary>
     public ApiKeyLimits? Limits { get; init; }
 }

@@ -34,6 +34,7 @@ internal sealed class ApiKeyCreateRequest : IJsonRequestContract<ApiKeyCreateReq
     /// <summary>The later Go service's short-lived key: the name may be left out, the lifetime is a token's.</summary>
     [JsonPropertyName("ephemeral")]
     public bool? Ephemeral { get; init; }
+
     /// <summary>The key's own limits, never above its owner's tier's (a 400 naming the field).</summary>
     [JsonPropertyName("limits")]
     public ApiKeyLimitsBody? Limits { get; init; }

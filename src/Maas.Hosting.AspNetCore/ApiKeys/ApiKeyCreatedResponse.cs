@@ -58,6 +58,7 @@ internal class ApiKeyCreatedResponse
     [JsonPropertyName("ephemeral")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool Ephemeral { get; init; }
+
     /// <summary>The key's own limits; absent when it has none (the tier's alone apply).</summary>
     [JsonPropertyName("limits")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
