@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Buffers.Text;
 using Maas.Auditing;
 using Maas.Errors;
+using Maas.Hosting.Requests;
 
 namespace Maas.Hosting.Auditing;
 
@@ -33,7 +34,7 @@ public static class AuditCursor
     {
         Span<byte> bytes = stackalloc byte[Length + 2];
         if (text.Length <= 32
-            && Base64Url.TryDecodeFromChars(text, bytes, out var written)
+            && CursorText.TryDecode(text, bytes, out var written)
             && written == Length)
         {
             var ticks = BinaryPrimitives.ReadInt64BigEndian(bytes);

@@ -3,6 +3,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using Maas.Errors;
+using Maas.Hosting.Requests;
 using Maas.Usage;
 
 namespace Maas.Hosting.Usage;
@@ -47,7 +48,7 @@ public static class UsageReportCursor
     {
         var bytes = new byte[Base64Url.GetMaxDecodedLength(Math.Min(text.Length, MaxLength))];
         if (text.Length <= MaxLength
-            && TryDecode(text, bytes, out var written)
+            && CursorText.TryDecode(text, bytes, out var written)
             && written >= 1 + 8 + 1 + CheckLength
             && bytes[0] == Version
             && bytes[9] is 0 or 1)
@@ -74,20 +75,6 @@ public static class UsageReportCursor
         }
 
         throw new InvalidRequestException("cursor", Refusal);
-    }
-
-    /// <summary>Decodes base64url; text that is not (say, final bits that are not zero) is false, not the <see cref="FormatException"/> the decoder throws.</summary>
-    private static bool TryDecode(string text, Span<byte> bytes, out int written)
-    {
-        try
-        {
-            return Base64Url.TryDecodeFromChars(text, bytes, out written);
-        }
-        catch (FormatException)
-        {
-            written = 0;
-            return false;
-        }
     }
 
     /// <summary>The first bytes of SHA-256 over the report's parameters and the position's bytes.</summary>
