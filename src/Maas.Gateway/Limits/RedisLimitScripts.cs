@@ -47,6 +47,35 @@ namespace Maas.Gateway.Limits;
 internal static class RedisLimitScripts
 {
     /// <summary>
+    /// The start both scripts share: the partition's <c>key</c>, <c>cap</c> (<c>@maxCount</c>), <c>clamp</c>
+    /// (a count as read, within 0..<c>cap</c>), and <c>correct_budgets(delta, fields)</c>, which applies a
+    /// pending settlement of the token budgets: <c>delta</c> (bounded to ±<c>cap</c>; 0 is none) to each
+    /// <c>field start</c> pair of <c>fields</c> whose stored period start is that start, saturated, and
+    /// not to a count already saturated. One text, so the two scripts cannot correct budgets differently.
+    /// </summary>
+    private const string Common = """
+        local key = @key
+        local cap = tonumber(@maxCount)
+        local function clamp(n)
+          n = tonumber(n) or 0
+          if n < 0 then return 0 elseif n > cap then return cap end
+          return n
+        end
+        local function correct_budgets(delta, fields)
+          if delta == 0 then return end
+          if delta > cap then delta = cap elseif delta < -cap then delta = -cap end
+          local p = {}
+          for w in string.gmatch(fields, '%S+') do p[#p + 1] = w end
+          for i = 1, #p - 1, 2 do
+            local v = redis.call('HMGET', key, p[i], p[i] .. ':c')
+            if v[1] == p[i + 1] and clamp(v[2]) < cap then
+              redis.call('HSET', key, p[i] .. ':c', clamp(clamp(v[2]) + delta))
+            end
+          end
+        end
+        """;
+
+    /// <summary>
     /// Applies the replica's pending settlement of the partition (<c>pendingDelta</c> tokens to the
     /// token window that started at <c>pendingSeconds</c>/<c>pendingTicks</c>, only while that window
     /// is open and within 0..<c>maxCount</c>, as <see cref="Settle"/> does; a delta of 0 is none), then admits or
@@ -57,33 +86,16 @@ internal static class RedisLimitScripts
     /// budgets (<c>pendingBudgetDelta</c> to each <c>field start</c> pair of <c>pendingBudgets</c>, only
     /// while that period is the one counted) is applied first, like the token window's.
     /// </summary>
-    public static readonly LuaScript Acquire = LuaScript.Prepare("""
-        local key = @key
+    public static readonly LuaScript Acquire = LuaScript.Prepare($$"""
+        {{Common}}
         local now_s = tonumber(@nowSeconds)
         local now_t = tonumber(@nowTicks)
         local r_len = tonumber(@requestWindow)
         local t_len = tonumber(@tokenWindow)
         local r_limit = tonumber(@requestLimit)
         local t_limit = tonumber(@tokenLimit)
-        local cap = tonumber(@maxCount)
-        local function clamp(n)
-          n = tonumber(n) or 0
-          if n < 0 then return 0 elseif n > cap then return cap end
-          return n
-        end
         local s = redis.call('HMGET', key, 'rs', 'rt', 'rc', 'ts', 'tt', 'tc')
-        local bdelta = tonumber(@pendingBudgetDelta)
-        if bdelta ~= 0 then
-          if bdelta > cap then bdelta = cap elseif bdelta < -cap then bdelta = -cap end
-          local p = {}
-          for w in string.gmatch(@pendingBudgets, '%S+') do p[#p + 1] = w end
-          for i = 1, #p - 1, 2 do
-            local v = redis.call('HMGET', key, p[i], p[i] .. ':c')
-            if v[1] == p[i + 1] and clamp(v[2]) < cap then
-              redis.call('HSET', key, p[i] .. ':c', clamp(clamp(v[2]) + bdelta))
-            end
-          end
-        end
+        correct_budgets(tonumber(@pendingBudgetDelta), @pendingBudgets)
         local b = {}
         for w in string.gmatch(@budgets, '%S+') do b[#b + 1] = w end
         local bc = {}
@@ -167,26 +179,9 @@ internal static class RedisLimitScripts
     /// stored period start is that start, as <see cref="Acquire"/> applies a pending one.
     /// Returns 1 when the token window's correction was applied, 0 when that window had ended.
     /// </summary>
-    public static readonly LuaScript Settle = LuaScript.Prepare("""
-        local key = @key
-        local cap = tonumber(@maxCount)
-        local function clamp(n)
-          n = tonumber(n) or 0
-          if n < 0 then return 0 elseif n > cap then return cap end
-          return n
-        end
-        local bdelta = tonumber(@budgetDelta)
-        if bdelta ~= 0 then
-          if bdelta > cap then bdelta = cap elseif bdelta < -cap then bdelta = -cap end
-          local p = {}
-          for w in string.gmatch(@budgets, '%S+') do p[#p + 1] = w end
-          for i = 1, #p - 1, 2 do
-            local v = redis.call('HMGET', key, p[i], p[i] .. ':c')
-            if v[1] == p[i + 1] and clamp(v[2]) < cap then
-              redis.call('HSET', key, p[i] .. ':c', clamp(clamp(v[2]) + bdelta))
-            end
-          end
-        end
+    public static readonly LuaScript Settle = LuaScript.Prepare($$"""
+        {{Common}}
+        correct_budgets(tonumber(@budgetDelta), @budgets)
         local s = redis.call('HMGET', key, 'ts', 'tt', 'tc')
         if s[1] ~= @startSeconds or s[2] ~= @startTicks then
           return 0
