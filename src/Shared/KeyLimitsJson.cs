@@ -9,7 +9,8 @@ namespace Maas.Storage;
 /// Writes and reads a key's own limits (<see cref="ApiKeyLimits"/>) as one JSON object, the
 /// nullable <c>limits</c> column of both durable stores (SQLite text, PostgreSQL jsonb):
 /// <c>{"requests":5,"tokensPerMinute":100,"budgets":[{"period":"month","tokens":1000,"requests":0}]}</c>,
-/// the names of the REST API. <see langword="null"/> (SQL NULL) for a key without. One source file
+/// the names of the REST API, as <see cref="ApiKeyLimitsJson"/> writes them (the audit detail of a
+/// limits change too). <see langword="null"/> (SQL NULL) for a key without. One source file
 /// compiled into both store packages.
 /// </summary>
 internal static class KeyLimitsJson
@@ -24,21 +25,7 @@ internal static class KeyLimitsJson
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            writer.WriteStartObject();
-            writer.WriteNumber("requests", limits.Requests);
-            writer.WriteNumber("tokensPerMinute", limits.TokensPerMinute);
-            writer.WriteStartArray("budgets");
-            foreach (var budget in limits.Budgets)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("period", budget.Period);
-                writer.WriteNumber("tokens", budget.Tokens);
-                writer.WriteNumber("requests", budget.Requests);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
+            ApiKeyLimitsJson.WriteObject(writer, limits);
         }
 
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);

@@ -64,7 +64,7 @@ internal static class ApiKeyLimitRules
             : new ApiKeyLimits { Requests = limits.Requests, TokensPerMinute = limits.TokensPerMinute, Budgets = copies.AsReadOnly() };
     }
 
-    /// <summary>The audit detail of a change: <c>{"old":…,"new":…}</c>, each the limits as the REST API names them, or <c>null</c>.</summary>
+    /// <summary>The audit detail of a change: <c>{"old":…,"new":…}</c>, each the limits as the REST API names them (the stores' column's text, <see cref="ApiKeyLimitsJson"/>), or <c>null</c>.</summary>
     public static string Describe(ApiKeyLimits? before, ApiKeyLimits? after)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
@@ -86,21 +86,8 @@ internal static class ApiKeyLimitRules
                 return;
             }
 
-            writer.WriteStartObject(name);
-            writer.WriteNumber("requests", limits.Requests);
-            writer.WriteNumber("tokensPerMinute", limits.TokensPerMinute);
-            writer.WriteStartArray("budgets");
-            foreach (var budget in limits.Budgets)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("period", budget.Period);
-                writer.WriteNumber("tokens", budget.Tokens);
-                writer.WriteNumber("requests", budget.Requests);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
+            writer.WritePropertyName(name);
+            ApiKeyLimitsJson.WriteObject(writer, limits);
         }
     }
 
