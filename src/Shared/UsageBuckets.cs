@@ -10,7 +10,7 @@ namespace Maas.Storage;
 /// </summary>
 internal sealed class UsageBuckets(UsageQuery query)
 {
-    private readonly Dictionary<(DateTimeOffset Start, string? Group), Sums> _buckets = [];
+    private readonly Dictionary<(DateTimeOffset Start, string? Group), UsageSums> _buckets = [];
 
     /// <summary>Adds one row of the hour starting at <paramref name="hour"/>.</summary>
     public void Add(DateTimeOffset hour, string model, string credential, IReadOnlyDictionary<string, string> labels, UsageOutcome outcome, long requests, long prompt, long completion) =>
@@ -22,22 +22,11 @@ internal sealed class UsageBuckets(UsageQuery query)
         var key = (query.PeriodOf(hour), group);
         if (!_buckets.TryGetValue(key, out var sums))
         {
-            sums = new Sums();
+            sums = new UsageSums();
             _buckets.Add(key, sums);
         }
 
-        sums.Requests = SaturatingAdd(sums.Requests, requests);
-        if (outcome == UsageOutcome.Limited)
-        {
-            sums.Limited = SaturatingAdd(sums.Limited, requests);
-        }
-        else if (outcome == UsageOutcome.UpstreamError)
-        {
-            sums.Failed = SaturatingAdd(sums.Failed, requests);
-        }
-
-        sums.Prompt = SaturatingAdd(sums.Prompt, prompt);
-        sums.Completion = SaturatingAdd(sums.Completion, completion);
+        sums.Add(outcome, requests, prompt, completion);
     }
 
     public IReadOnlyList<UsageBucket> ToList() =>
@@ -56,20 +45,4 @@ internal sealed class UsageBuckets(UsageQuery query)
                 CompletionTokens = b.Value.Completion,
             }),
     ];
-
-    /// <summary>Adds a count of at least 0, saturating; a negative <paramref name="b"/> (never stored) is added as is, so a corrupt row shows.</summary>
-    public static long SaturatingAdd(long a, long b) => b > 0 && a > long.MaxValue - b ? long.MaxValue : a + b;
-
-    private sealed class Sums
-    {
-        public long Requests { get; set; }
-
-        public long Limited { get; set; }
-
-        public long Failed { get; set; }
-
-        public long Prompt { get; set; }
-
-        public long Completion { get; set; }
-    }
 }

@@ -11,7 +11,7 @@ namespace Maas.Storage;
 /// </summary>
 internal sealed class UsageReportSums(UsageReportQuery query)
 {
-    private readonly Dictionary<GroupKey, Sums> _groups = [];
+    private readonly Dictionary<GroupKey, UsageSums> _groups = [];
 
     /// <summary>Adds one row, unless the query's filters leave it out.</summary>
     public void Add(string user, string tier, string model, IReadOnlyDictionary<string, string> labels, UsageOutcome outcome, long requests, long prompt, long completion)
@@ -24,22 +24,11 @@ internal sealed class UsageReportSums(UsageReportQuery query)
         var key = new GroupKey(query.GroupOf(user, tier, model, labels));
         if (!_groups.TryGetValue(key, out var sums))
         {
-            sums = new Sums();
+            sums = new UsageSums();
             _groups.Add(key, sums);
         }
 
-        sums.Requests = UsageBuckets.SaturatingAdd(sums.Requests, requests);
-        if (outcome == UsageOutcome.Limited)
-        {
-            sums.Limited = UsageBuckets.SaturatingAdd(sums.Limited, requests);
-        }
-        else if (outcome == UsageOutcome.UpstreamError)
-        {
-            sums.Failed = UsageBuckets.SaturatingAdd(sums.Failed, requests);
-        }
-
-        sums.Prompt = UsageBuckets.SaturatingAdd(sums.Prompt, prompt);
-        sums.Completion = UsageBuckets.SaturatingAdd(sums.Completion, completion);
+        sums.Add(outcome, requests, prompt, completion);
     }
 
     /// <summary>The page: at most <see cref="UsageReportQuery.Limit"/> groups after <see cref="UsageReportQuery.After"/>, and where the next starts.</summary>
@@ -69,17 +58,4 @@ internal sealed class UsageReportSums(UsageReportQuery query)
 
     // A null group (calls without the label) is a key of its own.
     private readonly record struct GroupKey(string? Group);
-
-    private sealed class Sums
-    {
-        public long Requests { get; set; }
-
-        public long Limited { get; set; }
-
-        public long Failed { get; set; }
-
-        public long Prompt { get; set; }
-
-        public long Completion { get; set; }
-    }
 }

@@ -43,9 +43,9 @@ internal sealed class InMemoryUsageLedger : IUsageLedger
                     _rows.Add(key, row);
                 }
 
-                row.Requests = UsageBuckets.SaturatingAdd(row.Requests, increment.Requests);
-                row.Prompt = UsageBuckets.SaturatingAdd(row.Prompt, increment.PromptTokens);
-                row.Completion = UsageBuckets.SaturatingAdd(row.Completion, increment.CompletionTokens);
+                row.Requests = UsageSums.SaturatingAdd(row.Requests, increment.Requests);
+                row.Prompt = UsageSums.SaturatingAdd(row.Prompt, increment.PromptTokens);
+                row.Completion = UsageSums.SaturatingAdd(row.Completion, increment.CompletionTokens);
                 earliest = increment.Hour < earliest ? increment.Hour : earliest;
             }
 
