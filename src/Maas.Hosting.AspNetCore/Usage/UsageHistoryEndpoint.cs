@@ -1,6 +1,6 @@
-using System.Globalization;
 using Maas.Hosting.Authentication;
 using Maas.Hosting.Errors;
+using Maas.Hosting.Requests;
 using Maas.Usage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -33,7 +33,7 @@ internal static class UsageHistoryEndpoint
                 .Text("prompt_tokens").Text("completion_tokens").Text("total_tokens").EndRow();
             foreach (var bucket in buckets)
             {
-                csv.Text(Instant(bucket.Start)).Text(bucket.Group).Number(bucket.Requests).Number(bucket.LimitedRequests).Number(bucket.FailedRequests)
+                csv.Text(InstantText.Format(bucket.Start)).Text(bucket.Group).Number(bucket.Requests).Number(bucket.LimitedRequests).Number(bucket.FailedRequests)
                     .Number(bucket.PromptTokens).Number(bucket.CompletionTokens).Number(bucket.TotalTokens).EndRow();
             }
 
@@ -46,7 +46,7 @@ internal static class UsageHistoryEndpoint
             var bucket = buckets[i];
             data[i] = new UsageHistoryEntry
             {
-                Start = Instant(bucket.Start),
+                Start = InstantText.Format(bucket.Start),
                 Group = bucket.Group,
                 Requests = bucket.Requests,
                 LimitedRequests = bucket.LimitedRequests,
@@ -61,8 +61,8 @@ internal static class UsageHistoryEndpoint
             new UsageHistoryResponse
             {
                 User = query.User,
-                From = Instant(query.From),
-                To = Instant(query.To),
+                From = InstantText.Format(query.From),
+                To = InstantText.Format(query.To),
                 Granularity = query.Granularity switch
                 {
                     UsageGranularity.Hour => "hour",
@@ -74,7 +74,4 @@ internal static class UsageHistoryEndpoint
             },
             MaasJsonContext.Default.UsageHistoryResponse);
     }
-
-    private static string Instant(DateTimeOffset instant) =>
-        instant.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'Z'", CultureInfo.InvariantCulture);
 }

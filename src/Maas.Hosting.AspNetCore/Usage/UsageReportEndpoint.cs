@@ -1,8 +1,8 @@
-using System.Globalization;
 using Maas.Administration;
 using Maas.Errors;
 using Maas.Hosting.Authentication;
 using Maas.Hosting.Errors;
+using Maas.Hosting.Requests;
 using Maas.Usage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -63,8 +63,8 @@ internal static class UsageReportEndpoint
         return TypedResults.Json(
             new UsageReportResponse
             {
-                From = Instant(query.From),
-                To = Instant(query.To),
+                From = InstantText.Format(query.From),
+                To = InstantText.Format(query.To),
                 GroupBy = groupBy,
                 Data = data,
                 HasMore = next is not null,
@@ -82,7 +82,4 @@ internal static class UsageReportEndpoint
             .Append(KeyValuePair.Create("cursor", (string?)cursor));
         return (request.PathBase + request.Path + QueryString.Create(parameters)).ToString();
     }
-
-    private static string Instant(DateTimeOffset instant) =>
-        instant.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'Z'", CultureInfo.InvariantCulture);
 }
