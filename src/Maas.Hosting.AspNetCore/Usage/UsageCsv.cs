@@ -24,11 +24,24 @@ internal sealed class UsageCsv
     private bool _atRowStart = true;
 
     /// <summary>
+    /// Chooses between the usage endpoints' two answers (<see cref="IsRequested"/>) and marks the response as
+    /// such a choice: <c>Vary: Accept</c>, so a cache keeps JSON and CSV apart, and <c>Cache-Control: no-store</c>,
+    /// since usage changes with every call. True for CSV.
+    /// </summary>
+    public static bool Negotiate(HttpRequest request)
+    {
+        var headers = request.HttpContext.Response.Headers;
+        headers.CacheControl = "no-store";
+        headers.Vary = "Accept";
+        return IsRequested(request);
+    }
+
+    /// <summary>
     /// Tells whether the caller asked for CSV: <c>text/csv</c> is acceptable (quality above 0) and
     /// <c>application/json</c>, named explicitly, is not preferred to it. Wildcards do not compete with
     /// an explicit <c>text/csv</c>; without it the answer is JSON as before.
     /// </summary>
-    public static bool IsRequested(HttpRequest request)
+    private static bool IsRequested(HttpRequest request)
     {
         var accept = request.Headers.Accept;
         if (accept.Count == 0 || !MediaTypeHeaderValue.TryParseList(accept, out var types))
@@ -82,6 +95,14 @@ internal sealed class UsageCsv
         _text.Append(value.ToString(CultureInfo.InvariantCulture));
         return this;
     }
+
+    /// <summary>Adds the names of the six count columns, as the JSON answers name the counts.</summary>
+    public UsageCsv CountNames() =>
+        Text("requests").Text("limited_requests").Text("failed_requests").Text("prompt_tokens").Text("completion_tokens").Text("total_tokens");
+
+    /// <summary>Adds the six counts, in the order of <see cref="CountNames"/>.</summary>
+    public UsageCsv Counts(long requests, long limitedRequests, long failedRequests, long promptTokens, long completionTokens, long totalTokens) =>
+        Number(requests).Number(limitedRequests).Number(failedRequests).Number(promptTokens).Number(completionTokens).Number(totalTokens);
 
     /// <summary>Ends the row.</summary>
     public UsageCsv EndRow()

@@ -25,16 +25,14 @@ internal static class UsageHistoryEndpoint
             UsageGrouping.Key => "key",
             _ => "label:" + query.Label,
         };
-        request.HttpContext.Response.Headers.CacheControl = "no-store";
-        request.HttpContext.Response.Headers.Vary = "Accept";
-        if (UsageCsv.IsRequested(request))
+        if (UsageCsv.Negotiate(request))
         {
-            var csv = new UsageCsv().Text("start").Text(groupBy).Text("requests").Text("limited_requests").Text("failed_requests")
-                .Text("prompt_tokens").Text("completion_tokens").Text("total_tokens").EndRow();
+            var csv = new UsageCsv().Text("start").Text(groupBy).CountNames().EndRow();
             foreach (var bucket in buckets)
             {
-                csv.Text(InstantText.Format(bucket.Start)).Text(bucket.Group).Number(bucket.Requests).Number(bucket.LimitedRequests).Number(bucket.FailedRequests)
-                    .Number(bucket.PromptTokens).Number(bucket.CompletionTokens).Number(bucket.TotalTokens).EndRow();
+                csv.Text(InstantText.Format(bucket.Start)).Text(bucket.Group)
+                    .Counts(bucket.Requests, bucket.LimitedRequests, bucket.FailedRequests, bucket.PromptTokens, bucket.CompletionTokens, bucket.TotalTokens)
+                    .EndRow();
             }
 
             return csv.ToResult(request.HttpContext.Response, $"usage-history-{UsageCsv.Range(query.From, query.To)}.csv");

@@ -21,12 +21,12 @@ public static class UsageReportCsv
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(entries);
-        var csv = new UsageCsv().Text(GroupByName(query)).Text("requests").Text("limited_requests").Text("failed_requests")
-            .Text("prompt_tokens").Text("completion_tokens").Text("total_tokens").EndRow();
+        var csv = new UsageCsv().Text(GroupByName(query)).CountNames().EndRow();
         foreach (var entry in entries)
         {
-            csv.Text(entry.Group).Number(entry.Requests).Number(entry.LimitedRequests).Number(entry.FailedRequests)
-                .Number(entry.PromptTokens).Number(entry.CompletionTokens).Number(entry.TotalTokens).EndRow();
+            csv.Text(entry.Group)
+                .Counts(entry.Requests, entry.LimitedRequests, entry.FailedRequests, entry.PromptTokens, entry.CompletionTokens, entry.TotalTokens)
+                .EndRow();
         }
 
         return csv.ToString();

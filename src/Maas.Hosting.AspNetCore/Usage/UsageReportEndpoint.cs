@@ -32,9 +32,7 @@ internal static class UsageReportEndpoint
         var next = page.Next is { } position ? UsageReportCursor.Write(query, position) : null;
         var groupBy = UsageReportCsv.GroupByName(query);
         var response = request.HttpContext.Response;
-        response.Headers.CacheControl = "no-store";
-        response.Headers.Vary = "Accept";
-        if (UsageCsv.IsRequested(request))
+        if (UsageCsv.Negotiate(request))
         {
             if (next is not null)
             {
