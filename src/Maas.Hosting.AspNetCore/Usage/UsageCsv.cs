@@ -96,7 +96,7 @@ internal sealed class UsageCsv
         return this;
     }
 
-    /// <summary>Adds the names of the six count columns, as the JSON answers name the counts.</summary>
+    /// <summary>Adds the names of the six count columns, as the JSON answers name the counts (<see cref="UsageCountsResponse"/>).</summary>
     public UsageCsv CountNames() =>
         Text("requests").Text("limited_requests").Text("failed_requests").Text("prompt_tokens").Text("completion_tokens").Text("total_tokens");
 
