@@ -11,7 +11,6 @@ using Microsoft.Extensions.Options;
 namespace Maas.Gateway.Tests;
 
 /// <summary>A tier's budgets over long periods as callers meet them: the 429 naming the budget, <c>Retry-After</c> at the period's end, the headers, <c>GET /v1/usage</c>.</summary>
-[Collection(Limits.RedisCollectionDefinition.Name)]
 public sealed class BudgetTests(RedisServer redis)
 {
     private const string Body = """{"model":"test/model","max_tokens":1}""";

@@ -17,7 +17,6 @@ namespace Maas.Gateway.Tests;
 /// generated bodies and usages. Never a 5xx, never a negative count, and every forwarded call is
 /// counted for at least what the upstream billed.
 /// </summary>
-[Collection(RedisCollectionDefinition.Name)]
 public sealed class HostileCallerTests(RedisServer redis)
 {
     private static readonly TierLimits Unlimited = new() { Requests = 0, Window = GoDuration.FromMinutes(2), TokensPerMinute = 0 };

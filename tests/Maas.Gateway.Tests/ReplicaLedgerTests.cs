@@ -25,7 +25,6 @@ namespace Maas.Gateway.Tests;
 /// with a monthly token budget on the tier, every replica refuses each user at the same total,
 /// within one reservation of the budget.
 /// </summary>
-[Collection(Maas.Gateway.Tests.Limits.RedisCollectionDefinition.Name)]
 public sealed class ReplicaLedgerTests(RedisServer redis, PostgreSqlServer postgres) : IClassFixture<PostgreSqlServer>
 {
     private const string OtherModelId = "test/other";

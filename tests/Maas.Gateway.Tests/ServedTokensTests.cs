@@ -13,7 +13,6 @@ namespace Maas.Gateway.Tests;
 /// real redis-server, whatever the caller asks for: running usage in every chunk, a stream left
 /// before its usage, an upstream gone silent mid-stream; and a failed answer costs no tokens.
 /// </summary>
-[Collection(RedisCollectionDefinition.Name)]
 public sealed class ServedTokensTests(RedisServer redis)
 {
     private static readonly TierLimits Roomy = new() { Requests = 0, Window = GoDuration.FromMinutes(1), TokensPerMinute = 1_000_000 };

@@ -19,7 +19,6 @@ namespace Maas.Gateway.Tests;
 /// without them; a stream keeps its usage in its final chunk; a hostile upstream's usage never
 /// makes a 5xx; a client that leaves while its answer is held is settled as before.
 /// </summary>
-[Collection(RedisCollectionDefinition.Name)]
 public sealed partial class UsageHeadersTests(RedisServer redis)
 {
     private const string Input = "x-odhu-usage-input-tokens";

@@ -8,7 +8,7 @@ using Maas.Storage.SpecificationTests;
 namespace Maas.Storage.PostgreSql.Tests;
 
 /// <summary>What the external store adds to the audit conformance suite: the trail outlives the server, refuses changes, and pages by index.</summary>
-[Collection(ServerCollectionDefinition.Name)]
+[Collection(RestartedServerCollectionDefinition.Name)]
 public sealed class AuditTrailTests(PostgreSqlServer server) : IAsyncLifetime
 {
     private TestDatabase _database = null!;

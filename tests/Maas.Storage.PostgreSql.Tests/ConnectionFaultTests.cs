@@ -13,7 +13,6 @@ namespace Maas.Storage.PostgreSql.Tests;
 /// password and a server that cannot be reached are three different messages, none holding the
 /// password; and a store that keeps failing logs one line per cause every 10 s, without a stack trace.
 /// </summary>
-[Collection(ServerCollectionDefinition.Name)]
 public sealed class ConnectionFaultTests(PostgreSqlServer server)
 {
     [Fact]

@@ -8,7 +8,6 @@ namespace Maas.Storage.PostgreSql.Tests;
 /// The membership filter's start-up read (<see cref="PostgreSqlKeyStore.ListHashesAsync"/>): every
 /// hash once across page boundaries, each page an index-only scan of the hash index.
 /// </summary>
-[Collection(ServerCollectionDefinition.Name)]
 public sealed class HashListingTests(PostgreSqlServer server)
 {
     [Fact]

@@ -12,7 +12,6 @@ namespace Maas.Storage.PostgreSql.Tests;
 /// What only the shared store must do for issue 12: a bulk revoke reaches every replica, one
 /// announcement per key, and searches walk the indexes (first and deep cursor pages alike).
 /// </summary>
-[Collection(ServerCollectionDefinition.Name)]
 public sealed class KeySearchAndBulkRevokeTests(PostgreSqlServer server)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);

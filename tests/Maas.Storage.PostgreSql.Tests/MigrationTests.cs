@@ -5,7 +5,6 @@ using Maas.Storage.SpecificationTests;
 
 namespace Maas.Storage.PostgreSql.Tests;
 
-[Collection(ServerCollectionDefinition.Name)]
 public sealed class MigrationTests(PostgreSqlServer server)
 {
     [Fact]

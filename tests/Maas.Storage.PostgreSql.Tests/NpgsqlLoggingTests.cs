@@ -7,7 +7,6 @@ using Maas.Storage.SpecificationTests;
 
 namespace Maas.Storage.PostgreSql.Tests;
 
-[Collection(ServerCollectionDefinition.Name)]
 public sealed class NpgsqlLoggingTests(PostgreSqlServer server)
 {
     [Fact]

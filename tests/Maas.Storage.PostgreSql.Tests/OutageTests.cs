@@ -8,7 +8,7 @@ using Maas.Storage.SpecificationTests;
 namespace Maas.Storage.PostgreSql.Tests;
 
 /// <summary>The database restarts under a running store: requests fail as unavailable, then recover by themselves.</summary>
-[Collection(ServerCollectionDefinition.Name)]
+[Collection(RestartedServerCollectionDefinition.Name)]
 public sealed class OutageTests(PostgreSqlServer server)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);

@@ -5,7 +5,6 @@ using Maas.Storage.SpecificationTests;
 namespace Maas.Storage.PostgreSql.Tests;
 
 /// <summary>The shared <see cref="IAuditLog"/> conformance suite against a real PostgreSQL server, one fresh database per trail.</summary>
-[Collection(ServerCollectionDefinition.Name)]
 public sealed class PostgreSqlAuditLogConformanceTests(PostgreSqlServer server) : AuditLogConformanceTests
 {
     private readonly List<TestDatabase> _databases = [];

@@ -5,7 +5,6 @@ using Maas.Storage.SpecificationTests;
 namespace Maas.Storage.PostgreSql.Tests;
 
 /// <summary>The shared <see cref="IKeyStore"/> conformance suite against a real PostgreSQL server, one fresh database per store.</summary>
-[Collection(ServerCollectionDefinition.Name)]
 public sealed class PostgreSqlKeyStoreConformanceTests(PostgreSqlServer server) : KeyStoreConformanceTests
 {
     private readonly List<TestDatabase> _databases = [];

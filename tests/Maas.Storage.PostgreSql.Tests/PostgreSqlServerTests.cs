@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace Maas.Storage.PostgreSql.Tests;
 
-[Collection(ServerCollectionDefinition.Name)]
+[Collection(RestartedServerCollectionDefinition.Name)]
 public sealed class PostgreSqlServerTests(PostgreSqlServer server)
 {
     [Fact]

@@ -5,7 +5,6 @@ using Maas.Usage;
 namespace Maas.Storage.PostgreSql.Tests;
 
 /// <summary>The shared <see cref="IUsageLedger"/> conformance suite against a real PostgreSQL server, one fresh database per ledger; another replica is a store on its own pool.</summary>
-[Collection(ServerCollectionDefinition.Name)]
 public sealed class PostgreSqlUsageLedgerConformanceTests(PostgreSqlServer server) : UsageLedgerConformanceTests
 {
     private readonly Dictionary<IUsageLedger, TestDatabase> _databases = [];

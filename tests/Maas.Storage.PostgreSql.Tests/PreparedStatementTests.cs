@@ -5,7 +5,6 @@ using Maas.Storage.SpecificationTests;
 namespace Maas.Storage.PostgreSql.Tests;
 
 /// <summary>The per-request lookups are prepared on the server after their first uses, not parsed and planned every time.</summary>
-[Collection(ServerCollectionDefinition.Name)]
 public sealed class PreparedStatementTests(PostgreSqlServer server)
 {
     [Fact]

@@ -6,7 +6,6 @@ using Maas.Storage.SpecificationTests;
 
 namespace Maas.Storage.PostgreSql.Tests;
 
-[Collection(ServerCollectionDefinition.Name)]
 public sealed class RevocationListenerTests(PostgreSqlServer server)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);

@@ -5,7 +5,6 @@ using Maas.Storage.SpecificationTests;
 namespace Maas.Storage.PostgreSql.Tests;
 
 /// <summary>The connection password never shows in an exception message or its ToString (cause included).</summary>
-[Collection(ServerCollectionDefinition.Name)]
 public sealed class SecretRedactionTests(PostgreSqlServer server)
 {
     [Fact]

@@ -4,7 +4,6 @@ using Maas.Testing;
 
 namespace Maas.Storage.PostgreSql.Tests;
 
-[Collection(ServerCollectionDefinition.Name)]
 public sealed class SigningKeyStoreTests(PostgreSqlServer server)
 {
     [Fact]

@@ -14,7 +14,6 @@ namespace Maas.Storage.PostgreSql.Tests;
 /// primary key's prefix (user_name, day) for a user and by its day index for the report; only the
 /// hours of a range's partial first and last day from the hourly rows.
 /// </summary>
-[Collection(ServerCollectionDefinition.Name)]
 public sealed class UsageLedgerPlanTests(PostgreSqlServer server) : IAsyncLifetime
 {
     private static readonly DateTimeOffset First = new(2025, 11, 1, 0, 0, 0, TimeSpan.Zero);

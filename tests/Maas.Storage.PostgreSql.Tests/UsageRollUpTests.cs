@@ -14,7 +14,6 @@ namespace Maas.Storage.PostgreSql.Tests;
 /// the same read summed from the hourly rows alone; and the roll-up's rows are always the hourly
 /// rows summed per day, after the migration's back-fill and under concurrent writers and sweeps.
 /// </summary>
-[Collection(ServerCollectionDefinition.Name)]
 public sealed class UsageRollUpTests(PostgreSqlServer server)
 {
     private static readonly DateTimeOffset Origin = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);

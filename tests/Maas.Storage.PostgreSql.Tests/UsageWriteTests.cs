@@ -9,7 +9,6 @@ namespace Maas.Storage.PostgreSql.Tests;
 /// The <c>last_used_at</c> write-back is best effort: its commit does not wait for the WAL, and
 /// that setting stays in its own transaction, so a revocation on the same pooled connection still does.
 /// </summary>
-[Collection(ServerCollectionDefinition.Name)]
 public sealed class UsageWriteTests(PostgreSqlServer server)
 {
     [Fact]

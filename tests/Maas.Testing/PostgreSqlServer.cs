@@ -12,8 +12,10 @@ namespace Maas.Testing;
 /// A real, throwaway PostgreSQL server for tests: <c>initdb</c> into a temporary folder (as the
 /// <c>postgres</c> OS user when the tests run as root, since PostgreSQL refuses root), listening on
 /// 127.0.0.1 with a free port and password (SCRAM) authentication for a superuser. Share it with
-/// <c>ICollectionFixture&lt;PostgreSqlServer&gt;</c> so it starts once per test assembly; give
-/// each test its own empty database with <see cref="CreateDatabaseAsync"/>.
+/// <c>[assembly: AssemblyFixture(typeof(PostgreSqlServer))]</c> so it starts once per test assembly
+/// and the classes using it run in parallel; give each test its own empty database with
+/// <see cref="CreateDatabaseAsync"/>. Classes that stop or restart it take one of their own
+/// (a collection or class fixture).
 /// </summary>
 /// <remarks>
 /// Installs nothing: when the server binaries are missing it fails saying how to install them.

@@ -10,7 +10,9 @@ namespace Maas.Testing;
 /// working folder a temporary directory, no persistence. <see cref="StopAsync"/> and
 /// <see cref="StartAgainAsync"/> (same port and folder) make outages; the process is killed on
 /// dispose, and on process exit if a fixture was never disposed. Share it with
-/// <c>ICollectionFixture&lt;RedisServer&gt;</c>; give each test its own key prefix.
+/// <c>[assembly: AssemblyFixture(typeof(RedisServer))]</c> (classes using it run in parallel) and
+/// give each test its own key prefix; classes that stop it or read server-wide state take one of
+/// their own (a class fixture).
 /// </summary>
 /// <remarks>Installs nothing: when <c>redis-server</c> is missing it fails saying how to install it (<c>test.sh</c> does so when run as root).</remarks>
 public sealed class RedisServer : IAsyncLifetime

@@ -9,8 +9,11 @@ using StackExchange.Redis;
 
 namespace Maas.Gateway.Tests.Limits;
 
-[Collection(RedisCollectionDefinition.Name)]
-public sealed class RedisLimitCounterTests(RedisServer redis) : LimitCounterConformanceTests, IAsyncLifetime
+/// <summary>
+/// The limit counter on a real redis-server of this class's own (a class fixture, not the assembly's):
+/// <see cref="ScriptCallsAsync"/> counts every script the server runs.
+/// </summary>
+public sealed class RedisLimitCounterTests(RedisServer redis) : LimitCounterConformanceTests, IAsyncLifetime, IClassFixture<RedisServer>
 {
     private readonly List<RedisLimitCounter> _counters = [];
     private readonly string _keyPrefix = "test:" + Guid.NewGuid().ToString("N") + ":";
@@ -117,7 +120,7 @@ public sealed class RedisLimitCounterTests(RedisServer redis) : LimitCounterConf
         }
     }
 
-    /// <summary>How many scripts the server has run (EVAL and EVALSHA), from <c>INFO commandstats</c>; the tests of this collection run one at a time.</summary>
+    /// <summary>How many scripts the server has run (EVAL and EVALSHA), from <c>INFO commandstats</c>; the server is this class's own and its tests run one at a time.</summary>
     private async Task<long> ScriptCallsAsync()
     {
         await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration + ",allowAdmin=true");

@@ -8,7 +8,6 @@ namespace Maas.Hosting.AspNetCore.Tests.ApiKeys;
 /// Labels, search with a cursor, admin reads and bulk revoke through the minimal test host on the durable
 /// stores: a SQLite file that survives a restart, and two replicas sharing one PostgreSQL database.
 /// </summary>
-[Collection(SharedPostgreSqlServer.Name)]
 public sealed class DurableKeyAdministrationTests(PostgreSqlServer server)
 {
     [Fact]

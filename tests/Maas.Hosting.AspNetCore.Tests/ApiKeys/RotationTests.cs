@@ -9,7 +9,6 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Maas.Hosting.AspNetCore.Tests.ApiKeys;
 
 /// <summary><c>POST /v1/api-keys/{id}/rotate</c> on the in-memory, disk and PostgreSQL stores, on the host's fake clock.</summary>
-[Collection(SharedPostgreSqlServer.Name)]
 public sealed class RotationTests(PostgreSqlServer postgres) : IDisposable
 {
     private readonly TemporaryDirectory _folder = new();

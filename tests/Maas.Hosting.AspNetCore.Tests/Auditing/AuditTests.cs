@@ -8,7 +8,6 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Maas.Hosting.AspNetCore.Tests.Auditing;
 
 /// <summary><c>GET /v1/audit</c> and what every key-management action records in it, on every store.</summary>
-[Collection(SharedPostgreSqlServer.Name)]
 public sealed class AuditTests(PostgreSqlServer postgres) : IDisposable
 {
     private readonly TemporaryDirectory _folder = new();

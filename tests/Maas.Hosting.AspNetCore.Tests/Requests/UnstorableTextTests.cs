@@ -9,7 +9,6 @@ namespace Maas.Hosting.AspNetCore.Tests.Requests;
 /// same 400 naming the field on every store, before any store sees it; never a 500 on one store
 /// and a 201 on another.
 /// </summary>
-[Collection(SharedPostgreSqlServer.Name)]
 public sealed class UnstorableTextTests(PostgreSqlServer server)
 {
     public static TheoryData<string> StorageModes => ["in-memory", "disk", "external"];

@@ -7,7 +7,6 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Maas.Hosting.AspNetCore.Tests.Usage;
 
 /// <summary><c>GET /v1/usage/history</c>: the caller's own usage from the ledger, on every store, and a 400 for every bad parameter.</summary>
-[Collection(SharedPostgreSqlServer.Name)]
 public sealed class UsageHistoryTests(PostgreSqlServer postgres) : IDisposable
 {
     private static readonly DateTimeOffset Day = new(2026, 11, 25, 0, 0, 0, TimeSpan.Zero);

@@ -13,7 +13,6 @@ namespace Maas.Hosting.AspNetCore.Tests.Usage;
 /// pages that refuse an edited or foreign cursor; a 400 for every bad parameter; 401/403 as the other
 /// administrators' endpoints; and the CSV export of the report and of the caller's history.
 /// </summary>
-[Collection(SharedPostgreSqlServer.Name)]
 public sealed class UsageReportTests(PostgreSqlServer postgres) : IDisposable
 {
     private const string Range = "from=2026-11-25T00:00:00Z&to=2026-11-27T00:00:00Z";
