@@ -31,6 +31,14 @@ namespace Maas.Storage.PostgreSql;
 /// hours). The retention sweep locks the roll-up against writers, removes the hours and the days
 /// before the cutoff, and sums the day it cuts anew from the hours it keeps.
 /// </para>
+/// <para>
+/// <c>usage_report_daily</c> is the administrators' report's roll-up: <c>usage_daily</c> without the
+/// credential (which the report neither groups nor filters by), the label set in the key as the
+/// SHA-256 of its jsonb text. The batch adds to it after <c>usage_daily</c> and before the hours, in
+/// its own key order; the sweep locks it after <c>usage_daily</c> and cuts it the same way; so it is
+/// exact when <c>usage_daily</c> is. The report reads its whole days from it, the partial first and
+/// last day from the hours; a user's history reads <c>usage_daily</c> (it groups by key).
+/// </para>
 /// </remarks>
 internal sealed class PostgreSqlUsageLedger(PostgreSqlDatabase database)
 {
@@ -55,6 +63,21 @@ internal sealed class PostgreSqlUsageLedger(PostgreSqlDatabase database)
         "prompt_tokens = LEAST(usage_daily.prompt_tokens::numeric + excluded.prompt_tokens, 9223372036854775807)::bigint, " +
         "completion_tokens = LEAST(usage_daily.completion_tokens::numeric + excluded.completion_tokens, 9223372036854775807)::bigint";
 
+    private const string ReportDailyUpsertSql =
+        "INSERT INTO usage_report_daily (day, user_name, tier, model, outcome, labels_hash, labels, requests, prompt_tokens, completion_tokens) " +
+        "SELECT date_trunc('day', h AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', u, t, m, o, " + LabelsHashOfText + ", ((array_agg(l))[1])::jsonb, " +
+        "LEAST(SUM(r), 9223372036854775807)::bigint, LEAST(SUM(p), 9223372036854775807)::bigint, LEAST(SUM(q), 9223372036854775807)::bigint " +
+        "FROM unnest(@users, @hours, @credentials, @tiers, @models, @outcomes, @labels, @requests, @prompt, @completion) " +
+        "AS x(u, h, c, t, m, o, l, r, p, q) " +
+        "GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, u COLLATE \"C\", t COLLATE \"C\", m COLLATE \"C\", o, 6 " +
+        "ON CONFLICT (day, user_name, tier, model, outcome, labels_hash) DO UPDATE SET " +
+        "requests = LEAST(usage_report_daily.requests::numeric + excluded.requests, 9223372036854775807)::bigint, " +
+        "prompt_tokens = LEAST(usage_report_daily.prompt_tokens::numeric + excluded.prompt_tokens, 9223372036854775807)::bigint, " +
+        "completion_tokens = LEAST(usage_report_daily.completion_tokens::numeric + excluded.completion_tokens, 9223372036854775807)::bigint";
+
+    /// <summary>The key of a label set in <c>usage_report_daily</c>: the SHA-256 of its jsonb text (canonical, whatever text was sent).</summary>
+    private const string LabelsHashOfText = "sha256(convert_to(l::jsonb::text, 'UTF8'))";
+
     /// <summary>
     /// The roll-up of the hourly rows in <c>@from</c> to <c>@to</c> (one UTC day or less), as the
     /// migration back-filled it: the retention sweep writes a day it cut anew from the hours it kept.
@@ -63,6 +86,17 @@ internal sealed class PostgreSqlUsageLedger(PostgreSqlDatabase database)
         "INSERT INTO usage_daily (user_name, day, credential, tier, model, outcome, labels, requests, prompt_tokens, completion_tokens) " +
         "SELECT user_name, date_trunc('day', hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', credential, tier, model, outcome, " +
         "(array_agg(labels ORDER BY hour))[1], LEAST(SUM(requests), 9223372036854775807)::bigint, " +
+        "LEAST(SUM(prompt_tokens), 9223372036854775807)::bigint, LEAST(SUM(completion_tokens), 9223372036854775807)::bigint " +
+        "FROM usage_ledger WHERE hour >= @from AND hour < @to GROUP BY 1, 2, 3, 4, 5, 6";
+
+    /// <summary>
+    /// The report's roll-up of the hourly rows in <c>@from</c> to <c>@to</c> (one UTC day or less),
+    /// as the sweep writes a day it cut anew (migration 10 back-filled it from <c>usage_daily</c>, the same sums).
+    /// </summary>
+    internal const string ReportRollUpSql =
+        "INSERT INTO usage_report_daily (day, user_name, tier, model, outcome, labels_hash, labels, requests, prompt_tokens, completion_tokens) " +
+        "SELECT date_trunc('day', hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', user_name, tier, model, outcome, sha256(convert_to(labels::text, 'UTF8')), " +
+        "(array_agg(labels))[1], LEAST(SUM(requests), 9223372036854775807)::bigint, " +
         "LEAST(SUM(prompt_tokens), 9223372036854775807)::bigint, LEAST(SUM(completion_tokens), 9223372036854775807)::bigint " +
         "FROM usage_ledger WHERE hour >= @from AND hour < @to GROUP BY 1, 2, 3, 4, 5, 6";
 
@@ -88,11 +122,11 @@ internal sealed class PostgreSqlUsageLedger(PostgreSqlDatabase database)
         "LEAST(SUM(completion_tokens), 9223372036854775807)::bigint AS completion, " +
         "LEAST(SUM(prompt_tokens) + SUM(completion_tokens), 9223372036854775807)::bigint AS total ";
     private const string ReportColumns = "user_name, tier, model, outcome, labels, requests, prompt_tokens, completion_tokens FROM ";
-    private const string LockRollUpSql = "LOCK TABLE usage_daily IN SHARE ROW EXCLUSIVE MODE";
+    private const string LockRollUpSql = "LOCK TABLE usage_daily, usage_report_daily IN SHARE ROW EXCLUSIVE MODE";
     private const string DeleteSql =
         "WITH rows AS (DELETE FROM usage_ledger WHERE hour < @before RETURNING 1), " +
         "batches AS (DELETE FROM usage_ledger_batches WHERE hour < @before) SELECT count(*) FROM rows";
-    private const string DeleteDaysSql = "DELETE FROM usage_daily WHERE day < @to";
+    private const string DeleteDaysSql = "DELETE FROM usage_daily WHERE day < @to; DELETE FROM usage_report_daily WHERE day < @to";
 
     /// <summary>
     /// Gets whether reads take whole days from the roll-up (always, but in the tests that compare its
@@ -138,8 +172,9 @@ internal sealed class PostgreSqlUsageLedger(PostgreSqlDatabase database)
                     }
                 }
 
-                // The day's rows first, then the hours', each in key order: every writer (and the
-                // sweep, which locks the roll-up first) takes its locks in that one order.
+                // The day's rows first, then the report's day rows, then the hours', each in key order:
+                // every writer (and the sweep, which locks both roll-ups first, in that order) takes its
+                // locks in that one order.
                 var users = rows.Select(i => i.User).ToArray();
                 var hours = rows.Select(i => PostgreSqlSchema.ToStoredInstant(i.Hour)).ToArray();
                 var credentials = rows.Select(i => i.Credential).ToArray();
@@ -151,7 +186,7 @@ internal sealed class PostgreSqlUsageLedger(PostgreSqlDatabase database)
                 var prompt = rows.Select(i => i.PromptTokens).ToArray();
                 var completion = rows.Select(i => i.CompletionTokens).ToArray();
                 using var upserts = new NpgsqlBatch(connection, transaction);
-                foreach (var sql in new[] { DailyUpsertSql, UpsertSql })
+                foreach (var sql in new[] { DailyUpsertSql, ReportDailyUpsertSql, UpsertSql })
                 {
                     var upsert = new NpgsqlBatchCommand(sql);
                     var p = upsert.Parameters;
@@ -321,7 +356,7 @@ internal sealed class PostgreSqlUsageLedger(PostgreSqlDatabase database)
         var sql = new System.Text.StringBuilder("SELECT grp, requests, limited, failed, prompt, completion FROM (SELECT ")
             .Append(group).Append(" AS grp, ").Append(ReportSums)
             .Append("FROM (SELECT ").Append(ReportColumns).Append("usage_ledger WHERE hour >= @from AND hour < @day_from").Append(filters)
-            .Append(" UNION ALL SELECT ").Append(ReportColumns).Append("usage_daily WHERE day >= @day_from AND day < @day_to").Append(filters)
+            .Append(" UNION ALL SELECT ").Append(ReportColumns).Append("usage_report_daily WHERE day >= @day_from AND day < @day_to").Append(filters)
             .Append(" UNION ALL SELECT ").Append(ReportColumns).Append("usage_ledger WHERE hour >= @day_to AND hour < @to").Append(filters)
             .Append(") AS usage");
         sql.Append(" GROUP BY 1) AS report");
@@ -374,8 +409,8 @@ internal sealed class PostgreSqlUsageLedger(PostgreSqlDatabase database)
 
                 if (cut is { } dayAfter)
                 {
-                    // The day the cutoff falls in keeps its later hours: its roll-up is theirs alone.
-                    using var rollUp = new NpgsqlCommand(RollUpSql, connection, transaction);
+                    // The day the cutoff falls in keeps its later hours: its roll-ups are theirs alone.
+                    using var rollUp = new NpgsqlCommand(RollUpSql + "; " + ReportRollUpSql, connection, transaction);
                     rollUp.Parameters.AddWithValue("from", NpgsqlDbType.TimestampTz, before);
                     rollUp.Parameters.AddWithValue("to", NpgsqlDbType.TimestampTz, dayAfter);
                     await rollUp.ExecuteNonQueryAsync(ct).ConfigureAwait(false);

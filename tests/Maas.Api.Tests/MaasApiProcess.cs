@@ -192,8 +192,9 @@ internal sealed class MaasApiProcess : IAsyncDisposable
                     return;
                 }
             }
-            catch (HttpRequestException) when (started.Elapsed < StartTimeout)
+            catch (HttpRequestException)
             {
+                // Not listening yet; past the timeout, the throw below says what the host wrote.
             }
 
             if (started.Elapsed > StartTimeout)

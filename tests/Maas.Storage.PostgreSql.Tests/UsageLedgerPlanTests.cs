@@ -10,9 +10,9 @@ namespace Maas.Storage.PostgreSql.Tests;
 /// "The usage ledger at 10 million rows"): a user's month is a range of the primary key's prefix
 /// (user_name, hour), and the administrators' report over a month a range of the hour index, never a
 /// read of the whole table. On 96,000 rows over 400 days, analysed, so the planner sees proportions
-/// like the benchmark's. Whole days are read from the daily roll-up (<c>usage_daily</c>), by its
-/// primary key's prefix (user_name, day) for a user and by its day index for the report; only the
-/// hours of a range's partial first and last day from the hourly rows.
+/// like the benchmark's. Whole days are read from the daily roll-ups: a user's from <c>usage_daily</c>,
+/// by its primary key's prefix (user_name, day), the report's from <c>usage_report_daily</c>, by its
+/// primary key's prefix (day); only the hours of a range's partial first and last day from the hourly rows.
 /// </summary>
 public sealed class UsageLedgerPlanTests(PostgreSqlServer server) : IAsyncLifetime
 {
@@ -34,7 +34,7 @@ public sealed class UsageLedgerPlanTests(PostgreSqlServer server) : IAsyncLifeti
             """);
         fill.Parameters.AddWithValue("first", NpgsqlDbType.TimestampTz, First);
         await fill.ExecuteNonQueryAsync();
-        await using var rollUp = dataSource.CreateCommand(PostgreSqlUsageLedger.RollUpSql + "; ANALYZE usage_daily;");
+        await using var rollUp = dataSource.CreateCommand(PostgreSqlUsageLedger.RollUpSql + "; " + PostgreSqlUsageLedger.ReportRollUpSql + "; ANALYZE usage_daily; ANALYZE usage_report_daily;");
         rollUp.Parameters.AddWithValue("from", NpgsqlDbType.TimestampTz, First);
         rollUp.Parameters.AddWithValue("to", NpgsqlDbType.TimestampTz, First.AddHours(9600));
         await rollUp.ExecuteNonQueryAsync();
@@ -102,7 +102,7 @@ public sealed class UsageLedgerPlanTests(PostgreSqlServer server) : IAsyncLifeti
     [Theory]
     [InlineData(UsageReportGrouping.User)]
     [InlineData(UsageReportGrouping.Label)]
-    public async Task The_administrators_month_of_whole_days_reads_its_range_of_the_roll_ups_day_index(UsageReportGrouping grouping)
+    public async Task The_administrators_month_of_whole_days_reads_its_range_of_the_reports_roll_up(UsageReportGrouping grouping)
     {
         var query = new UsageReportQuery { From = Month, To = Month.AddMonths(1), GroupBy = grouping, Label = "team" };
 
@@ -112,7 +112,7 @@ public sealed class UsageLedgerPlanTests(PostgreSqlServer server) : IAsyncLifeti
             p.AddWithValue("label", NpgsqlDbType.Text, "team");
         });
 
-        Assert.Contains("usage_daily_day_idx", plan, StringComparison.Ordinal);
+        Assert.Contains("usage_report_daily_pkey", plan, StringComparison.Ordinal);
         Assert.DoesNotContain("Seq Scan", plan, StringComparison.Ordinal);
     }
 
@@ -124,7 +124,7 @@ public sealed class UsageLedgerPlanTests(PostgreSqlServer server) : IAsyncLifeti
         var plan = await ExplainAsync(PostgreSqlUsageLedger.ReportSql(query), p => p.AddWithValue("limit", NpgsqlDbType.Integer, 101), query.From, query.To);
 
         Assert.Contains("usage_ledger_hour_idx", plan, StringComparison.Ordinal);
-        Assert.Contains("usage_daily_day_idx", plan, StringComparison.Ordinal);
+        Assert.Contains("usage_report_daily_pkey", plan, StringComparison.Ordinal);
         Assert.DoesNotContain("Seq Scan", plan, StringComparison.Ordinal);
     }
 

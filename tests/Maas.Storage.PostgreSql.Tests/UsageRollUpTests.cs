@@ -38,6 +38,26 @@ public sealed class UsageRollUpTests(PostgreSqlServer server)
              + (SELECT count(*) FROM (SELECT * FROM summed EXCEPT ALL SELECT * FROM daily) AS missing)
         """;
 
+    /// <summary>
+    /// Rows of <c>usage_report_daily</c> that are not the hourly rows summed per day without the
+    /// credential (one row per label set), or the other way round.
+    /// </summary>
+    private const string ReportRollUpMismatchSql =
+        """
+        WITH summed AS (
+            SELECT date_trunc('day', hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS day, user_name, tier, model, outcome, labels,
+                   LEAST(SUM(requests), 9223372036854775807)::bigint AS requests,
+                   LEAST(SUM(prompt_tokens), 9223372036854775807)::bigint AS prompt_tokens,
+                   LEAST(SUM(completion_tokens), 9223372036854775807)::bigint AS completion_tokens
+            FROM usage_ledger GROUP BY 1, 2, 3, 4, 5, 6),
+        daily AS (
+            SELECT day, user_name, tier, model, outcome, labels, requests, prompt_tokens, completion_tokens FROM usage_report_daily
+            WHERE labels_hash = sha256(convert_to(labels::text, 'UTF8')))
+        SELECT (SELECT count(*) FROM (SELECT * FROM daily EXCEPT ALL SELECT * FROM summed) AS extra)
+             + (SELECT count(*) FROM (SELECT * FROM summed EXCEPT ALL SELECT * FROM daily) AS missing)
+             + (SELECT count(*) FROM usage_report_daily WHERE labels_hash <> sha256(convert_to(labels::text, 'UTF8')))
+        """;
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
@@ -72,6 +92,7 @@ public sealed class UsageRollUpTests(PostgreSqlServer server)
         }
 
         Assert.Equal(0L, await database.ExecuteScalarAsync(RollUpMismatchSql));
+        Assert.Equal(0L, await database.ExecuteScalarAsync(ReportRollUpMismatchSql));
 
         for (var i = 0; i < 150; i++)
         {
@@ -162,6 +183,47 @@ public sealed class UsageRollUpTests(PostgreSqlServer server)
 
         await writing;
         Assert.Equal(0L, await database.ExecuteScalarAsync(RollUpMismatchSql));
+        Assert.Equal(0L, await database.ExecuteScalarAsync(ReportRollUpMismatchSql));
+    }
+
+    [Fact]
+    public async Task The_migration_back_fills_the_reports_roll_up_from_the_daily_rows_already_there()
+    {
+        await using var database = await TestDatabase.CreateAsync(server);
+        var reportRollUp = PostgreSqlSchema.Migrations.Single(m => m.Sql.Contains("CREATE TABLE usage_report_daily", StringComparison.Ordinal));
+        await using var dataSource = database.CreateDataSource();
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            var before = new SchemaMigrator(PostgreSqlSchema.Migrations.Where(m => m.Version < reportRollUp.Version), new PostgreSqlMigrationDialect());
+            await before.MigrateAsync(connection);
+        }
+
+        // Hours and their usage_daily rows as the store wrote them before: three keys of a user each hour,
+        // two with the same labels (one report row) and one without; some counts saturating; nine days.
+        await database.ExecuteScalarAsync(
+            """
+            INSERT INTO usage_ledger (user_name, hour, credential, tier, model, outcome, labels, requests, prompt_tokens, completion_tokens)
+            SELECT 'u' || (h % 3), '2026-03-01T00:00:00Z'::timestamptz + make_interval(hours => h), 'k' || k, 'free', 'm' || (h % 5), (h % 3)::smallint,
+                   CASE WHEN k = 2 THEN '{}'::jsonb ELSE jsonb_build_object('team', 't' || (h % 3 % 2), 'env', 'ci') END,
+                   1 + h, CASE WHEN h % 17 = 0 THEN 9223372036854775807 ELSE 10 * h END, 3
+            FROM generate_series(0, 24 * 9 - 1) AS h, generate_series(0, 2) AS k;
+            """ + "INSERT INTO usage_daily (user_name, day, credential, tier, model, outcome, labels, requests, prompt_tokens, completion_tokens) " +
+            "SELECT user_name, date_trunc('day', hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', credential, tier, model, outcome, (array_agg(labels ORDER BY hour))[1], " +
+            "LEAST(SUM(requests), 9223372036854775807)::bigint, LEAST(SUM(prompt_tokens), 9223372036854775807)::bigint, LEAST(SUM(completion_tokens), 9223372036854775807)::bigint " +
+            "FROM usage_ledger GROUP BY 1, 2, 3, 4, 5, 6");
+
+        var store = await database.CreateInitializedStoreAsync();
+
+        Assert.Equal(0L, await database.ExecuteScalarAsync(ReportRollUpMismatchSql));
+        var rows = (long)(await database.ExecuteScalarAsync("SELECT count(*) FROM usage_report_daily"))!;
+        var daily = (long)(await database.ExecuteScalarAsync("SELECT count(*) FROM usage_daily"))!;
+        Assert.InRange(rows, 10, daily - 1);
+        var hourly = new PostgreSqlUsageLedger(new PostgreSqlDatabase(dataSource, TimeProvider.System, NullLogger.Instance)) { ReadsRollUp = false };
+        foreach (var grouping in Enum.GetValues<UsageReportGrouping>())
+        {
+            var month = new UsageReportQuery { From = Origin, To = Origin.AddDays(9), GroupBy = grouping, Label = "team", Limit = 10 };
+            Assert.Equal((await hourly.ReportAsync(month, default)).Entries, (await store.ReportAsync(month)).Entries);
+        }
     }
 
     /// <summary>Each credential's labels, fixed for the run: a key's labels never change.</summary>

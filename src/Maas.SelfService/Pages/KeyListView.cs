@@ -65,6 +65,21 @@ internal sealed class KeyListView
 
     public string? CreateErrorField { get; set; }
 
+    /// <summary>
+    /// The id of the limit input the refusal names (the form shows the message beside it, not above the
+    /// form), or <see langword="null"/> when it names another field. A refusal of the budget as a whole
+    /// (<c>limits.budgets[0]</c>) is shown beside its tokens.
+    /// </summary>
+    public string? CreateErrorLimitInput => CreateError is null ? null : CreateErrorField switch
+    {
+        "limits.requests" => "create-limit-requests",
+        "limits.tokensPerMinute" => "create-limit-tokens",
+        "limits.budgets[0].period" => "create-budget-period",
+        "limits.budgets[0].requests" => "create-budget-requests",
+        { } other when other.StartsWith("limits", StringComparison.Ordinal) => "create-budget-tokens",
+        _ => null,
+    };
+
     public static async Task<KeyListView> ReadAsync(SelfServicePageServices services, MaasUser caller, bool isAdministrator, CancellationToken cancellationToken)
     {
         var reader = services.Usage;

@@ -179,6 +179,38 @@ internal static class PostgreSqlSchema
             ALTER TABLE api_keys ADD COLUMN limits jsonb NULL; -- NULL for a key without (the tier's alone apply)
             ALTER TABLE audit_log ADD COLUMN detail text NULL; -- set_limits: {"old":…,"new":…}
             """),
+        new SchemaMigration(
+            10,
+            "The administrators' report's daily roll-up, without the credential, which whole days of the report read",
+            """
+            -- usage_daily summed over the credentials: the report never groups or filters by the
+            -- credential, and a user's day on three keys is one row here. The labels stay (a label groups
+            -- the report), in the key as the SHA-256 of their jsonb text (canonical: jsonb orders its
+            -- members), one row per label set. Kept exact as usage_daily is: the batch's transaction adds
+            -- to it (after usage_daily, before the hours) and the retention sweep cuts it with the others.
+            CREATE TABLE usage_report_daily (
+                day                timestamptz      NOT NULL, -- a whole UTC day
+                user_name          text COLLATE "C" NOT NULL,
+                tier               text COLLATE "C" NOT NULL,
+                model              text COLLATE "C" NOT NULL,
+                outcome            smallint         NOT NULL,
+                labels_hash        bytea            NOT NULL, -- sha256 of labels::text
+                labels             jsonb            NOT NULL,
+                requests           bigint           NOT NULL,
+                prompt_tokens      bigint           NOT NULL,
+                completion_tokens  bigint           NOT NULL,
+                -- The report reads a range of days; the sweep removes by day.
+                PRIMARY KEY (day, user_name, tier, model, outcome, labels_hash)
+            );
+            INSERT INTO usage_report_daily (day, user_name, tier, model, outcome, labels_hash, labels, requests, prompt_tokens, completion_tokens)
+            SELECT day, user_name, tier, model, outcome, sha256(convert_to(labels::text, 'UTF8')), (array_agg(labels))[1],
+                   LEAST(SUM(requests), 9223372036854775807)::bigint,
+                   LEAST(SUM(prompt_tokens), 9223372036854775807)::bigint,
+                   LEAST(SUM(completion_tokens), 9223372036854775807)::bigint
+            FROM usage_daily
+            GROUP BY 1, 2, 3, 4, 5, 6;
+            ANALYZE usage_report_daily;
+            """),
     ];
 
     /// <summary>Creates the migrator for this schema.</summary>

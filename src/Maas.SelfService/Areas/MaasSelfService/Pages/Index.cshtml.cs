@@ -8,7 +8,9 @@ using Microsoft.AspNetCore.Mvc;
 namespace Maas.SelfService.Pages;
 
 /// <summary>
-/// <c>/keys</c>: the caller's keys, tier, limits and usage; and the create form's POST, whose answer
+/// <c>/keys</c>: the caller's keys, tier, limits and usage; and the create form's POST (a key's own
+/// limits too, checked by the same Core service as the REST create, so a limit above the tier is refused
+/// with the same message, shown beside its field), whose answer
 /// is the list topped by the new key, shown once (never in a URL or a redirect), with where and how to use
 /// it. The form carries a one-time token: sending it again (a reload of that answer, a double click) makes
 /// no second key but redirects to the list (Post/Redirect/Get), which shows the key the first submission made.
@@ -51,6 +53,11 @@ internal sealed class KeyListModel(SelfServicePageServices services) : SelfServi
             expiration = parsed;
         }
 
+        if (!Create.TryReadLimits(out var limits, out var limitField, out var limitError))
+        {
+            return await RefuseAsync(limitField!, limitError!, cancellationToken).ConfigureAwait(false);
+        }
+
         var formTokens = Services.FormTokens;
         switch (formTokens.TryConsume(Create.FormToken, SignedIn.Name, out var consumed))
         {
@@ -71,7 +78,7 @@ internal sealed class KeyListModel(SelfServicePageServices services) : SelfServi
         {
             created = await Services.ApiKeys.CreateAsync(
                 SignedIn,
-                new ApiKeyRequest { Name = Create.Name ?? "", Description = string.IsNullOrWhiteSpace(Create.Description) ? null : Create.Description, Expiration = expiration },
+                new ApiKeyRequest { Name = Create.Name ?? "", Description = string.IsNullOrWhiteSpace(Create.Description) ? null : Create.Description, Expiration = expiration, Limits = limits },
                 RequestContext,
                 cancellationToken).ConfigureAwait(false);
         }
