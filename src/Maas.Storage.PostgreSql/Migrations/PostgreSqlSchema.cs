@@ -179,6 +179,14 @@ internal static class PostgreSqlSchema
             ALTER TABLE api_keys ADD COLUMN limits jsonb NULL; -- NULL for a key without (the tier's alone apply)
             ALTER TABLE audit_log ADD COLUMN detail text NULL; -- set_limits: {"old":…,"new":…}
             """),
+        new SchemaMigration(
+            10,
+            "An API key's subscription (the tier it draws on) and the index a search or bulk revoke by it walks",
+            """
+            ALTER TABLE api_keys ADD COLUMN subscription text NULL; -- a tier's name, NULL for the owner's highest tier
+            -- Only keys with a subscription are in it.
+            CREATE INDEX api_keys_subscription_idx ON api_keys (subscription, created_at, id) WHERE subscription IS NOT NULL;
+            """),
     ];
 
     /// <summary>Creates the migrator for this schema.</summary>
