@@ -71,7 +71,13 @@ internal sealed class KeyListModel(SelfServicePageServices services) : SelfServi
         {
             created = await Services.ApiKeys.CreateAsync(
                 SignedIn,
-                new ApiKeyRequest { Name = Create.Name ?? "", Description = string.IsNullOrWhiteSpace(Create.Description) ? null : Create.Description, Expiration = expiration },
+                new ApiKeyRequest
+                {
+                    Name = Create.Name ?? "",
+                    Description = string.IsNullOrWhiteSpace(Create.Description) ? null : Create.Description,
+                    Expiration = expiration,
+                    Subscription = Create.Subscription,
+                },
                 RequestContext,
                 cancellationToken).ConfigureAwait(false);
         }
