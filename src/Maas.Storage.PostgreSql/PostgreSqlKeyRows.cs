@@ -9,7 +9,7 @@ namespace Maas.Storage.PostgreSql;
 internal static class PostgreSqlKeyRows
 {
     public const string Columns =
-        "id, owner, owner_groups, name, description, hash, created_at, expires_at, revoked_at, last_used_at, labels, rotated_from, replaced_by, ephemeral, limits";
+        "id, owner, owner_groups, name, description, hash, created_at, expires_at, revoked_at, last_used_at, labels, rotated_from, replaced_by, ephemeral, limits, subscription";
 
     public static NpgsqlBatchCommand InsertCommand(ApiKeyRecord key)
     {
@@ -17,7 +17,7 @@ internal static class PostgreSqlKeyRows
             $"""
             INSERT INTO api_keys ({Columns}) VALUES (@id, @owner, @groups, @name, @description, @hash, @created, @expires,
                 COALESCE(@revoked, (SELECT revoked_before FROM owner_revocations WHERE owner = @owner AND revoked_before >= @created)),
-                @used, @labels, @rotated_from, @replaced_by, @ephemeral, @limits)
+                @used, @labels, @rotated_from, @replaced_by, @ephemeral, @limits, @subscription)
             """);
         var p = insert.Parameters;
         p.AddWithValue("id", key.Id);
@@ -35,6 +35,7 @@ internal static class PostgreSqlKeyRows
         p.AddWithValue("replaced_by", NpgsqlDbType.Text, (object?)key.ReplacedBy ?? DBNull.Value);
         p.AddWithValue("ephemeral", key.Ephemeral);
         p.AddWithValue("limits", NpgsqlDbType.Jsonb, KeyLimitsJson.Write(key.Limits));
+        p.AddWithValue("subscription", NpgsqlDbType.Text, (object?)key.Subscription ?? DBNull.Value);
         return insert;
     }
 
@@ -62,6 +63,7 @@ internal static class PostgreSqlKeyRows
                 ReplacedBy = reader.IsDBNull(12) ? null : reader.GetString(12),
                 Ephemeral = reader.GetBoolean(13),
                 Limits = reader.IsDBNull(14) ? null : KeyLimitsJson.Read(reader.GetString(14)),
+                Subscription = reader.IsDBNull(15) ? null : reader.GetString(15),
             });
         }
 

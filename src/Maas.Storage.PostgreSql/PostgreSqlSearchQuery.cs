@@ -38,6 +38,11 @@ internal static class PostgreSqlSearchQuery
             p.AddWithValue("labels", NpgsqlDbType.Jsonb, LabelsJson.Write(search.Labels));
         }
 
+        if (search.Subscription is not null)
+        {
+            p.AddWithValue("subscription", NpgsqlDbType.Text, search.Subscription);
+        }
+
         if (search.After is { } after)
         {
             p.AddWithValue("after_id", after.Id);
@@ -76,6 +81,11 @@ internal static class PostgreSqlSearchQuery
         if (!search.IncludeEphemeral)
         {
             sql.Append(" AND NOT ephemeral");
+        }
+
+        if (search.Subscription is not null)
+        {
+            sql.Append(" AND subscription = @subscription");
         }
 
         if (search.Labels.Count > 0)

@@ -1175,5 +1175,6 @@ public abstract partial class KeyStoreConformanceTests : IAsyncLifetime
         Assert.Equal(TimeSpan.Zero, actual.ExpiresAt.Offset);
         Assert.Equal(expected.Labels.OrderBy(l => l.Key, StringComparer.Ordinal), actual.Labels.OrderBy(l => l.Key, StringComparer.Ordinal));
         Assert.Equal(expected.Ephemeral, actual.Ephemeral);
+        Assert.Equal(expected.Subscription, actual.Subscription, StringComparer.Ordinal);
     }
 }

@@ -6,14 +6,14 @@ namespace Maas.Storage.Sqlite;
 /// <summary>How an <see cref="ApiKeyRecord"/> is a row of <c>api_keys</c>: the columns, the insert and the read.</summary>
 internal static class SqliteKeyRows
 {
-    public const string Columns = "id, owner, owner_groups, name, description, hash, created_at, expires_at, revoked_at, last_used_at, labels, rotated_from, replaced_by, ephemeral, limits";
+    public const string Columns = "id, owner, owner_groups, name, description, hash, created_at, expires_at, revoked_at, last_used_at, labels, rotated_from, replaced_by, ephemeral, limits, subscription";
 
     // A key created up to the owner's revoked-before instant is stored revoked at that instant:
     // the add lost a race with a revoke-all (writes are serialized, so the subquery sees its result).
     private const string InsertSql =
         "INSERT INTO api_keys (" + Columns + ") VALUES ($id, $owner, $owner_groups, $name, $description, $hash, $created_at, $expires_at, " +
         "COALESCE($revoked_at, (SELECT revoked_before FROM owner_revocations WHERE owner = $owner AND revoked_before >= $created_at)), $last_used_at, $labels, " +
-        "$rotated_from, $replaced_by, $ephemeral, $limits)";
+        "$rotated_from, $replaced_by, $ephemeral, $limits, $subscription)";
 
     // SQLITE_CONSTRAINT_PRIMARYKEY and SQLITE_CONSTRAINT_UNIQUE.
     private const int ConstraintPrimaryKey = 1555;
@@ -43,6 +43,7 @@ internal static class SqliteKeyRows
         p.AddWithValue("$replaced_by", (object?)key.ReplacedBy ?? DBNull.Value);
         p.AddWithValue("$ephemeral", key.Ephemeral ? 1 : 0);
         p.AddWithValue("$limits", KeyLimitsJson.Write(key.Limits));
+        p.AddWithValue("$subscription", (object?)key.Subscription ?? DBNull.Value);
         command.ExecuteNonQuery();
     }
 
@@ -82,5 +83,6 @@ internal static class SqliteKeyRows
         ReplacedBy = reader.IsDBNull(12) ? null : reader.GetString(12),
         Ephemeral = reader.GetInt64(13) != 0,
         Limits = reader.IsDBNull(14) ? null : KeyLimitsJson.Read(reader.GetString(14)),
+        Subscription = reader.IsDBNull(15) ? null : reader.GetString(15),
     };
 }

@@ -110,6 +110,11 @@ internal static class SqliteSchema
             ALTER TABLE api_keys ADD COLUMN limits TEXT NULL; -- JSON object, NULL for a key without (the tier's alone apply)
             ALTER TABLE audit_log ADD COLUMN detail TEXT NULL; -- set_limits: {"old":…,"new":…}
             """),
+        new(8, "an API key's subscription (the tier it draws on) and the index a search or bulk revoke by it walks", """
+            ALTER TABLE api_keys ADD COLUMN subscription TEXT NULL; -- a tier's name, NULL for the owner's highest tier
+            -- Only keys with a subscription are in it.
+            CREATE INDEX ix_api_keys_subscription ON api_keys (subscription, created_at, id) WHERE subscription IS NOT NULL;
+            """),
     ];
 
     public static SchemaMigrator CreateMigrator(TimeProvider? timeProvider, Microsoft.Extensions.Logging.ILogger? logger) =>

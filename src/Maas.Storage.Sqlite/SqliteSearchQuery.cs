@@ -6,7 +6,7 @@ namespace Maas.Storage.Sqlite;
 
 /// <summary>
 /// The SQL of a key search. Its text depends only on the shape of the search (owner or not, labels
-/// or not, ephemeral keys or not, sort, direction, cursor kind), at most 384 texts, so each is prepared once per
+/// or not, ephemeral keys or not, subscription or not, sort, direction, cursor kind), at most 768 texts, so each is prepared once per
 /// connection; every value is a parameter. An owner's search walks an <c>(owner, sort, id)</c>
 /// index (creation and expiry instants, names); the keyset condition is a row-value comparison
 /// the index answers, so a deep cursor page costs what the first one does.
@@ -31,6 +31,11 @@ internal static class SqliteSearchQuery
         if (search.Labels.Count > 0)
         {
             p.AddWithValue("$labels", LabelsJson.Write(search.Labels));
+        }
+
+        if (search.Subscription is not null)
+        {
+            p.AddWithValue("$subscription", search.Subscription);
         }
 
         if (search.After is { } after)
@@ -70,6 +75,11 @@ internal static class SqliteSearchQuery
         if (!search.IncludeEphemeral)
         {
             sql.Append(" AND ephemeral = 0");
+        }
+
+        if (search.Subscription is not null)
+        {
+            sql.Append(" AND subscription = $subscription");
         }
 
         if (search.Labels.Count > 0)

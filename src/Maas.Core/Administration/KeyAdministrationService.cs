@@ -109,6 +109,7 @@ public sealed class KeyAdministrationService
                 Offset = offset,
                 After = after,
                 IncludeEphemeral = request.IncludeEphemeral,
+                Subscription = ApiKeySubscriptions.Normalize("filters.subscription", request.Subscription),
             },
             cancellationToken).ConfigureAwait(false);
         var next = page.HasMore && page.Keys.Count > 0 ? ApiKeySearchCursor.Encode(sortBy, descending, page.Keys[^1]) : null;
@@ -159,6 +160,88 @@ public sealed class KeyAdministrationService
 
         activity?.SetTag("maas.revoked_keys", ids.Count);
         return new BulkRevocation(target, ids.Count, dryRun);
+    }
+
+    /// <summary>
+    /// Revokes every active API key bound to <paramref name="subscription"/> (every owner's, or only
+    /// <paramref name="username"/>'s when named), or with <paramref name="dryRun"/> only counts them:
+    /// the later Go service's bulk revoke by subscription. Administrators only, whoever's keys they
+    /// are (<see cref="AdministratorRequiredException"/>, as in the later service). Each key is revoked
+    /// as a single revocation is, announced to every replica; a real run records one audit entry per
+    /// owner whose keys it revoked, with <paramref name="context"/>. Keys bound to the subscription
+    /// after the run began may be left out; a second run revokes them.
+    /// </summary>
+    public async ValueTask<BulkRevocation> BulkRevokeSubscriptionAsync(
+        MaasUser user, string subscription, string? username, bool dryRun, MaasRequestContext? context = null, CancellationToken cancellationToken = default)
+    {
+        context ??= MaasRequestContext.None;
+        ArgumentNullException.ThrowIfNull(user);
+        StorableText.Require(user);
+        var bound = ApiKeySubscriptions.Normalize("subscription", subscription)
+            ?? throw new InvalidRequestException("subscription", "subscription is required: whose keys to revoke by the subscription they are bound to.");
+        var owner = string.IsNullOrWhiteSpace(username) ? null : username.Trim();
+        StorableText.Require("username", owner);
+        if (!_administrators.Includes(user))
+        {
+            throw Administrators.Refusal(user, "Only an administrator may bulk revoke by subscription.");
+        }
+
+        var keys = _administration as IKeyStore
+            ?? throw new InvalidOperationException($"The key store {_administration.GetType().Name} does not implement {nameof(IKeyStore)}, which revoking by subscription needs.");
+        using var activity = MaasMetrics.ActivitySource.StartActivity("maas.bulk_revoke_api_keys");
+        activity?.SetTag("maas.dry_run", dryRun);
+        var now = _time.GetUtcNow();
+        var revokedByOwner = new Dictionary<string, int>(StringComparer.Ordinal);
+        var count = 0;
+        ApiKeySearchPosition? after = null;
+        while (true)
+        {
+            // Keyset pages of the keys active now, oldest first: a revoked key leaves the filter, the position stays.
+            var page = await _administration.SearchAsync(
+                new ApiKeySearch
+                {
+                    Owner = owner,
+                    Statuses = [ApiKeyStatus.Active],
+                    Subscription = bound,
+                    IncludeEphemeral = true,
+                    SortBy = ApiKeySortField.CreatedAt,
+                    Descending = false,
+                    Now = now,
+                    Limit = MaxSearchLimit,
+                    After = after,
+                },
+                cancellationToken).ConfigureAwait(false);
+            foreach (var key in page.Keys)
+            {
+                if (dryRun)
+                {
+                    count++;
+                }
+                else if (await keys.RevokeAsync(key.Owner, key.Id, now, cancellationToken).ConfigureAwait(false))
+                {
+                    count++;
+                    revokedByOwner[key.Owner] = revokedByOwner.GetValueOrDefault(key.Owner) + 1;
+                    _metrics.Revoked("key");
+                    _revocations.Publish(new RevocationEvent { Owner = key.Owner, KeyId = key.Id });
+                }
+            }
+
+            if (!page.HasMore || page.Keys.Count == 0)
+            {
+                break;
+            }
+
+            var last = page.Keys[^1];
+            after = new ApiKeySearchPosition(last.Id, last.CreatedAt, null);
+        }
+
+        foreach (var (revokedOwner, revoked) in revokedByOwner)
+        {
+            await _audit.RecordAsync(user, AuditAction.BulkRevoke, revokedOwner, null, revoked, now, context, cancellationToken).ConfigureAwait(false);
+        }
+
+        activity?.SetTag("maas.revoked_keys", count);
+        return new BulkRevocation(owner ?? "", count, dryRun) { Subscription = bound };
     }
 
     /// <summary>

@@ -59,6 +59,13 @@ public sealed record ApiKeyRecord
     public ApiKeyLimits? Limits { get; init; }
 
     /// <summary>
+    /// Gets the subscription the owner chose for the key (the later Go service's name): a tier they
+    /// were entitled to at creation, whose limits the key draws on instead of the owner's highest;
+    /// <see langword="null"/> for none (the owner's tier, as resolved from their groups, applies).
+    /// </summary>
+    public string? Subscription { get; init; }
+
+    /// <summary>
     /// Computes the status at <paramref name="now"/>: revoked wins over expired, and a key is
     /// expired from the instant of <see cref="ExpiresAt"/> on.
     /// </summary>

@@ -26,4 +26,12 @@ public sealed class ApiKeyRequest
 
     /// <summary>Gets the key's own limits and budgets, never above its owner's tier's; <see langword="null"/> for none.</summary>
     public ApiKeyLimits? Limits { get; init; }
+
+    /// <summary>
+    /// Gets the subscription to bind the key to: the name of a tier the user's groups entitle them to
+    /// (the user is in one of its groups), whose limits the key then draws on; <see langword="null"/>
+    /// (or blank) for the user's highest tier. Anything else is <see cref="Errors.InvalidRequestException"/>
+    /// with the code <c>invalid_subscription</c>.
+    /// </summary>
+    public string? Subscription { get; init; }
 }

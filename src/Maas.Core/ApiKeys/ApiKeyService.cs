@@ -57,7 +57,8 @@ public sealed class ApiKeyService
 
     /// <summary>
     /// Creates a named API key for the user. Throws <see cref="InvalidRequestException"/> for a bad
-    /// name, description or lifetime and <see cref="NoTierException"/> when no tier applies. The key
+    /// name, description, lifetime or subscription (a tier the user is not entitled to: code
+    /// <c>invalid_subscription</c>) and <see cref="NoTierException"/> when no tier applies. The key
     /// and its audit entry (with <paramref name="context"/>: the request's id and address) are stored
     /// together in one store operation; when the store cannot commit them,
     /// <see cref="StoreUnavailableException"/> is thrown and neither exists, so no key exists that the
@@ -93,7 +94,9 @@ public sealed class ApiKeyService
         StorableText.Require(user);
         var labels = ApiKeyLabels.Normalize("labels", request.Labels);
         var lifetime = request.Ephemeral ? EphemeralLifetime(request.Expiration) : LifetimeRules.Apply(_policy, request.Expiration);
-        var tier = _tiers.GetTier(user);
+        // A subscription names the tier the key draws on; without one, the owner's highest applies.
+        var subscription = ApiKeySubscriptions.Normalize("subscription", request.Subscription);
+        var tier = subscription is null ? _tiers.GetTier(user) : ApiKeySubscriptions.Resolve(_tiers, "subscription", subscription, user.Groups);
         var limits = ApiKeyLimitRules.Normalize("limits", request.Limits, tier);
 
         var generated = ApiKeyFormat.Generate(_policy.Prefix);
@@ -110,6 +113,7 @@ public sealed class ApiKeyService
             Labels = labels,
             Ephemeral = request.Ephemeral,
             Limits = limits,
+            Subscription = subscription,
         };
 
         // The key and its entry commit together: appended after the add, an entry lost to an outage
@@ -171,8 +175,10 @@ public sealed class ApiKeyService
             return null;
         }
 
-        // An owner who resolves to no tier any more cannot use the key; its limits are still bounded.
-        var tier = _tiers.Resolve(key.OwnerGroups) ?? new Tier { Name = "" };
+        // An owner who resolves to no tier any more (or is no longer entitled to the key's subscription)
+        // cannot use the key; its limits are still bounded. A subscription's tier is the one they are checked against.
+        var tier = (key.Subscription is { } subscription ? _tiers.ResolveSubscription(subscription, key.OwnerGroups) : _tiers.Resolve(key.OwnerGroups))
+            ?? new Tier { Name = "" };
         var normalized = ApiKeyLimitRules.Normalize("limits", limits, tier);
         var store = _store as IKeyLimitsStore ?? throw new InvalidOperationException($"The key store {_store.GetType().Name} does not implement {nameof(IKeyLimitsStore)}, which changing a key's limits needs.");
         var now = _time.GetUtcNow();
@@ -274,7 +280,7 @@ public sealed class ApiKeyService
 
     /// <summary>
     /// Rotates one of the user's keys: a new key with the old one's name, description and other
-    /// settings, the user's groups and a fresh default lifetime, shown once; the old key keeps
+    /// settings (labels, limits, subscription), the user's groups and a fresh default lifetime, shown once; the old key keeps
     /// working until <paramref name="grace"/> (or <c>Maas:ApiKeys:Rotation:DefaultGrace</c>) has
     /// passed, then fails as expired on every replica. Returns <see langword="null"/> when the key
     /// does not exist or is someone else's. Throws <see cref="InvalidRequestException"/> for a

@@ -13,6 +13,13 @@ public sealed class InvalidRequestException : Exception
         Field = field;
     }
 
+    /// <summary>Creates the exception for <paramref name="field"/> with a machine-readable <paramref name="code"/>, such as <c>invalid_subscription</c>.</summary>
+    public InvalidRequestException(string field, string message, string code)
+        : this(field, message)
+    {
+        Code = code;
+    }
+
     /// <summary>Creates the exception.</summary>
     public InvalidRequestException()
         : this("", "The request is invalid.")
@@ -34,4 +41,7 @@ public sealed class InvalidRequestException : Exception
 
     /// <summary>Gets the name of the request field at fault, as it appears on the wire.</summary>
     public string Field { get; }
+
+    /// <summary>Gets the machine-readable code hosts answer with (the later Go service's, such as <c>invalid_subscription</c>), or <see langword="null"/> for none.</summary>
+    public string? Code { get; }
 }

@@ -35,6 +35,13 @@ public sealed class CredentialValidation
     /// </summary>
     public ApiKeys.ApiKeyLimits? KeyLimits { get; init; }
 
+    /// <summary>
+    /// Gets the API key's subscription (the tier it was bound to at creation), when it has one: set
+    /// when valid (then <see cref="Tier"/> is that tier) and with <see cref="ValidationFailure.NotEntitled"/>
+    /// (naming what the key is no longer entitled to); <see langword="null"/> otherwise.
+    /// </summary>
+    public string? Subscription { get; init; }
+
     /// <summary>Gets when the credential was issued, when valid.</summary>
     public DateTimeOffset IssuedAt { get; init; }
 

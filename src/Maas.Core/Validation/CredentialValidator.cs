@@ -218,7 +218,7 @@ internal sealed class CredentialValidator : IDisposable
             record.ExpiresAt,
             record.RevokedAt,
             owner.Version,
-            Accept(CredentialKind.ApiKey, record.Owner, record.OwnerGroups, record.Id, record.CreatedAt, record.ExpiresAt, record.Labels, record.Limits));
+            Accept(CredentialKind.ApiKey, record.Owner, record.OwnerGroups, record.Id, record.CreatedAt, record.ExpiresAt, record.Labels, record.Limits, record.Subscription));
         Cache.Insert(Cache.Keys, cacheKey, known, epoch);
         return Evaluate(known, owner, _time.GetUtcNow());
     }
@@ -330,12 +330,24 @@ internal sealed class CredentialValidator : IDisposable
     }
 
     private CredentialValidation Accept(
-        CredentialKind kind, string owner, IReadOnlyList<string> groups, string id, DateTimeOffset issuedAt, DateTimeOffset expiresAt, IReadOnlyDictionary<string, string>? labels = null, ApiKeys.ApiKeyLimits? keyLimits = null)
+        CredentialKind kind,
+        string owner,
+        IReadOnlyList<string> groups,
+        string id,
+        DateTimeOffset issuedAt,
+        DateTimeOffset expiresAt,
+        IReadOnlyDictionary<string, string>? labels = null,
+        ApiKeys.ApiKeyLimits? keyLimits = null,
+        string? subscription = null)
     {
-        var tier = _tiers.Resolve(groups);
+        // Decided once per lookup and cached with the key: a call on a cached key pays nothing for it.
+        var tier = subscription is null ? _tiers.Resolve(groups) : _tiers.ResolveSubscription(subscription, groups);
         if (tier is null)
         {
-            return Refusal(ValidationFailure.NoTier, kind);
+            // A key bound to a tier its owner lost (or that is gone) is refused naming it, never moved to another tier.
+            return subscription is null
+                ? Refusal(ValidationFailure.NoTier, kind)
+                : new CredentialValidation { Failure = ValidationFailure.NotEntitled, Kind = kind, Subscription = subscription };
         }
 
         return new CredentialValidation
@@ -349,6 +361,7 @@ internal sealed class CredentialValidator : IDisposable
             ExpiresAt = expiresAt,
             Labels = labels ?? ApiKeys.ApiKeyLabels.None,
             KeyLimits = keyLimits,
+            Subscription = subscription,
         };
     }
 

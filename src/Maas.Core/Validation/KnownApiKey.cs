@@ -16,6 +16,6 @@ internal sealed class KnownApiKey(
 
     public long OwnerVersion { get; } = ownerVersion;
 
-    /// <summary>Gets the answer while active: valid, or refused for no tier.</summary>
+    /// <summary>Gets the answer while active: valid, or refused for no tier or a subscription no longer entitled.</summary>
     public CredentialValidation Accepted { get; } = accepted;
 }

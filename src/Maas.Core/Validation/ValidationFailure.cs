@@ -38,4 +38,10 @@ public enum ValidationFailure
 
     /// <summary>It is a token whose header asks for another algorithm than ES256 (for example <c>none</c> or HS256).</summary>
     UnsupportedAlgorithm,
+
+    /// <summary>
+    /// It is an API key bound to a subscription (<see cref="CredentialValidation.Subscription"/>) whose
+    /// tier no longer exists or that its owner's groups no longer entitle them to.
+    /// </summary>
+    NotEntitled,
 }

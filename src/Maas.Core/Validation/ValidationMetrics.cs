@@ -115,6 +115,7 @@ internal sealed class ValidationMetrics : IDisposable
         outcomes[(int)ValidationFailure.NotYetValid] = "not_yet_valid";
         outcomes[(int)ValidationFailure.UnknownSigningKey] = "unknown_signing_key";
         outcomes[(int)ValidationFailure.UnsupportedAlgorithm] = "unsupported_algorithm";
+        outcomes[(int)ValidationFailure.NotEntitled] = "not_entitled";
         return outcomes;
     }
 }

@@ -15,8 +15,9 @@ namespace Maas.Gateway.Steps;
 
 /// <summary>
 /// The caller's bearer credential (a Maas token or API key) validated in process: a 401 when it is
-/// missing, invalid, expired or revoked, a 503 while the key store is unreachable; else the caller
-/// and their tier go on in the call. <c>GET /v1/usage</c> and <c>GET /v1/models/{id}</c> check
+/// missing, invalid, expired or revoked, a 403 (<c>invalid_subscription</c>) for a key whose
+/// subscription its owner is no longer entitled to, a 503 while the key store is unreachable; else
+/// the caller and their tier (a key's subscription's tier, when it has one) go on in the call. <c>GET /v1/usage</c> and <c>GET /v1/models/{id}</c> check
 /// their caller the same way (<see cref="AuthenticateAsync"/>).
 /// </summary>
 internal sealed class AuthenticationStep(CredentialValidationService credentials, ILogger<AuthenticationStep> logger) : IGatewayStep
@@ -59,6 +60,20 @@ internal sealed class AuthenticationStep(CredentialValidationService credentials
                 return (credential, validation);
             }
 
+            if (validation.Failure == ValidationFailure.NotEntitled)
+            {
+                // A genuine key whose subscription its owner lost: 403 (not 401: the key is right, the
+                // entitlement is gone), as the later Go service's gateway refuses it, with create's code.
+                await OpenAiErrorAnswer.WriteAsync(
+                    context,
+                    StatusCodes.Status403Forbidden,
+                    SubscriptionRefusal(validation.Subscription),
+                    "permission_error",
+                    "invalid_subscription",
+                    "subscription").ConfigureAwait(false);
+                return ("", null);
+            }
+
             await OpenAiErrorAnswer.Unauthorized(context, "The bearer credential is invalid, expired or revoked.").ConfigureAwait(false);
         }
         catch (StoreUnavailableException ex)
@@ -75,4 +90,8 @@ internal sealed class AuthenticationStep(CredentialValidationService credentials
 
         return ("", null);
     }
+
+    // The subscription was checked when the key was created (at most 253 characters, no control characters).
+    private static string SubscriptionRefusal(string? subscription) =>
+        $"This API key draws on subscription '{subscription}', which no longer exists or its owner is no longer entitled to; create a key for one of the owner's tiers.";
 }

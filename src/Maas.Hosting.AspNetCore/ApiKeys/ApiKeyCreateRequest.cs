@@ -39,6 +39,10 @@ internal sealed class ApiKeyCreateRequest : IJsonRequestContract<ApiKeyCreateReq
     [JsonPropertyName("limits")]
     public ApiKeyLimitsBody? Limits { get; init; }
 
+    /// <summary>The later Go service's subscription: here the name of a tier the caller is entitled to, whose limits the key draws on.</summary>
+    [JsonPropertyName("subscription")]
+    public string? Subscription { get; init; }
+
     /// <summary>Members of neither contract, judged by <see cref="ApiKeyLifetimeMembers"/>.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Unknown { get; set; }

@@ -29,6 +29,7 @@ internal static class ApiKeyEndpoints
                 Labels = request.Labels,
                 Ephemeral = request.Ephemeral ?? false,
                 Limits = request.Limits?.ToLimits(),
+                Subscription = request.Subscription,
             },
             RequestContexts.From(context),
             cancellationToken).ConfigureAwait(false);
@@ -47,6 +48,7 @@ internal static class ApiKeyEndpoints
             Labels = LabelsOrNull(created.Record),
             Ephemeral = created.Record.Ephemeral,
             Limits = ApiKeyLimitsBody.From(created.Record.Limits),
+            Subscription = created.Record.Subscription,
         };
         return TypedResults.Json(response, MaasJsonContext.Default.ApiKeyCreatedResponse, statusCode: StatusCodes.Status201Created);
     }
@@ -137,20 +139,22 @@ internal static class ApiKeyEndpoints
         MaasCaller caller, JsonRequest<BulkRevokeBody> body, KeyAdministrationService administration, HttpContext context, CancellationToken cancellationToken)
     {
         var request = body.Value!;
-        if (!string.IsNullOrWhiteSpace(request.Subscription))
+        var bySubscription = !string.IsNullOrWhiteSpace(request.Subscription);
+        if (!bySubscription && string.IsNullOrWhiteSpace(request.Username))
         {
-            throw new InvalidRequestException("subscription", "subscription is not supported: keys here belong to the owner's tier, not to a subscription; name the username.");
+            throw new InvalidRequestException("username", "at least one of username or subscription is required.");
         }
 
-        if (string.IsNullOrWhiteSpace(request.Username))
-        {
-            throw new InvalidRequestException("username", "at least one of username or subscription is required (subscriptions do not exist here: name the username).");
-        }
-
-        var revocation = await administration.BulkRevokeAsync(caller.User, request.Username, request.DryRun, RequestContexts.From(context), cancellationToken).ConfigureAwait(false);
+        // By subscription (with or without a username): administrators only, as in the later Go service.
+        var revocation = bySubscription
+            ? await administration.BulkRevokeSubscriptionAsync(caller.User, request.Subscription!, request.Username, request.DryRun, RequestContexts.From(context), cancellationToken).ConfigureAwait(false)
+            : await administration.BulkRevokeAsync(caller.User, request.Username, request.DryRun, RequestContexts.From(context), cancellationToken).ConfigureAwait(false);
+        var scope = revocation.Subscription is null
+            ? $"user {revocation.Username}"
+            : revocation.Username.Length == 0 ? $"subscription {revocation.Subscription}" : $"user {revocation.Username} in subscription {revocation.Subscription}";
         var message = revocation.DryRun
-            ? $"Dry run: {revocation.RevokedCount} active key(s) would be revoked for user {revocation.Username}"
-            : $"Successfully revoked {revocation.RevokedCount} active API key(s) for user {revocation.Username}";
+            ? $"Dry run: {revocation.RevokedCount} active key(s) would be revoked for {scope}"
+            : $"Successfully revoked {revocation.RevokedCount} active API key(s) for {scope}";
         return TypedResults.Json(
             new BulkRevokeResponse { RevokedCount = revocation.RevokedCount, Message = message, DryRun = revocation.DryRun },
             MaasJsonContext.Default.BulkRevokeResponse);
@@ -222,6 +226,7 @@ internal static class ApiKeyEndpoints
         Labels = LabelsOrNull(key),
         Ephemeral = key.Ephemeral,
         Limits = ApiKeyLimitsBody.From(key.Limits),
+        Subscription = key.Subscription,
     };
 
     internal static ApiKeyView ToView(ApiKeyRecord key, DateTimeOffset now) => new()
@@ -238,6 +243,7 @@ internal static class ApiKeyEndpoints
         Labels = LabelsOrNull(key),
         Ephemeral = key.Ephemeral,
         Limits = ApiKeyLimitsBody.From(key.Limits),
+        Subscription = key.Subscription,
     };
 
     // Absent rather than {} when a key has none: the original's answers stay byte for byte the same.

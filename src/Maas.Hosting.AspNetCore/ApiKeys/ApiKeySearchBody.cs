@@ -34,7 +34,7 @@ internal sealed class ApiKeySearchFilters
     [JsonPropertyName("includeEphemeral")]
     public bool? IncludeEphemeral { get; init; }
 
-    /// <summary>Keys belong to tiers here, not subscriptions: a non-empty value is a 400.</summary>
+    /// <summary>The subscription (a tier's name) the found keys are bound to; over others' keys, as any search, for administrators only.</summary>
     [JsonPropertyName("subscription")]
     public string? Subscription { get; init; }
 

@@ -13,17 +13,13 @@ internal static class ApiKeySearchWire
     public static ApiKeySearchRequest ToSearchRequest(this ApiKeySearchBody? body)
     {
         var filters = body?.Filters;
-        if (!string.IsNullOrEmpty(filters?.Subscription))
-        {
-            throw new InvalidRequestException("filters.subscription", "filters.subscription is not supported: keys here belong to the owner's tier, not to a subscription.");
-        }
-
         return new ApiKeySearchRequest
         {
             Username = filters?.Username,
             Statuses = Statuses(filters?.Status),
             LabelsContain = filters?.LabelsContain,
             IncludeEphemeral = filters?.IncludeEphemeral ?? false,
+            Subscription = filters?.Subscription,
             SortBy = SortField(body?.Sort?.By),
             SortOrder = SortOrder(body?.Sort?.Order),
             Limit = body?.Pagination?.Limit,

@@ -49,4 +49,9 @@ internal sealed class ApiKeyView
     [JsonPropertyName("limits")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ApiKeyLimitsBody? Limits { get; init; }
+
+    /// <summary>Gets the subscription (a tier's name) the key draws on (the later Go service's); absent when it has none, so other answers keep their shape.</summary>
+    [JsonPropertyName("subscription")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Subscription { get; init; }
 }

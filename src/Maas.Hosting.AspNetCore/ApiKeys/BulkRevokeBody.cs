@@ -12,7 +12,7 @@ internal sealed class BulkRevokeBody : IJsonRequestContract<BulkRevokeBody>
     [JsonPropertyName("username")]
     public string? Username { get; init; }
 
-    /// <summary>Keys belong to tiers here, not subscriptions: a non-empty value is a 400.</summary>
+    /// <summary>Revoke the keys bound to this subscription (a tier's name), of <see cref="Username"/> alone when named: administrators only.</summary>
     [JsonPropertyName("subscription")]
     public string? Subscription { get; init; }
 

@@ -41,12 +41,23 @@ public sealed class MaasError : IResult, IStatusCodeHttpResult
     /// <summary>Gets or initializes the <c>WWW-Authenticate</c> challenge sent with the answer.</summary>
     public string? WwwAuthenticate { get; init; }
 
+    /// <summary>Gets or initializes whether problem details also carry the code as <c>code</c> (the later Go service's member).</summary>
+    private bool WritesCodeMember { get; init; }
+
     /// <summary>Gets or initializes <c>Retry-After</c>, in whole seconds.</summary>
     public long? RetryAfterSeconds { get; init; }
 
     /// <summary>An error with <paramref name="status"/>: <c>error</c> is <paramref name="code"/> (then <c>message</c> carries the message) or the message itself.</summary>
     public static MaasError Create(int status, string message, string? field = null, string? code = null) =>
         new(status, message, field, code, oauth: false);
+
+    /// <summary>
+    /// A 400 with a machine-readable <paramref name="code"/> the later Go service answers with (such as
+    /// <c>invalid_subscription</c>): as <see cref="Create"/>, and the code also as <c>code</c>, where that
+    /// service's clients read it.
+    /// </summary>
+    internal static MaasError BadRequestWithCode(string message, string? field, string code) =>
+        new(StatusCodes.Status400BadRequest, message, field, code, oauth: false) { WritesCodeMember = true };
 
     /// <summary>An RFC 6749 error (the OAuth endpoints): <c>error</c> is the code and <c>error_description</c> the message.</summary>
     internal static MaasError OAuth(int status, string code, string description, string? wwwAuthenticate = null) =>
@@ -120,6 +131,11 @@ public sealed class MaasError : IResult, IStatusCodeHttpResult
         if (_field is not null)
         {
             problem.Extensions["field"] = _field;
+        }
+
+        if (WritesCodeMember)
+        {
+            problem.Extensions["code"] = _code;
         }
 
         return TypedResults.Problem(problem);

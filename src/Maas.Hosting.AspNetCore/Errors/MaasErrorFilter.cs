@@ -39,7 +39,10 @@ internal sealed partial class MaasErrorFilter(ILogger<MaasErrorFilter> logger, O
         }
         catch (InvalidRequestException ex)
         {
-            return MaasError.Create(StatusCodes.Status400BadRequest, ex.Message, ex.Field.Length == 0 ? null : ex.Field);
+            var field = ex.Field.Length == 0 ? null : ex.Field;
+            return ex.Code is { } code
+                ? MaasError.BadRequestWithCode(ex.Message, field, code)
+                : MaasError.Create(StatusCodes.Status400BadRequest, ex.Message, field);
         }
         catch (NoTierException ex)
         {

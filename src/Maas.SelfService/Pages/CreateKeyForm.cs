@@ -16,6 +16,9 @@ internal sealed class CreateKeyForm
 
     public string? Expiration { get; set; }
 
+    /// <summary>The tier the key draws on, when the caller is entitled to several; empty for their highest.</summary>
+    public string? Subscription { get; set; }
+
     /// <summary>The one-time token the form was shown with: a second submission of the same form makes no second key.</summary>
     public string? FormToken { get; set; }
 

@@ -35,6 +35,9 @@ internal sealed class KeyListView
 
     public Tier? Tier { get; private set; }
 
+    /// <summary>The tiers the caller is entitled to (is in one of their groups), highest first: a choice of subscription when more than one.</summary>
+    public IReadOnlyList<Tier> EntitledTiers { get; private set; } = [];
+
     /// <summary>Why no tier applies to the caller, when none does.</summary>
     public string? TierFailure { get; private set; }
 
@@ -93,6 +96,7 @@ internal sealed class KeyListView
             view.TierFailure = ex.Message;
         }
 
+        view.EntitledTiers = [.. services.Tiers.Tiers.Where(t => services.Tiers.ResolveSubscription(t.Name, caller.Groups) is not null).OrderByDescending(t => t.Level)];
         view.Keys = await services.ApiKeys.ListAsync(caller, cancellationToken).ConfigureAwait(false);
         view.CreateFormToken = services.FormTokens.Issue(caller.Name);
         if (view.Tier is { } tier && reader is not null)

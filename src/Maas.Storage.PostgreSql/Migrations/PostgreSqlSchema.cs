@@ -211,6 +211,14 @@ internal static class PostgreSqlSchema
             GROUP BY 1, 2, 3, 4, 5, 6;
             ANALYZE usage_report_daily;
             """),
+        new SchemaMigration(
+            11,
+            "An API key's subscription (the tier it draws on) and the index a search or bulk revoke by it walks",
+            """
+            ALTER TABLE api_keys ADD COLUMN subscription text NULL; -- a tier's name, NULL for the owner's highest tier
+            -- Only keys with a subscription are in it.
+            CREATE INDEX api_keys_subscription_idx ON api_keys (subscription, created_at, id) WHERE subscription IS NOT NULL;
+            """),
     ];
 
     /// <summary>Creates the migrator for this schema.</summary>

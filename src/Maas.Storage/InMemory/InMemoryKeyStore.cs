@@ -383,6 +383,11 @@ internal sealed class InMemoryKeyStore : IKeyStore, IKeyAdministrationStore, IKe
             return false;
         }
 
+        if (search.Subscription is not null && !string.Equals(key.Subscription, search.Subscription, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
         if (search.Statuses.Count > 0 && !search.Statuses.Contains(key.StatusAt(search.Now)))
         {
             return false;

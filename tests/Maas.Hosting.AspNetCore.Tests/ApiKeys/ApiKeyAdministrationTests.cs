@@ -294,7 +294,7 @@ public sealed class ApiKeyAdministrationTests
     [Theory]
     [InlineData("""{"filters":{"status":["gone"]}}""", "filters.status")]
     [InlineData("""{"filters":{"status":"active"}}""", "filters.status")]
-    [InlineData("""{"filters":{"subscription":"premium"}}""", "filters.subscription")]
+    [InlineData("""{"filters":{"subscription":"pre\u0001mium"}}""", "filters.subscription")]
     [InlineData("""{"filters":{"labelsContain":{"env":1}}}""", "filters.labelsContain.env")]
     [InlineData("""{"filters":{"labelsContain":{"bad key":"x"}}}""", "filters.labelsContain")]
     [InlineData("""{"sort":{"by":"owner"}}""", "sort.by")]
@@ -464,7 +464,7 @@ public sealed class ApiKeyAdministrationTests
         await AssertProblemAsync(missing, HttpStatusCode.BadRequest, "username");
         using var blank = await admin.PostAsync("/v1/api-keys/bulk-revoke", MaasTestHost.Json("""{"username":"  "}"""));
         await AssertProblemAsync(blank, HttpStatusCode.BadRequest, "username");
-        using var subscription = await admin.PostAsync("/v1/api-keys/bulk-revoke", MaasTestHost.Json("""{"subscription":"premium"}"""));
+        using var subscription = await admin.PostAsync("/v1/api-keys/bulk-revoke", MaasTestHost.Json("""{"subscription":"pre\u0000mium"}"""));
         await AssertProblemAsync(subscription, HttpStatusCode.BadRequest, "subscription");
         using var noBody = await admin.PostAsync("/v1/api-keys/bulk-revoke", null);
         await AssertProblemAsync(noBody, HttpStatusCode.BadRequest, null);

@@ -10,7 +10,7 @@ namespace Maas.Hosting.AspNetCore.Tests.ApiKeys;
 /// the property names, required properties, JSON types and status codes of search, bulk revoke,
 /// config, get and labels. The few schema facts are copied here as expectations. Deliberate
 /// differences stay ours and are listed: keys are
-/// <c>sk-maas-</c> unless configured, <c>subscription</c>/<c>tenant</c> do not exist here, and search adds <c>next_cursor</c>.
+/// <c>sk-maas-</c> unless configured, <c>tenant</c> does not exist here (<c>subscription</c> names a tier, written when a key has one), and search adds <c>next_cursor</c>.
 /// </summary>
 public sealed class GoApiKeyContractTests
 {

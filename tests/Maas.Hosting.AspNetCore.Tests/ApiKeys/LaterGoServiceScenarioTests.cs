@@ -337,4 +337,114 @@ public sealed class LaterGoServiceScenarioTests
         Assert.Equal("expired", await StatusOfAsync(alice, unnamed.GetProperty("id").GetString()!));
         Assert.Equal("active", await StatusOfAsync(alice, ordinary));
     }
+
+    [Fact]
+    public async Task Subscription_binds_a_key_to_a_tier_its_owner_is_entitled_to_and_an_unknown_or_foreign_one_is_400_invalid_subscription()
+    {
+        await using var server = await ApiKeyAdministrationTests.StartAsync();
+        using var carol = server.CreateClient("carol", "system:authenticated", "premium-group");
+        using var alice = server.CreateClient("alice", "system:authenticated");
+
+        // test_create_api_key with a designated subscription: the answer and every read name it.
+        var premium = await CreateAsync(carol, """{"name":"designated","subscription":"premium"}""");
+        var id = premium.GetProperty("id").GetString()!;
+        Assert.Equal("premium", premium.GetProperty("subscription").GetString());
+        var (_, single) = await SendAsync(carol, HttpMethod.Get, $"/v1/api-keys/{id}");
+        Assert.Equal("premium", single.GetProperty("subscription").GetString());
+        var (_, listed) = await SendAsync(carol, HttpMethod.Get, "/v1/api-keys");
+        Assert.Equal("premium", listed.EnumerateArray().Single().GetProperty("subscription").GetString());
+        var searched = await PostAsync(carol, "/v1/api-keys/search", "{}", HttpStatusCode.OK);
+        Assert.Equal("premium", searched.GetProperty("data").EnumerateArray().Single().GetProperty("subscription").GetString());
+
+        // A lower tier one is entitled to may be chosen too; none chosen: no subscription member at all.
+        var free = await CreateAsync(carol, """{"name":"cheap","subscription":" free "}""");
+        Assert.Equal("free", free.GetProperty("subscription").GetString());
+        var highest = await CreateAsync(carol, """{"name":"highest"}""");
+        Assert.False(highest.TryGetProperty("subscription", out _));
+
+        // The key's own limits are bounded by the chosen tier (free: 5 requests a window; premium: 20).
+        await PostAsync(carol, "/v1/api-keys", """{"name":"over","subscription":"free","limits":{"requests":10}}""", HttpStatusCode.BadRequest);
+        await CreateAsync(carol, """{"name":"under","subscription":"premium","limits":{"requests":10}}""");
+
+        // test_subscription: an unknown one, and another user's (a tier alice is not in), answer alike.
+        foreach (var body in new[]
+        {
+            """{"name":"x","subscription":"premium"}""",
+            """{"name":"x","subscription":"no-such-subscription"}""",
+            """{"name":"x","subscription":"Premium"}""",
+            """{"name":"x","subscription":"free\u0000"}""",
+            $$"""{"name":"x","subscription":"{{new string('f', 254)}}"}""",
+        })
+        {
+            var refused = await PostAsync(alice, "/v1/api-keys", body, HttpStatusCode.BadRequest);
+            Assert.Equal("invalid_subscription", refused.GetProperty("code").GetString());
+            Assert.Equal("subscription", refused.GetProperty("field").GetString());
+            Assert.Contains("subscription", refused.GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+
+        var (_, nothing) = await SendAsync(alice, HttpMethod.Get, "/v1/api-keys");
+        Assert.Equal(0, nothing.GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Search_and_bulk_revoke_by_subscription_answer_as_the_later_service()
+    {
+        await using var server = await ApiKeyAdministrationTests.StartAsync();
+        using var carol = server.CreateClient("carol", "system:authenticated", "premium-group");
+        using var dave = server.CreateClient("dave", "system:authenticated", "tier-premium-users");
+        using var alice = server.CreateClient("alice", "system:authenticated");
+        using var admin = ApiKeyAdministrationTests.Admin(server);
+        var carolPremium = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            carolPremium.Add((await CreateAsync(carol, $$"""{"name":"sub-bulk-{{i}}","subscription":"premium"}""")).GetProperty("id").GetString()!);
+        }
+
+        var carolFree = (await CreateAsync(carol, """{"name":"free","subscription":"free"}""")).GetProperty("id").GetString()!;
+        var carolUnbound = (await CreateAsync(carol, """{"name":"unbound"}""")).GetProperty("id").GetString()!;
+        var davePremium = (await CreateAsync(dave, """{"name":"user2-key","subscription":"premium"}""")).GetProperty("id").GetString()!;
+
+        // Search by subscription: over one's own keys for anyone, over others' for administrators only.
+        var own = await PostAsync(carol, "/v1/api-keys/search", """{"filters":{"subscription":"premium"}}""", HttpStatusCode.OK);
+        Assert.Equal(carolPremium.Order(StringComparer.Ordinal), SearchIds(own).Order(StringComparer.Ordinal));
+        var aliceOwn = await PostAsync(alice, "/v1/api-keys/search", """{"filters":{"subscription":"premium"}}""", HttpStatusCode.OK);
+        Assert.Empty(SearchIds(aliceOwn));
+        await PostAsync(alice, "/v1/api-keys/search", """{"filters":{"username":"carol","subscription":"premium"}}""", HttpStatusCode.Forbidden);
+        var everyone = await PostAsync(admin, "/v1/api-keys/search", """{"filters":{"subscription":"premium"}}""", HttpStatusCode.OK);
+        Assert.Equal([.. carolPremium.Append(davePremium).Order(StringComparer.Ordinal)], SearchIds(everyone).Order(StringComparer.Ordinal));
+        var davesOnly = await PostAsync(admin, "/v1/api-keys/search", """{"filters":{"username":"dave","subscription":"premium"}}""", HttpStatusCode.OK);
+        Assert.Equal([davePremium], SearchIds(davesOnly));
+
+        // test_bulk_revoke_by_subscription_forbidden_for_non_admin: even over one's own keys.
+        await PostAsync(carol, "/v1/api-keys/bulk-revoke", """{"subscription":"premium"}""", HttpStatusCode.Forbidden);
+        await PostAsync(carol, "/v1/api-keys/bulk-revoke", """{"username":"carol","subscription":"premium"}""", HttpStatusCode.Forbidden);
+        Assert.Equal("active", await StatusOfAsync(carol, carolPremium[0]));
+
+        // test_bulk_revoke_dry_run_by_subscription: counted, nothing revoked.
+        var dry = await PostAsync(admin, "/v1/api-keys/bulk-revoke", """{"subscription":"premium","dryRun":true}""", HttpStatusCode.OK);
+        Assert.Equal(4, dry.GetProperty("revokedCount").GetInt32());
+        Assert.True(dry.GetProperty("dryRun").GetBoolean());
+        Assert.Equal("Dry run: 4 active key(s) would be revoked for subscription premium", dry.GetProperty("message").GetString());
+        Assert.Equal("active", await StatusOfAsync(dave, davePremium));
+
+        // test_bulk_revoke_combined_user_and_subscription: carol's premium keys only; dave's stays active.
+        var combined = await PostAsync(admin, "/v1/api-keys/bulk-revoke", """{"username":"carol","subscription":"premium"}""", HttpStatusCode.OK);
+        Assert.Equal(3, combined.GetProperty("revokedCount").GetInt32());
+        Assert.Equal("Successfully revoked 3 active API key(s) for user carol in subscription premium", combined.GetProperty("message").GetString());
+        foreach (var id in carolPremium)
+        {
+            Assert.Equal("revoked", await StatusOfAsync(carol, id));
+        }
+
+        Assert.Equal("active", await StatusOfAsync(dave, davePremium));
+        Assert.Equal("active", await StatusOfAsync(carol, carolFree));
+        Assert.Equal("active", await StatusOfAsync(carol, carolUnbound));
+
+        // test_bulk_revoke_by_subscription: every owner's; keys of other subscriptions and unbound keys stay.
+        var all = await PostAsync(admin, "/v1/api-keys/bulk-revoke", """{"subscription":"premium"}""", HttpStatusCode.OK);
+        Assert.Equal(1, all.GetProperty("revokedCount").GetInt32());
+        Assert.Equal("revoked", await StatusOfAsync(dave, davePremium));
+        Assert.Equal("active", await StatusOfAsync(carol, carolFree));
+        Assert.Equal("active", await StatusOfAsync(carol, carolUnbound));
+    }
 }

@@ -37,4 +37,7 @@ public sealed record ApiKeySearch
 
     /// <summary>Gets whether ephemeral keys are found too; by default they are left out.</summary>
     public bool IncludeEphemeral { get; init; }
+
+    /// <summary>Gets the subscription a key must be bound to (<see cref="ApiKeyRecord.Subscription"/>, exactly), or <see langword="null"/> for no condition.</summary>
+    public string? Subscription { get; init; }
 }

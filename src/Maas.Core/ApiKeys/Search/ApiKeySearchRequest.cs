@@ -38,4 +38,10 @@ public sealed record ApiKeySearchRequest
 
     /// <summary>Gets whether ephemeral keys are found too (the later Go service's <c>filters.includeEphemeral</c>); by default they are left out.</summary>
     public bool IncludeEphemeral { get; init; }
+
+    /// <summary>
+    /// Gets the subscription the found keys are bound to (the later Go service's <c>filters.subscription</c>),
+    /// or <see langword="null"/> (or blank) for any. Over the caller's own keys for anyone; over others' keys, as any search, for administrators only.
+    /// </summary>
+    public string? Subscription { get; init; }
 }

@@ -78,7 +78,14 @@ internal sealed class KeyListModel(SelfServicePageServices services) : SelfServi
         {
             created = await Services.ApiKeys.CreateAsync(
                 SignedIn,
-                new ApiKeyRequest { Name = Create.Name ?? "", Description = string.IsNullOrWhiteSpace(Create.Description) ? null : Create.Description, Expiration = expiration, Limits = limits },
+                new ApiKeyRequest
+                {
+                    Name = Create.Name ?? "",
+                    Description = string.IsNullOrWhiteSpace(Create.Description) ? null : Create.Description,
+                    Expiration = expiration,
+                    Subscription = Create.Subscription,
+                    Limits = limits,
+                },
                 RequestContext,
                 cancellationToken).ConfigureAwait(false);
         }
