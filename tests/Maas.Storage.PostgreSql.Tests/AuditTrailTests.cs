@@ -109,6 +109,30 @@ public sealed class AuditTrailTests(PostgreSqlServer server) : IAsyncLifetime
         Assert.Equal(0L, await _database.ExecuteScalarAsync("SELECT count(*) FROM audit_log"));
     }
 
+    [Fact]
+    public async Task A_limits_change_whose_entry_cannot_be_written_changes_no_limits()
+    {
+        var store = await _database.CreateInitializedStoreAsync();
+        var key = TestKeys.Create("alice") with { Limits = new Maas.ApiKeys.ApiKeyLimits { Requests = 7 } };
+        await store.AddAsync(key);
+
+        // The database refuses this one entry, after the key's row was updated in the same transaction.
+        await _database.ExecuteScalarAsync(
+            """
+            CREATE FUNCTION refuse_mallory() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$;
+            CREATE TRIGGER refuse_mallory BEFORE INSERT ON audit_log FOR EACH ROW WHEN (NEW.actor = 'mallory') EXECUTE FUNCTION refuse_mallory();
+            """);
+        var entry = new AuditEntry { At = TestKeys.Epoch.AddHours(1), Action = AuditAction.SetLimits, Actor = "mallory", Subject = "alice", KeyId = key.Id, Detail = "{}" };
+
+        var error = await Assert.ThrowsAsync<PostgresException>(async () =>
+            await store.SetLimitsAsync(key.Id, new Maas.ApiKeys.ApiKeyLimits { Requests = 1 }, entry));
+
+        Assert.Equal("refused", error.MessageText);
+        Assert.Equal(7, (await store.GetAsync("alice", key.Id))!.Limits!.Requests);
+        Assert.Equal(7, (await _database.CreateStore().FindByHashAsync(key.Hash))!.Limits!.Requests);
+        Assert.Equal(0L, await _database.ExecuteScalarAsync("SELECT count(*) FROM audit_log"));
+    }
+
     private async Task AssertRefusedAndUnchangedAsync(string sql)
     {
         const string Snapshot = "SELECT string_agg(concat_ws('|', sequence, at, action, actor, subject, key_id), ';' ORDER BY sequence) FROM audit_log";
