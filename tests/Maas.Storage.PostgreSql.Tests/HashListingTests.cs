@@ -7,7 +7,10 @@ namespace Maas.Storage.PostgreSql.Tests;
 /// <summary>
 /// The membership filter's start-up read (<see cref="PostgreSqlKeyStore.ListHashesAsync"/>): every
 /// hash once across page boundaries, each page an index-only scan of the hash index.
+/// Its server to itself: a VACUUM marks the pages all-visible only when no other snapshot on the server
+/// is older than the rows, which the parallel classes on the assembly's server do not promise.
 /// </summary>
+[Collection(RestartedServerCollectionDefinition.Name)]
 public sealed class HashListingTests(PostgreSqlServer server)
 {
     [Fact]
