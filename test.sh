@@ -43,17 +43,8 @@ require npm npm
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-# Build the solution once with every core, then run the test projects side by side without building
-# again: `dotnet test` alone builds and tests project by project on as many nodes as there are cores,
-# so on two cores at most two projects ran and the builds waited behind them. Four at once keeps two
-# cores busy, since the tests mostly wait on their servers and child processes; the solution lists the
-# longest project (Maas.Api.Tests) first, so it starts first.
-dotnet build Maas.sln -c Release --nologo -v q 2>&1 | tee "$log"
+dotnet test Maas.sln -c Release --nologo "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-if [ "$status" -eq 0 ]; then
-  dotnet test Maas.sln -c Release --nologo --no-build -m:4 "$@" 2>&1 | tee -a "$log"
-  status=${PIPESTATUS[0]}
-fi
 # One closing line over every test assembly.
 awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($i == "Passed:") p += $(i+1); if ($i == "Failed:") f += $(i+1) } }
      END { printf "total: %d passed, %d failed\n", p, f }' FS='[ ,]+' "$log"
