@@ -4,7 +4,7 @@ using Maas.Testing;
 namespace Maas.Api.Tests;
 
 /// <summary>A wrong flag or setting stops maas-api with one clear line and a non-zero exit code.</summary>
-public sealed class StartupValidationTests(StartupValidationTests.WrongSettingRuns runs) : IClassFixture<StartupValidationTests.WrongSettingRuns>
+public sealed class StartupValidationTests
 {
     public static TheoryData<string[], string[], string> WrongSettings => new()
     {
@@ -46,7 +46,7 @@ public sealed class StartupValidationTests(StartupValidationTests.WrongSettingRu
     [MemberData(nameof(WrongSettings))]
     public async Task Wrong_setting_stops_the_host_with_one_clear_line(string[] args, string[] environment, string expected)
     {
-        var (exitCode, stdout, stderr) = await runs.ForAsync(args, environment);
+        var (exitCode, stdout, stderr) = await RunHostAsync(args, environment);
         Assert.NotEqual(0, exitCode);
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var line = Assert.Single(lines);
@@ -101,50 +101,6 @@ public sealed class StartupValidationTests(StartupValidationTests.WrongSettingRu
         }
 
         return await MaasApiProcess.RunToExitAsync(start, "maas-api did not stop on a wrong setting: ");
-    }
-
-    /// <summary>
-    /// The host runs of every row of <see cref="WrongSettings"/>, all started when the first case asks
-    /// (at most <see cref="ProcessesAtOnce"/> processes at a time): the cases of a theory run one after
-    /// another, their processes need not. Each case then checks its own run's output.
-    /// </summary>
-    public sealed class WrongSettingRuns
-    {
-        private const int ProcessesAtOnce = 4;
-
-        private readonly Lazy<Dictionary<string, Task<(int ExitCode, string Stdout, string Stderr)>>> _runs = new(StartAll);
-
-        public Task<(int ExitCode, string Stdout, string Stderr)> ForAsync(string[] args, string[] environment) =>
-            _runs.Value[Key(args, environment)];
-
-        private static Dictionary<string, Task<(int ExitCode, string Stdout, string Stderr)>> StartAll()
-        {
-            var slots = new SemaphoreSlim(ProcessesAtOnce);
-            var runs = new Dictionary<string, Task<(int ExitCode, string Stdout, string Stderr)>>();
-            foreach (var row in WrongSettings)
-            {
-                var (args, environment) = ((string[])row[0], (string[])row[1]);
-                runs.Add(Key(args, environment), RunAsync(args, environment, slots));
-            }
-
-            return runs;
-        }
-
-        private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string[] args, string[] environment, SemaphoreSlim slots)
-        {
-            await slots.WaitAsync();
-            try
-            {
-                return await RunHostAsync(args, environment);
-            }
-            finally
-            {
-                slots.Release();
-            }
-        }
-
-        private static string Key(string[] args, string[] environment) =>
-            string.Join('\0', args) + "\n" + string.Join('\0', environment);
     }
 }
 
