@@ -26,7 +26,7 @@ namespace Maas.Api.Tests;
 /// sign-in. The packages are packed once for the class (<see cref="PackedPackages"/>), and the tests
 /// that pack run one after the other (one class).
 /// </summary>
-public sealed partial class PackageConsumerTests(PackedPackages packages, ChromiumBrowser chromium) : IClassFixture<PackedPackages>
+public sealed partial class PackageConsumerTests(PackedPackages packages, ChromiumBrowser chromium) : IClassFixture<PackedPackages>, IClassFixture<ChromiumBrowser>
 {
     /// <summary>Every package `dotnet pack` gives (DocumentedOperatorTests checks it against the solution and the README).</summary>
     internal static readonly string[] PackedProjects = ["Maas.Core", "Maas.Storage", "Maas.Storage.Sqlite", "Maas.Storage.PostgreSql", "Maas.Storage.SpecificationTests", "Maas.Hosting.AspNetCore", "Maas.Gateway", "Maas.Kubernetes", "Maas.Kubernetes.AspNetCore", "Maas.SelfService"];

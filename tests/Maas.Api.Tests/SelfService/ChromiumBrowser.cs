@@ -3,7 +3,7 @@ using Microsoft.Playwright;
 namespace Maas.Api.Tests.SelfService;
 
 /// <summary>
-/// One headless Debian <c>chromium</c> per test assembly (each test opens a context of its own), driven by Playwright. Browsers cannot be
+/// One headless Debian <c>chromium</c> per test class, driven by Playwright. Browsers cannot be
 /// downloaded here, so Playwright launches the system's binary (<c>test.sh</c> installs the
 /// <c>chromium</c> package when it is missing; <c>MAAS_CHROMIUM</c> names another binary).
 /// </summary>

@@ -13,7 +13,7 @@ namespace Maas.Api.Tests.SelfService;
 /// <c>dotnet run --project samples/Maas.Api</c> opened in a plain browser: in Development, from loopback, the
 /// sign-in form signs it in by a cookie; anywhere else there is no form and the cookie signs nobody in.
 /// </summary>
-public sealed class DevelopmentSignInPageTests(ChromiumBrowser chromium)
+public sealed class DevelopmentSignInPageTests(ChromiumBrowser chromium) : IClassFixture<ChromiumBrowser>
 {
     private const string CookieName = ".Maas.SelfService.DevelopmentSignIn";
     private const string Scheme = "MaasSelfService.DevelopmentSignIn";

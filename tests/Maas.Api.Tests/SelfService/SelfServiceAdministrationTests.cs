@@ -11,7 +11,7 @@ namespace Maas.Api.Tests.SelfService;
 /// keys with filters, sort and cursor pages, revoke one of them, bulk revoke a user after the dry
 /// run's count, read the audit trail of what was just done; and that nobody else reaches them.
 /// </summary>
-public sealed class SelfServiceAdministrationTests(ChromiumBrowser chromium)
+public sealed class SelfServiceAdministrationTests(ChromiumBrowser chromium) : IClassFixture<ChromiumBrowser>
 {
     private const string AdminGroup = "maas-admins";
 

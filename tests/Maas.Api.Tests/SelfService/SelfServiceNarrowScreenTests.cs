@@ -5,7 +5,7 @@ using static Maas.Api.Tests.SelfService.SelfServicePageTests;
 namespace Maas.Api.Tests.SelfService;
 
 /// <summary>The page on a phone (390 px wide): no screen scrolls sideways; wide tables and examples scroll in their own box.</summary>
-public sealed class SelfServiceNarrowScreenTests(ChromiumBrowser chromium)
+public sealed class SelfServiceNarrowScreenTests(ChromiumBrowser chromium) : IClassFixture<ChromiumBrowser>
 {
     private const string AdminGroup = "maas-admins";
 

@@ -11,7 +11,7 @@ namespace Maas.Api.Tests.SelfService;
 /// gateway: every screen passes axe, no console error or CSP violation happens, the new key is
 /// shown once and never reaches a URL, and the screenshots in <c>docs/screenshots/</c> come from here.
 /// </summary>
-public sealed class SelfServicePageTests(ChromiumBrowser chromium)
+public sealed class SelfServicePageTests(ChromiumBrowser chromium) : IClassFixture<ChromiumBrowser>
 {
     private const string Model = "facebook/opt-125m";
 

@@ -5,7 +5,7 @@ using static Maas.Api.Tests.SelfService.SelfServicePageTests;
 namespace Maas.Api.Tests.SelfService;
 
 /// <summary>The browser's reload of "key created" re-posts the form: it makes no second key.</summary>
-public sealed class SelfServiceReloadTests(ChromiumBrowser chromium)
+public sealed class SelfServiceReloadTests(ChromiumBrowser chromium) : IClassFixture<ChromiumBrowser>
 {
     [Fact]
     public async Task Reloading_the_key_created_answer_makes_no_second_key_and_shows_the_list_saying_why()

@@ -10,7 +10,7 @@ namespace Maas.Api.Tests.SelfService;
 /// another grouping and downloaded as CSV with the keyboard only, axe clean, paged by its links; and nobody else
 /// reaches it. The screenshot <c>usage-report.png</c> comes from here.
 /// </summary>
-public sealed class SelfServiceUsageReportTests(ChromiumBrowser chromium)
+public sealed class SelfServiceUsageReportTests(ChromiumBrowser chromium) : IClassFixture<ChromiumBrowser>
 {
     private const string AdminGroup = "maas-admins";
 

@@ -14,7 +14,7 @@ namespace Maas.Api.Tests.SelfService;
 /// gateway counted in the ledger, their limits and what is left now, reached and used with the keyboard only,
 /// axe clean, and at 390 px without the page scrolling sideways. The screenshot <c>usage.png</c> comes from here.
 /// </summary>
-public sealed class SelfServiceUsageTests(ChromiumBrowser chromium)
+public sealed class SelfServiceUsageTests(ChromiumBrowser chromium) : IClassFixture<ChromiumBrowser>
 {
     private const string Model = "facebook/opt-125m";
 
