@@ -192,9 +192,8 @@ internal sealed class MaasApiProcess : IAsyncDisposable
                     return;
                 }
             }
-            catch (HttpRequestException)
+            catch (HttpRequestException) when (started.Elapsed < StartTimeout)
             {
-                // Not listening yet; past the timeout, the throw below says what the host wrote.
             }
 
             if (started.Elapsed > StartTimeout)
