@@ -165,8 +165,8 @@ public sealed class BudgetTests(RedisServer redis)
         using var viaFirst = first.Client(await first.TokenAsync("erin"));
         using var viaSecond = second.Client(await second.TokenAsync("erin"));
 
-        await UntilCountingAsync(viaFirst);
-        await UntilCountingAsync(viaSecond);
+        await GatewayServer.UntilCountingAsync(viaFirst);
+        await GatewayServer.UntilCountingAsync(viaSecond);
 
         // Each call reserves 11 tokens (a 37-byte body, max_tokens 1) and uses 12 (the upstream's
         // usage); a correction rides on its replica's next acquire, so the shared count lags the real
@@ -225,23 +225,6 @@ public sealed class BudgetTests(RedisServer redis)
         var zone = await Assert.ThrowsAsync<OptionsValidationException>(() =>
             GatewayServer.StartAsync(new Uri("http://127.0.0.1:9"), builderConfigure: b => b.Services.Configure<GatewayLimitOptions>(o => o.TimeZone = "Mars/Olympus_Mons")));
         Assert.Contains("Maas:Gateway:Limits:TimeZone", zone.Message, StringComparison.Ordinal);
-    }
-
-    /// <summary>Reads <c>/v1/usage</c> until the replica's counters answer (the Redis connection is made in the background); reading counts nothing.</summary>
-    private static async Task UntilCountingAsync(HttpClient client)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            using var usage = await client.GetAsync("/v1/usage", timeout.Token);
-            if (usage.StatusCode != HttpStatusCode.ServiceUnavailable)
-            {
-                Assert.Equal(HttpStatusCode.OK, usage.StatusCode);
-                return;
-            }
-
-            await Task.Delay(50, timeout.Token);
-        }
     }
 
     private Task<GatewayServer> StartOnRedisAsync(RecordingUpstream upstream, string prefix) =>

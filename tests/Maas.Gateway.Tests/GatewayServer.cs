@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using Maas.ApiKeys;
 using Maas.Gateway.Limits;
@@ -94,6 +95,23 @@ internal sealed class GatewayServer : IAsyncDisposable
             o.KeyPrefix = prefix + Guid.NewGuid().ToString("N") + ":";
             o.FailureMode = LimitFailureMode.Closed;
         });
+
+    /// <summary>Reads <c>/v1/usage</c> until a host's counters answer (the Redis connection is made in the background); reading counts nothing.</summary>
+    public static async Task UntilCountingAsync(HttpClient client)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            using var usage = await client.GetAsync("/v1/usage", timeout.Token);
+            if (usage.StatusCode != HttpStatusCode.ServiceUnavailable)
+            {
+                Assert.Equal(HttpStatusCode.OK, usage.StatusCode);
+                return;
+            }
+
+            await Task.Delay(50, timeout.Token);
+        }
+    }
 
     public TokenService Tokens => _app.Services.GetRequiredService<TokenService>();
 

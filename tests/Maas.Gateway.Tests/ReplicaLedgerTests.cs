@@ -160,7 +160,7 @@ public sealed class ReplicaLedgerTests(RedisServer redis, PostgreSqlServer postg
             foreach (var replica in replicas)
             {
                 using var reader = replica.Client(keys[0].Key);
-                await UntilCountingAsync(reader);
+                await GatewayServer.UntilCountingAsync(reader);
             }
 
             var clients = replicas.Select(r => r.Client()).ToArray();
@@ -299,23 +299,6 @@ public sealed class ReplicaLedgerTests(RedisServer redis, PostgreSqlServer postg
                 o.KeyPrefix = prefix;
             }),
             storage: maas => maas.UsePostgreSqlStorage(o => o.ConnectionUrl = databaseUrl));
-
-    /// <summary>Reads <c>/v1/usage</c> until the replica's counters answer (the Redis connection is made in the background); reading counts nothing.</summary>
-    private static async Task UntilCountingAsync(HttpClient client)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            using var usage = await client.GetAsync("/v1/usage", timeout.Token);
-            if (usage.StatusCode != HttpStatusCode.ServiceUnavailable)
-            {
-                Assert.Equal(HttpStatusCode.OK, usage.StatusCode);
-                return;
-            }
-
-            await Task.Delay(50, timeout.Token);
-        }
-    }
 
     /// <summary>What the caller was answered: the outcome, and the usage a 200 carried.</summary>
     private static async Task<(UsageOutcome Outcome, long Prompt, long Completion)> ReadAnswerAsync(HttpResponseMessage response)
