@@ -20,9 +20,12 @@
 #   data-plane  chat completions to the zero-latency simulator: directly, through a bare YARP
 #               proxy (Maas.Load.Baseline --proxy-to), through Maas's gateway (API key and token;
 #               in-memory and Redis counters; limits on, never reached)
+#   ledger      (only with LOAD_ONLY=ledger) the gateway with the usage ledger on against the same
+#               build with it off (Maas__Gateway__Ledger__Enabled=false): both quiet, in memory, API
+#               key, chat to the zero-latency simulator (issue 22's target: 0.97 or more)
 #
 # Environment (all optional):
-#   LOAD_ONLY         endpoints | embedding | telemetry | data-plane (default: all)
+#   LOAD_ONLY         endpoints | embedding | telemetry | data-plane | ledger (default: the first four)
 #   LOAD_BEFORE       a git revision of this repository to measure beside the working tree in the
 #                     embedding part (built from `git archive`, so uncommitted changes are not in it)
 #   LOAD_DURATION     measured seconds per measurement (default 5)
@@ -52,10 +55,11 @@ postgres_url=${LOAD_POSTGRES_URL:-}
 only=${LOAD_ONLY:-}
 before=${LOAD_BEFORE:-}
 case $only in
-  "" | endpoints | embedding | telemetry | data-plane) ;;
-  *) echo "LOAD_ONLY must be empty, endpoints, embedding, telemetry or data-plane, not '$only'" >&2; exit 1 ;;
+  "" | endpoints | embedding | telemetry | data-plane | ledger) ;;
+  *) echo "LOAD_ONLY must be empty, endpoints, embedding, telemetry, data-plane or ledger, not '$only'" >&2; exit 1 ;;
 esac
-part() { [[ -z $only || $only == "$1" ]]; }
+# The ledger part runs only when asked for: it measures one switch, not an endpoint.
+part() { [[ ( -z $only && $1 != ledger ) || $only == "$1" ]]; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/maas-load.XXXXXX")
 pids=()
 started_at=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -122,7 +126,7 @@ if part embedding && [[ -n $before ]]; then
   dotnet build "$work/before-src/samples/Maas.Api/Maas.Api.csproj" -c Release --nologo -v quiet -o "$work/api-before" \
     >"$work/build-api-before.log" 2>&1 || { cat "$work/build-api-before.log" >&2; exit 1; }
 fi
-if part data-plane || [[ -n $before_label ]]; then
+if part data-plane || part ledger || [[ -n $before_label ]]; then
   build samples/Maas.ModelSimulator/Maas.ModelSimulator.csproj simulator
 fi
 # with_gateway DIR : whether the sample host built in DIR has the gateway (MapMaasGateway).
@@ -672,6 +676,30 @@ if part data-plane; then
   fi
 fi
 
+# --- ledger ------------------------------------------------------------------------------
+# The usage ledger's cost on the gateway's hot path: the same build, quiet, in memory, chat with an
+# API key to the standalone simulator, with the ledger on (the default) against it off.
+if part ledger; then
+  if [[ -z $has_gateway ]]; then
+    pair ledger "chat: Maas gateway (ledger on)" "chat: Maas gateway (ledger off)" "skipped: no gateway in this build of samples/Maas.Api"
+  else
+    start_simulator
+    for side in on off; do
+      ledger_setting=()
+      [[ $side == off ]] && ledger_setting=(Maas__Gateway__Ledger__Enabled=false)
+      start_gateway "gateway-ledger-$side" "$work/api/maas-api.dll" "${quiet[@]}" "${ledger_setting[@]}"
+      [[ -n $gateway_port ]] || { say "the gateway with the ledger $side did not start:"; cat "$work/gateway-ledger-$side.log" >&2; exit 1; }
+      credential=$(gateway_credential key "$gateway_port")
+      status=$(probe_chat "gateway-ledger-$side" "$gateway_port" "$credential")
+      [[ $status == 200 ]] || { say "the gateway with the ledger $side answered $status"; exit 1; }
+      target "chat: Maas gateway (ledger $side)" "$gateway_pid" "http://127.0.0.1:$gateway_port$model_path/v1/chat/completions" chat.lua "Bearer $credential"
+    done
+    pair ledger "chat: Maas gateway (ledger on)" "chat: Maas gateway (ledger off)"
+  fi
+  say "ledger: $rounds rounds of ${duration}s pairs after ${warmup}s warm-up per target:"
+  run_pairs ledger "$rounds"
+fi
+
 # --- report ------------------------------------------------------------------------------
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 # column_median PAIR SIDE FIELD : the median over the rounds of one measured field.
@@ -696,10 +724,11 @@ section_title() {
     endpoints) echo "Endpoints against their ceilings (the sample host as shipped; the ceilings are bare endpoints of \`benchmarks/Maas.Load.Baseline\`)" ;;
     embedding) echo "The Maas pipeline on a quiet host (no request log line, no telemetry) against the same ceilings${before_label:+, beside the build at ${before_commit} and head to head with it (ceiling: the same row on ${before_commit}; ratio new/old)} (targets: tokens 0.90 or more of ES256 sign, key introspection 0.85 or more of the lookup)" ;;
     telemetry) echo "Telemetry: \`POST /v1/tokens\` with metrics and traces on (ceiling: the same build with them off; target 0.95 or more)" ;;
+    ledger) echo "The usage ledger: the gateway (quiet, in memory, API key) with the ledger on against the same build with it off (target 0.97 or more)" ;;
     data-plane) echo "Data plane: chat completions to the zero-latency simulator (targets: gateway in memory 0.85 or more of the bare proxy, on Redis 0.70 or more; p50 at most +0.2 ms and p99 at most +1 ms over it, read on the rows at $latency_connections connection(s), where the added latency is the gateway's own work, not a queue)" ;;
   esac
 }
-for section in endpoints embedding telemetry data-plane; do
+for section in endpoints embedding telemetry data-plane ledger; do
   part "$section" || continue
   {
     echo
