@@ -1,4 +1,3 @@
-using System.Globalization;
 using Maas.Administration;
 using Maas.ApiKeys;
 using Maas.Errors;
@@ -41,8 +40,8 @@ internal static class ApiKeyEndpoints
             ExpiresAt = created.Record.ExpiresAt.ToUnixTimeSeconds(),
             Jti = created.Record.Id,
             KeyPrefix = DisplayPrefix(created.Key, created.Record.Id),
-            CreatedAt = Rfc3339(created.Record.CreatedAt),
-            ExpirationDate = Rfc3339(created.Record.ExpiresAt),
+            CreatedAt = InstantText.Format(created.Record.CreatedAt),
+            ExpirationDate = InstantText.Format(created.Record.ExpiresAt),
             Name = created.Record.Name,
             Description = created.Record.Description,
             Labels = LabelsOrNull(created.Record),
@@ -219,10 +218,10 @@ internal static class ApiKeyEndpoints
         Name = key.Name,
         Description = key.Description,
         Username = key.Owner,
-        CreationDate = Rfc3339(key.CreatedAt),
-        ExpirationDate = Rfc3339(key.ExpiresAt),
+        CreationDate = InstantText.Format(key.CreatedAt),
+        ExpirationDate = InstantText.Format(key.ExpiresAt),
         Status = Status(key, now),
-        LastUsedDate = key.LastUsedAt is { } used ? Rfc3339(used) : null,
+        LastUsedDate = key.LastUsedAt is { } used ? InstantText.Format(used) : null,
         Labels = LabelsOrNull(key),
         Ephemeral = key.Ephemeral,
         Limits = ApiKeyLimitsBody.From(key.Limits),
@@ -236,10 +235,10 @@ internal static class ApiKeyEndpoints
         Description = key.Description,
         Username = key.Owner,
         Groups = key.OwnerGroups,
-        CreationDate = Rfc3339(key.CreatedAt),
-        ExpirationDate = Rfc3339(key.ExpiresAt),
+        CreationDate = InstantText.Format(key.CreatedAt),
+        ExpirationDate = InstantText.Format(key.ExpiresAt),
         Status = Status(key, now),
-        LastUsedAt = key.LastUsedAt is { } used ? Rfc3339(used) : null,
+        LastUsedAt = key.LastUsedAt is { } used ? InstantText.Format(used) : null,
         Labels = LabelsOrNull(key),
         Ephemeral = key.Ephemeral,
         Limits = ApiKeyLimitsBody.From(key.Limits),
@@ -255,7 +254,4 @@ internal static class ApiKeyEndpoints
         ApiKeyStatus.Expired => "expired",
         _ => "revoked",
     };
-
-    internal static string Rfc3339(DateTimeOffset value) =>
-        value.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'Z'", CultureInfo.InvariantCulture);
 }
