@@ -196,6 +196,33 @@ public sealed class SqliteAuditTrailTests : IDisposable
         Assert.Equal(accepted.Id, Assert.Single((await store.QueryAsync(new AuditQuery())).Entries).KeyId);
     }
 
+    [Fact]
+    public async Task A_limits_change_whose_entry_cannot_be_written_changes_no_limits()
+    {
+        var path = _folder.Combine("limits.db");
+        await using var store = new SqliteKeyStore(new SqliteKeyStoreOptions { DataPath = path });
+        await store.InitializeAsync();
+        var key = TestKeys.Create("alice") with { Limits = new Maas.ApiKeys.ApiKeyLimits { Requests = 7 } };
+        await store.AddAsync(key);
+        using (var connection = Connect(path))
+        {
+            // The file refuses this one entry, after the key's row was updated in the same transaction.
+            Execute(connection, "CREATE TRIGGER refuse_mallory BEFORE INSERT ON audit_log WHEN NEW.actor = 'mallory' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+        }
+
+        var entry = new AuditEntry { At = TestKeys.Epoch.AddHours(1), Action = AuditAction.SetLimits, Actor = "mallory", Subject = "alice", KeyId = key.Id, Detail = "{}" };
+        var error = await Assert.ThrowsAsync<SqliteException>(async () =>
+            await store.SetLimitsAsync(key.Id, new Maas.ApiKeys.ApiKeyLimits { Requests = 1 }, entry));
+
+        Assert.Contains("refused", error.Message, StringComparison.Ordinal);
+        Assert.Equal(7, (await store.GetAsync("alice", key.Id))!.Limits!.Requests);
+        Assert.Equal(7, (await store.FindByHashAsync(key.Hash))!.Limits!.Requests);
+        Assert.Empty((await store.QueryAsync(new AuditQuery())).Entries);
+        await using var reopened = new SqliteKeyStore(new SqliteKeyStoreOptions { DataPath = path });
+        await reopened.InitializeAsync();
+        Assert.Equal(7, (await reopened.FindByHashAsync(key.Hash))!.Limits!.Requests);
+    }
+
     private static void AssertRefusedAndUnchanged(string path, string sql)
     {
         using var connection = Connect(path);
