@@ -105,20 +105,38 @@ public sealed partial class DocumentedOperatorTests
         Assert.True(sentence.Success, "README: no 'dotnet pack ... gives' sentence");
         var documented = PackageName().Matches(sentence.Groups[1].Value).Select(m => m.Groups[1].Value).Order(StringComparer.Ordinal).ToArray();
 
-        // Every project of the solution that the SDK would pack.
+        // Every project of the solution that the SDK would pack: its IsPackable as MSBuild evaluates it, read for all
+        // projects in one MSBuild run (one CLI start and SDK resolution, not one per project) by a target that
+        // CustomAfterMicrosoftCommonTargets adds to each.
         var solution = await File.ReadAllTextAsync(Path.Combine(HostPaths.RepositoryRoot, "Maas.sln"));
         var projects = SolutionProject().Matches(solution).Select(m => m.Groups[1].Value.Replace('\\', '/')).ToArray();
         Assert.NotEmpty(projects);
-        var packable = new List<string>();
-        foreach (var project in projects)
-        {
-            var (exitCode, output) = await RunDotnetAsync("msbuild", Path.Combine(HostPaths.RepositoryRoot, project), "-getProperty:IsPackable", "-p:Configuration=" + HostPaths.Configuration);
-            Assert.True(exitCode == 0, project + ": " + output);
-            if (output.Trim() == "true")
-            {
-                packable.Add(Path.GetFileNameWithoutExtension(project));
-            }
-        }
+        using var work = new TemporaryDirectory();
+        var probe = work.Combine("is-packable.targets");
+        await File.WriteAllTextAsync(probe, """
+            <Project>
+              <Target Name="MaasIsPackable" Returns="@(MaasIsPackable)">
+                <ItemGroup><MaasIsPackable Include="$(MSBuildProjectFullPath)" IsPackable="$(IsPackable)" /></ItemGroup>
+              </Target>
+            </Project>
+            """);
+        var reader = work.Combine("read.proj");
+        await File.WriteAllTextAsync(reader, $"""
+            <Project>
+              <ItemGroup>{string.Concat(projects.Select(p => $"<Probed Include=\"{Path.Combine(HostPaths.RepositoryRoot, p)}\" />"))}</ItemGroup>
+              <Target Name="Read">
+                <MSBuild Projects="@(Probed)" Targets="MaasIsPackable" Properties="Configuration={HostPaths.Configuration};CustomAfterMicrosoftCommonTargets={probe}" BuildInParallel="false">
+                  <Output TaskParameter="TargetOutputs" ItemName="Read" />
+                </MSBuild>
+                <Message Importance="high" Text="is-packable %(Read.Filename) %(Read.IsPackable)" />
+              </Target>
+            </Project>
+            """);
+        var (exitCode, output) = await RunDotnetAsync("msbuild", reader, "-nologo", "-v:m");
+        Assert.True(exitCode == 0, "reading IsPackable: " + output);
+        var read = IsPackableLine().Matches(output).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value, StringComparer.Ordinal);
+        Assert.Equal(projects.Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal), read.Keys.Order(StringComparer.Ordinal));
+        var packable = read.Where(p => p.Value == "true").Select(p => p.Key);
 
         Assert.Equal(packable.Order(StringComparer.Ordinal), documented);
         Assert.Equal(PackageConsumerTests.PackedProjects.Order(StringComparer.Ordinal), documented);
@@ -217,6 +235,9 @@ public sealed partial class DocumentedOperatorTests
 
     [GeneratedRegex(@"Project\(""[^""]+""\) = ""[^""]+"", ""([^""]+\.csproj)""")]
     private static partial Regex SolutionProject();
+
+    [GeneratedRegex(@"^\s*is-packable (\S+) (\S*)\s*$", RegexOptions.Multiline)]
+    private static partial Regex IsPackableLine();
 
     [GeneratedRegex(@"apt_updated=\nrequire\(\) \{\n(?:.*\n)*?\}\n")]
     private static partial Regex RequireFunction();

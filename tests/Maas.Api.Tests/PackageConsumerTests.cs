@@ -166,9 +166,9 @@ public sealed partial class PackageConsumerTests(PackedPackages packages, Chromi
         const string Package = "Maas.Storage.Sqlite";
         using var work = new TemporaryDirectory();
         var project = Path.Combine("src", Package, Package + ".csproj");
-        var released = Directory.CreateDirectory(work.Combine("released")).FullName;
-        await DotnetCommand.RunAsync(HostPaths.RepositoryRoot, "pack", project, "-c", Configuration, "--no-build", "-o", released, "-p:PackageVersion=0.1.0");
-        var baseline = Path.Combine(released, Package + ".0.1.0.nupkg");
+
+        // The release: this build as the class fixture packed it (under its test version, below 0.1.1).
+        var baseline = Path.Combine(packages.Feed, $"{Package}.{packages.Version}.nupkg");
 
         await DotnetCommand.RunAsync(HostPaths.RepositoryRoot, "pack", project, "-c", Configuration, "--no-build", "-o", work.Combine("next"), "-p:PackageVersion=0.1.1", "-p:PackageValidationBaselinePath=" + baseline);
 

@@ -1,9 +1,18 @@
 using System.Diagnostics;
 using Maas.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Maas.Api.Tests;
 
-/// <summary>A wrong flag or setting stops maas-api with one clear line and a non-zero exit code.</summary>
+/// <summary>
+/// A wrong flag or setting stops maas-api with one clear line and a non-zero exit code. Every case runs the
+/// host's program in-process (<see cref="MaasApiProgram.RunAsync"/>: its environment and configuration given
+/// as the process would read them); the cases of <see cref="WrongSettingsInAProcess"/> also start the real
+/// executable, for what only a process shows: flags and environment as the runtime hands them over, stderr, the exit code.
+/// </summary>
 public sealed class StartupValidationTests
 {
     public static TheoryData<string[], string[], string> WrongSettings => new()
@@ -42,8 +51,34 @@ public sealed class StartupValidationTests
         { [], ["Maas__Simulator__DefaultMaxTokens=0"], "Simulator:DefaultMaxTokens must be at least 1" }, // ModelSimulatorOptions
     };
 
+    /// <summary>
+    /// The cases a process must show besides: a flag, a host setting and a configuration value read from the real
+    /// environment, a value the binder cannot convert, and Kestrel's own configuration.
+    /// </summary>
+    public static TheoryData<string[], string[], string> WrongSettingsInAProcess => new()
+    {
+        { ["--storage", "cloud"], [], "invalid value \"cloud\" for --storage" },
+        { [], ["STORAGE_MODE=cloud"], "invalid value \"cloud\" for STORAGE_MODE" },
+        { ["--bogus"], [], "flag provided but not defined: -bogus" },
+        { [], ["Kestrel__Limits__MaxConcurrentConnections=-5"], "invalid Kestrel configuration" },
+        { [], ["Maas__Tokens__Minimum=2h", "Maas__Tokens__Maximum=1h", "Maas__Tokens__Default=90m"], "Maas:Tokens:Minimum (2h0m0s) is above Maas:Tokens:Maximum (1h0m0s)" },
+        { [], ["Maas__Tokens__Maximum=lots"], "'Maas:Tokens:Maximum'" },
+    };
+
     [Theory]
     [MemberData(nameof(WrongSettings))]
+    public async Task Wrong_setting_stops_the_program_with_one_clear_line_and_exit_code_2(string[] args, string[] environment, string expected)
+    {
+        var (exitCode, stderr, logged) = await RunInProcessAsync(args, environment);
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("maas-api: ", line, StringComparison.Ordinal);
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr + logged, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(WrongSettingsInAProcess))]
     public async Task Wrong_setting_stops_the_host_with_one_clear_line(string[] args, string[] environment, string expected)
     {
         var (exitCode, stdout, stderr) = await RunHostAsync(args, environment);
@@ -70,6 +105,41 @@ public sealed class StartupValidationTests
         Assert.Contains("address already in use", line, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", stdout + stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Runs <see cref="MaasApiProgram.RunAsync"/> as <see cref="RunHostAsync"/> runs the process: Development, no metrics
+    /// port, <paramref name="environment"/> both as the host's environment and as configuration (<c>__</c> for <c>:</c>, as
+    /// the environment's configuration source reads it). Returns the exit code, what it wrote to stderr, and every log
+    /// line with its exception.
+    /// </summary>
+    private static async Task<(int ExitCode, string Stderr, string Logged)> RunInProcessAsync(string[] args, string[] environment)
+    {
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal) { ["ASPNETCORE_ENVIRONMENT"] = "Development", ["METRICS_PORT"] = "0" };
+        foreach (var pair in environment)
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            variables[pair[..equals]] = pair[(equals + 1)..];
+        }
+
+        // Never let a misparsed test start a server that keeps running: it listens on a free port and stops after 60 s.
+        string[] withAddress = args.Any(a => a.StartsWith("--address", StringComparison.Ordinal)) || variables.ContainsKey("ADDRESS") ? args : [.. args, "--address=127.0.0.1:0"];
+        using var logs = new FakeLoggerProvider();
+        using var stderr = new StringWriter();
+        using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var exitCode = await MaasApiProgram.RunAsync(
+            withAddress,
+            stderr,
+            builder =>
+            {
+                builder.Configuration.AddInMemoryCollection(variables.Select(v => KeyValuePair.Create<string, string?>(v.Key.Replace("__", ":", StringComparison.Ordinal), v.Value)));
+                builder.Logging.AddProvider(logs);
+            },
+            name => variables.GetValueOrDefault(name),
+            "Development",
+            stopping.Token);
+        var logged = string.Join(Environment.NewLine, logs.Collector.GetSnapshot().Select(r => r.Message + Environment.NewLine + r.Exception));
+        return (exitCode, stderr.ToString(), logged);
     }
 
     internal static async Task<(int ExitCode, string Stdout, string Stderr)> RunHostAsync(string[] args, string[] environment)
