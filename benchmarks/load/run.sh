@@ -488,6 +488,27 @@ probe_chat() {
     "http://127.0.0.1:$2$model_path/v1/chat/completions" || true
 }
 
+# gateway_target NAME DLL ROW SIDE [SETTING=VALUE...] : starts the sample host DLL as a gateway (start_gateway
+# NAME), checks one chat call with a premium user's API key, and adds the target ROW for it; returns 1 with
+# gateway_failure saying why (SIDE names the host in it) when the host did not start or the call failed.
+gateway_failure=""
+gateway_target() {
+  local name=$1 dll=$2 row=$3 side=$4 credential status
+  shift 4
+  start_gateway "$name" "$dll" "$@"
+  if [[ -z $gateway_port ]]; then
+    gateway_failure=$(grep -m1 -i 'maas-api:' "$work/$name.log" || echo "the $side host did not start")
+    return 1
+  fi
+  credential=$(gateway_credential key "$gateway_port")
+  status=$(probe_chat "$name" "$gateway_port" "$credential")
+  if [[ $status != 200 ]]; then
+    gateway_failure="the $side gateway answered $status $(head -c 160 "$work/$name-probe.txt" | tr '\n|' '  ')"
+    return 1
+  fi
+  target "$row" "$gateway_pid" "http://127.0.0.1:$gateway_port$model_path/v1/chat/completions" chat.lua "Bearer $credential"
+}
+
 # --- embedding ---------------------------------------------------------------------------
 # The Maas pipeline (authentication, binding, issuance or validation, the answer) without what the
 # sample host adds around it: no request log line, no telemetry, no metrics port.
@@ -507,7 +528,7 @@ embedding_rows() {
 # head_to_head_gateway : the gateway pair of the head-to-head (chat with an API key through this
 # build's gateway against the LOAD_BEFORE build's), or a skipped row saying why.
 head_to_head_gateway() {
-  local row="chat: Maas gateway (API key, quiet host)" side label dir credential status
+  local row="chat: Maas gateway (API key, quiet host)" side label dir
   local before_row="$row"
   before_row="${row%)}, $before_label)"
   if [[ -z $has_gateway ]] || ! with_gateway "$work/api-before"; then
@@ -517,18 +538,8 @@ head_to_head_gateway() {
   start_simulator
   for side in new before; do
     if [[ $side == new ]]; then label=$row dir=api; else label=$before_row dir=api-before; fi
-    start_gateway "gateway-quiet-$side" "$work/$dir/maas-api.dll" "${quiet[@]}"
-    if [[ -z $gateway_port ]]; then
-      pair embedding "$row" "$before_row" "skipped: $(grep -m1 -i 'maas-api:' "$work/gateway-quiet-$side.log" || echo "the $side host did not start")"
-      return
-    fi
-    credential=$(gateway_credential key "$gateway_port")
-    status=$(probe_chat "gateway-quiet-$side" "$gateway_port" "$credential")
-    if [[ $status != 200 ]]; then
-      pair embedding "$row" "$before_row" "skipped: the $side gateway answered $status $(head -c 160 "$work/gateway-quiet-$side-probe.txt" | tr '\n|' '  ')"
-      return
-    fi
-    target "$label" "$gateway_pid" "http://127.0.0.1:$gateway_port$model_path/v1/chat/completions" chat.lua "Bearer $credential"
+    gateway_target "gateway-quiet-$side" "$work/$dir/maas-api.dll" "$label" "$side" "${quiet[@]}" \
+      || { pair embedding "$row" "$before_row" "skipped: $gateway_failure"; return; }
   done
   pair embedding "$row" "$before_row"
 }
@@ -687,12 +698,8 @@ if part ledger; then
     for side in on off; do
       ledger_setting=()
       [[ $side == off ]] && ledger_setting=(Maas__Gateway__Ledger__Enabled=false)
-      start_gateway "gateway-ledger-$side" "$work/api/maas-api.dll" "${quiet[@]}" "${ledger_setting[@]}"
-      [[ -n $gateway_port ]] || { say "the gateway with the ledger $side did not start:"; cat "$work/gateway-ledger-$side.log" >&2; exit 1; }
-      credential=$(gateway_credential key "$gateway_port")
-      status=$(probe_chat "gateway-ledger-$side" "$gateway_port" "$credential")
-      [[ $status == 200 ]] || { say "the gateway with the ledger $side answered $status"; exit 1; }
-      target "chat: Maas gateway (ledger $side)" "$gateway_pid" "http://127.0.0.1:$gateway_port$model_path/v1/chat/completions" chat.lua "Bearer $credential"
+      gateway_target "gateway-ledger-$side" "$work/api/maas-api.dll" "chat: Maas gateway (ledger $side)" "ledger-$side" "${quiet[@]}" "${ledger_setting[@]}" \
+        || { say "$gateway_failure (log: $work/gateway-ledger-$side.log)"; cat "$work/gateway-ledger-$side.log" >&2; exit 1; }
     done
     pair ledger "chat: Maas gateway (ledger on)" "chat: Maas gateway (ledger off)"
   fi
