@@ -23,9 +23,13 @@
 #   ledger      (only with LOAD_ONLY=ledger) the gateway with the usage ledger on against the same
 #               build with it off (Maas__Gateway__Ledger__Enabled=false): both quiet, in memory, API
 #               key, chat to the zero-latency simulator (issue 22's target: 0.97 or more)
+#   shipped     (only with LOAD_ONLY=shipped) what the host as shipped adds to the gateway, split: the
+#               gateway as shipped (request log line and metrics on), with the log line only and with
+#               the metrics only, each against the same build quiet (in memory, API key, chat to the
+#               zero-latency simulator)
 #
 # Environment (all optional):
-#   LOAD_ONLY         endpoints | embedding | telemetry | data-plane | ledger (default: the first four)
+#   LOAD_ONLY         endpoints | embedding | telemetry | data-plane | ledger | shipped (default: the first four)
 #   LOAD_BEFORE       a git revision of this repository to measure beside the working tree in the
 #                     embedding part (built from `git archive`, so uncommitted changes are not in it)
 #   LOAD_DURATION     measured seconds per measurement (default 5)
@@ -55,11 +59,11 @@ postgres_url=${LOAD_POSTGRES_URL:-}
 only=${LOAD_ONLY:-}
 before=${LOAD_BEFORE:-}
 case $only in
-  "" | endpoints | embedding | telemetry | data-plane | ledger) ;;
-  *) echo "LOAD_ONLY must be empty, endpoints, embedding, telemetry, data-plane or ledger, not '$only'" >&2; exit 1 ;;
+  "" | endpoints | embedding | telemetry | data-plane | ledger | shipped) ;;
+  *) echo "LOAD_ONLY must be empty, endpoints, embedding, telemetry, data-plane, ledger or shipped, not '$only'" >&2; exit 1 ;;
 esac
-# The ledger part runs only when asked for: it measures one switch, not an endpoint.
-part() { [[ ( -z $only && $1 != ledger ) || $only == "$1" ]]; }
+# The ledger and shipped parts run only when asked for: they measure switches, not endpoints.
+part() { [[ ( -z $only && $1 != ledger && $1 != shipped ) || $only == "$1" ]]; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/maas-load.XXXXXX")
 pids=()
 started_at=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -126,7 +130,7 @@ if part embedding && [[ -n $before ]]; then
   dotnet build "$work/before-src/samples/Maas.Api/Maas.Api.csproj" -c Release --nologo -v quiet -o "$work/api-before" \
     >"$work/build-api-before.log" 2>&1 || { cat "$work/build-api-before.log" >&2; exit 1; }
 fi
-if part data-plane || part ledger || [[ -n $before_label ]]; then
+if part data-plane || part ledger || part shipped || [[ -n $before_label ]]; then
   build samples/Maas.ModelSimulator/Maas.ModelSimulator.csproj simulator
 fi
 # with_gateway DIR : whether the sample host built in DIR has the gateway (MapMaasGateway).
@@ -707,6 +711,33 @@ if part ledger; then
   run_pairs ledger "$rounds"
 fi
 
+# --- shipped -----------------------------------------------------------------------------
+# What the host as shipped adds to the gateway, split: its request log line and its metrics, each alone and
+# both, against the same build quiet. The metrics hosts scrape nothing: the Prometheus exporter only
+# aggregates until read, as on a host nobody scrapes yet.
+if part shipped; then
+  if [[ -z $has_gateway ]]; then
+    pair shipped "chat: Maas gateway (as shipped)" "chat: Maas gateway (quiet)" "skipped: no gateway in this build of samples/Maas.Api"
+  else
+    start_simulator
+    shipped_hosts=(
+      "quiet|${quiet[*]}"
+      "as shipped|"
+      "request log line only|OTEL_SDK_DISABLED=true"
+      "metrics only|Logging__LogLevel__Default=Warning"
+    )
+    for host in "${shipped_hosts[@]}"; do
+      label=${host%%|*}
+      read -r -a settings <<<"${host#*|}"
+      gateway_target "gateway-${label// /-}" "$work/api/maas-api.dll" "chat: Maas gateway ($label)" "$label" "${settings[@]}" \
+        || { say "$gateway_failure (log: $work/gateway-${label// /-}.log)"; cat "$work/gateway-${label// /-}.log" >&2; exit 1; }
+      [[ $label == quiet ]] || pair shipped "chat: Maas gateway ($label)" "chat: Maas gateway (quiet)"
+    done
+  fi
+  say "shipped: $rounds rounds of ${duration}s pairs after ${warmup}s warm-up per target:"
+  run_pairs shipped "$rounds"
+fi
+
 # --- report ------------------------------------------------------------------------------
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 # column_median PAIR SIDE FIELD : the median over the rounds of one measured field.
@@ -732,10 +763,11 @@ section_title() {
     embedding) echo "The Maas pipeline on a quiet host (no request log line, no telemetry) against the same ceilings${before_label:+, beside the build at ${before_commit} and head to head with it (ceiling: the same row on ${before_commit}; ratio new/old)} (targets: tokens 0.90 or more of ES256 sign, key introspection 0.85 or more of the lookup)" ;;
     telemetry) echo "Telemetry: \`POST /v1/tokens\` with metrics and traces on (ceiling: the same build with them off; target 0.95 or more)" ;;
     ledger) echo "The usage ledger: the gateway (quiet, in memory, API key) with the ledger on against the same build with it off (target 0.97 or more)" ;;
+    shipped) echo "What the host as shipped adds to the gateway (in memory, API key): the request log line and the metrics, alone and together, against the same build quiet" ;;
     data-plane) echo "Data plane: chat completions to the zero-latency simulator (targets: gateway in memory 0.85 or more of the bare proxy, on Redis 0.70 or more; p50 at most +0.2 ms and p99 at most +1 ms over it, read on the rows at $latency_connections connection(s), where the added latency is the gateway's own work, not a queue)" ;;
   esac
 }
-for section in endpoints embedding telemetry data-plane ledger; do
+for section in endpoints embedding telemetry data-plane ledger shipped; do
   part "$section" || continue
   {
     echo
