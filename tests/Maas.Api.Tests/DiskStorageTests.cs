@@ -4,7 +4,10 @@ using Maas.Testing;
 
 namespace Maas.Api.Tests;
 
-/// <summary>In <c>disk</c> mode keys, revocations and the signing key survive a restart of the host.</summary>
+/// <summary>
+/// In <c>disk</c> mode keys, revocations and the signing key survive a restart of the host; a data path it cannot
+/// write stops the host's program (run in-process, <see cref="StartupValidationTests.RunInProcessAsync"/>) with one line.
+/// </summary>
 public sealed class DiskStorageTests
 {
     [Fact]
@@ -60,7 +63,7 @@ public sealed class DiskStorageTests
         var blocker = Path.Combine(directory.Path, "not-a-directory");
         await File.WriteAllTextAsync(blocker, "a file where a directory should be");
         var dataPath = Path.Combine(blocker, "maas-api.db");
-        var (exitCode, _, stderr) = await StartupValidationTests.RunHostAsync(["--storage=disk", "--data-path", dataPath], []);
+        var (exitCode, stderr, _) = await StartupValidationTests.RunInProcessAsync(["--storage=disk", "--data-path", dataPath], []);
         Assert.NotEqual(0, exitCode);
         var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("maas-api: --storage=disk", line, StringComparison.Ordinal);

@@ -2,7 +2,11 @@ using Maas.Testing;
 
 namespace Maas.Api.Tests;
 
-/// <summary>A gateway client with an unreadable secret hash stops maas-api at start with one clear line.</summary>
+/// <summary>
+/// A gateway client with an unreadable secret hash stops maas-api at start with one clear line. The host's program runs
+/// in-process (<see cref="StartupValidationTests.RunInProcessAsync"/>, the settings given as the environment would give
+/// them); what the process would print on stdout is its log, checked as such.
+/// </summary>
 public sealed class GatewayClientSettingsTests
 {
     [Theory]
@@ -12,7 +16,7 @@ public sealed class GatewayClientSettingsTests
     [InlineData("")]
     public async Task Unreadable_secret_hash_stops_the_host_naming_the_setting_without_echoing_it(string secretHash)
     {
-        var (exitCode, stdout, stderr) = await StartupValidationTests.RunHostAsync(
+        var (exitCode, stderr, logged) = await StartupValidationTests.RunInProcessAsync(
             [],
             ["Maas__Gateway__Clients__0__ClientId=authorino", "Maas__Gateway__Clients__0__SecretHash=" + secretHash]);
 
@@ -22,7 +26,7 @@ public sealed class GatewayClientSettingsTests
         Assert.Contains("sha256sum", line, StringComparison.Ordinal);
         if (secretHash.Length > 0)
         {
-            Assert.DoesNotContain(secretHash, stdout + stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain(secretHash, logged + stderr, StringComparison.Ordinal);
         }
     }
 
@@ -30,7 +34,7 @@ public sealed class GatewayClientSettingsTests
     public async Task Duplicate_client_ids_stop_the_host()
     {
         var hash = IntrospectionRequests.SecretHash("0123456789abcdef0123456789abcdef");
-        var (exitCode, _, stderr) = await StartupValidationTests.RunHostAsync(
+        var (exitCode, stderr, _) = await StartupValidationTests.RunInProcessAsync(
             [],
             [
                 "Maas__Gateway__Clients__0__ClientId=authorino", "Maas__Gateway__Clients__0__SecretHash=" + hash,

@@ -23,8 +23,8 @@ namespace Maas.Api.Tests;
 /// README (PackageConsumer/Program.cs, no project reference) restores from that feed plus the
 /// normal NuGet source, builds, runs on Kestrel, issues a token and a key, and calls a model through
 /// the gateway with that key; a second fresh app serves the self-service page behind its own cookie
-/// sign-in. The packages are packed once for the class (<see cref="PackedPackages"/>), and the tests
-/// that pack run one after the other (one class).
+/// sign-in. The packages are packed once for the class and both apps are built from them in one build
+/// (<see cref="PackedPackages"/>), and the tests that pack run one after the other (one class).
 /// </summary>
 public sealed partial class PackageConsumerTests(PackedPackages packages, ChromiumBrowser chromium) : IClassFixture<PackedPackages>, IClassFixture<ChromiumBrowser>
 {
@@ -37,7 +37,6 @@ public sealed partial class PackageConsumerTests(PackedPackages packages, Chromi
     [Fact]
     public async Task A_fresh_app_built_from_the_local_packages_issues_a_token_and_a_key_and_calls_a_model_with_it()
     {
-        using var work = new TemporaryDirectory();
         var feed = packages.Feed;
         var version = packages.Version;
         foreach (var package in PackedProjects)
@@ -60,7 +59,7 @@ public sealed partial class PackageConsumerTests(PackedPackages packages, Chromi
         var source = Path.Combine(AppContext.BaseDirectory, "PackageConsumer");
         var program = await File.ReadAllTextAsync(Path.Combine(source, "Program.cs"));
         Assert.Contains(program.Trim(), (await File.ReadAllTextAsync(Path.Combine(HostPaths.RepositoryRoot, "README.md"))).Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal);
-        var built = await BuildAppAsync(work, source, "PackageConsumer.csproj.txt");
+        var built = (await packages.AppsAsync()).Gateway;
 
         // The model behind the gateway: a tiny OpenAI-style upstream that answers with usage and
         // remembers the headers the gateway forwarded.
@@ -98,8 +97,7 @@ public sealed partial class PackageConsumerTests(PackedPackages packages, Chromi
     [Fact]
     public async Task A_fresh_app_built_from_the_local_packages_serves_the_self_service_page_behind_its_own_cookie_sign_in()
     {
-        using var work = new TemporaryDirectory();
-        var built = await BuildAppAsync(work, Path.Combine(AppContext.BaseDirectory, "PackageConsumer", "SelfService"), "SelfServiceConsumer.csproj.txt");
+        var built = (await packages.AppsAsync()).SelfService;
         await using var app = ConsumerApp.Start(built, FreePort.OnLoopback());
         using var anonymous = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = app.BaseAddress };
         await app.WaitUntilAnsweringAsync(anonymous, "/signin");
@@ -220,17 +218,6 @@ public sealed partial class PackageConsumerTests(PackedPackages packages, Chromi
     private static partial Regex RepositoryCommit();
 
     internal static string Configuration => RepositoryCheckout.Configuration;
-
-    /// <summary>Writes the app of <paramref name="source"/> into <paramref name="work"/> and builds it from the packed packages only; returns its output folder.</summary>
-    private async Task<string> BuildAppAsync(TemporaryDirectory work, string source, string project)
-    {
-        var app = Directory.CreateDirectory(work.Combine("app")).FullName;
-        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), await File.ReadAllTextAsync(Path.Combine(source, "Program.cs")));
-        await File.WriteAllTextAsync(Path.Combine(app, "App.csproj"), (await File.ReadAllTextAsync(Path.Combine(source, project))).Replace("$(MaasVersion)", packages.Version, StringComparison.Ordinal));
-        await DotnetCommand.UseLocalFeedAsync(app, packages.Feed, work.Path);
-        await DotnetCommand.RunAsync(app, "build", "-c", "Release", "--packages", work.Combine("packages"), "-o", work.Combine("out"));
-        return work.Combine("out");
-    }
 
     /// <summary>An OpenAI-style model on Kestrel (127.0.0.1, free port) that remembers what the gateway forwarded.</summary>
     private sealed class EchoModel : IAsyncDisposable

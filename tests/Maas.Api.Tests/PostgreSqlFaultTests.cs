@@ -12,7 +12,8 @@ namespace Maas.Api.Tests;
 /// <summary>
 /// maas-api on PostgreSQL when the database cannot be used: at start one line saying why and exit
 /// code 2; while running, one log line per cause every 10 s however many requests fail, and none
-/// of Npgsql's Information chatter.
+/// of Npgsql's Information chatter. The start-up cases run the host's program in-process
+/// (<see cref="StartupValidationTests.RunInProcessAsync"/>); what the process would print on stdout is its log, checked as such.
 /// </summary>
 [Collection(SharedPostgreSqlServer.Name)]
 public sealed class PostgreSqlFaultTests(PostgreSqlServer server)
@@ -27,9 +28,9 @@ public sealed class PostgreSqlFaultTests(PostgreSqlServer server)
         var nobodyListens = string.Create(CultureInfo.InvariantCulture, $"postgresql://maas_admin:{Uri.EscapeDataString(server.Password)}@127.0.0.1:{FreePort.OnLoopback()}/maas");
 
         var runs = await Task.WhenAll(
-            StartupValidationTests.RunHostAsync(["--storage=external", "--db-connection-url", url + "?sslmode=require"], []),
-            StartupValidationTests.RunHostAsync(["--storage=external", "--db-connection-url", wrongPassword], []),
-            StartupValidationTests.RunHostAsync(["--storage=external", "--db-connection-url", nobodyListens], []));
+            StartupValidationTests.RunInProcessAsync(["--storage=external", "--db-connection-url", url + "?sslmode=require"], []),
+            StartupValidationTests.RunInProcessAsync(["--storage=external", "--db-connection-url", wrongPassword], []),
+            StartupValidationTests.RunInProcessAsync(["--storage=external", "--db-connection-url", nobodyListens], []));
 
         string[] expected =
         [
@@ -39,8 +40,8 @@ public sealed class PostgreSqlFaultTests(PostgreSqlServer server)
         ];
         for (var i = 0; i < runs.Length; i++)
         {
-            var (exitCode, stdout, stderr) = runs[i];
-            var output = stdout + stderr;
+            var (exitCode, stderr, logged) = runs[i];
+            var output = logged + stderr;
             Assert.True(exitCode == 2, $"exit code {exitCode}:\n{output}");
             Assert.Equal(expected[i], Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
             Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);

@@ -113,7 +113,7 @@ public sealed class StartupValidationTests
     /// the environment's configuration source reads it). Returns the exit code, what it wrote to stderr, and every log
     /// line with its exception.
     /// </summary>
-    private static async Task<(int ExitCode, string Stderr, string Logged)> RunInProcessAsync(string[] args, string[] environment)
+    internal static async Task<(int ExitCode, string Stderr, string Logged)> RunInProcessAsync(string[] args, string[] environment)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal) { ["ASPNETCORE_ENVIRONMENT"] = "Development", ["METRICS_PORT"] = "0" };
         foreach (var pair in environment)

@@ -6,7 +6,11 @@ using Maas.Testing;
 
 namespace Maas.Api.Tests;
 
-/// <summary>--secure serves HTTPS with a self-signed certificate or the PEM pair given by --tls-cert/--tls-key.</summary>
+/// <summary>
+/// --secure serves HTTPS with a self-signed certificate or the PEM pair given by --tls-cert/--tls-key. The start-up
+/// errors run the host's program in-process (<see cref="StartupValidationTests.RunInProcessAsync"/>): what they check,
+/// the exit code and the one line on stderr, needs no process of its own.
+/// </summary>
 public sealed class TlsTests
 {
     [Fact]
@@ -61,7 +65,7 @@ public sealed class TlsTests
     [Fact]
     public async Task Secure_without_a_certificate_stops_start_up()
     {
-        var (exitCode, _, stderr) = await StartupValidationTests.RunHostAsync(["--secure"], []);
+        var (exitCode, stderr, _) = await StartupValidationTests.RunInProcessAsync(["--secure"], []);
         Assert.Equal(2, exitCode);
         Assert.Contains("--secure needs --tls-cert and --tls-key, or --tls-self-signed", stderr, StringComparison.Ordinal);
     }
@@ -85,7 +89,7 @@ public sealed class TlsTests
             await File.WriteAllTextAsync(keyPath, (fault == "mismatched" ? otherKey : key).ExportPkcs8PrivateKeyPem());
         }
 
-        var (exitCode, _, stderr) = await StartupValidationTests.RunHostAsync(["--secure", "--tls-cert", certPath, "--tls-key", keyPath], []);
+        var (exitCode, stderr, _) = await StartupValidationTests.RunInProcessAsync(["--secure", "--tls-cert", certPath, "--tls-key", keyPath], []);
         Assert.Equal(2, exitCode);
         Assert.Contains("--tls-cert/--tls-key could not be loaded", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
