@@ -8,9 +8,9 @@ namespace Maas.Hosting.AspNetCore.Tests.ApiKeys;
 /// <summary>
 /// Issue 12's key endpoints on the in-memory store through the minimal test host: search (owner isolation,
 /// admin rules, every filter and sort, pagination boundaries, cursor), labels, admin reads and
-/// revokes, bulk revoke and the config.
+/// revokes, bulk revoke and the config. The bad-input theories share one host, each case as a user of its own.
 /// </summary>
-public sealed class ApiKeyAdministrationTests
+public sealed class ApiKeyAdministrationTests(AdministeredMaasTestHost shared) : IClassFixture<AdministeredMaasTestHost>
 {
     internal const string AdminGroup = "maas-admins";
 
@@ -310,7 +310,7 @@ public sealed class ApiKeyAdministrationTests
     [InlineData("""[]""", null)]
     public async Task Bad_search_input_is_a_clear_400_never_a_500(string json, string? field)
     {
-        await using var server = await StartAsync();
+        var server = shared.Host;
         using var admin = Admin(server);
         using var response = await admin.PostAsync("/v1/api-keys/search", MaasTestHost.Json(json));
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
@@ -380,8 +380,8 @@ public sealed class ApiKeyAdministrationTests
     [MemberData(nameof(BadLabels))]
     public async Task Labels_over_the_limits_or_malformed_are_a_400_naming_the_field(string labels, string field)
     {
-        await using var server = await StartAsync();
-        using var alice = server.CreateClient("alice", "system:authenticated");
+        var server = shared.Host;
+        using var alice = server.CreateClient(SharedMaasTestHost.UniqueUser("alice"), "system:authenticated");
         using var response = await alice.PostAsync("/v1/api-keys", MaasTestHost.Json($$"""{"name":"x","labels":{{labels}}}"""));
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
         Assert.Equal("[]", await alice.GetStringAsync("/v1/api-keys"));

@@ -8,9 +8,10 @@ namespace Maas.Hosting.AspNetCore.Tests.ApiKeys;
 /// <summary>
 /// A key's own limits over HTTP (the default tiers: alice is <c>free</c>, 5 requests per 2 minutes
 /// and 100 LLM tokens per minute): created, echoed and listed; above the tier or malformed, a 400
-/// naming the field, never a 500, and no key made.
+/// naming the field, never a 500, and no key made. The bad-limit theory's cases share one host, each
+/// as a user of its own (in the same groups, so in the same tier).
 /// </summary>
-public sealed class ApiKeyLimitsEndpointTests
+public sealed class ApiKeyLimitsEndpointTests(AdministeredMaasTestHost shared) : IClassFixture<AdministeredMaasTestHost>
 {
     [Fact]
     public async Task A_key_created_with_limits_answers_lists_and_shows_them()
@@ -54,8 +55,8 @@ public sealed class ApiKeyLimitsEndpointTests
     [InlineData("\"x\"", null)]
     public async Task A_limit_above_the_tier_or_malformed_is_a_400_and_makes_no_key(string limits, string? field)
     {
-        await using var server = await ApiKeyAdministrationTests.StartAsync();
-        using var alice = server.CreateClient("alice", "system:authenticated");
+        var server = shared.Host;
+        using var alice = server.CreateClient(SharedMaasTestHost.UniqueUser("alice"), "system:authenticated");
 
         using var response = await alice.PostAsync("/v1/api-keys", MaasTestHost.Json($$"""{"name":"k","limits":{{limits}}}"""));
 

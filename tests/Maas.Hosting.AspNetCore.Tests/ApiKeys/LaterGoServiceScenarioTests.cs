@@ -13,7 +13,8 @@ namespace Maas.Hosting.AspNetCore.Tests.ApiKeys;
 /// Kept differences: a bad credential at the gateway is 401 <c>invalid_api_key</c> (theirs 403), and
 /// the key prefix is <c>sk-maas-</c> unless configured.
 /// </summary>
-public sealed class LaterGoServiceScenarioTests
+/// <remarks>The lifetime theory's cases share one host, each as a user of its own.</remarks>
+public sealed class LaterGoServiceScenarioTests(AdministeredMaasTestHost shared) : IClassFixture<AdministeredMaasTestHost>
 {
     private static async Task<JsonElement> PostAsync(HttpClient client, string path, string json, HttpStatusCode expected)
     {
@@ -163,8 +164,8 @@ public sealed class LaterGoServiceScenarioTests
     [InlineData("""{"name":"k","expirationDate":"2030-01-01T00:00:00Z"}""", "expirationDate")]
     public async Task A_lifetime_the_service_would_not_honour_is_400_naming_the_member(string body, string field)
     {
-        await using var server = await ApiKeyAdministrationTests.StartAsync();
-        using var alice = server.CreateClient("alice", "system:authenticated");
+        var server = shared.Host;
+        using var alice = server.CreateClient(SharedMaasTestHost.UniqueUser("alice"), "system:authenticated");
         var problem = await PostAsync(alice, "/v1/api-keys", body, HttpStatusCode.BadRequest);
         Assert.Equal(field, problem.GetProperty("field").GetString());
 

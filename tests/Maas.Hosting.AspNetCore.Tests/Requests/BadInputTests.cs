@@ -5,14 +5,14 @@ using Maas.Testing;
 
 namespace Maas.Hosting.AspNetCore.Tests.Requests;
 
-/// <summary>Every client mistake gets a 4xx naming the problem; none is a 500 and nothing is created.</summary>
-public sealed class BadInputTests : IAsyncLifetime
+/// <summary>
+/// Every client mistake gets a 4xx naming the problem; none is a 500 and nothing is created. The tests
+/// share one host (nothing here needs a fresh store or moves the clock); a test that looks at what a
+/// user holds signs in as a user no other test uses.
+/// </summary>
+public sealed class BadInputTests(SharedMaasTestHost host) : IClassFixture<SharedMaasTestHost>
 {
-    private MaasTestHost _server = null!;
-
-    public async Task InitializeAsync() => _server = await MaasTestHost.StartAsync();
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    private readonly MaasTestHost _server = host.Host;
 
     [Theory]
     [InlineData("{", "not a valid JSON object")]
@@ -61,7 +61,7 @@ public sealed class BadInputTests : IAsyncLifetime
     [InlineData("""{"name":"ok",""", "not a valid JSON object")]
     public async Task Bad_key_requests_get_400_naming_the_problem_and_create_nothing(string body, string expected)
     {
-        using var client = _server.CreateClient("dave", "system:authenticated");
+        using var client = _server.CreateClient(SharedMaasTestHost.UniqueUser("dave"), "system:authenticated");
         using var response = await client.PostAsync("/v1/api-keys", MaasTestHost.Json(body));
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, expected);
         Assert.Equal("[]", await client.GetStringAsync("/v1/api-keys"));
@@ -107,7 +107,7 @@ public sealed class BadInputTests : IAsyncLifetime
     [Fact]
     public async Task Names_longer_than_128_characters_are_refused_and_128_is_accepted()
     {
-        using var client = _server.CreateClient("erin", "system:authenticated");
+        using var client = _server.CreateClient("nina", "system:authenticated");
         using var tooLong = await client.PostAsync("/v1/api-keys", MaasTestHost.Json($$"""{"name":"{{new string('n', 10_000)}}"}"""));
         await AssertProblemAsync(tooLong, HttpStatusCode.BadRequest, "at most 128 characters");
         using var longest = await client.PostAsync("/v1/api-keys", MaasTestHost.Json($$"""{"name":"  {{new string('n', 128)}}  "}"""));
@@ -179,13 +179,13 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("/v1/tokens")]
-    [InlineData("/v1/api-keys")]
-    public async Task A_badly_framed_body_is_400_and_creates_nothing(string path)
+    [InlineData("/v1/tokens", "judy")]
+    [InlineData("/v1/api-keys", "jules")]
+    public async Task A_badly_framed_body_is_400_and_creates_nothing(string path, string user)
     {
         var headers = new Dictionary<string, string>
         {
-            ["X-MaaS-Username"] = "judy",
+            ["X-MaaS-Username"] = user,
             ["X-MaaS-Group"] = "[\"system:authenticated\"]",
             ["Content-Type"] = "application/json",
         };
@@ -194,7 +194,7 @@ public sealed class BadInputTests : IAsyncLifetime
 
         Assert.True(status == 400, response);
         Assert.Contains("could not be read", response, StringComparison.Ordinal);
-        using var client = _server.CreateClient("judy", "system:authenticated");
+        using var client = _server.CreateClient(user, "system:authenticated");
         Assert.Equal("[]", (await client.GetStringAsync("/v1/api-keys")).Trim());
     }
 
@@ -225,7 +225,7 @@ public sealed class BadInputTests : IAsyncLifetime
     [InlineData(null)]
     public async Task Json_sent_the_way_curl_d_sends_it_is_accepted(string? contentType)
     {
-        using var client = _server.CreateClient("kim", "system:authenticated");
+        using var client = _server.CreateClient(SharedMaasTestHost.UniqueUser("kim"), "system:authenticated");
         foreach (var (path, body) in new[] { ("/v1/tokens", """{"expiration":"4h"}"""), ("/v1/api-keys", """{"name":"curl"}""") })
         {
             using var content = new StringContent(body);
@@ -247,7 +247,7 @@ public sealed class BadInputTests : IAsyncLifetime
     [Fact]
     public async Task Empty_token_body_gets_the_default_lifetime()
     {
-        using var client = _server.CreateClient("judy", "system:authenticated");
+        using var client = _server.CreateClient("olga", "system:authenticated");
         using var response = await client.PostAsync("/v1/tokens", content: null);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -257,7 +257,7 @@ public sealed class BadInputTests : IAsyncLifetime
     [Fact]
     public async Task Expiration_as_a_number_is_seconds()
     {
-        using var client = _server.CreateClient("judy", "system:authenticated");
+        using var client = _server.CreateClient("olga", "system:authenticated");
         using var response = await client.PostAsync("/v1/tokens", MaasTestHost.Json("""{"expiration":9000}"""));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());

@@ -7,7 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Maas.Hosting.AspNetCore.Tests.Usage;
 
 /// <summary><c>GET /v1/usage/history</c>: the caller's own usage from the ledger, on every store, and a 400 for every bad parameter.</summary>
-public sealed class UsageHistoryTests(PostgreSqlServer postgres) : IDisposable
+/// <remarks>The bad-parameter theory and the anonymous call share one in-memory host: they read nothing a test writes.</remarks>
+public sealed class UsageHistoryTests(PostgreSqlServer postgres, SharedMaasTestHost shared) : IDisposable, IClassFixture<SharedMaasTestHost>
 {
     private static readonly DateTimeOffset Day = new(2026, 11, 25, 0, 0, 0, TimeSpan.Zero);
     private readonly TemporaryDirectory _folder = new();
@@ -75,7 +76,7 @@ public sealed class UsageHistoryTests(PostgreSqlServer postgres) : IDisposable
     [InlineData("to=2026-11-26T00:00:00Z&to=2026-11-27T00:00:00Z", "to")]
     public async Task A_bad_parameter_is_a_400_problem_naming_it(string query, string parameter)
     {
-        await using var server = await MaasTestHost.StartAsync();
+        var server = shared.Host;
         using var alice = server.CreateClient("alice", "system:authenticated");
 
         using var response = await alice.GetAsync("/v1/usage/history?" + query);
@@ -88,7 +89,7 @@ public sealed class UsageHistoryTests(PostgreSqlServer postgres) : IDisposable
     [Fact]
     public async Task Without_a_caller_the_history_is_refused()
     {
-        await using var server = await MaasTestHost.StartAsync();
+        var server = shared.Host;
         using var anonymous = server.CreateClient();
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/v1/usage/history")).StatusCode);

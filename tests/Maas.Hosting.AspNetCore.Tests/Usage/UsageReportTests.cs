@@ -13,7 +13,8 @@ namespace Maas.Hosting.AspNetCore.Tests.Usage;
 /// pages that refuse an edited or foreign cursor; a 400 for every bad parameter; 401/403 as the other
 /// administrators' endpoints; and the CSV export of the report and of the caller's history.
 /// </summary>
-public sealed class UsageReportTests(PostgreSqlServer postgres) : IDisposable
+/// <remarks>The bad-parameter theory's cases share one in-memory host with no usage: they read nothing a test writes.</remarks>
+public sealed class UsageReportTests(PostgreSqlServer postgres, AdministeredMaasTestHost shared) : IDisposable, IClassFixture<AdministeredMaasTestHost>
 {
     private const string Range = "from=2026-11-25T00:00:00Z&to=2026-11-27T00:00:00Z";
     private static readonly DateTimeOffset Day = new(2026, 11, 25, 0, 0, 0, TimeSpan.Zero);
@@ -137,7 +138,7 @@ public sealed class UsageReportTests(PostgreSqlServer postgres) : IDisposable
     [InlineData("granularity=day", "granularity")]
     public async Task A_bad_parameter_is_a_400_problem_naming_it(string query, string parameter)
     {
-        await using var server = await StartAsync();
+        var server = shared.Host;
         using var admin = Admin(server);
 
         using var response = await admin.GetAsync("/v1/usage/report?" + query);
