@@ -37,6 +37,8 @@ require promtool prometheus
 require kubectl kubernetes-client
 # The self-service page's browser tests drive Debian's Chromium with Playwright (no browser download).
 require chromium chromium
+# Its headless build, which the tests run first (the same engine, about half the CPU of the full browser).
+require /usr/lib/chromium/chromium-headless-shell chromium-headless-shell
 # The official OpenAI Node.js SDK is driven against the gateway (tests/Maas.Api.Tests/OpenAiNode, npm ci).
 require node nodejs
 require npm npm
