@@ -147,7 +147,7 @@ public sealed partial class DocumentedOperatorTests
     {
         var script = await File.ReadAllTextAsync(Path.Combine(HostPaths.RepositoryRoot, "test.sh"));
         Assert.Contains("require '/usr/lib/postgresql/*/bin/pg_ctl' postgresql", script, StringComparison.Ordinal);
-        foreach (var (tool, package) in new[] { ("redis-server", "redis-server"), ("prometheus", "prometheus"), ("kubectl", "kubernetes-client"), ("chromium", "chromium"), ("node", "nodejs"), ("npm", "npm") })
+        foreach (var (tool, package) in new[] { ("redis-server", "redis-server"), ("prometheus", "prometheus"), ("kubectl", "kubernetes-client"), ("chromium", "chromium"), ("/usr/lib/chromium/chromium-headless-shell", "chromium-headless-shell"), ("node", "nodejs"), ("npm", "npm") })
         {
             // Required by test.sh, and named among the packages the README says it installs.
             Assert.Contains($"require {tool} {package}", script, StringComparison.Ordinal);
