@@ -12,10 +12,10 @@ namespace Maas.Hosting.AspNetCore.Tests.ApiKeys;
 /// </summary>
 public sealed class ApiKeyAdministrationTests(AdministeredMaasTestHost shared) : IClassFixture<AdministeredMaasTestHost>
 {
-    internal const string AdminGroup = "maas-admins";
+    internal const string AdminGroup = AuditRequests.AdminGroup;
 
     internal static Task<MaasTestHost> StartAsync(MaasTestStore? store = null) =>
-        MaasTestHost.StartAsync(store, builder => builder.Configuration["Maas:Admins:Groups:0"] = AdminGroup);
+        MaasTestHost.StartAsync(store, AuditRequests.Administrators);
 
     internal static HttpClient Admin(MaasTestHost server) => server.CreateClient("root", "system:authenticated", AdminGroup);
 
