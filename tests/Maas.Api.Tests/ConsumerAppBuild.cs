@@ -27,8 +27,14 @@ internal sealed class ConsumerAppBuild
         var source = Path.Combine(AppContext.BaseDirectory, "PackageConsumer");
         var gateway = await WriteAppAsync(Path.Combine(work, "gateway"), source, "PackageConsumer.csproj.txt", version);
         var selfService = await WriteAppAsync(Path.Combine(work, "self-service"), Path.Combine(source, "SelfService"), "SelfServiceConsumer.csproj.txt", version);
-        var solution = Path.Combine(work, "apps.sln");
-        await File.WriteAllTextAsync(solution, Solution(("Gateway", "gateway"), ("SelfService", "self-service")));
+        // An XML solution (.slnx) holding both projects, each in a solution folder of its own (both are named App).
+        var solution = Path.Combine(work, "apps.slnx");
+        await File.WriteAllTextAsync(solution, """
+            <Solution>
+              <Folder Name="/gateway/"><Project Path="gateway/App.csproj" /></Folder>
+              <Folder Name="/self-service/"><Project Path="self-service/App.csproj" /></Folder>
+            </Solution>
+            """);
         await DotnetCommand.UseLocalFeedAsync(work, feed, work);
         // One MSBuild process (-m:1): a second node's start costs more CPU than building the two apps side by side saves.
         await DotnetCommand.RunAsync(work, "build", solution, "-c", "Release", "-m:1", "--packages", Path.Combine(work, "packages"));
@@ -44,24 +50,4 @@ internal sealed class ConsumerAppBuild
     }
 
     private static string Output(string app) => Path.Combine(app, "bin", "Release", "net10.0");
-
-    /// <summary>A solution of the apps (name and folder, each holding App.csproj) that builds them all in Release.</summary>
-    private static string Solution(params (string Name, string Folder)[] apps)
-    {
-        var ids = apps.Select(_ => Guid.NewGuid().ToString("B").ToUpperInvariant()).ToArray();
-        var text = new System.Text.StringBuilder("Microsoft Visual Studio Solution File, Format Version 12.00\n");
-        for (var i = 0; i < apps.Length; i++)
-        {
-            text.Append($"Project(\"{{9A19103F-16F7-4668-BE54-9A1E7A4F7556}}\") = \"{apps[i].Name}\", \"{apps[i].Folder}/App.csproj\", \"{ids[i]}\"\nEndProject\n");
-        }
-
-        text.Append("Global\n\tGlobalSection(SolutionConfigurationPlatforms) = preSolution\n\t\tRelease|Any CPU = Release|Any CPU\n\tEndGlobalSection\n");
-        text.Append("\tGlobalSection(ProjectConfigurationPlatforms) = postSolution\n");
-        foreach (var id in ids)
-        {
-            text.Append($"\t\t{id}.Release|Any CPU.ActiveCfg = Release|Any CPU\n\t\t{id}.Release|Any CPU.Build.0 = Release|Any CPU\n");
-        }
-
-        return text.Append("\tEndGlobalSection\nEndGlobal\n").ToString();
-    }
 }
