@@ -513,6 +513,15 @@ gateway_target() {
   target "$row" "$gateway_pid" "http://127.0.0.1:$gateway_port$model_path/v1/chat/completions" chat.lua "Bearer $credential"
 }
 
+# required_gateway_target NAME DLL ROW SIDE [SETTING=VALUE...] : gateway_target for a part that cannot run
+# without it: on failure says why, prints the host's log and ends the run.
+required_gateway_target() {
+  gateway_target "$@" && return 0
+  say "$gateway_failure (log: $work/$1.log)"
+  cat "$work/$1.log" >&2
+  exit 1
+}
+
 # --- embedding ---------------------------------------------------------------------------
 # The Maas pipeline (authentication, binding, issuance or validation, the answer) without what the
 # sample host adds around it: no request log line, no telemetry, no metrics port.
@@ -702,8 +711,7 @@ if part ledger; then
     for side in on off; do
       ledger_setting=()
       [[ $side == off ]] && ledger_setting=(Maas__Gateway__Ledger__Enabled=false)
-      gateway_target "gateway-ledger-$side" "$work/api/maas-api.dll" "chat: Maas gateway (ledger $side)" "ledger-$side" "${quiet[@]}" "${ledger_setting[@]}" \
-        || { say "$gateway_failure (log: $work/gateway-ledger-$side.log)"; cat "$work/gateway-ledger-$side.log" >&2; exit 1; }
+      required_gateway_target "gateway-ledger-$side" "$work/api/maas-api.dll" "chat: Maas gateway (ledger $side)" "ledger-$side" "${quiet[@]}" "${ledger_setting[@]}"
     done
     pair ledger "chat: Maas gateway (ledger on)" "chat: Maas gateway (ledger off)"
   fi
@@ -729,8 +737,7 @@ if part shipped; then
     for host in "${shipped_hosts[@]}"; do
       label=${host%%|*}
       read -r -a settings <<<"${host#*|}"
-      gateway_target "gateway-${label// /-}" "$work/api/maas-api.dll" "chat: Maas gateway ($label)" "$label" "${settings[@]}" \
-        || { say "$gateway_failure (log: $work/gateway-${label// /-}.log)"; cat "$work/gateway-${label// /-}.log" >&2; exit 1; }
+      required_gateway_target "gateway-${label// /-}" "$work/api/maas-api.dll" "chat: Maas gateway ($label)" "$label" "${settings[@]}"
       [[ $label == quiet ]] || pair shipped "chat: Maas gateway ($label)" "chat: Maas gateway (quiet)"
     done
   fi
